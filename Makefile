@@ -1,0 +1,14 @@
+# Conveniences over setup.sh (the README's commands work without make).
+.PHONY: setup run test bench lint format
+setup:
+	bash setup.sh
+run:
+	bash setup.sh run
+test:
+	bash setup.sh test
+bench:
+	bash setup.sh bench
+lint:
+	.venv/bin/snakemake --lint && .venv/bin/snakefmt --check .
+format:
+	.venv/bin/snakefmt .

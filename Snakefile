@@ -1,0 +1,28 @@
+# domrand: the domain-randomization study (Valtchev & Wu 2021) as a workflow.
+# Reading order: config + schema, then one rule file per stage, then `all` = every figure.
+from domrand.config import validate_config
+
+
+configfile: "config.yaml"
+
+
+validate_config(config, workflow.source_path("schemas/config.schema.yaml"))
+
+
+include: "rules/common.smk"
+include: "rules/assets.smk"
+include: "rules/synth.smk"
+include: "rules/datasets.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/explain.smk"
+include: "rules/figures.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+rule all:
+    input:
+        all_figures(),
+    default_target: True

@@ -1,0 +1,252 @@
+# Helpers: wildcard constraints from config names, input functions, and config slices.
+# Each rule's params carry exactly the slice it depends on, so reruns are exact.
+import math
+
+from domrand.config import deep_merge, domain_generator, variant_generator
+
+VARIANTS = list(config["variants"])
+DOMAINS = list(config["domains"])
+DATASETS = [f"synth_{v}" for v in VARIANTS] + DOMAINS
+ARCHS = list(config["architectures"])
+FROZEN = [a for a in ARCHS if config["architectures"][a]["frozen"]]
+UNFROZEN = [a for a in ARCHS if not config["architectures"][a]["frozen"]]
+TASKS = list(config["tasks"])
+SYNTHETIC = config["figures"]["synthetic"]
+TESTSETS = {"real": "real", "synthetic": SYNTHETIC, "toon": "toon"}
+ALL_CLASSES = sorted({c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"]))
+
+
+def _alternatives(names):
+    return "|".join(sorted(map(str, names), key=len, reverse=True))
+
+
+wildcard_constraints:
+    variant=_alternatives(VARIANTS),
+    domain=_alternatives(DOMAINS),
+    dataset=_alternatives(DATASETS),
+    cls=_alternatives(config["world"]["classes"]),
+    arch=_alternatives(ARCHS),
+    task=_alternatives(TASKS),
+    seed=r"\d+",
+    shard=r"\d+",
+    testset=_alternatives(TESTSETS),
+
+
+def dataset_classes(dataset):
+    """Classes rendered for a dataset: the study's pair, plus every task class for the
+    datasets the category experiment (figure 8) trains and tests on."""
+    if dataset in (SYNTHETIC, "real"):
+        return ALL_CLASSES
+    return list(config["synth"]["classes"])
+
+
+def set_sizes(dataset):
+    """(train, test) images per class of a dataset."""
+    if dataset.startswith("synth_"):
+        return config["synth"]["train_per_class"], config["synth"]["test_per_class"]
+    d = config["domains"][dataset]
+    return d["train_per_class"], d["test_per_class"]
+
+
+def n_shards(dataset):
+    return math.ceil(sum(set_sizes(dataset)) / config["render"]["shard_size"])
+
+
+def shard_dirs(wildcards):
+    d = wildcards.dataset
+    root = f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
+    return [f"{root}/{wildcards.cls}/{s}" for s in range(n_shards(d))]
+
+
+def render_slice(dataset):
+    """What a render job of a dataset depends on besides its generator."""
+    r = config["render"]
+    return {**r, "seed": config["seed"], "images_per_class": sum(set_sizes(dataset))}
+
+
+def generator_of_variant(wildcards):
+    return variant_generator(config, wildcards.variant)
+
+
+def generator_of_domain(wildcards):
+    return domain_generator(config, wildcards.domain)
+
+
+def render_of_variant(wildcards):
+    return render_slice(f"synth_{wildcards.variant}")
+
+
+def render_of_domain(wildcards):
+    return render_slice(wildcards.domain)
+
+
+def gather_params(wildcards):
+    d = wildcards.dataset
+    return {
+        "source": d,
+        "domain": "synthetic" if d.startswith("synth_") else d,
+        "n_train": set_sizes(d)[0],
+    }
+
+
+def feature_params(wildcards=None):
+    t = config["training"]
+    return {
+        "backbone": config["model"]["backbone"],
+        "input_size": config["model"]["input_size"],
+        "views": t["views"],
+        "augment": t["augment"],
+        "seed": config["seed"],
+    }
+
+
+def pretrain_params(wildcards=None):
+    return {
+        **config["pretrain"],
+        "seed": config["seed"],
+        "input_size": config["model"]["input_size"],
+        "augment": config["training"]["augment"],
+    }
+
+
+def backbone_file(wildcards=None):
+    return f"results/backbones/{config['model']['backbone']}.pt"
+
+
+def train_params(wildcards):
+    arch = config["architectures"][wildcards.arch]
+    t = {k: v for k, v in config["training"].items() if k != "views"}
+    t.update({k: arch[k] for k in ("lr", "epochs", "batch_size") if k in arch})
+    return {
+        **t,
+        "dropout": arch["dropout"],
+        "frozen": arch["frozen"],
+        "seed": int(wildcards.seed),
+        "classes": config["tasks"][wildcards.task],
+        "backbone": config["model"]["backbone"],
+        "input_size": config["model"]["input_size"],
+    }
+
+
+def train_features(wildcards):
+    return [
+        f"results/features/{wildcards.dataset}/{c}.pt"
+        for c in config["tasks"][wildcards.task]
+    ]
+
+
+def monitor_features(wildcards):
+    return [f"results/features/real/{c}.pt" for c in config["tasks"][wildcards.task]]
+
+
+def train_indexes(wildcards):
+    return [
+        f"results/datasets/{wildcards.dataset}/{c}.parquet"
+        for c in config["tasks"][wildcards.task]
+    ]
+
+
+def monitor_indexes(wildcards):
+    return [f"results/datasets/real/{c}.parquet" for c in config["tasks"][wildcards.task]]
+
+
+def test_classes(wildcards):
+    """The task's classes that the test set has (toon covers only the study's pair)."""
+    have = dataset_classes(TESTSETS[wildcards.testset])
+    return [c for c in config["tasks"][wildcards.task] if c in have]
+
+
+def test_indexes(wildcards):
+    d = TESTSETS[wildcards.testset]
+    return [f"results/datasets/{d}/{c}.parquet" for c in test_classes(wildcards)]
+
+
+def eval_params(wildcards):
+    return {
+        "classes": test_classes(wildcards),
+        "input_size": config["model"]["input_size"],
+    }
+
+
+def model_dir(dataset, task, arch, seed):
+    return f"results/models/{dataset}/{task}/{arch}/seed{seed}"
+
+
+def evals(datasets, tasks, archs, testsets):
+    return [
+        f"results/eval/{d}/{t}/{a}/seed{s}/{ts}.json"
+        for d in datasets
+        for t in tasks
+        for a in archs
+        for s in config["seeds"]
+        for ts in testsets
+    ]
+
+
+def histories(datasets):
+    return [
+        f"{model_dir(d, 'cat_dog', 'dropout', s)}/history.csv"
+        for d in datasets
+        for s in config["seeds"]
+    ]
+
+
+def all_figures():
+    return [
+        f"results/{name}.png"
+        for name in (
+            "fig1_examples",
+            "fig2_training_curves",
+            "fig3_architectures",
+            "fig4_ablation",
+            "fig5_heatmaps",
+            "fig6_domains",
+            "fig7_domain_transfer",
+            "fig8_categories",
+        )
+    ]
+
+
+def checkpoint_path(wildcards):
+    """Outside the model folder, so Snakemake's cleanup of a failed job keeps it for resuming."""
+    w = wildcards
+    return f"results/checkpoints/{w.dataset}/{w.task}/{w.arch}/seed{w.seed}.pt"
+
+
+def first_shards(datasets, classes):
+    """Shard 0 of each (dataset, class): where example images come from."""
+    out = []
+    for d in datasets:
+        root = f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
+        out += [f"{root}/{c}/0" for c in classes]
+    return out
+
+
+def heatmap_model(wildcards):
+    return f"{model_dir(wildcards.dataset, 'cat_dog', 'dropout', config['seeds'][0])}/model.pt"
+
+
+def heatmap_test_indexes(wildcards):
+    d = TESTSETS[wildcards.testset]
+    return [f"results/datasets/{d}/{c}.parquet" for c in config["tasks"]["cat_dog"]]
+
+
+def explain_params(wildcards=None):
+    return {
+        **config["explain"],
+        "classes": config["tasks"]["cat_dog"],
+        "input_size": config["model"]["input_size"],
+        "seed": config["seed"],
+    }
+
+
+def heatmaps():
+    return [
+        f"results/heatmaps/{d}/{ts}.npz"
+        for d in ("real", SYNTHETIC)
+        for ts in ("real", "synthetic")
+    ]
+
+
+def figure_params(wildcards=None):
+    return {"proxy": config["proxy"], "seeds": config["seeds"], "synthetic": SYNTHETIC}

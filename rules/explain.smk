@@ -1,0 +1,21 @@
+# Heatmaps: GradCAM and occlusion sensitivity of the real- and synthetic-trained models.
+
+
+rule explain:
+    input:
+        model=heatmap_model,
+        backbone=backbone_file,
+        test=heatmap_test_indexes,
+    output:
+        "results/heatmaps/{dataset}/{testset}.npz",
+    params:
+        explain=explain_params,
+    log:
+        "logs/explain/{dataset}/{testset}.log",
+    benchmark:
+        "benchmarks/explain/{dataset}/{testset}.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    script:
+        "../workflow/scripts/explain.py"

@@ -1,0 +1,124 @@
+# Figures: each the paper's figure N as a PNG, with the numbers behind it in results/tables/.
+
+
+rule fig1_examples:
+    input:
+        first_shards([f"synth_{v}" for v in VARIANTS], config["synth"]["classes"]),
+    output:
+        png=report("results/fig1_examples.png", caption="../workflow/report/fig1.rst", category="Figures"),
+        table="results/tables/fig1_examples.csv",
+    params:
+        variants=VARIANTS,
+        classes=config["synth"]["classes"],
+        n=config["figures"]["examples_per_variant"],
+        figure=figure_params,
+    log:
+        "logs/figures/fig1.log",
+    script:
+        "../workflow/scripts/fig1_examples.py"
+
+
+rule fig2_training_curves:
+    input:
+        real=histories(["real"]),
+        synthetic=histories([SYNTHETIC]),
+    output:
+        png=report("results/fig2_training_curves.png", caption="../workflow/report/fig2.rst", category="Figures"),
+        table="results/tables/fig2_training_curves.csv",
+    params:
+        figure=figure_params,
+    log:
+        "logs/figures/fig2.log",
+    script:
+        "../workflow/scripts/fig2_training_curves.py"
+
+
+rule fig3_architectures:
+    input:
+        evals(["real", SYNTHETIC], ["cat_dog"], ARCHS, ["real"]),
+    output:
+        png=report("results/fig3_architectures.png", caption="../workflow/report/fig3.rst", category="Figures"),
+        table="results/tables/fig3_architectures.csv",
+    params:
+        figure=figure_params,
+    log:
+        "logs/figures/fig3.log",
+    script:
+        "../workflow/scripts/fig3_architectures.py"
+
+
+rule fig4_ablation:
+    input:
+        evals([f"synth_{v}" for v in VARIANTS], ["cat_dog"], ["dropout"], ["real"]),
+    output:
+        png=report("results/fig4_ablation.png", caption="../workflow/report/fig4.rst", category="Figures"),
+        table="results/tables/fig4_ablation.csv",
+    params:
+        figure=figure_params,
+        variants=VARIANTS,
+    log:
+        "logs/figures/fig4.log",
+    script:
+        "../workflow/scripts/fig4_ablation.py"
+
+
+rule fig5_heatmaps:
+    input:
+        real=[f"results/heatmaps/real/{ts}.npz" for ts in ("real", "synthetic")],
+        synthetic=[f"results/heatmaps/{SYNTHETIC}/{ts}.npz" for ts in ("real", "synthetic")],
+    output:
+        png=report("results/fig5_heatmaps.png", caption="../workflow/report/fig5.rst", category="Figures"),
+        table="results/tables/fig5_heatmaps.csv",
+        faithfulness="results/tables/fig5_faithfulness.csv",
+    params:
+        figure=figure_params,
+    log:
+        "logs/figures/fig5.log",
+    script:
+        "../workflow/scripts/fig5_heatmaps.py"
+
+
+rule fig6_domains:
+    input:
+        real=first_shards(["real"], config["tasks"]["cat_dog"]),
+        synthetic=first_shards([SYNTHETIC], config["tasks"]["cat_dog"]),
+        toon=first_shards(["toon"], config["tasks"]["cat_dog"]),
+    output:
+        png=report("results/fig6_domains.png", caption="../workflow/report/fig6.rst", category="Figures"),
+        table="results/tables/fig6_domains.csv",
+    params:
+        figure=figure_params,
+        n=config["figures"]["examples_per_variant"],
+    log:
+        "logs/figures/fig6.log",
+    script:
+        "../workflow/scripts/fig6_domains.py"
+
+
+rule fig7_domain_transfer:
+    input:
+        evals(["real", SYNTHETIC], ["cat_dog"], ["dropout"], list(TESTSETS)),
+    output:
+        png=report("results/fig7_domain_transfer.png", caption="../workflow/report/fig7.rst", category="Figures"),
+        table="results/tables/fig7_domain_transfer.csv",
+    params:
+        figure=figure_params,
+    log:
+        "logs/figures/fig7.log",
+    script:
+        "../workflow/scripts/fig7_domain_transfer.py"
+
+
+rule fig8_categories:
+    input:
+        evals([SYNTHETIC], TASKS, ["dropout"], ["real"]),
+    output:
+        png=report("results/fig8_categories.png", caption="../workflow/report/fig8.rst", category="Figures"),
+        table="results/tables/fig8_categories.csv",
+    params:
+        figure=figure_params,
+        tasks=config["tasks"],
+    log:
+        "logs/figures/fig8.log",
+    script:
+        "../workflow/scripts/fig8_categories.py"

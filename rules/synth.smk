@@ -1,0 +1,41 @@
+# Synthesis: one job per (variant or proxy domain, class, shard) of rendered images.
+
+
+rule render_shard:
+    input:
+        world="resources/world",
+    output:
+        directory("results/synth/{variant}/{cls}/{shard}"),
+    params:
+        generator=generator_of_variant,
+        render=render_of_variant,
+        source="{variant}",
+    log:
+        "logs/synth/{variant}/{cls}/{shard}.log",
+    benchmark:
+        "benchmarks/synth/{variant}/{cls}/{shard}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../workflow/scripts/render_shard.py"
+
+
+rule render_proxy:
+    input:
+        world="resources/world",
+    output:
+        directory("results/proxy/{domain}/{cls}/{shard}"),
+    params:
+        generator=generator_of_domain,
+        render=render_of_domain,
+        source="{domain}",
+    log:
+        "logs/proxy/{domain}/{cls}/{shard}.log",
+    benchmark:
+        "benchmarks/proxy/{domain}/{cls}/{shard}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../workflow/scripts/render_shard.py"

@@ -1,0 +1,85 @@
+# Training: the backbone (pretrained once), frozen features, then the paper's classifiers.
+
+
+rule pretrain_backbone:
+    input:
+        world="resources/world",
+    output:
+        "results/backbones/small_cnn.pt",
+    params:
+        pretrain=pretrain_params,
+    log:
+        "logs/train/pretrain_backbone.log",
+    benchmark:
+        "benchmarks/train/pretrain_backbone.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    script:
+        "../workflow/scripts/pretrain_backbone.py"
+
+
+rule extract_features:
+    input:
+        index="results/datasets/{dataset}/{cls}.parquet",
+        backbone=backbone_file,
+    output:
+        "results/features/{dataset}/{cls}.pt",
+    params:
+        features=feature_params,
+    log:
+        "logs/features/{dataset}/{cls}.log",
+    benchmark:
+        "benchmarks/features/{dataset}/{cls}.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    script:
+        "../workflow/scripts/extract_features.py"
+
+
+rule train_head:
+    input:
+        train=train_features,
+        monitor=monitor_features,
+    output:
+        model="results/models/{dataset}/{task}/{arch}/seed{seed}/model.pt",
+        history="results/models/{dataset}/{task}/{arch}/seed{seed}/history.csv",
+    wildcard_constraints:
+        arch=_alternatives(FROZEN) if FROZEN else "^$",
+    params:
+        train=train_params,
+        checkpoint=checkpoint_path,
+    log:
+        "logs/train/{dataset}/{task}/{arch}/seed{seed}.log",
+    benchmark:
+        "benchmarks/train/{dataset}/{task}/{arch}/seed{seed}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../workflow/scripts/train_head.py"
+
+
+rule train_finetune:
+    input:
+        train=train_indexes,
+        monitor=monitor_indexes,
+        backbone=backbone_file,
+    output:
+        model="results/models/{dataset}/{task}/{arch}/seed{seed}/model.pt",
+        history="results/models/{dataset}/{task}/{arch}/seed{seed}/history.csv",
+    wildcard_constraints:
+        arch=_alternatives(UNFROZEN) if UNFROZEN else "^$",
+    params:
+        train=train_params,
+        checkpoint=checkpoint_path,
+    log:
+        "logs/train/{dataset}/{task}/{arch}/seed{seed}.log",
+    benchmark:
+        "benchmarks/train/{dataset}/{task}/{arch}/seed{seed}.tsv"
+    threads: 2
+    resources:
+        mem_mb=6000,
+    script:
+        "../workflow/scripts/train_finetune.py"

@@ -1,0 +1,1 @@
+"""domrand: domain-randomized synthetic data study as a workflow."""

@@ -1,0 +1,63 @@
+"""Config helpers: variant patches over the control generator, and config slices per rule."""
+
+from __future__ import annotations
+
+import copy
+
+
+def deep_merge(base: dict, patch: dict) -> dict:
+    """A copy of `base` with `patch` merged in recursively (patch wins on leaves)."""
+    out = copy.deepcopy(base)
+    for k, v in (patch or {}).items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def variant_generator(config: dict, variant: str) -> dict:
+    """The generator config of a synthetic variant: the control patched by the variant."""
+    if variant not in config["variants"]:
+        raise KeyError(f"variant {variant!r} is not in config key 'variants' ({sorted(config['variants'])})")
+    return deep_merge(config["generator"], config["variants"][variant])
+
+
+def domain_generator(config: dict, domain: str) -> dict:
+    """The generator config of a proxy target domain (photo-like 'real', 'toon')."""
+    return deep_merge(config["generator"], config["domains"][domain]["generator"])
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def validate_config(config: dict, schema_path) -> None:
+    """Validate against the JSON schema; raise ConfigError naming the key path of the worst error."""
+    import jsonschema
+    import yaml
+
+    with open(schema_path) as fh:
+        schema = yaml.safe_load(fh)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = list(validator.iter_errors(config))
+    if not errors:
+        _check_cross_references(config)
+        return
+    err = jsonschema.exceptions.best_match(errors)
+    while err.context:  # oneOf/allOf: descend to the most specific cause
+        err = jsonschema.exceptions.best_match(err.context)
+    path = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+    raise ConfigError(f"config key {path}: {err.message} (schema: {schema_path}); "
+                      f"fix it in config.yaml or the file given with --configfile")
+
+
+def _check_cross_references(config: dict) -> None:
+    synth = config["figures"]["synthetic"]
+    if synth.removeprefix("synth_") not in config["variants"]:
+        raise ConfigError(f"config key figures.synthetic: {synth!r} names no variant in 'variants'")
+    world = set(config["world"]["classes"])
+    for key, classes in [("synth.classes", config["synth"]["classes"])] + [
+            (f"tasks.{t}", c) for t, c in config["tasks"].items()]:
+        missing = sorted(set(classes) - world)
+        if missing:
+            raise ConfigError(f"config key {key}: classes {missing} are not in world.classes {sorted(world)}")
+    if config["explain"]["target"] not in config["tasks"]["cat_dog"]:
+        raise ConfigError("config key explain.target: must be one of tasks.cat_dog")

@@ -1,0 +1,106 @@
+"""Render one shard: a contiguous range of image indices of one (source, class).
+
+Output folder (written atomically): NNNNNN.jpg per image and metadata.parquet with every
+sampled parameter, the per-image seed, the visible fraction and the render time. The
+per-image seed depends only on (global seed, source, class, index), so a shard re-rendered
+alone gives the same bytes on the same backend.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from domrand.io import atomic_dir
+from domrand.render.sampling import sample_frame, sample_obstructors
+from domrand.world.build import World
+from domrand.world.subjects import seed_for
+
+
+class RenderError(RuntimeError):
+    pass
+
+
+def shard_indices(shard: int, shard_size: int, total: int) -> range:
+    """Image indices of `shard` (the last shard may be short)."""
+    start = shard * shard_size
+    if start >= total:
+        raise ValueError(f"shard {shard} is past the {total} images of this set (shard size {shard_size})")
+    return range(start, min(start + shard_size, total))
+
+
+def select_breeds(world: World, cls: str, subject: dict):
+    """The breeds a generator may draw: synthetic or held-out, all or the first n."""
+    breeds = world.breeds(cls, heldout=bool(subject["heldout"]))
+    n = subject["breeds"]
+    if n != "all":
+        if int(n) > len(breeds):
+            raise ValueError(f"subject.breeds={n} but the world has only {len(breeds)} "
+                             f"{'held-out ' if subject['heldout'] else ''}{cls} breeds: raise world.breeds")
+        breeds = breeds[: int(n)]
+    return breeds
+
+
+def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, out_dir: Path,
+                 render: dict, log=print) -> Path:
+    """Render shard `shard` of (`source`, `cls`) with generator config `gen` into out_dir.
+
+    render: seed, image_size, shard_size, images_per_class (total for this source), backend,
+    jpeg_quality.
+    """
+    from domrand.render.scene import SceneRenderer
+
+    world = World.load(world_dir)
+    breeds = select_breeds(world, cls, gen["subject"])
+    indices = shard_indices(shard, int(render["shard_size"]), int(render["images_per_class"]))
+    size = int(render["image_size"])
+    occ = gen["obstructors"]
+    min_visible = 1.0 - float(occ["max_occlusion"])
+    rows = []
+    t_start = time.perf_counter()
+    with atomic_dir(Path(out_dir)) as tmp, SceneRenderer(world, cls, breeds, gen, size, render["backend"]) as sr:
+        n_mat, n_sky = len(sr.materials), len(sr.skies)
+        for k, i in enumerate(indices):
+            t0 = time.perf_counter()
+            seed = seed_for("image", render["seed"], source, cls, i)
+            rng = np.random.default_rng(seed)
+            p = sample_frame(gen, cls, len(breeds), n_mat, n_sky, rng)
+            sr.set_frame(p)
+            t1 = time.perf_counter()
+            visible, tries = 1.0, 0
+            if occ["enabled"]:
+                full = sr.subject_pixels(with_obstructors=False)
+                for tries in range(1, int(occ["max_tries"]) + 1):
+                    p.obstructors = sample_obstructors(occ, n_mat, gen["materials"]["random"], rng)
+                    sr.set_obstructors(p.obstructors)
+                    visible = sr.subject_pixels(with_obstructors=True) / full if full else 0.0
+                    if visible >= min_visible:
+                        break
+                else:
+                    raise RenderError(
+                        f"{source}/{cls} image {i}: no obstructor layout left {min_visible:.0%} of the subject "
+                        f"visible in {occ['max_tries']} tries; raise obstructors.max_occlusion or lower "
+                        f"obstructors.scale / count / raise obstructors.distance in the config")
+            t2 = time.perf_counter()
+            img, post = sr.render(rng)
+            t3 = time.perf_counter()
+            buf = io.BytesIO()
+            Image.fromarray(img).save(buf, format="JPEG", quality=int(render["jpeg_quality"]))
+            name = f"{i:06d}.jpg"
+            (tmp / name).write_bytes(buf.getvalue())
+            t4 = time.perf_counter()
+            rows.append({"file": name, "index": i, "seed": seed, "class": cls, "source": source,
+                         "breed": breeds[p.breed].name, **p.record(), "visible_fraction": visible,
+                         "occlusion_tries": tries, **post, "t_sample_update": t1 - t0, "t_occlusion": t2 - t1,
+                         "t_render": t3 - t2, "t_encode": t4 - t3, "render_time": t4 - t0})
+            if (k + 1) % 100 == 0 or k + 1 == len(indices):
+                rate = (k + 1) / (time.perf_counter() - t_start)
+                log(f"{source}/{cls}/shard{shard}: {k + 1}/{len(indices)} images, {rate:.1f} img/s, "
+                    f"ETA {(len(indices) - k - 1) / rate:.0f} s")
+        pd.DataFrame(rows).to_parquet(tmp / "metadata.parquet", index=False)
+    return Path(out_dir)

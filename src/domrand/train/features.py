@@ -1,0 +1,59 @@
+"""Frozen-backbone features, computed once per image and augmented view.
+
+A frozen backbone makes every epoch's forward pass through it redundant; the head trains on
+stored features instead (DESIGN.md: on a CPU this is the difference between minutes and
+hours). Train-time augmentation is kept by storing `views` augmented views per training
+image; epoch e trains on view e mod views.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from domrand.data.index import read_index
+from domrand.io import atomic_path
+from domrand.train.backbones import load_backbone, normalise
+from domrand.train.images import augment, load_images
+
+
+@torch.inference_mode()
+def _embed(backbone, x_uint8, device, batch: int, aug=None, gen=None) -> torch.Tensor:
+    out = []
+    for chunk in x_uint8.split(batch):
+        xb = chunk.to(device)
+        xb = augment(xb, aug, gen) if aug is not None else xb.float().div_(255)
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
+            out.append(backbone(normalise(xb)).float().cpu())
+    return torch.cat(out)
+
+
+def extract_features(index_path, backbone_name: str, backbone_path, out_path, params: dict,
+                     device: str = "cpu", batch: int = 256, log=print) -> None:
+    """Features of every image of a dataset index: `views` augmented views of the train split,
+    one plain view of the test split. params: input_size, views, augment, seed."""
+    torch.manual_seed(int(params["seed"]))
+    net = load_backbone(backbone_name, backbone_path).to(device).eval()
+    if device.startswith("cuda"):
+        net = net.to(memory_format=torch.channels_last)
+    df = read_index(index_path)
+    size = int(params["input_size"])
+    gen = torch.Generator().manual_seed(int(params["seed"]))
+    result = {"backbone": backbone_name, "params": params}
+    for split in ("train", "test"):
+        part = df[df["split"] == split].reset_index(drop=True)
+        t0 = time.perf_counter()
+        x = load_images(part["path"].tolist(), size, log)
+        if split == "train":
+            views = [_embed(net, x, device, batch, params["augment"], gen) for _ in range(int(params["views"]))]
+            feats = torch.stack(views).half() if len(part) else torch.empty(0)
+        else:
+            feats = _embed(net, x, device, batch).half() if len(part) else torch.empty(0)
+        n_img = len(part) * (int(params["views"]) if split == "train" else 1)
+        log(f"{split}: {len(part)} images, {n_img} forward passes in {time.perf_counter() - t0:.1f} s")
+        result[split] = feats
+        result[f"{split}_labels"] = part["label"].tolist()
+        result[f"{split}_paths"] = part["path"].tolist()
+    with atomic_path(out_path) as tmp:
+        torch.save(result, tmp)

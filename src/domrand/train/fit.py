@@ -1,0 +1,190 @@
+"""Training the paper's classifier: the head on frozen features, or the whole network.
+
+Both paths log one history row per epoch (train loss, train accuracy, accuracy on the
+monitoring test set), checkpoint after every epoch and resume from the checkpoint when a
+killed job is rerun. Hyperparameters follow the paper: Adam, lr 0.001, 10 epochs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from domrand.io import atomic_path
+from domrand.train.backbones import Classifier, Head, load_backbone
+from domrand.train.images import augment, labels_for, load_images
+
+
+def load_features(paths) -> dict:
+    """Concatenate per-class feature files (from `extract_features`) into one."""
+    parts = [torch.load(p, map_location="cpu", weights_only=False) for p in paths]
+    out = {}
+    for split in ("train", "test"):
+        tensors = [p[split] for p in parts if p[split].numel()]
+        dim = 1 if split == "train" else 0
+        out[split] = torch.cat(tensors, dim) if tensors else torch.empty(0)
+        out[f"{split}_labels"] = [lab for p in parts for lab in p[f"{split}_labels"]]
+    return out
+
+
+def _read_indexes(paths, split: str) -> pd.DataFrame:
+    from domrand.data.index import read_index
+
+    return pd.concat([read_index(p, split=split) for p in paths], ignore_index=True)
+
+
+def _select(labels: list[str], classes: list[str]) -> torch.Tensor:
+    return torch.tensor([i for i, c in enumerate(labels) if c in classes], dtype=torch.long)
+
+
+class _Loop:
+    """Epoch loop with per-epoch history, checkpoints and resume."""
+
+    def __init__(self, params, checkpoint: Path, modules: dict, opt, gen: torch.Generator, log):
+        self.params, self.checkpoint, self.modules, self.opt, self.gen, self.log = params, Path(checkpoint), modules, opt, gen, log
+        self.history: list[dict] = []
+        self.start = 0
+        if self.checkpoint.exists():
+            ck = torch.load(self.checkpoint, map_location="cpu", weights_only=False)
+            if ck.get("params") == params:
+                for k, m in modules.items():
+                    m.load_state_dict(ck["modules"][k])
+                opt.load_state_dict(ck["opt"])
+                gen.set_state(ck["gen"])
+                self.history, self.start = ck["history"], ck["epoch"]
+                log(f"resuming from {self.checkpoint} after epoch {self.start}")
+            else:
+                log(f"ignoring {self.checkpoint}: it was made with other parameters")
+
+    def run(self, train_epoch, evaluate):
+        for epoch in range(self.start, int(self.params["epochs"])):
+            t0 = time.perf_counter()
+            loss, acc, n = train_epoch(epoch)
+            test_acc = evaluate()
+            dt = time.perf_counter() - t0
+            self.history.append({"epoch": epoch + 1, "train_loss": loss, "train_acc": acc, "test_acc": test_acc,
+                                 "seconds": dt, "images_per_second": n / dt})
+            self.log(f"epoch {epoch + 1}/{self.params['epochs']}: loss {loss:.4f} train acc {acc:.4f} "
+                     f"test acc {test_acc:.4f} ({n / dt:.0f} img/s)")
+            with atomic_path(self.checkpoint) as tmp:
+                torch.save({"params": self.params, "epoch": epoch + 1, "history": self.history, "gen": self.gen.get_state(),
+                            "opt": self.opt.state_dict(), "modules": {k: m.state_dict() for k, m in self.modules.items()}}, tmp)
+        return self.history
+
+
+def _save_model(out_dir: Path, model_meta: dict, head: Head, backbone_state, history) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out_dir / "history.csv") as tmp:
+        pd.DataFrame(history).to_csv(tmp, index=False)
+    with atomic_path(out_dir / "model.pt") as tmp:
+        torch.save({**model_meta, "head": head.state_dict(), "backbone_state": backbone_state}, tmp)
+
+
+def train_head(train_features: list, monitor_features: list, out_dir, checkpoint, params: dict, device="cpu", log=print) -> list[dict]:
+    """Train the head of a frozen-backbone classifier on stored features.
+
+    params: seed, classes, dropout, lr, epochs, batch_size, backbone. The monitoring accuracy
+    each epoch is on the test split of `monitor_features` (the real test set).
+    """
+    torch.manual_seed(int(params["seed"]))
+    classes = list(params["classes"])
+    tr, mo = load_features(train_features), load_features(monitor_features)
+    keep = _select(tr["train_labels"], classes)
+    if len(keep) == 0:
+        raise ValueError(f"{train_features} has no training images of classes {classes}")
+    x = tr["train"][:, keep].float()  # (views, N, F)
+    y = labels_for(pd.DataFrame({"label": [tr["train_labels"][i] for i in keep]}), classes)
+    mkeep = _select(mo["test_labels"], classes)
+    xm = mo["test"][mkeep].float().to(device)
+    ym = labels_for(pd.DataFrame({"label": [mo["test_labels"][i] for i in mkeep]}), classes).to(device)
+    head = Head(x.shape[-1], len(classes), float(params["dropout"])).to(device)
+    opt = torch.optim.Adam(head.parameters(), lr=float(params["lr"]))
+    gen = torch.Generator().manual_seed(int(params["seed"]))
+    loop = _Loop(params, checkpoint, {"head": head}, opt, gen, log)
+    bs = int(params["batch_size"])
+
+    def train_epoch(epoch):
+        head.train()
+        xv = x[epoch % x.shape[0]]
+        total, correct, seen = 0.0, 0, 0
+        for idx in torch.randperm(len(y), generator=gen).split(bs):
+            xb, yb = xv[idx].to(device), y[idx].to(device)
+            out = head(xb)
+            loss = F.cross_entropy(out, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+            correct += int((out.argmax(1) == yb).sum())
+            seen += len(idx)
+        return total / seen, correct / seen, seen
+
+    @torch.no_grad()
+    def evaluate():
+        head.eval()
+        return float((head(xm).argmax(1) == ym).float().mean()) if len(ym) else float("nan")
+
+    history = loop.run(train_epoch, evaluate)
+    meta = {"backbone": params["backbone"], "classes": classes, "dropout": float(params["dropout"]),
+            "frozen": True, "in_features": int(x.shape[-1]), "params": params}
+    _save_model(Path(out_dir), meta, head.cpu(), None, history)
+    return history
+
+
+def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, checkpoint, params: dict,
+             device="cpu", log=print) -> list[dict]:
+    """Train backbone and head together (the paper's "unfrozen" architecture) on images.
+
+    params: as train_head plus input_size and augment.
+    """
+    torch.manual_seed(int(params["seed"]))
+    classes = list(params["classes"])
+    size = int(params["input_size"])
+    df = _read_indexes(train_index, "train")
+    df = df[df["label"].isin(classes)].reset_index(drop=True)
+    mo = _read_indexes(monitor_index, "test")
+    mo = mo[mo["label"].isin(classes)].reset_index(drop=True)
+    x, y = load_images(df["path"].tolist(), size, log), labels_for(df, classes)
+    xm, ym = load_images(mo["path"].tolist(), size, log), labels_for(mo, classes)
+    backbone = load_backbone(params["backbone"], backbone_path)
+    head = Head(backbone.out_features, len(classes), float(params["dropout"]))
+    model = Classifier(backbone, head).to(device)
+    if device.startswith("cuda"):
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=float(params["lr"]))
+    gen = torch.Generator().manual_seed(int(params["seed"]))
+    loop = _Loop(params, checkpoint, {"model": model}, opt, gen, log)
+    bs = int(params["batch_size"])
+    amp = dict(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda"))
+
+    def train_epoch(epoch):
+        model.train()
+        total, correct, seen = 0.0, 0, 0
+        for idx in torch.randperm(len(y), generator=gen).split(bs):
+            xb, yb = augment(x[idx].to(device), params["augment"], gen), y[idx].to(device)
+            with torch.autocast(**amp):
+                out = model(xb)
+                loss = F.cross_entropy(out.float(), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+            correct += int((out.argmax(1) == yb).sum())
+            seen += len(idx)
+        return total / seen, correct / seen, seen
+
+    @torch.no_grad()
+    def evaluate():
+        model.eval()
+        preds = torch.cat([model(c.to(device).float().div(255)).argmax(1).cpu() for c in xm.split(256)]) if len(ym) else None
+        return float((preds == ym).float().mean()) if len(ym) else float("nan")
+
+    history = loop.run(train_epoch, evaluate)
+    meta = {"backbone": params["backbone"], "classes": classes, "dropout": float(params["dropout"]),
+            "frozen": False, "in_features": backbone.out_features, "params": params}
+    _save_model(Path(out_dir), meta, head.cpu(), backbone.cpu().state_dict(), history)
+    return history

@@ -1,0 +1,104 @@
+"""Build the embedded procedural world once, as files: breeds, materials, skies, coats.
+
+Layout of the world folder:
+  world.json            every breed's parameters, the material and sky lists, the split of
+                        breeds into synthetic (0..n-1) and held-out (n..n+h-1) per class
+  materials/NNN_family.png, skies/NN_kind.png, coats/<breed>.png, scenery/<kind>.png
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from domrand.io import atomic_dir
+from domrand.world import textures
+from domrand.world.subjects import Breed, sample_breed, seed_for
+
+
+def build_world(params: dict, out_dir: Path, log=print) -> Path:
+    """Generate the procedural world described by the config's `world` slice into out_dir.
+
+    params: seed, classes, breeds (synthetic breeds per class), heldout_breeds (per class),
+    materials (count), skies (count), texture_size (px), sky_width (px).
+    """
+    seed = int(params["seed"])
+    size = int(params["texture_size"])
+    with atomic_dir(Path(out_dir)) as tmp:
+        for sub in ("materials", "skies", "coats", "scenery"):
+            (tmp / sub).mkdir()
+        materials = []
+        for i in range(int(params["materials"])):
+            family = textures.MATERIAL_FAMILIES[i % len(textures.MATERIAL_FAMILIES)]
+            rng = np.random.default_rng(seed_for("material", seed, i))
+            img, pbr = textures.material_texture(family, size, rng)
+            name = f"{i:03d}_{family}"
+            _save(img, tmp / "materials" / f"{name}.png")
+            materials.append({"name": name, "family": family, "file": f"materials/{name}.png", **pbr})
+        skies = []
+        for i in range(int(params["skies"])):
+            kind = textures.SKY_KINDS[i % len(textures.SKY_KINDS)]
+            rng = np.random.default_rng(seed_for("sky", seed, i))
+            name = f"{i:02d}_{kind}"
+            _save(textures.sky_texture(kind, int(params["sky_width"]), rng), tmp / "skies" / f"{name}.png")
+            skies.append({"name": name, "kind": kind, "file": f"skies/{name}.png"})
+        scenery = []
+        for kind in textures.SCENERY_KINDS:
+            rng = np.random.default_rng(seed_for("scenery", seed, kind))
+            _save(textures.scenery_texture(kind, size, rng), tmp / "scenery" / f"{kind}.png")
+            scenery.append({"name": kind, "file": f"scenery/{kind}.png"})
+        breeds = {}
+        for cls in params["classes"]:
+            n, h = int(params["breeds"]), int(params["heldout_breeds"])
+            entries = []
+            for i in range(n + h):
+                b = sample_breed(cls, i, seed)
+                rng = np.random.default_rng(seed_for("coat", seed, cls, i))
+                _save(textures.coat_texture(b.coat, size, rng), tmp / "coats" / f"{b.name}.png")
+                entries.append({**b.to_dict(), "heldout": i >= n, "coat_file": f"coats/{b.name}.png"})
+            breeds[cls] = entries
+        manifest = {"params": params, "materials": materials, "skies": skies, "scenery": scenery, "breeds": breeds}
+        (tmp / "world.json").write_text(json.dumps(manifest, indent=1))
+        log(f"world: {len(materials)} materials, {len(skies)} skies, "
+            f"{sum(len(v) for v in breeds.values())} breeds in {out_dir}")
+    return Path(out_dir)
+
+
+def _save(img: np.ndarray, path: Path) -> None:
+    Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).save(path)
+
+
+@dataclass
+class World:
+    """A built world, read back from its folder."""
+
+    root: Path
+    manifest: dict
+
+    @classmethod
+    def load(cls, root) -> "World":
+        root = Path(root)
+        path = root / "world.json"
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: build the world first (snakemake resources/world)")
+        return cls(root, json.loads(path.read_text()))
+
+    def breeds(self, cls: str, heldout: bool) -> list[Breed]:
+        if cls not in self.manifest["breeds"]:
+            raise KeyError(f"class {cls!r} is not in the world at {self.root}; it has "
+                           f"{sorted(self.manifest['breeds'])}: add it to world.classes in the config")
+        return [Breed(e["cls"], e["index"], e["shape"], e["coat"])
+                for e in self.manifest["breeds"][cls] if e["heldout"] == heldout]
+
+    def coat_file(self, breed: Breed) -> Path:
+        return self.root / "coats" / f"{breed.name}.png"
+
+    def files(self, kind: str) -> list[Path]:
+        return [self.root / e["file"] for e in self.manifest[kind]]
+
+    def image(self, rel: str) -> np.ndarray:
+        return np.asarray(Image.open(self.root / rel).convert("RGB"))

@@ -1,0 +1,6 @@
+from domrand.figures.results import fig3_architectures
+from domrand.runtime import run
+
+with run(snakemake) as log:
+    f = snakemake.params.figure
+    fig3_architectures(snakemake.input, snakemake.output.png, snakemake.output.table, f["proxy"], f["synthetic"])

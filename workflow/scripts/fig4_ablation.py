@@ -1,0 +1,6 @@
+from domrand.figures.results import fig4_ablation
+from domrand.runtime import run
+
+with run(snakemake) as log:
+    fig4_ablation(snakemake.input, snakemake.output.png, snakemake.output.table,
+                  snakemake.params.figure["proxy"], snakemake.params.variants)

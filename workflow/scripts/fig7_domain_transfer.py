@@ -1,0 +1,6 @@
+from domrand.figures.results import fig7_domain_transfer
+from domrand.runtime import run
+
+with run(snakemake) as log:
+    f = snakemake.params.figure
+    fig7_domain_transfer(snakemake.input, snakemake.output.png, snakemake.output.table, f["proxy"], f["synthetic"])

@@ -1,0 +1,6 @@
+from domrand.figures.results import fig8_categories
+from domrand.runtime import run
+
+with run(snakemake) as log:
+    fig8_categories(snakemake.input, snakemake.output.png, snakemake.output.table,
+                    snakemake.params.figure["proxy"], snakemake.params.tasks)
