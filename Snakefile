@@ -6,7 +6,7 @@ from domrand.config import validate_config
 configfile: "config.yaml"
 
 
-validate_config(config, workflow.source_path("schemas/config.schema.yaml"))
+validate_config(config, f"{workflow.basedir}/schemas/config.schema.yaml")
 
 
 include: "rules/common.smk"
@@ -23,6 +23,6 @@ report: "workflow/report/workflow.rst"
 
 
 rule all:
+    default_target: True
     input:
         all_figures(),
-    default_target: True

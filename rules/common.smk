@@ -13,7 +13,9 @@ UNFROZEN = [a for a in ARCHS if not config["architectures"][a]["frozen"]]
 TASKS = list(config["tasks"])
 SYNTHETIC = config["figures"]["synthetic"]
 TESTSETS = {"real": "real", "synthetic": SYNTHETIC, "toon": "toon"}
-ALL_CLASSES = sorted({c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"]))
+ALL_CLASSES = sorted(
+    {c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"])
+)
 
 
 def _alternatives(names):
@@ -110,7 +112,14 @@ def pretrain_params(wildcards=None):
 
 
 def backbone_file(wildcards=None):
+    """Pretrained here (small_cnn) or a pinned download (model.weights)."""
+    if "weights" in config["model"]:
+        return f"resources/downloads/weights/{config['model']['weights']['name']}"
     return f"results/backbones/{config['model']['backbone']}.pt"
+
+
+def weights_asset(wildcards=None):
+    return config["model"]["weights"]
 
 
 def train_params(wildcards):
@@ -147,7 +156,9 @@ def train_indexes(wildcards):
 
 
 def monitor_indexes(wildcards):
-    return [f"results/datasets/real/{c}.parquet" for c in config["tasks"][wildcards.task]]
+    return [
+        f"results/datasets/real/{c}.parquet" for c in config["tasks"][wildcards.task]
+    ]
 
 
 def test_classes(wildcards):
@@ -217,7 +228,9 @@ def first_shards(datasets, classes):
     """Shard 0 of each (dataset, class): where example images come from."""
     out = []
     for d in datasets:
-        root = f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
+        root = (
+            f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
+        )
         out += [f"{root}/{c}/0" for c in classes]
     return out
 

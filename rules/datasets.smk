@@ -6,9 +6,11 @@ rule gather_dataset:
         shard_dirs,
     output:
         "results/datasets/{dataset}/{cls}.parquet",
-    params:
-        gather=gather_params,
     log:
         "logs/datasets/{dataset}/{cls}.log",
+    conda:
+        "../envs/world.yaml"
+    params:
+        gather=gather_params,
     script:
         "../workflow/scripts/gather_dataset.py"

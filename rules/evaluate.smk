@@ -8,12 +8,14 @@ rule evaluate:
         test=test_indexes,
     output:
         "results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json",
-    params:
-        evaluate=eval_params,
     log:
         "logs/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.log",
+    conda:
+        "../envs/train.yaml"
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        evaluate=eval_params,
     script:
         "../workflow/scripts/evaluate.py"

@@ -8,14 +8,16 @@ rule explain:
         test=heatmap_test_indexes,
     output:
         "results/heatmaps/{dataset}/{testset}.npz",
-    params:
-        explain=explain_params,
     log:
         "logs/explain/{dataset}/{testset}.log",
     benchmark:
         "benchmarks/explain/{dataset}/{testset}.tsv"
+    conda:
+        "../envs/train.yaml"
     threads: 2
     resources:
         mem_mb=4000,
+    params:
+        explain=explain_params,
     script:
         "../workflow/scripts/explain.py"

@@ -5,15 +5,21 @@ rule fig1_examples:
     input:
         first_shards([f"synth_{v}" for v in VARIANTS], config["synth"]["classes"]),
     output:
-        png=report("results/fig1_examples.png", caption="../workflow/report/fig1.rst", category="Figures"),
+        png=report(
+            "results/fig1_examples.png",
+            caption="../workflow/report/fig1.rst",
+            category="Figures",
+        ),
         table="results/tables/fig1_examples.csv",
+    log:
+        "logs/figures/fig1.log",
+    conda:
+        "../envs/figures.yaml"
     params:
         variants=VARIANTS,
         classes=config["synth"]["classes"],
         n=config["figures"]["examples_per_variant"],
         figure=figure_params,
-    log:
-        "logs/figures/fig1.log",
     script:
         "../workflow/scripts/fig1_examples.py"
 
@@ -23,12 +29,18 @@ rule fig2_training_curves:
         real=histories(["real"]),
         synthetic=histories([SYNTHETIC]),
     output:
-        png=report("results/fig2_training_curves.png", caption="../workflow/report/fig2.rst", category="Figures"),
+        png=report(
+            "results/fig2_training_curves.png",
+            caption="../workflow/report/fig2.rst",
+            category="Figures",
+        ),
         table="results/tables/fig2_training_curves.csv",
-    params:
-        figure=figure_params,
     log:
         "logs/figures/fig2.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        figure=figure_params,
     script:
         "../workflow/scripts/fig2_training_curves.py"
 
@@ -37,12 +49,18 @@ rule fig3_architectures:
     input:
         evals(["real", SYNTHETIC], ["cat_dog"], ARCHS, ["real"]),
     output:
-        png=report("results/fig3_architectures.png", caption="../workflow/report/fig3.rst", category="Figures"),
+        png=report(
+            "results/fig3_architectures.png",
+            caption="../workflow/report/fig3.rst",
+            category="Figures",
+        ),
         table="results/tables/fig3_architectures.csv",
-    params:
-        figure=figure_params,
     log:
         "logs/figures/fig3.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        figure=figure_params,
     script:
         "../workflow/scripts/fig3_architectures.py"
 
@@ -51,13 +69,19 @@ rule fig4_ablation:
     input:
         evals([f"synth_{v}" for v in VARIANTS], ["cat_dog"], ["dropout"], ["real"]),
     output:
-        png=report("results/fig4_ablation.png", caption="../workflow/report/fig4.rst", category="Figures"),
+        png=report(
+            "results/fig4_ablation.png",
+            caption="../workflow/report/fig4.rst",
+            category="Figures",
+        ),
         table="results/tables/fig4_ablation.csv",
+    log:
+        "logs/figures/fig4.log",
+    conda:
+        "../envs/figures.yaml"
     params:
         figure=figure_params,
         variants=VARIANTS,
-    log:
-        "logs/figures/fig4.log",
     script:
         "../workflow/scripts/fig4_ablation.py"
 
@@ -65,15 +89,23 @@ rule fig4_ablation:
 rule fig5_heatmaps:
     input:
         real=[f"results/heatmaps/real/{ts}.npz" for ts in ("real", "synthetic")],
-        synthetic=[f"results/heatmaps/{SYNTHETIC}/{ts}.npz" for ts in ("real", "synthetic")],
+        synthetic=[
+            f"results/heatmaps/{SYNTHETIC}/{ts}.npz" for ts in ("real", "synthetic")
+        ],
     output:
-        png=report("results/fig5_heatmaps.png", caption="../workflow/report/fig5.rst", category="Figures"),
+        png=report(
+            "results/fig5_heatmaps.png",
+            caption="../workflow/report/fig5.rst",
+            category="Figures",
+        ),
         table="results/tables/fig5_heatmaps.csv",
         faithfulness="results/tables/fig5_faithfulness.csv",
-    params:
-        figure=figure_params,
     log:
         "logs/figures/fig5.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        figure=figure_params,
     script:
         "../workflow/scripts/fig5_heatmaps.py"
 
@@ -84,13 +116,19 @@ rule fig6_domains:
         synthetic=first_shards([SYNTHETIC], config["tasks"]["cat_dog"]),
         toon=first_shards(["toon"], config["tasks"]["cat_dog"]),
     output:
-        png=report("results/fig6_domains.png", caption="../workflow/report/fig6.rst", category="Figures"),
+        png=report(
+            "results/fig6_domains.png",
+            caption="../workflow/report/fig6.rst",
+            category="Figures",
+        ),
         table="results/tables/fig6_domains.csv",
+    log:
+        "logs/figures/fig6.log",
+    conda:
+        "../envs/figures.yaml"
     params:
         figure=figure_params,
         n=config["figures"]["examples_per_variant"],
-    log:
-        "logs/figures/fig6.log",
     script:
         "../workflow/scripts/fig6_domains.py"
 
@@ -99,12 +137,18 @@ rule fig7_domain_transfer:
     input:
         evals(["real", SYNTHETIC], ["cat_dog"], ["dropout"], list(TESTSETS)),
     output:
-        png=report("results/fig7_domain_transfer.png", caption="../workflow/report/fig7.rst", category="Figures"),
+        png=report(
+            "results/fig7_domain_transfer.png",
+            caption="../workflow/report/fig7.rst",
+            category="Figures",
+        ),
         table="results/tables/fig7_domain_transfer.csv",
-    params:
-        figure=figure_params,
     log:
         "logs/figures/fig7.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        figure=figure_params,
     script:
         "../workflow/scripts/fig7_domain_transfer.py"
 
@@ -113,12 +157,18 @@ rule fig8_categories:
     input:
         evals([SYNTHETIC], TASKS, ["dropout"], ["real"]),
     output:
-        png=report("results/fig8_categories.png", caption="../workflow/report/fig8.rst", category="Figures"),
+        png=report(
+            "results/fig8_categories.png",
+            caption="../workflow/report/fig8.rst",
+            category="Figures",
+        ),
         table="results/tables/fig8_categories.csv",
+    log:
+        "logs/figures/fig8.log",
+    conda:
+        "../envs/figures.yaml"
     params:
         figure=figure_params,
         tasks=config["tasks"],
-    log:
-        "logs/figures/fig8.log",
     script:
         "../workflow/scripts/fig8_categories.py"

@@ -6,17 +6,19 @@ rule render_shard:
         world="resources/world",
     output:
         directory("results/synth/{variant}/{cls}/{shard}"),
-    params:
-        generator=generator_of_variant,
-        render=render_of_variant,
-        source="{variant}",
     log:
         "logs/synth/{variant}/{cls}/{shard}.log",
     benchmark:
         "benchmarks/synth/{variant}/{cls}/{shard}.tsv"
+    conda:
+        "../envs/render.yaml"
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        generator=generator_of_variant,
+        render=render_of_variant,
+        source="{variant}",
     script:
         "../workflow/scripts/render_shard.py"
 
@@ -26,16 +28,18 @@ rule render_proxy:
         world="resources/world",
     output:
         directory("results/proxy/{domain}/{cls}/{shard}"),
-    params:
-        generator=generator_of_domain,
-        render=render_of_domain,
-        source="{domain}",
     log:
         "logs/proxy/{domain}/{cls}/{shard}.log",
     benchmark:
         "benchmarks/proxy/{domain}/{cls}/{shard}.tsv"
+    conda:
+        "../envs/render.yaml"
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        generator=generator_of_domain,
+        render=render_of_domain,
+        source="{domain}",
     script:
         "../workflow/scripts/render_shard.py"

@@ -6,15 +6,17 @@ rule pretrain_backbone:
         world="resources/world",
     output:
         "results/backbones/small_cnn.pt",
-    params:
-        pretrain=pretrain_params,
     log:
         "logs/train/pretrain_backbone.log",
     benchmark:
         "benchmarks/train/pretrain_backbone.tsv"
+    conda:
+        "../envs/train.yaml"
     threads: 2
     resources:
         mem_mb=4000,
+    params:
+        pretrain=pretrain_params,
     script:
         "../workflow/scripts/pretrain_backbone.py"
 
@@ -25,15 +27,17 @@ rule extract_features:
         backbone=backbone_file,
     output:
         "results/features/{dataset}/{cls}.pt",
-    params:
-        features=feature_params,
     log:
         "logs/features/{dataset}/{cls}.log",
     benchmark:
         "benchmarks/features/{dataset}/{cls}.tsv"
+    conda:
+        "../envs/train.yaml"
     threads: 2
     resources:
         mem_mb=4000,
+    params:
+        features=feature_params,
     script:
         "../workflow/scripts/extract_features.py"
 
@@ -45,18 +49,20 @@ rule train_head:
     output:
         model="results/models/{dataset}/{task}/{arch}/seed{seed}/model.pt",
         history="results/models/{dataset}/{task}/{arch}/seed{seed}/history.csv",
-    wildcard_constraints:
-        arch=_alternatives(FROZEN) if FROZEN else "^$",
-    params:
-        train=train_params,
-        checkpoint=checkpoint_path,
     log:
         "logs/train/{dataset}/{task}/{arch}/seed{seed}.log",
     benchmark:
         "benchmarks/train/{dataset}/{task}/{arch}/seed{seed}.tsv"
+    wildcard_constraints:
+        arch=_alternatives(FROZEN) if FROZEN else "^$",
+    conda:
+        "../envs/train.yaml"
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        train=train_params,
+        checkpoint=checkpoint_path,
     script:
         "../workflow/scripts/train_head.py"
 
@@ -69,17 +75,19 @@ rule train_finetune:
     output:
         model="results/models/{dataset}/{task}/{arch}/seed{seed}/model.pt",
         history="results/models/{dataset}/{task}/{arch}/seed{seed}/history.csv",
-    wildcard_constraints:
-        arch=_alternatives(UNFROZEN) if UNFROZEN else "^$",
-    params:
-        train=train_params,
-        checkpoint=checkpoint_path,
     log:
         "logs/train/{dataset}/{task}/{arch}/seed{seed}.log",
     benchmark:
         "benchmarks/train/{dataset}/{task}/{arch}/seed{seed}.tsv"
+    wildcard_constraints:
+        arch=_alternatives(UNFROZEN) if UNFROZEN else "^$",
+    conda:
+        "../envs/train.yaml"
     threads: 2
     resources:
         mem_mb=6000,
+    params:
+        train=train_params,
+        checkpoint=checkpoint_path,
     script:
         "../workflow/scripts/train_finetune.py"

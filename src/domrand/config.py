@@ -50,6 +50,9 @@ def validate_config(config: dict, schema_path) -> None:
 
 
 def _check_cross_references(config: dict) -> None:
+    if config["model"]["backbone"] == "vgg16" and "weights" not in config["model"]:
+        raise ConfigError("config key model.weights: the vgg16 backbone needs pinned weights (name, url, sha256, "
+                          "licence, attribution); see configs/paper.yaml")
     synth = config["figures"]["synthetic"]
     if synth.removeprefix("synth_") not in config["variants"]:
         raise ConfigError(f"config key figures.synthetic: {synth!r} names no variant in 'variants'")

@@ -83,6 +83,26 @@ stop_daemon() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Ports as given, else the first free pair from 6817/6818 up, so that a second test cluster
+# (or a real slurm on this machine) does not collide.
+pick_ports() {
+    local p
+    if [[ -n "${DOMRAND_SLURMCTLD_PORT:-}${DOMRAND_SLURMD_PORT:-}" ]]; then
+        for p in "$CTLD_PORT" "$SLURMD_PORT"; do
+            port_in_use "$p" && die "port $p is in use (another slurm?)"
+        done
+        return 0
+    fi
+    for ((p = 6817; p < 6917; p += 2)); do
+        if ! port_in_use "$p" && ! port_in_use $((p + 1)); then
+            CTLD_PORT=$p
+            SLURMD_PORT=$((p + 1))
+            return 0
+        fi
+    done
+    die "no free port pair in 6817-6918; set DOMRAND_SLURMCTLD_PORT / DOMRAND_SLURMD_PORT"
+}
+
 have_packages() {
     command -v slurmctld >/dev/null && command -v slurmd >/dev/null &&
         command -v munged >/dev/null && command -v sbatch >/dev/null
@@ -153,7 +173,7 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 # finished jobs stay visible to squeue this long (the snakemake plugin polls with squeue)
-MinJobAge=600
+MinJobAge=3600
 ReturnToService=2
 MailProg=/bin/true
 SchedulerType=sched/backfill
@@ -251,11 +271,9 @@ do_start() {
         print_env
         return 0
     fi
-    for port in "$CTLD_PORT" "$SLURMD_PORT"; do
-        if port_in_use "$port" && ! our_pid "$PID_CTLD" >/dev/null && ! our_pid "$PID_SLURMD" >/dev/null; then
-            die "port $port is in use (another slurm?); set DOMRAND_SLURMCTLD_PORT / DOMRAND_SLURMD_PORT"
-        fi
-    done
+    # leftovers of an earlier, half-finished start in this STATE_DIR
+    do_stop_daemons 2>/dev/null
+    pick_ports
 
     write_config
     write_shims

@@ -16,7 +16,9 @@ def fig5(real_npzs, synth_npzs, out_png, out_csv, out_faithfulness, proxy: bool)
     """Plot figure 5 and write, per model and method, the deletion-check summary."""
     parts = {"real-trained": [load_heatmaps(p) for p in real_npzs],
              "synthetic-trained": [load_heatmaps(p) for p in synth_npzs]}
-    records = {name: concat_heatmaps(p) for name, p in parts.items()}
+    # Faithfulness rows differ per test set by design; the grid needs only the shared meta.
+    records = {name: concat_heatmaps([{**r, "meta": {k: v for k, v in r["meta"].items() if k != "faithfulness"}}
+                                      for r in p]) for name, p in parts.items()}
     plot_fig5(records, out_png, out_csv, proxy=proxy)
     summaries = []
     for name, recs in parts.items():
