@@ -6,13 +6,16 @@
 #   tests/slurm/cluster.sh stop   STATE_DIR   # cancel jobs, stop only the daemons started here
 #
 # Everything (config, munge key and socket, spool, state, logs, pid files) lives under
-# STATE_DIR; daemons get their config with -f, clients through SLURM_CONF. Nothing under /etc
-# is written (apt's own files aside). `start` prints the lines a caller must eval, e.g.
+# STATE_DIR; daemons get their config with -f, clients through SLURM_CONF and the shims in
+# STATE_DIR/bin (see write_shims). Nothing under /etc is written (apt's own files aside).
+# STATE_DIR must be reachable by the munge user: put it under /tmp. `start` prints the lines
+# a caller must eval (SLURM_CONF and PATH), e.g.
 #   eval "$(tests/slurm/cluster.sh start /tmp/slurm)"
 # on stdout (also saved as STATE_DIR/env); all progress goes to stderr.
 #
-# The node is the machine itself, renamed `localhost`, with one fake GPU (gres on /dev/null,
-# so jobs asking for a GPU are schedulable and see CUDA_VISIBLE_DEVICES=0). It advertises at
+# The node is the machine itself, renamed `localhost`, with DOMRAND_SLURM_GPUS fake GPUs
+# (default 2, at most 4; gres on /dev/null, /dev/zero, ...), so jobs asking for a GPU are
+# schedulable and see CUDA_VISIBLE_DEVICES (a CPU-only torch still runs on the CPU). It advertises at
 # least DOMRAND_SLURM_CPUS CPUs (default 8) and DOMRAND_SLURM_MEM_MB MB (default 32768), more
 # than a small CI machine has, so that the real profile's requests fit: slurm then
 # oversubscribes the real cores; memory is not enforced in this setup.
@@ -28,9 +31,12 @@ MIN_CPUS=${DOMRAND_SLURM_CPUS:-8}
 MIN_MEM_MB=${DOMRAND_SLURM_MEM_MB:-32768}
 READY_TIMEOUT=${DOMRAND_SLURM_READY_TIMEOUT:-60}
 PARTITION=${DOMRAND_SLURM_PARTITION:-local}
+GPUS=${DOMRAND_SLURM_GPUS:-2}
+FAKE_GPU_FILES=(/dev/null /dev/zero /dev/full /dev/urandom)
 
 log() { echo "cluster.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit "${2:-1}"; }
+[[ "$GPUS" =~ ^[1-4]$ ]] || die "DOMRAND_SLURM_GPUS must be 1..4, got '$GPUS'"
 
 usage() {
     echo "usage: $0 start|stop|status STATE_DIR" >&2
@@ -139,7 +145,7 @@ node_line() {
         line=$(sed -E "s/\bRealMemory=[0-9]+/RealMemory=$MIN_MEM_MB/" <<<"$line")
     fi
     line=$(sed -E 's/^NodeName=[^ ]+/NodeName=localhost NodeAddr=127.0.0.1/' <<<"$line")
-    echo "$line Gres=gpu:1 State=UNKNOWN"
+    echo "$line Gres=gpu:$GPUS State=UNKNOWN"
 }
 
 write_config() {
@@ -181,7 +187,12 @@ GresTypes=gpu
 $(node_line)
 PartitionName=$PARTITION Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
-    echo "NodeName=localhost Name=gpu File=/dev/null" >"$S/etc/gres.conf"
+    # fake GPUs: slurm only needs a device file per GPU; jobs get CUDA_VISIBLE_DEVICES
+    local i
+    : >"$S/etc/gres.conf"
+    for ((i = 0; i < GPUS; i++)); do
+        echo "NodeName=localhost Name=gpu File=${FAKE_GPU_FILES[$i]}" >>"$S/etc/gres.conf"
+    done
     : >"$S/etc/plugstack.conf"
 }
 

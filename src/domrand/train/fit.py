@@ -55,6 +55,9 @@ class _Loop:
                     m.load_state_dict(ck["modules"][k])
                 opt.load_state_dict(ck["opt"])
                 gen.set_state(ck["gen"])
+                torch.set_rng_state(ck["torch_rng"])  # dropout masks
+                if torch.cuda.is_available() and ck.get("cuda_rng") is not None:
+                    torch.cuda.set_rng_state_all(ck["cuda_rng"])
                 self.history, self.start = ck["history"], ck["epoch"]
                 log(f"resuming from {self.checkpoint} after epoch {self.start}")
             else:
@@ -72,6 +75,8 @@ class _Loop:
                      f"test acc {test_acc:.4f} ({n / dt:.0f} img/s)")
             with atomic_path(self.checkpoint) as tmp:
                 torch.save({"params": self.params, "epoch": epoch + 1, "history": self.history, "gen": self.gen.get_state(),
+                            "torch_rng": torch.get_rng_state(),
+                            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
                             "opt": self.opt.state_dict(), "modules": {k: m.state_dict() for k, m in self.modules.items()}}, tmp)
         return self.history
 
@@ -118,7 +123,7 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
             correct += int((out.argmax(1) == yb).sum())
             seen += len(idx)
         return total / seen, correct / seen, seen
@@ -172,7 +177,7 @@ def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, che
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
             correct += int((out.argmax(1) == yb).sum())
             seen += len(idx)
         return total / seen, correct / seen, seen

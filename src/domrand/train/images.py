@@ -24,7 +24,7 @@ def load_images(paths, size: int, log=None) -> torch.Tensor:
             im = im.convert("RGB")
             if im.size != (size, size):
                 im = im.resize((size, size), Image.BILINEAR)
-            out[i] = torch.from_numpy(np.asarray(im)).permute(2, 0, 1)
+            out[i] = torch.from_numpy(np.array(im)).permute(2, 0, 1)
         if log and (i + 1) % 2000 == 0:
             log(f"decoded {i + 1}/{len(paths)} images")
     return out

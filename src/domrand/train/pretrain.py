@@ -118,7 +118,7 @@ def pretrain_backbone(world_dir, out_path, params: dict, device: str = "cpu", th
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total_loss += float(loss) * len(idx)
+            total_loss += loss.item() * len(idx)
             correct += int((out.argmax(1).cpu() == y[idx]).sum())
             seen += len(idx)
         model.eval()

@@ -1,0 +1,97 @@
+"""Evaluation: metrics with known answers, and evaluate_model on a tiny JPEG test set."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from domrand.train.backbones import Head, SmallCNN
+from domrand.train.evaluate import evaluate_model, load_classifier, metrics
+
+
+def test_metrics_two_classes_known_answer():
+    m = metrics(np.array([0, 0, 1, 1, 1]), np.array([0, 1, 1, 1, 0]), ["cat", "dog"])
+    assert m["confusion"] == [[1, 1], [1, 2]]  # rows: true class, columns: predicted
+    assert m["accuracy"] == pytest.approx(0.6)
+    assert m["accuracy_above_random"] == pytest.approx(0.6 - 0.5)
+    assert m["per_class_accuracy"] == pytest.approx({"cat": 0.5, "dog": 2 / 3})
+    assert m["n"] == 5 and m["classes"] == ["cat", "dog"]
+
+
+def test_metrics_three_classes_and_a_class_without_samples():
+    m = metrics(np.array([0, 1, 1, 0]), np.array([0, 1, 2, 2]), ["cat", "dog", "car"])
+    assert m["confusion"] == [[1, 0, 1], [0, 1, 1], [0, 0, 0]]
+    assert m["accuracy"] == pytest.approx(0.5)
+    assert m["accuracy_above_random"] == pytest.approx(0.5 - 1 / 3)
+    assert np.isnan(m["per_class_accuracy"]["car"])
+    json.dumps(m)  # serialisable as the evaluation JSON
+
+
+def test_metrics_perfect_and_empty():
+    y = np.array([0, 1, 2, 3])
+    m = metrics(y, y, ["a", "b", "c", "d"])
+    assert m["accuracy"] == 1.0 and m["accuracy_above_random"] == pytest.approx(0.75)
+    assert np.isnan(metrics(np.array([], int), np.array([], int), ["a", "b"])["accuracy"])
+
+
+@pytest.fixture
+def always_dog(tmp_path, helpers):
+    """A frozen-backbone model whose head predicts 'dog' for every image, and its backbone file."""
+    backbone = helpers.backbone(tmp_path / "backbone.pt")
+    head = Head(SmallCNN().out_features, 2, 0.3)
+    with torch.no_grad():
+        head.net[3].weight.zero_()
+        head.net[3].bias.copy_(torch.tensor([0.0, 10.0]))
+    model = tmp_path / "model.pt"
+    torch.save({"backbone": "small_cnn", "classes": ["cat", "dog"], "dropout": 0.3, "frozen": True,
+                "in_features": SmallCNN().out_features, "head": head.state_dict(), "backbone_state": None}, model)
+    return model, backbone
+
+
+@pytest.fixture
+def test_index(tmp_path, helpers):
+    rows = [("cat", "test")] * 2 + [("dog", "test")] * 3 + [("bicycle", "test")] * 2 + [("cat", "train")] * 4
+    return helpers.image_index(tmp_path / "data", rows)
+
+
+def test_evaluate_model_known_answer_on_the_test_split_only(always_dog, test_index, tmp_path):
+    model, backbone = always_dog
+    out = tmp_path / "eval" / "real.json"
+    res = evaluate_model(model, backbone, [test_index], out, {"classes": ["cat", "dog"], "input_size": 32},
+                         log=lambda *_: None)
+    assert res["n"] == 5  # 2 cats + 3 dogs of the test split; bicycles and train images left out
+    assert res["accuracy"] == pytest.approx(0.6)
+    assert res["confusion"] == [[0, 2], [0, 3]]
+    assert res["accuracy_above_random"] == pytest.approx(0.1)
+    assert json.loads(out.read_text()) == json.loads(json.dumps(res))
+    assert res["test_set"] == [str(test_index)]
+
+
+def test_evaluate_model_rejects_classes_the_model_was_not_trained_on(always_dog, test_index, tmp_path):
+    model, backbone = always_dog
+    out = tmp_path / "eval.json"
+    with pytest.raises(ValueError, match=r"\['bicycle'\].*not trained on.*\['cat', 'dog'\]"):
+        evaluate_model(model, backbone, [test_index], out, {"classes": ["cat", "dog", "bicycle"], "input_size": 32},
+                       log=lambda *_: None)
+    assert not out.exists()
+
+
+def test_evaluate_model_with_no_test_images_of_the_classes_raises(always_dog, tmp_path, helpers):
+    model, backbone = always_dog
+    index = helpers.image_index(tmp_path / "d", [("cat", "train"), ("dog", "train")])
+    with pytest.raises(ValueError, match="no test images"):
+        evaluate_model(model, backbone, [index], tmp_path / "e.json", {"classes": ["cat", "dog"], "input_size": 32},
+                       log=lambda *_: None)
+
+
+def test_load_classifier_rebuilds_the_frozen_model(always_dog):
+    model, backbone = always_dog
+    clf = load_classifier(model, backbone)
+    assert clf.classes == ["cat", "dog"] and not clf.training
+    saved = torch.load(backbone, weights_only=True)["state"]
+    assert all(torch.equal(saved[k], v) for k, v in clf.backbone.state_dict().items())
+    with torch.no_grad():
+        assert clf(torch.rand(3, 3, 32, 32)).argmax(1).tolist() == [1, 1, 1]
