@@ -3,7 +3,7 @@
 from domrand.config import validate_config
 
 
-configfile: "config.yaml"
+configfile: f"{workflow.basedir}/config.yaml"
 
 
 validate_config(config, f"{workflow.basedir}/schemas/config.schema.yaml")
