@@ -216,49 +216,86 @@ def test_minimal_workflow_runs_through_sbatch(cluster, tmp_path):
 
 # --- test 2: the real workflow, SLURM vs local -----------------------------------------------
 
-def copy_repo(dest: Path) -> Path:
-    shutil.copytree(REPO, dest, ignore=shutil.ignore_patterns(*NOT_COPIED), symlinks=True)
+def copy_tree(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*NOT_COPIED), symlinks=True)
     return dest
+
+
+# Columns that hold wall-clock measurements: different on every run by nature.
+TIMING_COLUMN = re.compile(r"^t_|seconds?$|per_second$|_time$")
+
+
+def _frames_differ(da, db) -> str | None:
+    if list(da.columns) != list(db.columns) or len(da) != len(db):
+        return f"columns/rows differ: {list(da.columns)} x {len(da)} vs {list(db.columns)} x {len(db)}"
+    cols = [c for c in da.columns if not TIMING_COLUMN.search(str(c)) and not da[c].equals(db[c])]
+    return f"columns {cols} differ" if cols else None
+
+
+def _objects_differ(x, y, roots: tuple[str, str], path: str = "") -> str | None:
+    """Decoded torch/numpy payloads: exact equality; paths under the two run folders are
+    compared relative to them."""
+    import numpy as np
+    import torch
+    if isinstance(x, dict) and isinstance(y, dict):
+        if set(x) != set(y):
+            return f"{path}: keys {sorted(set(x) ^ set(y))}"
+        return next((d for k in x if not TIMING_COLUMN.search(str(k))
+                     and (d := _objects_differ(x[k], y[k], roots, f"{path}/{k}"))), None)
+    if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
+        if len(x) != len(y):
+            return f"{path}: length {len(x)} vs {len(y)}"
+        return next((d for i, (u, v) in enumerate(zip(x, y))
+                     if (d := _objects_differ(u, v, roots, f"{path}[{i}]"))), None)
+    if torch.is_tensor(x) or isinstance(x, np.ndarray):
+        u, v = (t.detach().cpu().numpy() if torch.is_tensor(t) else np.asarray(t) for t in (x, y))
+        if u.shape != v.shape:
+            return f"{path}: shape {u.shape} vs {v.shape}"
+        if np.array_equal(u, v, equal_nan=u.dtype.kind in "fc"):
+            return None
+        diff = np.abs(u.astype(float) - v.astype(float)).max() if u.dtype.kind in "fcbiu" else "?"
+        return f"{path}: values differ (max |diff| {diff})"
+    if isinstance(x, str) and isinstance(y, str):
+        x, y = x.replace(roots[0], "<run>"), y.replace(roots[1], "<run>")
+    return None if x == y else f"{path}: {str(x)[:60]!r} vs {str(y)[:60]!r}"
 
 
 def result_files(root: Path) -> dict[str, Path]:
     return {str(p.relative_to(root)): p for p in sorted((root / "results").rglob("*")) if p.is_file()}
 
 
-def compare_file(a: Path, b: Path) -> str | None:
-    """None when equal; else what differs. Bytes first; for formats whose bytes may
-    legitimately differ (embedded metadata), the decoded content."""
+def compare_file(a: Path, b: Path, roots: tuple[str, str]) -> str | None:
+    """None when equal; else what differs. Bytes first; then the decoded content, where
+    bytes may legitimately differ (encoder/file metadata, timing columns, absolute paths)."""
     if a.read_bytes() == b.read_bytes():
         return None
     suffix = a.suffix.lower()
     if suffix == ".parquet":
         import pandas as pd
-        da, db = pd.read_parquet(a), pd.read_parquet(b)
-        if da.equals(db):
-            return None  # same table, different file metadata
-        cols = [c for c in da.columns if c in db.columns and not da[c].equals(db[c])]
-        return f"parquet content differs (columns {cols or 'shape/names'})"
+        return _frames_differ(pd.read_parquet(a), pd.read_parquet(b))
+    if suffix in (".csv", ".tsv"):
+        import pandas as pd
+        sep = "\t" if suffix == ".tsv" else ","
+        return _frames_differ(pd.read_csv(a, sep=sep), pd.read_csv(b, sep=sep))
     if suffix in (".jpg", ".jpeg", ".png"):
         import numpy as np
         from PIL import Image
         pa, pb = np.asarray(Image.open(a)), np.asarray(Image.open(b))
-        if pa.shape == pb.shape and (pa == pb).all():
-            return None  # same pixels, different encoding/metadata
         if pa.shape != pb.shape:
             return f"image shapes differ {pa.shape} vs {pb.shape}"
+        if (pa == pb).all():
+            return None  # same pixels, different encoding/metadata
         d = np.abs(pa.astype(int) - pb.astype(int))
         return f"pixels differ: {(d > 0).mean():.2%} of values, max |diff| {d.max()}"
-    if suffix == ".csv":
-        import pandas as pd
-        da, db = pd.read_csv(a), pd.read_csv(b)
-        cols = [c for c in da.columns if c in db.columns and not da[c].equals(db[c])]
-        return f"CSV differs (columns {cols or 'shape/names'})"
     if suffix == ".json":
-        ja, jb = json.loads(a.read_text()), json.loads(b.read_text())
-        if ja == jb:
-            return None
-        keys = [k for k in ja if ja.get(k) != jb.get(k)] if isinstance(ja, dict) and isinstance(jb, dict) else []
-        return f"JSON differs (keys {keys})"
+        return _objects_differ(json.loads(a.read_text()), json.loads(b.read_text()), roots)
+    if suffix == ".npz":
+        import numpy as np
+        with np.load(a, allow_pickle=False) as za, np.load(b, allow_pickle=False) as zb:
+            return _objects_differ(dict(za), dict(zb), roots)
+    if suffix in (".pt", ".pth"):
+        import torch
+        return _objects_differ(torch.load(a, weights_only=False), torch.load(b, weights_only=False), roots)
     return "bytes differ"
 
 
@@ -267,11 +304,16 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
         pytest.skip("workflow not present (no Snakefile or configs/ci.yaml)")
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
     threads = [f"{rule}={n}" for rule, n in profile.get("set-threads", {}).items()]
+    # one snapshot of workflow and library for both runs, so that edits to the checkout
+    # while the test runs cannot make them differ (PYTHONPATH beats the editable install)
+    snapshot = copy_tree(REPO, tmp_path / "snapshot")
+    env = {**cluster.env, "PYTHONPATH": os.pathsep.join(
+        [str(snapshot / "src"), *filter(None, [cluster.env.get("PYTHONPATH")])])}
 
-    on_slurm = copy_repo(tmp_path / "slurm")
+    on_slurm = copy_tree(snapshot, tmp_path / "slurm")
     run = run_snakemake(["-s", "Snakefile", "--configfile", "configs/ci.yaml",
-                         "--workflow-profile", str(PROFILE), "--slurm-keep-successful-logs"],
-                        cwd=on_slurm, env=cluster.env, timeout=WORKFLOW_TIMEOUT, name="slurm")
+                         "--workflow-profile", str(snapshot / "profiles/slurm"), "--slurm-keep-successful-logs"],
+                        cwd=on_slurm, env=env, timeout=WORKFLOW_TIMEOUT, name="slurm")
     assert run.rc == 0, explain_failure(run)
     sub = parse_log(run.log)
     assert_all_submitted(sub, cluster)
@@ -283,8 +325,8 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
 
     # the reference: same config, same threads per job (so torch sees the same thread counts),
     # local executor, no profile
-    local = copy_repo(tmp_path / "local")
-    env = {k: v for k, v in cluster.env.items() if k != "SLURM_CONF"}
+    local = copy_tree(snapshot, tmp_path / "local")
+    env = {k: v for k, v in env.items() if k != "SLURM_CONF"}
     ref = run_snakemake(["-s", "Snakefile", "--configfile", "configs/ci.yaml", "--workflow-profile", "none",
                          "--cores", str(max(profile.get("set-threads", {}).values(), default=2)),
                          "--set-threads", *threads],
@@ -295,7 +337,8 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
     assert a, "the SLURM run made no files under results/"
     assert sorted(a) == sorted(b), f"different result files: only SLURM {sorted(set(a) - set(b))}, " \
                                    f"only local {sorted(set(b) - set(a))}"
-    diffs = {rel: why for rel in a if (why := compare_file(a[rel], b[rel]))}
+    roots = (str(on_slurm), str(local))
+    diffs = {rel: why for rel in a if (why := compare_file(a[rel], b[rel], roots))}
     n_bytes_equal = sum(a[rel].read_bytes() == b[rel].read_bytes() for rel in a)
     print(f"compared {len(a)} result files: {n_bytes_equal} byte-identical, "
           f"{len(a) - n_bytes_equal - len(diffs)} equal in content, {len(diffs)} differ")
