@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from domrand.io import atomic_path as _atomic_path
 from captum.attr import LayerAttribution, LayerGradCam, Occlusion
 from torch import nn
 
@@ -223,26 +225,8 @@ def compute_heatmaps(
 _occlusion = occlusion
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
-
-    The temporary name keeps ``path``'s suffix so writers that infer a format from the
-    extension still work. A failed write removes the temporary file and leaves any old
-    ``path`` untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
-    )
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+# One atomic-write helper for the whole project (kept importable from here for callers).
+atomic_path = _atomic_path
 
 
 def _json_default(value: Any) -> Any:
