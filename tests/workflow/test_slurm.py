@@ -247,6 +247,8 @@ def _objects_differ(x, y, roots: tuple[str, str], path: str = "") -> str | None:
             return f"{path}: length {len(x)} vs {len(y)}"
         return next((d for i, (u, v) in enumerate(zip(x, y))
                      if (d := _objects_differ(u, v, roots, f"{path}[{i}]"))), None)
+    if isinstance(x, np.ndarray) and x.dtype.kind in "USO":  # strings may hold run paths
+        return _objects_differ(x.tolist(), np.asarray(y).tolist(), roots, path)
     if torch.is_tensor(x) or isinstance(x, np.ndarray):
         u, v = (t.detach().cpu().numpy() if torch.is_tensor(t) else np.asarray(t) for t in (x, y))
         if u.shape != v.shape:
