@@ -90,3 +90,11 @@ def test_ci_config_builds_figure2(tmp_path):
         got = table[table["trained_on"] == trained_on].sort_values("epoch")["test_acc_mean"].to_numpy()
         assert got == pytest.approx(mean.to_numpy(), abs=1e-3)
     shutil.rmtree(tmp_path / "results")
+
+
+def test_readme_rulegraph_is_current():
+    from domrand.docs import readme_block, rulegraph
+
+    block = readme_block((REPO / "README.md").read_text())
+    assert block is not None, "README.md has no rule graph block: run `make rulegraph`"
+    assert block == rulegraph(REPO), "README.md's rule graph is stale: run `make rulegraph`"
