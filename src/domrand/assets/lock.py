@@ -134,9 +134,9 @@ def require_pinned(spec: dict) -> dict:
         return spec
     key = spec.get("key") or f"downloads.{spec.get('name')}"
     lock = spec.get("lock")
-    where = f"the lock file {lock}" if lock else "a lock file (set `lock:` in the config)"
+    where = f"in the lock file {lock}" if lock else "and the config names no lock file (`lock:`)"
     raise UnpinnedAssetError(
-        f"config key {key}: {spec.get('url')} is not pinned (no sha256 in the config or in "
+        f"config key {key}: {spec.get('url')} is not pinned (no sha256 in the config, "
         f"{where}). On a machine with internet run `{PIN_COMMAND} <your config file>` once and "
         "commit the lock file it writes, or add `sha256:` to the entry; unpinned downloads "
         "are refused so that every run uses the same bytes."
