@@ -57,6 +57,11 @@ def test_dry_run_every_figure(configfile, target, tmp_path):
     ({"render": {"image_size": "big"}}, "render.image_size"),
     ({"world": {"breeds": 0}}, "world.breeds"),
     ({"variants": {"no_lighting": {"lighting": {"bogus": True}}}}, "variants.no_lighting.lighting"),
+    ({"domains": {"real": {"sources": {"x": {"adapter": "nope", "classes": ["cat"]}}}}},
+     "domains.real.sources.x.adapter"),
+    ({"domains": {"real": {"sources": {"x": {"adapter": "petimages", "classes": ["cat", "dog"],
+                                             "downloads": ["missing"]}}}}}, "domains.real.sources.x.downloads"),
+    ({"downloads": {"a": {"url": "ftp://x", "licence": "l", "attribution": "a"}}}, "downloads.a.url"),
 ])
 def test_bad_config_stops_before_any_job(change, key, tmp_path):
     bad = tmp_path / "bad.yaml"
