@@ -2,6 +2,8 @@
 
 
 rule build_world:
+    input:
+        world_downloads,
     output:
         directory("resources/world"),
     log:

@@ -327,6 +327,17 @@ def select_params(wildcards):
     return {"n_train": n_train, "n_test": n_test, "seed": config["seed"]}
 
 
+def world_downloads(wildcards=None):
+    """The downloads holding imported subject meshes (world.subjects)."""
+    names = {
+        m["download"]
+        for spec in config["world"].get("subjects", {}).values()
+        for m in spec["meshes"]
+        if "download" in m
+    }
+    return [f"resources/assets/{n}" for n in sorted(names)]
+
+
 def attribution_params(wildcards=None):
     """What ATTRIBUTION.md credits: every download, and where each domain's images come from."""
     return {
@@ -342,4 +353,5 @@ def attribution_params(wildcards=None):
             )
             for d in DOMAINS
         },
+        "subjects": config["world"].get("subjects", {}),
     }

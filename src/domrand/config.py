@@ -65,6 +65,11 @@ def _check_cross_references(config: dict) -> None:
     if config["explain"]["target"] not in config["tasks"]["cat_dog"]:
         raise ConfigError("config key explain.target: must be one of tasks.cat_dog")
     _check_sources(config)
+    for cls, spec in (config["world"].get("subjects") or {}).items():
+        for i, entry in enumerate(spec["meshes"]):
+            if "download" in entry and entry["download"] not in (config.get("downloads") or {}):
+                raise ConfigError(f"config key world.subjects.{cls}.meshes.{i}.download: "
+                                  f"{entry['download']!r} is not an entry of `downloads`")
 
 
 def domain_classes(config: dict, domain: str) -> list[str]:

@@ -67,11 +67,21 @@ def write_study_attribution(params: dict, path: Path) -> Path:
     """
     notes = []
     subjects = params.get("subjects") or {}
-    meshes = ", ".join(f"{c} ({len(v)} entries)" for c, v in sorted(subjects.items()) if v)
+    meshes = ", ".join(
+        f"{c} ({len(v['meshes'])} mesh entries, {v.get('mode', 'add')})"
+        for c, v in sorted(subjects.items())
+    )
     notes.append(
         "Synthetic images: rendered by domrand in its embedded procedural world (subjects, "
         "materials, skies and coats generated from the config's seeds; no third-party "
-        "content)" + (f", plus imported meshes for {meshes}" if meshes else "") + "."
+        "content)"
+        + (
+            f", plus imported subject meshes for {meshes}: downloaded ones are in the "
+            "table, local files (`path:` entries) are credited by whoever supplied them"
+            if meshes
+            else ""
+        )
+        + "."
     )
     for domain, how in sorted(params.get("domains", {}).items()):
         if how == "proxy":
