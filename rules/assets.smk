@@ -39,6 +39,7 @@ rule download_weights:
 # Local rules, so on a cluster they run on the submit host: compute nodes need no internet.
 localrules:
     download_asset,
+    download_objaverse,
     fetch,
     attribution,
 
@@ -56,6 +57,20 @@ rule download_asset:
         asset=download_spec,
     script:
         "../workflow/scripts/download_asset.py"
+
+
+rule download_objaverse:
+    output:
+        directory("resources/assets/objaverse_{cls}"),
+    log:
+        "logs/assets/download_objaverse_{cls}.log",
+    conda:
+        "../envs/world.yaml"
+    params:
+        objects=objaverse_objects,
+        lock=config.get("lock"),
+    script:
+        "../workflow/scripts/download_objaverse.py"
 
 
 rule fetch:

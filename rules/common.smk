@@ -278,6 +278,16 @@ SOURCED = [d for d in DOMAINS if "sources" in config["domains"][d]]
 RENDERED = [d for d in DATASETS if d not in SOURCED]
 SOURCES = sorted({s for d in SOURCED for s in config["domains"][d]["sources"]})
 ASSETS = [n for n, (key, _) in DOWNLOADS.items() if key.startswith("downloads.")]
+OBJAVERSE = [
+    c
+    for c, spec in config["world"].get("subjects", {}).items()
+    if any(m.get("objaverse") for m in spec["meshes"])
+]
+
+
+def objaverse_objects(wildcards):
+    """The class's pinned Objaverse objects from the lock file (None: not pinned yet)."""
+    return LOCK["objects"].get(f"objaverse/{wildcards.cls}")
 
 
 def download_spec(wildcards):
@@ -289,6 +299,7 @@ def download_spec(wildcards):
 def all_downloads(wildcards=None):
     """Everything the config downloads: what `snakemake fetch` gets on a connected machine."""
     out = [f"resources/assets/{n}" for n in ASSETS]
+    out += [f"resources/assets/objaverse_{c}" for c in OBJAVERSE]
     return out + ([backbone_file()] if "weights" in config["model"] else [])
 
 
@@ -335,7 +346,9 @@ def world_downloads(wildcards=None):
         for m in spec["meshes"]
         if "download" in m
     }
-    return [f"resources/assets/{n}" for n in sorted(names)]
+    return [f"resources/assets/{n}" for n in sorted(names)] + [
+        f"resources/assets/objaverse_{c}" for c in OBJAVERSE
+    ]
 
 
 def attribution_params(wildcards=None):
@@ -354,4 +367,5 @@ def attribution_params(wildcards=None):
             for d in DOMAINS
         },
         "subjects": config["world"].get("subjects", {}),
+        "objects": {c: LOCK["objects"].get(f"objaverse/{c}") for c in OBJAVERSE},
     }

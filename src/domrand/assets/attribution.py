@@ -91,6 +91,10 @@ def write_study_attribution(params: dict, path: Path) -> Path:
             listed = ", ".join(f"{s} ({a} adapter)" for s, a in sorted(how.items()))
             notes.append(f"Domain `{domain}`: images from {listed}; see the table.")
     assets = [{"name": n, **e} for n, e in params.get("downloads", {}).items()]
+    for cls, objects in sorted((params.get("objects") or {}).items()):
+        if objects is None:
+            notes.append(f"Objaverse objects of `{cls}`: not pinned yet (run the pin command).")
+        assets += [{"name": f"objaverse {o['uid']}", "class": cls, **o} for o in objects or []]
     return write_attribution(assets, path, notes)
 
 

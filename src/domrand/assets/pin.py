@@ -57,6 +57,13 @@ def pin_downloads(config: dict, lock_file: Path, cache_dir: Path, log: Log = pri
                                "licence": entry.get("licence", "")}
         write_lock(lock, lock_file)
         log(f"{key}: pinned {url} -> sha256 {sha[:12]}..., {path.stat().st_size} bytes")
+    classes = [c for c, spec in ((config.get("world") or {}).get("subjects") or {}).items()
+               if any(m.get("objaverse") for m in spec["meshes"])]
+    if classes:
+        from .objaverse import pin_objaverse
+
+        pin_objaverse(config.get("objaverse") or {}, classes, lock, lock_file, cache_dir, log,
+                      refresh=refresh, timeout_s=timeout_s)
     write_lock(lock, lock_file)
     return lock
 

@@ -38,14 +38,17 @@ _HIDDEN = np.diag([1e-9, 1e-9, 1e-9, 1.0])  # unselected pose variants: far belo
 _HIDDEN[1, 3] = -5.0  # and under the ground
 
 
-def mesh_files(entry: dict, assets_dir: Path) -> list[Path]:
+def mesh_files(entry: dict, assets_dir: Path, cls: str = "") -> list[Path]:
     """The mesh files of one ``world.subjects.<cls>.meshes`` entry, sorted.
 
     ``{"download": name, "file": pattern}``: files matching the glob ``pattern`` (default:
     every supported mesh, recursively) in the download's folder ``assets_dir/<name>``;
-    ``{"path": p}``: the file ``p``, or every supported mesh under the folder ``p``.
+    ``{"path": p}``: the file ``p``, or every supported mesh under the folder ``p``;
+    ``{"objaverse": true}``: the pinned Objaverse objects of ``cls`` (``assets_dir/objaverse_<cls>``).
     """
-    if "download" in entry:
+    if entry.get("objaverse"):
+        root, pattern, what = Path(assets_dir) / f"objaverse_{cls}", None, f"Objaverse objects of {cls}"
+    elif "download" in entry:
         root = Path(assets_dir) / entry["download"]
         pattern = entry.get("file")
         what = f"download {entry['download']!r} ({root})"
@@ -128,7 +131,7 @@ def add_mesh_breeds(entries: list[dict], cls: str, params: dict, world_dir: Path
     out = [e for e in entries if e["heldout"]] if spec.get("mode", "add") == "replace" else list(entries)
     next_index = max((e["index"] for e in entries), default=-1) + 1
     (Path(world_dir) / MESH_DIR).mkdir(exist_ok=True)
-    files = [f for entry in spec["meshes"] for f in mesh_files(entry, assets_dir)]
+    files = [f for entry in spec["meshes"] for f in mesh_files(entry, assets_dir, cls)]
     for k, path in enumerate(files):
         index = next_index + k
         rng = np.random.default_rng(seed_for("mesh_subject", seed, cls, index))
