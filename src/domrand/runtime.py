@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 
 
 @contextlib.contextmanager
@@ -28,6 +29,10 @@ def run(smk):
         _injected_fault(smk, log)
         yield log
         log("done")
+    except BaseException:
+        # Into the rule's log too: Snakemake points users there when a job fails.
+        traceback.print_exc(file=fh)
+        raise
     finally:
         sys.stdout, sys.stderr = old
         if log_path:
