@@ -127,7 +127,7 @@ def test_workflow_builds_the_world_from_served_textures(tmp_path):
         assert m["materials"][1]["metallic"] > 0.95
         assert m["skies"][0]["download"] == "ph_venice_sunset" and len(m["skies"]) == 4
         text = (work / "results/ATTRIBUTION.md").read_text()
-        assert "imported 2 materials (acg_Wood049, acg_Metal032) and 1 skies (ph_venice_sunset)" in text
+        assert "imported 2 materials (acg_Wood049, acg_Metal032) and 1 sky (ph_venice_sunset)" in text
         for name in ("acg_Wood049", "acg_Metal032", "ph_venice_sunset"):
             assert f"| {name} |" in text
         # Nothing changed: nothing to do. A changed asset (new bytes, new pin) rebuilds the world.

@@ -73,8 +73,8 @@ def write_study_attribution(params: dict, path: Path) -> Path:
         for c, v in sorted(subjects.items())
     )
     textures = params.get("textures") or {}
-    imported = [f"{len(textures[k])} {k} ({', '.join(textures[k][:3])}{', ...' if len(textures[k]) > 3 else ''})"
-                for k in ("materials", "skies") if textures.get(k)]
+    imported = [f"{len(v)} {k if len(v) > 1 else one} ({', '.join(v[:3])}{', ...' if len(v) > 3 else ''})"
+                for k, one in (("materials", "material"), ("skies", "sky")) if (v := textures.get(k))]
     world = ("embedded procedural world (subjects, materials, skies and coats generated from "
              "the config's seeds; no third-party content)")
     if imported:
