@@ -153,3 +153,21 @@ def test_unpinned_texture_is_refused_naming_the_key(tmp_path):
     log = (work / "logs/assets/download_acg_Wood049.log").read_text()
     assert "config key downloads.acg_Wood049" in log and "python -m domrand.assets.pin" in log
     assert not (work / "resources/world").exists()
+
+
+def test_pin_command_pins_each_texture_and_sky(tmp_path, monkeypatch):
+    from domrand.assets.lock import config_downloads, read_lock, require_pinned, resolve_download
+    from domrand.assets.pin import pin_downloads
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with LoopbackServer(tmp_path / "www") as server:
+        override = _serve(server, pin=False)
+        lock_file = tmp_path / "paper.lock.yaml"
+        pin_downloads(override, lock_file, tmp_path / "cache", log=lambda *_: None)
+    lock = read_lock(lock_file)
+    for name, (key, entry) in config_downloads(override).items():
+        pinned = lock["assets"][entry["url"]]
+        assert pinned["sha256"] == hashlib.sha256((server.root / Path(entry["url"]).name).read_bytes()).hexdigest()
+        assert pinned["licence"] == "CC0-1.0"
+        assert require_pinned(resolve_download(name, entry, lock, key, lock_file))["sha256"] == pinned["sha256"]
