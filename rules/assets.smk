@@ -1,4 +1,4 @@
-# Assets: the embedded procedural world (breeds, materials, skies, coats, scenery).
+# Assets: the world (breeds, materials, skies, coats, scenery), procedural or imported.
 
 
 rule build_world:
@@ -14,6 +14,7 @@ rule build_world:
         "../envs/world.yaml"
     params:
         world=config["world"],
+        downloads=world_import_entries,
     script:
         "../workflow/scripts/build_world.py"
 

@@ -3,7 +3,12 @@
 import math
 
 from domrand.assets.lock import config_downloads, lock_path, read_lock, resolve_download
-from domrand.config import deep_merge, domain_generator, variant_generator
+from domrand.config import (
+    deep_merge,
+    domain_generator,
+    variant_generator,
+    world_imports,
+)
 from domrand.data.sources import adapter_params, class_sources
 
 VARIANTS = list(config["variants"])
@@ -338,17 +343,28 @@ def select_params(wildcards):
     return {"n_train": n_train, "n_test": n_test, "seed": config["seed"]}
 
 
+WORLD_IMPORTS = world_imports(config)
+
+
 def world_downloads(wildcards=None):
-    """The downloads holding imported subject meshes (world.subjects)."""
+    """The downloads the world imports: subject meshes (world.subjects), materials and
+    skies (world.materials_from, world.skies_from)."""
     names = {
         m["download"]
         for spec in config["world"].get("subjects", {}).values()
         for m in spec["meshes"]
         if "download" in m
     }
+    names |= set(WORLD_IMPORTS["materials"]) | set(WORLD_IMPORTS["skies"])
     return [f"resources/assets/{n}" for n in sorted(names)] + [
         f"resources/assets/objaverse_{c}" for c in OBJAVERSE
     ]
+
+
+def world_import_entries(wildcards=None):
+    """Config entries of the downloads imported as materials and skies, in config order."""
+    used = set(WORLD_IMPORTS["materials"]) | set(WORLD_IMPORTS["skies"])
+    return {n: e for n, e in (config.get("downloads") or {}).items() if n in used}
 
 
 def attribution_params(wildcards=None):
@@ -368,4 +384,5 @@ def attribution_params(wildcards=None):
         },
         "subjects": config["world"].get("subjects", {}),
         "objects": {c: LOCK["objects"].get(f"objaverse/{c}") for c in OBJAVERSE},
+        "textures": WORLD_IMPORTS,
     }

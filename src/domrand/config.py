@@ -65,11 +65,31 @@ def _check_cross_references(config: dict) -> None:
     if config["explain"]["target"] not in config["tasks"]["cat_dog"]:
         raise ConfigError("config key explain.target: must be one of tasks.cat_dog")
     _check_sources(config)
+    world_imports(config)  # globs match, counts fit
     for cls, spec in (config["world"].get("subjects") or {}).items():
         for i, entry in enumerate(spec["meshes"]):
             if "download" in entry and entry["download"] not in (config.get("downloads") or {}):
                 raise ConfigError(f"config key world.subjects.{cls}.meshes.{i}.download: "
                                   f"{entry['download']!r} is not an entry of `downloads`")
+
+
+def world_imports(config: dict) -> dict[str, list[str]]:
+    """The downloads world.materials_from / world.skies_from name (globs expanded, in
+    `downloads` order): ``{"materials": [...], "skies": [...]}``."""
+    from domrand.world.imported import WorldAssetError, expand_names
+
+    names = list(config.get("downloads") or {})
+    out = {}
+    for kind in ("materials", "skies"):
+        key = f"world.{kind}_from"
+        try:
+            out[kind] = expand_names(config["world"].get(f"{kind}_from") or [], names, key)
+        except WorldAssetError as exc:
+            raise ConfigError(str(exc)) from None
+        if len(out[kind]) > config["world"][kind]:
+            raise ConfigError(f"config key {key}: {len(out[kind])} downloads, more than world.{kind} "
+                              f"({config['world'][kind]}); raise world.{kind} to at least {len(out[kind])}")
+    return out
 
 
 def domain_classes(config: dict, domain: str) -> list[str]:

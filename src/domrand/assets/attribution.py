@@ -63,7 +63,8 @@ def write_study_attribution(params: dict, path: Path) -> Path:
     """ATTRIBUTION.md of a study run: where its images come from, and every download.
 
     ``params``: ``downloads`` ({name: config entry}), ``domains`` ({domain: "proxy" or
-    {source: adapter}}) and optionally ``subjects`` ({class: [mesh entries]}).
+    {source: adapter}}) and optionally ``subjects`` ({class: [mesh entries]}) and
+    ``textures`` ({"materials": [download names], "skies": [...]}, imported into the world).
     """
     notes = []
     subjects = params.get("subjects") or {}
@@ -71,10 +72,17 @@ def write_study_attribution(params: dict, path: Path) -> Path:
         f"{c} ({len(v['meshes'])} mesh entries, {v.get('mode', 'add')})"
         for c, v in sorted(subjects.items())
     )
+    textures = params.get("textures") or {}
+    imported = [f"{len(v)} {k if len(v) > 1 else one} ({', '.join(v[:3])}{', ...' if len(v) > 3 else ''})"
+                for k, one in (("materials", "material"), ("skies", "sky")) if (v := textures.get(k))]
+    world = ("embedded procedural world (subjects, materials, skies and coats generated from "
+             "the config's seeds; no third-party content)")
+    if imported:
+        world = (f"world with imported {' and '.join(imported)}, downloads credited in the table "
+                 "and in the world's world.json; subjects, coats and any further materials and "
+                 "skies are generated from the config's seeds")
     notes.append(
-        "Synthetic images: rendered by domrand in its embedded procedural world (subjects, "
-        "materials, skies and coats generated from the config's seeds; no third-party "
-        "content)"
+        f"Synthetic images: rendered by domrand in its {world}"
         + (
             f", plus imported subject meshes for {meshes}: downloaded ones are in the "
             "table, local files (`path:` entries) are credited by whoever supplied them"

@@ -4,6 +4,11 @@ Layout of the world folder:
   world.json            every breed's parameters, the material and sky lists, the split of
                         breeds into synthetic (0..n-1) and held-out (n..n+h-1) per class
   materials/NNN_family.png, skies/NN_kind.png, coats/<breed>.png, scenery/<kind>.png
+
+Materials and skies named by `world.materials_from` / `world.skies_from` (downloads) come
+first, imported from their folders (domrand.world.imported); procedural ones fill up to the
+`materials` / `skies` counts. Imported entries record their download, url, licence and
+attribution.
 """
 
 from __future__ import annotations
@@ -17,23 +22,43 @@ from PIL import Image
 
 from domrand.io import atomic_dir
 from domrand.render.mesh_subjects import add_mesh_breeds
-from domrand.world import textures
+from domrand.world import imported, textures
 from domrand.world.subjects import Breed, sample_breed, seed_for
 
 
-def build_world(params: dict, out_dir: Path, log=print) -> Path:
-    """Generate the procedural world described by the config's `world` slice into out_dir.
+def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None = None,
+                assets_dir: Path = Path("resources/assets")) -> Path:
+    """Generate the world described by the config's `world` slice into out_dir.
 
     params: seed, classes, breeds (synthetic breeds per class), heldout_breeds (per class),
-    materials (count), skies (count), texture_size (px), sky_width (px).
+    materials (count), skies (count), texture_size (px), sky_width (px), and optionally
+    materials_from / skies_from (download names or globs, imported first).
+    downloads: {name: config entry (url, licence, attribution)} of the config's downloads,
+    in config order; needed when materials_from or skies_from is set. Their folders are
+    assets_dir/<name>.
     """
     seed = int(params["seed"])
     size = int(params["texture_size"])
+    names = list(downloads or {})
+    mat_from = imported.expand_names(params.get("materials_from") or [], names, "world.materials_from")
+    sky_from = imported.expand_names(params.get("skies_from") or [], names, "world.skies_from")
+    for key, found, count in (("materials", mat_from, params["materials"]), ("skies", sky_from, params["skies"])):
+        if len(found) > int(count):
+            raise imported.WorldAssetError(f"config key world.{key}_from: {len(found)} downloads, more than "
+                                           f"world.{key} ({count}); raise world.{key} to at least {len(found)}")
     with atomic_dir(Path(out_dir)) as tmp:
         for sub in ("materials", "skies", "coats", "scenery"):
             (tmp / sub).mkdir()
         materials = []
-        for i in range(int(params["materials"])):
+        for i, dl in enumerate(mat_from):
+            img, pbr, family = imported.import_material(Path(assets_dir) / dl, dl, size)
+            name = f"{i:03d}_{family}"
+            Image.fromarray(img).save(tmp / "materials" / f"{name}.png")
+            materials.append({"name": name, "family": family, "file": f"materials/{name}.png", **pbr,
+                              **_credit(dl, downloads[dl])})
+        if mat_from:
+            log(f"world: imported {len(mat_from)} materials from downloads")
+        for i in range(len(mat_from), int(params["materials"])):
             family = textures.MATERIAL_FAMILIES[i % len(textures.MATERIAL_FAMILIES)]
             rng = np.random.default_rng(seed_for("material", seed, i))
             img, pbr = textures.material_texture(family, size, rng)
@@ -41,7 +66,16 @@ def build_world(params: dict, out_dir: Path, log=print) -> Path:
             _save(img, tmp / "materials" / f"{name}.png")
             materials.append({"name": name, "family": family, "file": f"materials/{name}.png", **pbr})
         skies = []
-        for i in range(int(params["skies"])):
+        for i, dl in enumerate(sky_from):
+            img, source = imported.import_sky(Path(assets_dir) / dl, dl, int(params["sky_width"]))
+            name = f"{i:02d}_photo"
+            Image.fromarray(img).save(tmp / "skies" / f"{name}.png")
+            # A photographed sky is natural (what `sky.set: natural` means to pick).
+            skies.append({"name": name, "kind": "photo", "natural": True, "file": f"skies/{name}.png",
+                          "source_file": source, **_credit(dl, downloads[dl])})
+        if sky_from:
+            log(f"world: imported {len(sky_from)} skies from downloads")
+        for i in range(len(sky_from), int(params["skies"])):
             kind = textures.SKY_KINDS[i % len(textures.SKY_KINDS)]
             rng = np.random.default_rng(seed_for("sky", seed, i))
             name = f"{i:02d}_{kind}"
@@ -67,6 +101,11 @@ def build_world(params: dict, out_dir: Path, log=print) -> Path:
         log(f"world: {len(materials)} materials, {len(skies)} skies, "
             f"{sum(len(v) for v in breeds.values())} breeds in {out_dir}")
     return Path(out_dir)
+
+
+def _credit(download: str, entry: dict) -> dict:
+    return {"download": download, "url": entry.get("url", ""), "licence": entry.get("licence", ""),
+            "attribution": entry.get("attribution", "")}
 
 
 def _save(img: np.ndarray, path: Path) -> None:
