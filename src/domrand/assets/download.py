@@ -205,6 +205,10 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:.2f} MB"
 
 
+# Some asset sites (ambientCG) refuse the default python-requests user agent.
+HEADERS = {"User-Agent": "Mozilla/5.0 (compatible; domrand asset fetcher)"}
+
+
 def _download(
     name, url, expected, target: Path, log, retries, backoff_s, timeout_s
 ) -> None:
@@ -227,7 +231,7 @@ def _attempts(
     for attempt in range(1, attempts + 1):
         tmp_dir = Path(tempfile.mkdtemp(prefix=f".{name}.download-", dir=target.parent))
         hashing = _HashingDownloader(
-            pooch.HTTPDownloader(progressbar=_LogProgress(name, log), timeout=timeout_s)
+            pooch.HTTPDownloader(progressbar=_LogProgress(name, log), timeout=timeout_s, headers=HEADERS)
         )
         try:
             log(f"{name}: downloading {url} (attempt {attempt}/{attempts})")

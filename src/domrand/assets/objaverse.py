@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pooch
 
-from .download import AssetError, Log, fetch_asset, sha256_file
+from .download import HEADERS, AssetError, Log, fetch_asset, sha256_file
 from .lock import PIN_COMMAND, write_lock
 
 DEFAULT_BASE = "https://huggingface.co/datasets/allenai/objaverse/resolve/main"
@@ -154,7 +154,7 @@ def _get(url: str, folder: Path, log: Log, timeout_s: float) -> Path:
     try:
         log(f"objaverse: downloading {url}")
         got = pooch.retrieve(url, known_hash=None, fname=target.name, path=tmp, progressbar=False,
-                             downloader=pooch.HTTPDownloader(timeout=timeout_s))
+                             downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS))
         Path(got).replace(target)
     except Exception as exc:  # noqa: BLE001 - requests/pooch raise many types
         raise AssetError(f"objaverse: cannot download {url} ({type(exc).__name__}: {exc})") from exc

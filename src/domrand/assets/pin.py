@@ -22,7 +22,7 @@ import yaml
 
 from domrand.config import deep_merge
 
-from .download import AssetError, Log, sha256_file
+from .download import HEADERS, AssetError, Log, sha256_file
 from .lock import config_downloads, lock_path, read_lock, write_lock
 
 CACHE = Path("resources/assets/.archives")
@@ -76,7 +76,7 @@ def _download(url: str, target: Path, key: str, log: Log, timeout_s: float, refr
     try:
         log(f"{key}: downloading {url}")
         got = pooch.retrieve(url, known_hash=None, fname=target.name, path=tmp, progressbar=False,
-                             downloader=pooch.HTTPDownloader(timeout=timeout_s))
+                             downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS))
         Path(got).replace(target)
     except Exception as exc:  # requests/pooch raise many types; the key is what matters
         raise AssetError(f"config key {key}: cannot download {url} ({type(exc).__name__}: {exc}); "
