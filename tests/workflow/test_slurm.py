@@ -376,8 +376,14 @@ def result_files(root: Path) -> dict[str, Path]:
 
 
 def compare_file(a: Path, b: Path, roots: tuple[str, str]) -> str | None:
-    """None when equal; else what differs. Bytes first; then the decoded content, where
-    bytes may legitimately differ (encoder/file metadata, timing columns, absolute paths)."""
+    """None when equal; else what differs. Bytes first; then the decoded content, which must
+    be exactly equal (no tolerance: renders, and torch on the CPU with the same thread count,
+    are deterministic here). Bytes legitimately differ, with equal content, in:
+    - torch files (.pt): torch.save names the zip records after the file it writes, which is a
+      random temporary name (outputs are written atomically); training histories hold
+      wall-clock `seconds` / `images_per_second`; feature files hold absolute image paths;
+    - heatmaps (.npz): their metadata JSON holds absolute image paths.
+    Paths are compared relative to the run folder, timing keys and columns are skipped."""
     if a.read_bytes() == b.read_bytes():
         return None
     suffix = a.suffix.lower()
@@ -424,8 +430,9 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
     # Exactly what a user types. profiles/default (found from the working directory) loads
     # as well, as it would for them.
     on_slurm = copy_tree(snapshot, tmp_path / "slurm")
-    run = run_snakemake(["--profile", "profiles/slurm", "--configfile", "configs/ci.yaml",
-                         "--slurm-keep-successful-logs", *targets],
+    # (targets first: --configfile takes every word after it)
+    run = run_snakemake([*targets, "--profile", "profiles/slurm", "--configfile", "configs/ci.yaml",
+                         "--slurm-keep-successful-logs"],
                         cwd=on_slurm, env=env, timeout=WORKFLOW_TIMEOUT, name="slurm")
     assert run.rc == 0, explain_failure(run)
     sub = parse_log(run.log)
@@ -455,7 +462,7 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
     local = copy_tree(snapshot, tmp_path / "local")
     env = {k: v for k, v in env.items() if k != "SLURM_CONF"}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(cluster.state)))
-    ref = run_snakemake(["--configfile", "configs/ci.yaml", *targets],
+    ref = run_snakemake([*targets, "--configfile", "configs/ci.yaml"],
                         cwd=local, env=env, timeout=WORKFLOW_TIMEOUT, name="local")
     assert ref.rc == 0, explain_failure(ref)
 
