@@ -1,5 +1,5 @@
 # Conveniences over setup.sh (the README's commands work without make).
-.PHONY: setup run test bench lint format
+.PHONY: setup run test bench lint format rulegraph
 setup:
 	bash setup.sh
 run:
@@ -12,3 +12,5 @@ lint:
 	.venv/bin/snakemake --lint && .venv/bin/snakefmt --check .
 format:
 	.venv/bin/snakefmt .
+rulegraph:
+	.venv/bin/python -m domrand.docs

@@ -2,6 +2,8 @@
 
 
 rule build_world:
+    input:
+        world_downloads,
     output:
         directory("resources/world"),
     log:
@@ -31,3 +33,60 @@ rule download_weights:
         asset=weights_asset,
     script:
         "../workflow/scripts/download_weights.py"
+
+
+# Downloads: datasets, textures, skies, meshes, each pinned by sha256 (config or lock file).
+# Local rules, so on a cluster they run on the submit host: compute nodes need no internet.
+localrules:
+    download_asset,
+    download_objaverse,
+    fetch,
+    attribution,
+
+
+rule download_asset:
+    output:
+        directory("resources/assets/{asset}"),
+    log:
+        "logs/assets/download_{asset}.log",
+    wildcard_constraints:
+        asset=_alternatives(ASSETS) if ASSETS else "^$",
+    conda:
+        "../envs/world.yaml"
+    params:
+        asset=download_spec,
+    script:
+        "../workflow/scripts/download_asset.py"
+
+
+rule download_objaverse:
+    output:
+        directory("resources/assets/objaverse_{cls}"),
+    log:
+        "logs/assets/download_objaverse_{cls}.log",
+    conda:
+        "../envs/world.yaml"
+    params:
+        objects=objaverse_objects,
+        lock=config.get("lock"),
+    script:
+        "../workflow/scripts/download_objaverse.py"
+
+
+rule fetch:
+    """Every download of the config; run it on a machine with internet before a cluster run."""
+    input:
+        all_downloads(),
+
+
+rule attribution:
+    output:
+        "results/ATTRIBUTION.md",
+    log:
+        "logs/assets/attribution.log",
+    conda:
+        "../envs/world.yaml"
+    params:
+        attribution=attribution_params,
+    script:
+        "../workflow/scripts/attribution.py"

@@ -2,7 +2,9 @@
 # Each rule's params carry exactly the slice it depends on, so reruns are exact.
 import math
 
+from domrand.assets.lock import config_downloads, lock_path, read_lock, resolve_download
 from domrand.config import deep_merge, domain_generator, variant_generator
+from domrand.data.sources import adapter_params, class_sources
 
 VARIANTS = list(config["variants"])
 DOMAINS = list(config["domains"])
@@ -225,9 +227,13 @@ def checkpoint_path(wildcards):
 
 
 def first_shards(datasets, classes):
-    """Shard 0 of each (dataset, class): where example images come from."""
+    """Shard 0 of each (dataset, class): where example images come from (the dataset index
+    for a domain of real images)."""
     out = []
     for d in datasets:
+        if d in SOURCED:
+            out += [f"results/datasets/{d}/{c}.parquet" for c in classes]
+            continue
         root = (
             f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
         )
@@ -263,3 +269,103 @@ def heatmaps():
 
 def figure_params(wildcards=None):
     return {"proxy": config["proxy"], "seeds": config["seeds"], "synthetic": SYNTHETIC}
+
+
+# Downloads and real-image domains (rules/assets.smk, rules/realdata.smk).
+LOCK = read_lock(lock_path(config, workflow.basedir))
+DOWNLOADS = config_downloads(config)
+SOURCED = [d for d in DOMAINS if "sources" in config["domains"][d]]
+RENDERED = [d for d in DATASETS if d not in SOURCED]
+SOURCES = sorted({s for d in SOURCED for s in config["domains"][d]["sources"]})
+ASSETS = [n for n, (key, _) in DOWNLOADS.items() if key.startswith("downloads.")]
+OBJAVERSE = [
+    c
+    for c, spec in config["world"].get("subjects", {}).items()
+    if any(m.get("objaverse") for m in spec["meshes"])
+]
+
+
+def objaverse_objects(wildcards):
+    """The class's pinned Objaverse objects from the lock file (None: not pinned yet)."""
+    return LOCK["objects"].get(f"objaverse/{wildcards.cls}")
+
+
+def download_spec(wildcards):
+    """The download's config entry, with its sha256 from the lock file when the entry has none."""
+    key, entry = DOWNLOADS[wildcards.asset]
+    return resolve_download(wildcards.asset, entry, LOCK, key, config.get("lock"))
+
+
+def all_downloads(wildcards=None):
+    """Everything the config downloads: what `snakemake fetch` gets on a connected machine."""
+    out = [f"resources/assets/{n}" for n in ASSETS]
+    out += [f"resources/assets/objaverse_{c}" for c in OBJAVERSE]
+    return out + ([backbone_file()] if "weights" in config["model"] else [])
+
+
+def source_entry(wildcards):
+    return config["domains"][wildcards.domain]["sources"][wildcards.source]
+
+
+def source_downloads(wildcards):
+    return [
+        f"resources/assets/{n}" for n in source_entry(wildcards).get("downloads", [])
+    ]
+
+
+def source_params(wildcards):
+    src = source_entry(wildcards)
+    return {
+        "adapter": src["adapter"],
+        "path": src.get("path"),
+        "params": adapter_params(
+            wildcards.source,
+            src,
+            wildcards.domain,
+            set_sizes(wildcards.domain),
+            config["seed"],
+        ),
+    }
+
+
+def class_source_index(wildcards):
+    d = wildcards.dataset
+    return f"results/sources/{d}/{class_sources(config['domains'][d])[wildcards.cls]}.parquet"
+
+
+def select_params(wildcards):
+    n_train, n_test = set_sizes(wildcards.dataset)
+    return {"n_train": n_train, "n_test": n_test, "seed": config["seed"]}
+
+
+def world_downloads(wildcards=None):
+    """The downloads holding imported subject meshes (world.subjects)."""
+    names = {
+        m["download"]
+        for spec in config["world"].get("subjects", {}).values()
+        for m in spec["meshes"]
+        if "download" in m
+    }
+    return [f"resources/assets/{n}" for n in sorted(names)] + [
+        f"resources/assets/objaverse_{c}" for c in OBJAVERSE
+    ]
+
+
+def attribution_params(wildcards=None):
+    """What ATTRIBUTION.md credits: every download, and where each domain's images come from."""
+    return {
+        "downloads": {n: entry for n, (_, entry) in DOWNLOADS.items()},
+        "domains": {
+            d: (
+                {
+                    s: src["adapter"]
+                    for s, src in config["domains"][d]["sources"].items()
+                }
+                if d in SOURCED
+                else "proxy"
+            )
+            for d in DOMAINS
+        },
+        "subjects": config["world"].get("subjects", {}),
+        "objects": {c: LOCK["objects"].get(f"objaverse/{c}") for c in OBJAVERSE},
+    }

@@ -8,6 +8,8 @@ rule gather_dataset:
         "results/datasets/{dataset}/{cls}.parquet",
     log:
         "logs/datasets/{dataset}/{cls}.log",
+    wildcard_constraints:
+        dataset=_alternatives(RENDERED),
     conda:
         "../envs/world.yaml"
     params:

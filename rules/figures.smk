@@ -3,7 +3,10 @@
 
 rule fig1_examples:
     input:
-        first_shards([f"synth_{v}" for v in VARIANTS], config["synth"]["classes"]),
+        attribution="results/ATTRIBUTION.md",
+        shards=first_shards(
+            [f"synth_{v}" for v in VARIANTS], config["synth"]["classes"]
+        ),
     output:
         png=report(
             "results/fig1_examples.png",
@@ -26,6 +29,7 @@ rule fig1_examples:
 
 rule fig2_training_curves:
     input:
+        attribution="results/ATTRIBUTION.md",
         real=histories(["real"]),
         synthetic=histories([SYNTHETIC]),
     output:
@@ -47,7 +51,8 @@ rule fig2_training_curves:
 
 rule fig3_architectures:
     input:
-        evals(["real", SYNTHETIC], ["cat_dog"], ARCHS, ["real"]),
+        attribution="results/ATTRIBUTION.md",
+        evals=evals(["real", SYNTHETIC], ["cat_dog"], ARCHS, ["real"]),
     output:
         png=report(
             "results/fig3_architectures.png",
@@ -67,7 +72,10 @@ rule fig3_architectures:
 
 rule fig4_ablation:
     input:
-        evals([f"synth_{v}" for v in VARIANTS], ["cat_dog"], ["dropout"], ["real"]),
+        attribution="results/ATTRIBUTION.md",
+        evals=evals(
+            [f"synth_{v}" for v in VARIANTS], ["cat_dog"], ["dropout"], ["real"]
+        ),
     output:
         png=report(
             "results/fig4_ablation.png",
@@ -88,6 +96,7 @@ rule fig4_ablation:
 
 rule fig5_heatmaps:
     input:
+        attribution="results/ATTRIBUTION.md",
         real=[f"results/heatmaps/real/{ts}.npz" for ts in ("real", "synthetic")],
         synthetic=[
             f"results/heatmaps/{SYNTHETIC}/{ts}.npz" for ts in ("real", "synthetic")
@@ -112,6 +121,7 @@ rule fig5_heatmaps:
 
 rule fig6_domains:
     input:
+        attribution="results/ATTRIBUTION.md",
         real=first_shards(["real"], config["tasks"]["cat_dog"]),
         synthetic=first_shards([SYNTHETIC], config["tasks"]["cat_dog"]),
         toon=first_shards(["toon"], config["tasks"]["cat_dog"]),
@@ -135,7 +145,8 @@ rule fig6_domains:
 
 rule fig7_domain_transfer:
     input:
-        evals(["real", SYNTHETIC], ["cat_dog"], ["dropout"], list(TESTSETS)),
+        attribution="results/ATTRIBUTION.md",
+        evals=evals(["real", SYNTHETIC], ["cat_dog"], ["dropout"], list(TESTSETS)),
     output:
         png=report(
             "results/fig7_domain_transfer.png",
@@ -155,7 +166,8 @@ rule fig7_domain_transfer:
 
 rule fig8_categories:
     input:
-        evals([SYNTHETIC], TASKS, ["dropout"], ["real"]),
+        attribution="results/ATTRIBUTION.md",
+        evals=evals([SYNTHETIC], TASKS, ["dropout"], ["real"]),
     output:
         png=report(
             "results/fig8_categories.png",

@@ -58,6 +58,15 @@ def test_atomic_dir_exception_keeps_the_previous_output(tmp_path):
     assert _listing(tmp_path) == ["out"]
 
 
+def test_atomic_dir_removes_what_a_killed_attempt_left(tmp_path):
+    (tmp_path / ".out.k1ll3d").mkdir()
+    (tmp_path / ".out.k1ll3d" / "half.jpg").write_bytes(b"x")
+    (tmp_path / ".other.k1ll3d").mkdir()
+    with atomic_dir(tmp_path / "out") as tmp:
+        (tmp / "a.txt").write_text("a")
+    assert _listing(tmp_path) == [".other.k1ll3d", "out"]
+
+
 def test_atomic_path_success_writes_the_file(tmp_path):
     final = tmp_path / "d" / "x.csv"
     with atomic_path(final) as tmp:

@@ -64,3 +64,46 @@ def _check_cross_references(config: dict) -> None:
             raise ConfigError(f"config key {key}: classes {missing} are not in world.classes {sorted(world)}")
     if config["explain"]["target"] not in config["tasks"]["cat_dog"]:
         raise ConfigError("config key explain.target: must be one of tasks.cat_dog")
+    _check_sources(config)
+    for cls, spec in (config["world"].get("subjects") or {}).items():
+        for i, entry in enumerate(spec["meshes"]):
+            if "download" in entry and entry["download"] not in (config.get("downloads") or {}):
+                raise ConfigError(f"config key world.subjects.{cls}.meshes.{i}.download: "
+                                  f"{entry['download']!r} is not an entry of `downloads`")
+
+
+def domain_classes(config: dict, domain: str) -> list[str]:
+    """Classes a target domain must provide: every task's for 'real' (figure 8 tests on it),
+    the study's pair (synth.classes) for the others."""
+    if domain == "real":
+        return sorted({c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"]))
+    return list(config["synth"]["classes"])
+
+
+def _check_sources(config: dict) -> None:
+    """Real-image domains: known downloads, every needed class from exactly one source."""
+    downloads = config.get("downloads") or {}
+    for domain, d in config["domains"].items():
+        if "sources" not in d:
+            continue
+        seen: dict[str, str] = {}
+        for name, src in d["sources"].items():
+            key = f"domains.{domain}.sources.{name}"
+            if ("downloads" in src) == ("path" in src):
+                raise ConfigError(f"config key {key}: give either `downloads` (names of downloads "
+                                  "entries) or `path` (a local dataset folder)")
+            missing = [n for n in src.get("downloads", []) if n not in downloads]
+            if missing:
+                raise ConfigError(f"config key {key}.downloads: {missing} are not entries of `downloads`")
+            if src["adapter"] == "domainnet" and "domains" not in src.get("params", {}):
+                raise ConfigError(f"config key {key}.params.domains: the domainnet adapter needs the "
+                                  "DomainNet domains to index, e.g. [clipart, painting]")
+            for cls in src["classes"]:
+                if cls in seen:
+                    raise ConfigError(f"config key {key}.classes: {cls} also comes from source "
+                                      f"{seen[cls]!r}; each class from one source")
+                seen[cls] = name
+        missing = [c for c in domain_classes(config, domain) if c not in seen]
+        if missing:
+            raise ConfigError(f"config key domains.{domain}.sources: no source provides {missing}, "
+                              "which the study tests on; add them to a source's classes")

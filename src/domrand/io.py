@@ -12,9 +12,16 @@ from pathlib import Path
 
 @contextlib.contextmanager
 def atomic_dir(final: Path):
-    """Yield a fresh temporary folder beside `final`; on success it replaces `final`."""
+    """Yield a fresh temporary folder beside `final`; on success it replaces `final`.
+
+    Leftovers of an earlier attempt that was killed (`.{name}.*` beside `final`) are removed
+    first: one output is only ever written by one job at a time.
+    """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    for stale in final.parent.glob(f".{final.name}.*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
         yield tmp

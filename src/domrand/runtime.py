@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 
 
 @contextlib.contextmanager
@@ -25,12 +26,40 @@ def run(smk):
         print(f"[{time.perf_counter() - t0:8.1f}s] {msg}", file=fh, flush=True)
 
     try:
+        _injected_fault(smk, log)
         yield log
         log("done")
+    except BaseException:
+        # Into the rule's log too: Snakemake points users there when a job fails.
+        traceback.print_exc(file=fh)
+        raise
     finally:
         sys.stdout, sys.stderr = old
         if log_path:
             fh.close()
+
+
+class InjectedFault(RuntimeError):
+    pass
+
+
+def _injected_fault(smk, log) -> None:
+    """Fail once, on purpose, to show that `retries` absorb a transient failure.
+
+    DOMRAND_INJECT_FAULT="<rule>:<marker file>": the first job of <rule> that finds no marker
+    creates it and fails; every later attempt runs normally. Unset in normal use.
+    """
+    spec = os.environ.get("DOMRAND_INJECT_FAULT", "")
+    rule, _, marker = spec.partition(":")
+    if not marker or rule != getattr(smk, "rule", None):
+        return
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return
+    os.close(fd)
+    log(f"DOMRAND_INJECT_FAULT: failing this attempt of {rule} on purpose")
+    raise InjectedFault(f"injected transient fault in {rule} (DOMRAND_INJECT_FAULT={spec})")
 
 
 def torch_device(threads: int = 1) -> str:

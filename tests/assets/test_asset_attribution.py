@@ -57,3 +57,33 @@ def test_rewrite_replaces_the_old_file(tmp_path):
     write_attribution(ASSETS[:1], path)
     assert "wood" not in path.read_text()
     assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_study_attribution_of_the_procedural_default(tmp_path):
+    from domrand.assets.attribution import write_study_attribution
+
+    path = write_study_attribution({"downloads": {}, "domains": {"real": "proxy", "toon": "proxy"}},
+                                   tmp_path / "ATTRIBUTION.md")
+    text = path.read_text()
+    assert "embedded procedural world" in text and "Domain `real`: proxy renders" in text
+    assert "No third-party assets were downloaded" in text and "|" not in text
+
+
+def test_study_attribution_lists_downloads_and_pinned_objects(tmp_path):
+    from domrand.assets.attribution import write_study_attribution
+
+    params = {
+        "downloads": {"petimages": {"url": "https://x/p.zip", "licence": "CDLA", "attribution": "MS",
+                                    "kind": "dataset"}},
+        "domains": {"real": {"pets": "petimages"}, "toon": "proxy"},
+        "subjects": {"cat": {"mode": "add", "meshes": [{"objaverse": True}]},
+                     "dog": {"mode": "add", "meshes": [{"objaverse": True}]}},
+        "objects": {"cat": [{"uid": "u1", "url": "https://h/u1.glb", "licence": "CC-BY",
+                             "attribution": '"Tom" by A'}], "dog": None},
+    }
+    text = write_study_attribution(params, tmp_path / "A.md").read_text()
+    assert "| petimages | dataset | https://x/p.zip | CDLA | MS |" in text
+    assert "| objaverse u1 | cat | https://h/u1.glb | CC-BY |" in text
+    assert "Objaverse objects of `dog`: not pinned yet" in text
+    assert "Domain `real`: images from pets (petimages adapter)" in text
+    assert "imported subject meshes for cat (1 mesh entries, add)" in text

@@ -3,6 +3,7 @@ errors before any job, and a tiny end-to-end run that builds figure 2."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -56,6 +57,11 @@ def test_dry_run_every_figure(configfile, target, tmp_path):
     ({"render": {"image_size": "big"}}, "render.image_size"),
     ({"world": {"breeds": 0}}, "world.breeds"),
     ({"variants": {"no_lighting": {"lighting": {"bogus": True}}}}, "variants.no_lighting.lighting"),
+    ({"domains": {"real": {"sources": {"x": {"adapter": "nope", "classes": ["cat"]}}}}},
+     "domains.real.sources.x.adapter"),
+    ({"domains": {"real": {"sources": {"x": {"adapter": "petimages", "classes": ["cat", "dog"],
+                                             "downloads": ["missing"]}}}}}, "domains.real.sources.x.downloads"),
+    ({"downloads": {"a": {"url": "ftp://x", "licence": "l", "attribution": "a"}}}, "downloads.a.url"),
 ])
 def test_bad_config_stops_before_any_job(change, key, tmp_path):
     bad = tmp_path / "bad.yaml"
@@ -90,3 +96,101 @@ def test_ci_config_builds_figure2(tmp_path):
         got = table[table["trained_on"] == trained_on].sort_values("epoch")["test_acc_mean"].to_numpy()
         assert got == pytest.approx(mean.to_numpy(), abs=1e-3)
     shutil.rmtree(tmp_path / "results")
+
+
+def test_readme_rulegraph_is_current():
+    from domrand.docs import readme_block, rulegraph
+
+    block = readme_block((REPO / "README.md").read_text())
+    assert block is not None, "README.md has no rule graph block: run `make rulegraph`"
+    assert block == rulegraph(REPO), "README.md's rule graph is stale: run `make rulegraph`"
+
+
+def _serve_real_sources(server, pin=True):
+    """Fixture archives of PetImages and DomainNet on the loopback server, and the config
+    override that makes the real and toon domains out of them."""
+    sys.path.insert(0, str(REPO / "tests"))
+    import realdata_archives as ra
+
+    files = {"kagglecatsanddogs_5340.zip": ra.petimages_zip(10)}
+    for dom, cats in (("real", ["bicycle", "car", "police_car"]), ("clipart", ["cat", "dog"]),
+                      ("painting", ["cat", "dog"])):
+        z, train, test = ra.domainnet_files(dom, cats)
+        files.update({f"{dom}.zip": z, f"{dom}_train.txt": train.encode(), f"{dom}_test.txt": test.encode()})
+    downloads = {}
+    for fname, data in files.items():
+        (server.root / fname).write_bytes(data)
+        name = "petimages" if fname.startswith("kaggle") else "dn_" + fname.split(".")[0]
+        downloads[name] = {"url": server.url(fname), "licence": "test licence", "attribution": f"test {name}"}
+        if pin:
+            downloads[name]["sha256"] = hashlib.sha256(data).hexdigest()
+    dn = lambda *doms: [f"dn_{d}{s}" for d in doms for s in ("", "_train", "_test")]  # noqa: E731
+    return {
+        "domains": {
+            "real": {"train_per_class": 6, "test_per_class": 2, "sources": {
+                "pets": {"adapter": "petimages", "downloads": ["petimages"], "classes": ["cat", "dog"]},
+                "dn_real": {"adapter": "domainnet", "downloads": dn("real"), "classes": ["bicycle", "car"],
+                            "params": {"domains": ["real"]}}}},
+            "toon": {"test_per_class": 2, "sources": {
+                "dn_toon": {"adapter": "domainnet", "downloads": dn("clipart", "painting"),
+                            "classes": ["cat", "dog"], "params": {"domains": ["clipart", "painting"]}}}},
+        },
+        "downloads": downloads,
+    }
+
+
+def test_real_domains_from_served_archives(tmp_path, monkeypatch):
+    sys.path.insert(0, str(REPO / "tests"))
+    from httpserver import LoopbackServer
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with LoopbackServer(tmp_path / "www") as server:
+        override = tmp_path / "real.yaml"
+        override.write_text(yaml.safe_dump(_serve_real_sources(server)))
+        work = tmp_path / "work"
+        targets = [f"results/datasets/real/{c}.parquet" for c in ("cat", "dog", "bicycle", "car")]
+        targets += [f"results/datasets/toon/{c}.parquet" for c in ("cat", "dog")]
+        snakemake("fetch", *targets, "results/ATTRIBUTION.md", "--cores", "1", "--directory", str(work),
+                  "--configfile", str(REPO / "configs/ci.yaml"), str(override))
+    from domrand.data.index import read_index
+
+    def counts(d, c):
+        return read_index(work / f"results/datasets/{d}/{c}.parquet")["split"].value_counts().to_dict()
+
+    assert counts("real", "cat") == {"train": 6, "test": 2}  # 10 valid photos, 8 asked
+    assert counts("real", "bicycle") == {"train": 3, "test": 1}  # all there is, logged
+    car = read_index(work / "results/datasets/real/car.parquet")
+    assert not car["path"].str.contains("police_car").any()
+    assert counts("toon", "dog") == {"test": 2}  # one clipart + one painting test image
+    skipped = pd.read_csv(work / "results/sources/real/pets_skipped.csv")
+    assert {p.split("/")[-1] for p in skipped["path"]} >= {"Thumbs.db", "666.jpg", "999.jpg", "11702.jpg"}
+    text = (work / "results/ATTRIBUTION.md").read_text()
+    assert "| petimages | dataset" in text or "| petimages |" in text
+    assert "test dn_clipart" in text and "Domain `toon`: images from dn_toon" in text
+    # Nothing rendered: real and toon come from the downloads only.
+    assert not (work / "results/proxy").exists()
+
+
+def test_unpinned_download_is_refused(tmp_path, monkeypatch):
+    sys.path.insert(0, str(REPO / "tests"))
+    from httpserver import LoopbackServer
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with LoopbackServer(tmp_path / "www") as server:
+        override = tmp_path / "real.yaml"
+        override.write_text(yaml.safe_dump(_serve_real_sources(server, pin=False)))
+        work = tmp_path / "work"
+        p = snakemake("results/datasets/real/cat.parquet", "--cores", "1", "--directory", str(work),
+                      "--configfile", str(REPO / "configs/ci.yaml"), str(override), check=False)
+        assert p.returncode != 0
+        assert server.count("kagglecatsanddogs_5340.zip") == 0
+    log = (work / "logs/assets/download_petimages.log").read_text()
+    assert "config key downloads.petimages" in log and "python -m domrand.assets.pin" in log
+
+
+def test_paper_config_fetch_target_resolves(tmp_path):
+    p = snakemake("-n", "--cores", "1", "--directory", str(tmp_path), "fetch",
+                  "--configfile", str(REPO / "configs/paper.yaml"))
+    assert "resources/assets/petimages" in p.stdout
+    assert "resources/downloads/weights/vgg16-397923af.pth" in p.stdout

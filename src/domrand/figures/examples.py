@@ -18,11 +18,24 @@ def _pick(shard_dirs, n: int) -> pd.DataFrame:
     """The first n images, alternating over the given (class) shards."""
     metas = []
     for d in map(Path, shard_dirs):
+        if d.suffix == ".parquet":  # a domain of real images: its index, not a shard
+            metas.append(_pick_indexed(d, n))
+            continue
         m = pd.read_parquet(d / "metadata.parquet").sort_values("index").head(n)
         m["shard_dir"] = str(d)
         metas.append(m.reset_index(drop=True))
     rows = [m.iloc[i] for i in range(n) for m in metas if i < len(m)][:n]
     return pd.DataFrame(rows).reset_index(drop=True)
+
+
+def _pick_indexed(index_path: Path, n: int) -> pd.DataFrame:
+    """n test images of a dataset index, in a fixed hash order of their paths."""
+    from domrand.data.index import hash_order, read_index
+
+    df = read_index(index_path, split="test").set_index("path")
+    paths = hash_order(df.index, 0)[:n]
+    return pd.DataFrame({"file": paths, "index": range(len(paths)), "class": df.loc[paths, "label"].to_numpy(),
+                         "shard_dir": str(index_path)})
 
 
 def example_grid(groups: dict[str, list], n: int, out_png, out_csv, heading: str, proxy: bool) -> pd.DataFrame:

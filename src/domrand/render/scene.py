@@ -15,7 +15,8 @@ from domrand.render.sampling import FrameParams, Obstructor
 from domrand.world import shapes
 from domrand.world.build import World
 from domrand.world.rig import rotation
-from domrand.world.subjects import Breed, build_rig
+from domrand.render.mesh_subjects import subject_rig
+from domrand.world.subjects import Breed
 
 SUBJECT_DIAGONAL = 1.5  # every subject is scaled to this bounding-box diagonal at rest
 NATURAL_SKIES = ("day", "clouds", "overcast", "sunset")
@@ -80,7 +81,7 @@ class SceneRenderer:
 
         self.subjects = []
         for b in breeds:
-            rig = build_rig(b)
+            rig = subject_rig(world, b)  # procedural, or an imported mesh
             _, rest = rig.pose_frame({})
             scale = SUBJECT_DIAGONAL / float(np.linalg.norm(rest[1] - rest[0]))
             nodes = {}

@@ -17,6 +17,7 @@ import pandas as pd
 from PIL import Image
 
 from domrand.io import atomic_dir
+from domrand.render.mesh_subjects import subject_record
 from domrand.render.sampling import sample_frame, sample_obstructors
 from domrand.world.build import World
 from domrand.world.subjects import seed_for
@@ -95,7 +96,8 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
             (tmp / name).write_bytes(buf.getvalue())
             t4 = time.perf_counter()
             rows.append({"file": name, "index": i, "seed": seed, "class": cls, "source": source,
-                         **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed, "visible_fraction": visible,
+                         **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed,
+                         **subject_record(breeds[p.breed], p.pose), "visible_fraction": visible,
                          "occlusion_tries": tries, **post, "t_sample_update": t1 - t0, "t_occlusion": t2 - t1,
                          "t_render": t3 - t2, "t_encode": t4 - t3, "render_time": t4 - t0})
             if (k + 1) % 100 == 0 or k + 1 == len(indices):

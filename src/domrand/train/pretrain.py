@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from domrand.io import atomic_path
 from domrand.train.backbones import SmallCNN, normalise
@@ -70,6 +70,12 @@ def draw_shape(label: int, size: int, textures: list[np.ndarray], rng: np.random
         d.ellipse([cx - r + off * np.cos(rot), cy - r + off * np.sin(rot), cx + r + off * np.cos(rot), cy + r + off * np.sin(rot)], fill=0)
     else:
         d.polygon(_polygon(kind, cx, cy, r, rot, rng), fill=255)
+    # Contrast between figure and ground: the background is faded towards grey and the
+    # figure gets an outline, so the task is about shape (edges, corners, holes), not about
+    # telling two random textures apart.
+    canvas = Image.blend(canvas, Image.new("RGB", (size, size), (128, 128, 128)), float(rng.uniform(0.3, 0.6)))
+    edge = mask.filter(ImageFilter.MaxFilter(3)).point(lambda v: 255 if v else 0)
+    canvas.paste(tuple(int(c) for c in rng.integers(0, 60, 3)), (0, 0), edge)
     fill = Image.fromarray(fg).resize((size, size))
     canvas.paste(fill, (0, 0), mask)
     dd = ImageDraw.Draw(canvas)

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from domrand.io import atomic_dir
+from domrand.render.mesh_subjects import add_mesh_breeds
 from domrand.world import textures
 from domrand.world.subjects import Breed, sample_breed, seed_for
 
@@ -60,7 +61,7 @@ def build_world(params: dict, out_dir: Path, log=print) -> Path:
                 rng = np.random.default_rng(seed_for("coat", seed, cls, i))
                 _save(textures.coat_texture(b.coat, size, rng), tmp / "coats" / f"{b.name}.png")
                 entries.append({**b.to_dict(), "heldout": i >= n, "coat_file": f"coats/{b.name}.png"})
-            breeds[cls] = entries
+            breeds[cls] = add_mesh_breeds(entries, cls, params, tmp, log=log)  # world.subjects
         manifest = {"params": params, "materials": materials, "skies": skies, "scenery": scenery, "breeds": breeds}
         (tmp / "world.json").write_text(json.dumps(manifest, indent=1))
         log(f"world: {len(materials)} materials, {len(skies)} skies, "

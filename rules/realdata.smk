@@ -1,0 +1,41 @@
+# Real images: a domain with `sources` is indexed from downloaded (or local) datasets
+# instead of rendered; its per-class index has the same columns as a rendered one.
+
+
+rule index_source:
+    input:
+        source_downloads,
+    output:
+        index="results/sources/{domain}/{source}.parquet",
+        skipped="results/sources/{domain}/{source}_skipped.csv",
+    log:
+        "logs/sources/{domain}/{source}.log",
+    benchmark:
+        "benchmarks/sources/{domain}/{source}.tsv"
+    wildcard_constraints:
+        domain=_alternatives(SOURCED) if SOURCED else "^$",
+        source=_alternatives(SOURCES) if SOURCES else "^$",
+    conda:
+        "../envs/world.yaml"
+    threads: 4
+    params:
+        source=source_params,
+    script:
+        "../workflow/scripts/index_source.py"
+
+
+rule select_class:
+    input:
+        class_source_index,
+    output:
+        "results/datasets/{dataset}/{cls}.parquet",
+    log:
+        "logs/datasets/{dataset}/{cls}.log",
+    wildcard_constraints:
+        dataset=_alternatives(SOURCED) if SOURCED else "^$",
+    conda:
+        "../envs/world.yaml"
+    params:
+        select=select_params,
+    script:
+        "../workflow/scripts/select_class.py"

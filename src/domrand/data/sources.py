@@ -1,0 +1,123 @@
+"""Target domains from real images: a source's downloads -> its index -> one index per class.
+
+A domain (``domains.<name>`` in the config) that lists ``sources`` takes its images from
+them instead of proxy renders. Each source names an adapter (:data:`~domrand.data.adapters.ADAPTERS`),
+the downloads whose folders make up the dataset (or a local ``path``), and the classes
+it provides; every class of the domain comes from exactly one source.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from domrand.data.adapters import build_index
+from domrand.data.index import DOMAINS, hash_order, read_index, write_index
+
+_log = logging.getLogger(__name__)
+
+
+def adapter_params(source: str, spec: dict, domain: str, sizes: tuple[int, int], seed: int) -> dict:
+    """The parameters the adapter of ``spec`` takes, from the source entry and its domain.
+
+    ``sizes`` is the domain's (train, test) images per class; ``seed`` fixes every split
+    the adapter draws itself.
+    """
+    adapter, extra = spec["adapter"], dict(spec.get("params") or {})
+    classes = list(spec["classes"])
+    if adapter == "petimages":
+        return {"n_train": sizes[0], "n_test": sizes[1], "seed": seed}
+    if adapter == "oxford_pet":
+        return {"classes": classes}
+    if adapter == "domainnet":
+        return {"domains": extra["domains"], "classes": classes}
+    if adapter == "folder":
+        out = {"classes": classes, "domain": domain if domain in DOMAINS else "real",
+               "seed": seed, "source": source}
+        if "test_fraction" in extra:
+            out["test_fraction"] = extra["test_fraction"]
+        return out
+    raise ValueError(f"unknown adapter {adapter!r}")
+
+
+def index_source(adapter: str, roots: list, params: dict, out_index: Path, out_skipped: Path,
+                 log=None, workers: int = 1) -> pd.DataFrame:
+    """Run ``adapter`` over the folders ``roots`` seen as one dataset root; write its index.
+
+    Several downloads make one dataset (DomainNet: one zip per domain plus split lists),
+    so the top-level entries of every root are linked into one temporary folder (a name
+    in two roots is an error). The index stores resolved paths, so it does not depend on
+    that folder. ``out_skipped`` gets one CSV row (path, reason) per file left out.
+    """
+    log = log or _log
+    out_index = Path(out_index)
+    out_index.parent.mkdir(parents=True, exist_ok=True)
+    merged = Path(tempfile.mkdtemp(prefix=f".{out_index.stem}.root-", dir=out_index.parent))
+    try:
+        if len(roots) == 1:
+            root = Path(roots[0])
+        else:
+            root = merged
+            for r in map(Path, roots):
+                for entry in sorted(r.iterdir()):
+                    if entry.name.startswith("."):
+                        continue  # download stamps
+                    link = merged / entry.name
+                    if link.exists() or link.is_symlink():
+                        raise ValueError(f"{entry.name} is in two downloads of the source "
+                                         f"({os.readlink(link)} and {entry}); rename one")
+                    link.symlink_to(entry.resolve())
+        index, skipped = build_index(adapter, root, params, log, workers=workers)
+        write_index(index, out_index)
+    finally:
+        shutil.rmtree(merged, ignore_errors=True)
+    out_skipped = Path(out_skipped)
+    tmp = out_skipped.with_name(f".{out_skipped.name}.tmp")
+    skipped.to_csv(tmp, index=False)
+    os.replace(tmp, out_skipped)
+    return index
+
+
+def select_class(source_index: Path, cls: str, n_train: int, n_test: int, seed: int,
+                 out_index: Path, log=None) -> pd.DataFrame:
+    """Write the index of class ``cls``: at most ``n_train`` train and ``n_test`` test images.
+
+    Which images are kept is a seeded hash order of their paths as stored in the source
+    index (relative, so independent of where the project lies). A class with fewer valid
+    images than asked keeps all of them, and the shortfall is logged.
+    """
+    log = log or _log
+    df = read_index(source_index, classes=[cls])
+    stored = read_index(source_index, classes=[cls], resolve=False)["path"]
+    df["key"] = stored.to_numpy()
+    parts = []
+    for split, n in (("train", n_train), ("test", n_test)):
+        part = df[df["split"] == split]
+        if len(part) < n:
+            log.warning("%s %s: only %d valid %s images of the %d asked; using all of them",
+                        source_index, cls, len(part), split, n)
+        keep = set(hash_order(part["key"], f"{seed}/{cls}/{split}")[:n])
+        parts.append(part[part["key"].isin(keep)])
+    out = pd.concat(parts, ignore_index=True).drop(columns="key")
+    if out.empty:
+        raise ValueError(f"{source_index}: no {cls} images at all; check the source's "
+                         "classes and the download (see the index job's log)")
+    write_index(out, out_index)
+    log.info("%s: %s", out_index, out["split"].value_counts().to_dict())
+    return out
+
+
+def class_sources(domain_cfg: dict) -> dict[str, str]:
+    """``{class: source name}`` of a domain with sources; a class in two sources is an error."""
+    out: dict[str, str] = {}
+    for name, spec in (domain_cfg.get("sources") or {}).items():
+        for cls in spec["classes"]:
+            if cls in out:
+                raise ValueError(f"class {cls!r} is in sources {out[cls]!r} and {name!r}")
+            out[cls] = name
+    return out

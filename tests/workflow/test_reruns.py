@@ -1,0 +1,205 @@
+"""Exact partial reruns and faults, on one finished run of configs/ci.yaml.
+
+A change to one config value must plan exactly the jobs whose params carry it and what
+depends on them (dry run), a runtime knob must plan nothing, a killed job must leave nothing
+that looks finished and be redone alone, a killed training must resume from its checkpoint,
+and `retries` must absorb a transient failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from test_workflow import BIN, REPO, snakemake
+
+pytestmark = pytest.mark.slow
+CI = str(REPO / "configs/ci.yaml")
+FIGURE = re.compile(r"^results/fig\d_")
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("ci_study")
+    snakemake("--cores", "2", "--directory", str(work), "--configfile", CI, timeout=3000)
+    return work
+
+
+@pytest.fixture
+def copy(finished, tmp_path) -> Path:
+    """A private copy of the finished run (mtimes and Snakemake's metadata kept)."""
+    dst = tmp_path / "run"
+    shutil.copytree(finished, dst, symlinks=True)
+    return dst
+
+
+def _configs(work: Path, change: dict | None) -> list[str]:
+    files = [CI]
+    if change:
+        path = work / "change.yaml"
+        path.write_text(yaml.safe_dump(change))
+        files.append(str(path))
+    return files
+
+
+def planned(work: Path, change: dict | None = None, *args: str) -> dict[str, str]:
+    """{first output: rule} of every job a dry run plans (the `all` target excluded)."""
+    p = snakemake("-n", "--cores", "2", "--directory", str(work), *args, "--configfile", *_configs(work, change))
+    assert "cannot be locked" not in p.stdout + p.stderr, p.stderr[-2000:]
+    jobs = {}
+    for block in p.stdout.split("\n\n"):
+        rule = re.search(r"^(?:local)?rule (\w+):", block, re.M)
+        out = re.search(r"^\s+output: ([^,\n]+)", block, re.M)
+        if rule and out:
+            jobs[out.group(1).strip()] = rule.group(1)
+    return jobs
+
+
+def every_job(work: Path, change: dict | None = None) -> dict[str, str]:
+    return planned(work, change, "--forceall")
+
+
+def expect(work: Path, change: dict, affected) -> None:
+    """The dry run after `change` plans exactly the jobs of the full DAG that `affected` picks."""
+    dag = every_job(work, change)
+    want = {o: r for o, r in dag.items() if affected(o)}
+    got = planned(work, change)
+    assert want, "the predicate picks no job: the test is wrong"
+    assert got.keys() - want.keys() == set(), f"planned but not affected: {sorted(got.keys() - want.keys())}"
+    assert want.keys() - got.keys() == set(), f"affected but not planned: {sorted(want.keys() - got.keys())}"
+
+
+def test_finished_run_plans_nothing(finished):
+    assert planned(finished) == {}
+
+
+def test_lighting_range_of_no_lighting_reruns_only_its_chain(finished):
+    change = {"variants": {"no_lighting": {"lighting": {"intensity": [2.0, 4.0]}}}}
+
+    def affected(out):
+        return ("/no_lighting/" in out or "synth_no_lighting" in out
+                or out in ("results/fig1_examples.png", "results/fig4_ablation.png"))
+
+    expect(finished, change, affected)
+
+
+def test_training_hyperparameter_of_unfrozen_reruns_only_its_models(finished):
+    change = {"architectures": {"unfrozen": {"lr": 0.0005}}}
+
+    def affected(out):
+        return "/unfrozen/" in out or out == "results/fig3_architectures.png"
+
+    expect(finished, change, affected)
+
+
+def test_breeds_of_the_control_rerun_the_control_chain(finished):
+    change = {"variants": {"control": {"subject": {"breeds": 2}}}}
+
+    def affected(out):
+        # The control variant is the synthetic training set and the "synthetic" test set:
+        # its shards, dataset, features and models, every model's evaluation on it, the
+        # heatmaps of the synthetic test images and of the control model, and every figure
+        # (each one draws on one of those).
+        return ("synth/control/" in out or "synth_control" in out or out.endswith("/synthetic.json")
+                or out.endswith("/synthetic.npz") or bool(FIGURE.match(out)))
+
+    expect(finished, change, affected)
+
+
+def test_runtime_knobs_rerun_nothing(finished):
+    knobs = ["--set-threads", "train_head=2", "render_shard=2", "explain=1",
+             "--set-resources", "extract_features:batch=16", "--resources", "mem_mb=4000"]
+    assert planned(finished, None, *knobs) == {}
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    p = subprocess.run([str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "-n", "--cores", "1",
+                        "--directory", str(finished), "--configfile", CI],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0 and "Nothing to be done" in p.stdout + p.stderr
+
+
+def _start(work: Path, target: str, change: dict | None, **env) -> subprocess.Popen:
+    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), target, "--cores", "1",
+           "--directory", str(work), "--configfile", *_configs(work, change)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env})
+
+
+def _kill_when(proc: subprocess.Popen, work: Path, ready, timeout: float = 300) -> None:
+    """SIGKILL Snakemake and its job together once `ready()` (as a crashed machine would), then
+    release the lock the dead Snakemake left, as its message tells a user to."""
+    t0 = time.monotonic()
+    while not ready():
+        if proc.poll() is not None:
+            raise AssertionError(f"the job ended before it could be killed:\n{proc.stdout.read()[-3000:]}")
+        if time.monotonic() - t0 > timeout:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("the job never reached the point to kill it at")
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    snakemake("--unlock", "--directory", str(work), "--configfile", CI)
+
+
+def test_killed_render_shard_leaves_nothing_finished_and_is_redone_alone(copy):
+    shard = "results/synth/no_skies/dog/1"
+    original = {p.name: p.read_bytes() for p in sorted((copy / shard).iterdir())}
+    shutil.rmtree(copy / shard)
+    # A bigger shard keeps the job busy long enough to be killed half way.
+    proc = _start(copy, shard, {"render": {"shard_size": 400}, "synth": {"train_per_class": 2000}})
+    parent = (copy / shard).parent
+
+    def half_written():
+        return any(len(list(d.glob("*.jpg"))) >= 5 for d in parent.glob(".1.*"))
+
+    _kill_when(proc, copy, half_written)
+    assert not (copy / shard).exists(), "a killed shard must not leave its output folder"
+
+    jobs = planned(copy)
+    renders = {o for o, r in jobs.items() if r in ("render_shard", "render_proxy")}
+    assert renders == {shard}
+    snakemake(shard, "--cores", "1", "--directory", str(copy), "--configfile", CI)
+    assert {p.name: p.read_bytes() for p in sorted((copy / shard).iterdir())} == original
+    assert list(parent.glob(".1.*")) == [], "the killed attempt's leftovers are cleaned up"
+
+
+def test_killed_training_resumes_from_its_checkpoint(copy, tmp_path):
+    model = "results/models/synth_control/cat_dog/unfrozen/seed0/model.pt"
+    change = {"architectures": {"unfrozen": {"epochs": 12}}}
+    log = copy / "logs/train/synth_control/cat_dog/unfrozen/seed0.log"
+    reference = tmp_path / "reference"
+    shutil.copytree(copy, reference, symlinks=True)
+
+    proc = _start(copy, model, change)
+    _kill_when(proc, copy, lambda: log.exists() and "epoch 5/12" in log.read_text())
+    assert not (copy / model).exists()
+    snakemake(model, "--cores", "1", "--directory", str(copy), "--configfile", *_configs(copy, change))
+    text = log.read_text()
+    resumed = re.search(r"resuming from \S+ after epoch (\d+)", text)
+    assert resumed and int(resumed.group(1)) >= 4, text
+    assert f"epoch {int(resumed.group(1))}/12" not in text.split("resuming")[1]  # finished epochs are not redone
+
+    snakemake(model, "--cores", "1", "--directory", str(reference), "--configfile", *_configs(reference, change))
+    got = pd.read_csv(copy / model.replace("model.pt", "history.csv"))
+    want = pd.read_csv(reference / model.replace("model.pt", "history.csv"))
+    assert list(got["epoch"]) == list(range(1, 13))
+    cols = ["train_loss", "train_acc", "test_acc"]
+    pd.testing.assert_frame_equal(got[cols], want[cols], check_exact=False, rtol=1e-5)
+
+
+def test_retries_absorb_a_transient_failure(copy, tmp_path):
+    figure = copy / "results/fig4_ablation.png"
+    figure.unlink()
+    marker = tmp_path / "fault.marker"
+    proc = _start(copy, str(figure.relative_to(copy)), None, DOMRAND_INJECT_FAULT=f"fig4_ablation:{marker}")
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-3000:]
+    assert marker.exists(), "the fault was never injected"
+    assert "Trying to restart job" in out and figure.exists()
