@@ -42,8 +42,9 @@ WORKFLOW_TIMEOUT = int(os.environ.get("DOMRAND_SLURM_TIMEOUT", "900"))
 # figure 5: heatmaps. Together every rule of the workflow but the download and other figures.
 TARGETS = os.environ.get("DOMRAND_SLURM_TARGETS", "results/fig3_architectures.png results/fig5_heatmaps.png")
 # The only rules allowed to run on the submit host: the workflow's `localrules` (downloads,
-# which need the internet that compute nodes lack) and the target-only rule `all`.
-LOCAL_RULES = {"all", "download_weights"}
+# which need the internet that compute nodes lack, and what gathers them) and the
+# target-only rule `all`. test_local_rules_are_the_listed_ones keeps this list honest.
+LOCAL_RULES = {"all", "download_weights", "download_asset", "download_objaverse", "fetch", "attribution"}
 # cluster.sh exit codes that mean "cannot run here" rather than "broken"
 SKIP_CODES = {77: "not root", 78: "slurm/munge packages missing and not installable"}
 # generated or machine-specific; never copied into the run directories
@@ -285,6 +286,18 @@ def test_slurm_profile_requests_survive_the_default_profile(tmp_path):
         for key, value in want.items():
             assert seen[rule].get(key) == str(value), f"{rule}: {key}={seen[rule].get(key)}, profile says {value}"
     assert {"train_head", "train_finetune", "explain", "render_shard"} <= set(seen)
+
+
+def test_local_rules_are_the_listed_ones():
+    """LOCAL_RULES is what the workflow declares `localrules`; a new one must be added there
+    on purpose (it will run on the submit host of a cluster)."""
+    declared = set()
+    for smk in [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]:
+        for block in re.findall(r"^localrules:\s*\n((?:[ \t]+\w+,?[ \t]*\n)+)", smk.read_text(), re.M):
+            declared |= set(re.findall(r"\w+", block))
+        declared |= {n for line in re.findall(r"^localrules:[ \t]*(\w.*)$", smk.read_text(), re.M)
+                     for n in re.findall(r"\w+", line)}
+    assert declared == LOCAL_RULES - {"all"}, f"workflow localrules {sorted(declared)} vs LOCAL_RULES"
 
 
 # --- test 1: the minimal workflow ------------------------------------------------------------
