@@ -20,6 +20,10 @@
 # than a small CI machine has, so that the real profile's requests fit: slurm then
 # oversubscribes the real cores; memory is not enforced in this setup.
 #
+# Watchdog: with DOMRAND_SLURM_WATCH_PID=PID, `start` leaves a small background loop that runs
+# `stop` (and, with DOMRAND_SLURM_WATCH_RM=1, deletes STATE_DIR) once process PID has gone,
+# so a test runner killed by a CI timeout leaves no daemons behind. `stop` ends it.
+#
 # Exit codes: 0 ok; 1 failure (message says which); 2 usage; 77 not root; 78 packages missing
 # and not installable (no network?). The pytest module skips on 77 and 78.
 set -euo pipefail
@@ -56,6 +60,7 @@ MUNGE_SOCKET="$S/munge-socket/munge.socket"
 PID_MUNGED="$MUNGE_DIR/munged.pid"
 PID_CTLD="$S/run/slurmctld.pid"
 PID_SLURMD="$S/run/slurmd.pid"
+PID_WATCHDOG="$S/run/watchdog.pid"
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -119,10 +124,17 @@ install_packages() {
     command -v apt-get >/dev/null || die "slurm/munge missing and no apt-get to install them" 78
     log "installing ${PACKAGES[*]} with apt-get (one-time)"
     export DEBIAN_FRONTEND=noninteractive
-    if ! timeout 600 apt-get update -q >"$S/log/apt.log" 2>&1 ||
-        ! timeout 900 apt-get install -y -q "${PACKAGES[@]}" >>"$S/log/apt.log" 2>&1; then
-        tail -n 5 "$S/log/apt.log" >&2 || true
-        die "cannot install ${PACKAGES[*]} (no network? see $S/log/apt.log)" 78
+    # short network timeouts: without a route to the registry, fail (skip) within minutes;
+    # wait for the dpkg lock, another apt may be running (setup.sh installs Mesa)
+    local opts=(-q -o Acquire::Retries=1 -o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30
+        -o DPkg::Lock::Timeout=300)
+    # the package lists may be fresh enough already; else update them and try again
+    if ! timeout 900 apt-get install -y "${opts[@]}" "${PACKAGES[@]}" >"$S/log/apt.log" 2>&1; then
+        if ! timeout 300 apt-get update "${opts[@]}" >>"$S/log/apt.log" 2>&1 ||
+            ! timeout 900 apt-get install -y "${opts[@]}" "${PACKAGES[@]}" >>"$S/log/apt.log" 2>&1; then
+            tail -n 5 "$S/log/apt.log" >&2 || true
+            die "cannot install ${PACKAGES[*]} with apt-get (no network to the package registry?)" 78
+        fi
     fi
     have_packages || die "apt-get ran but slurm/munge binaries are still missing" 78
 }
@@ -267,6 +279,26 @@ print_env() {
     } | tee "$S/env"
 }
 
+# Stops the cluster once process $1 has gone. Detached (setsid, no inherited stdio) so that a
+# caller waiting on start's output is not held up.
+start_watchdog() {
+    local watched=$1 self
+    [[ "$watched" =~ ^[0-9]+$ ]] || die "DOMRAND_SLURM_WATCH_PID must be a pid, got '$watched'"
+    self=$(readlink -f "$0")
+    stop_daemon watchdog "$PID_WATCHDOG"
+    setsid bash -c 'echo $$ >"$3"; while kill -0 "$1" 2>/dev/null; do sleep 2; done
+        DOMRAND_SLURM_IN_WATCHDOG=1 bash "$4" stop "$2" >>"$2/log/watchdog.log" 2>&1
+        if [[ "$5" == 1 ]]; then rm -rf -- "$2"; fi' \
+        watchdog "$watched" "$S" "$PID_WATCHDOG" "$self" "${DOMRAND_SLURM_WATCH_RM:-0}" \
+        </dev/null >/dev/null 2>&1 &
+    local i
+    for ((i = 0; i < 50; i++)); do
+        [[ -s "$PID_WATCHDOG" ]] && break
+        sleep 0.1
+    done
+    log "watchdog $(cat "$PID_WATCHDOG" 2>/dev/null) stops the cluster when pid $watched exits"
+}
+
 # --- actions -------------------------------------------------------------------------------
 
 do_start() {
@@ -301,6 +333,9 @@ do_start() {
         die "cluster did not become ready"
     fi
     trap - ERR
+    if [[ -n "${DOMRAND_SLURM_WATCH_PID:-}" ]]; then
+        start_watchdog "$DOMRAND_SLURM_WATCH_PID"
+    fi
     log "ready: partition '$PARTITION', node localhost ($(sinfo -h -n localhost -o '%c CPUs, %m MB, gres %G'))"
     print_env
 }
@@ -329,6 +364,7 @@ do_stop_daemons() {
 do_stop() {
     [[ -d "$S" ]] || { log "no state dir $S: nothing to stop"; return 0; }
     do_stop_daemons
+    [[ -n "${DOMRAND_SLURM_IN_WATCHDOG:-}" ]] || stop_daemon watchdog "$PID_WATCHDOG"
     log "stopped"
 }
 
