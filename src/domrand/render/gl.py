@@ -286,17 +286,20 @@ class GLRenderer:
             GL.glActiveTexture(GL.GL_TEXTURE1)
             GL.glBindTexture(GL.GL_TEXTURE_2D, mat.emissive_texture)
 
-    def coverage(self, draws, view: np.ndarray, proj: np.ndarray) -> int:
+    def coverage(self, draws, view: np.ndarray, proj: np.ndarray, clear: bool = True) -> int:
         """Pixels (of the coverage target) showing a draw with id 1, after depth testing.
 
         draws: [(Mesh, 4x4 model matrix, id)] with id 1 (counted) or 2 (only occludes).
+        clear=False draws on top of the previous coverage pass (same view), which for
+        opaque geometry counts exactly what drawing both lists at once would.
         """
         GL, u = self.GL, self._id_u
         c = self.coverage_size
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fb_id[0])
         GL.glViewport(0, 0, c, c)
-        GL.glClearColor(0.0, 0.0, 0.0, 1.0)
-        GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+        if clear:
+            GL.glClearColor(0.0, 0.0, 0.0, 1.0)
+            GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
         GL.glUseProgram(self._id_prog)
         vp = proj @ view
         for mesh, model, ident in draws:

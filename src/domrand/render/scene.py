@@ -103,6 +103,7 @@ class SceneRenderer:
         self._light = ((0.0, -1.0, 0.0), (0.0, 0.0, 0.0))
         self._center = np.zeros(3)
         self._diag = SUBJECT_DIAGONAL
+        self._coverage_holds_subject_only = False
 
     # -- building blocks -------------------------------------------------------------
     def _mesh(self, mesh, uv=None):
@@ -119,7 +120,8 @@ class SceneRenderer:
         i, j = np.meshgrid(np.arange(n_lat), np.arange(n_lon), indexing="ij")
         a, b = i * w + j, i * w + j + 1
         c, d = a + w, b + w
-        idx = np.stack([np.stack([a, b, c], -1), np.stack([b, d, c], -1)], 2).reshape(-1, 3)  # wound to face inwards
+        # Counter-clockwise seen from inside: back-face culling keeps the inside of the dome.
+        idx = np.stack([np.stack([a, c, b], -1), np.stack([b, c, d], -1)], 2).reshape(-1, 3)
         return self.gl.mesh(pos * radius, -pos, uv, idx)
 
     # -- per frame -------------------------------------------------------------------
@@ -141,15 +143,16 @@ class SceneRenderer:
         toward_light = direction(p.light_azimuth, p.light_elevation)
         self._light = (-toward_light, np.asarray(p.light_color, float) * p.light_intensity)
         scene = []
-        if p.sky >= 0:
-            pose = np.eye(4)
-            pose[:3, 3] = eye
-            scene.append((self.dome, pose, self.skies[p.sky]))
+        pose = np.eye(4)
+        pose[:3, 3] = eye
         if self.gen["ground"]["mode"] != "none":
             m = self.materials[p.ground_material] if p.ground_material >= 0 else self.plain
             scene.append((self.ground, np.eye(4), m))
+        if p.sky >= 0:
+            scene.append((self.dome, pose, self.skies[p.sky]))
         self._scene_draws = scene
         self._obstructor_draws = []
+        self._coverage_holds_subject_only = False
 
     def set_obstructors(self, obstructors: list[Obstructor]) -> None:
         draws = []
@@ -165,16 +168,21 @@ class SceneRenderer:
 
     def subject_pixels(self, with_obstructors: bool) -> int:
         """Pixels of the subject visible in frame (at `coverage_size`), optionally behind the active obstructors."""
+        obstructors = [(mesh, model, 2) for mesh, model, _ in self._obstructor_draws]
+        if with_obstructors and self._coverage_holds_subject_only:
+            # The id target holds this frame's subject alone: only the obstructors are missing.
+            self._coverage_holds_subject_only = False
+            return self.gl.coverage(obstructors, self._view, self.proj, clear=False)
         draws = [(mesh, model, 1) for mesh, model, _ in self._subject_draws]
-        if with_obstructors:
-            draws += [(mesh, model, 2) for mesh, model, _ in self._obstructor_draws]
-        return self.gl.coverage(draws, self._view, self.proj)
+        self._coverage_holds_subject_only = not with_obstructors
+        return self.gl.coverage(draws + obstructors if with_obstructors else draws, self._view, self.proj)
 
     def render(self, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
         """The frame as an (H, W, 3) uint8 image after the style's post-processing, and what was sampled for it."""
         style = self.style
         toon = style["shading"] == "toon"
-        draws = self._scene_draws + self._subject_draws + self._obstructor_draws
+        # Near to far (subject, obstructors, ground, sky), so depth testing skips hidden fragments early.
+        draws = self._subject_draws + self._obstructor_draws + self._scene_draws
         img, depth = self.gl.render(draws, self._view, self.proj, self._camera[:3, 3], self._light[0], self._light[1],
                                     self.ambient, self.background, depth=toon)
         info = {}
