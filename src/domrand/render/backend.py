@@ -120,6 +120,9 @@ def create_platform(width: int, height: int, backend: str = "egl"):
             platform = OSMesaPlatform(width, height)
         platform.init_context()
         platform.make_current()
+        if getattr(platform, "_egl_display", None) is not None:
+            key = _display_key(platform)
+            _LIVE_EGL_CONTEXTS[key] = _LIVE_EGL_CONTEXTS.get(key, 0) + 1
     except BackendError:
         raise
     except Exception as exc:  # the GL stack reports missing drivers in many shapes
@@ -128,6 +131,36 @@ def create_platform(width: int, height: int, backend: str = "egl"):
             f"Install {_PACKAGES[backend]}, or set render.backend to another of {BACKENDS} in the config."
         ) from exc
     return platform
+
+
+_LIVE_EGL_CONTEXTS: dict[int, int] = {}  # EGL display handle -> live contexts created here
+
+
+def _display_key(platform) -> int:
+    import ctypes
+
+    return ctypes.cast(platform._egl_display, ctypes.c_void_p).value or 0
+
+
+def release_platform(platform) -> None:
+    """Destroy a context from `create_platform`. An EGL display is one per device and process,
+    and terminating it kills every context on it, so it is terminated with its last context."""
+    egl_display = getattr(platform, "_egl_display", None)
+    if egl_display is None:
+        platform.delete_context()
+        return
+    from OpenGL.EGL import eglDestroyContext, eglMakeCurrent, EGL_NO_CONTEXT, EGL_NO_SURFACE
+
+    key = _display_key(platform)
+    _LIVE_EGL_CONTEXTS[key] = _LIVE_EGL_CONTEXTS.get(key, 1) - 1
+    if _LIVE_EGL_CONTEXTS[key] <= 0:
+        del _LIVE_EGL_CONTEXTS[key]
+        platform.delete_context()  # destroys the context and terminates the display
+    else:
+        eglMakeCurrent(egl_display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT)
+        eglDestroyContext(egl_display, platform._egl_context)
+        platform._egl_context = None
+        platform._egl_display = None
 
 
 def offscreen_renderer(width: int, height: int, backend: str = "egl"):

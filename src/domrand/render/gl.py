@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from domrand.render.backend import BackendError, configure, create_platform
+from domrand.render.backend import BackendError, configure, create_platform, release_platform
 
 _VERT = """#version 330 core
 layout(location = 0) in vec3 position;
@@ -145,6 +145,9 @@ def perspective(yfov: float, aspect: float, znear: float, zfar: float) -> np.nda
     return P
 
 
+_current = None  # the GLRenderer whose context is current in this thread
+
+
 class GLRenderer:
     """An offscreen context with an MSAA colour target and a small id target for coverage.
 
@@ -160,16 +163,25 @@ class GLRenderer:
         try:
             self._init_gl()
         except Exception as exc:
-            self._platform.delete_context()
+            release_platform(self._platform)
             raise BackendError(f"the {backend.upper()} context cannot run the renderer "
                                f"({type(exc).__name__}: {exc}); OpenGL 3.3 core is needed") from exc
         self._meshes: list[Mesh] = []
         self._textures: list[int] = []
 
+    def _use(self):
+        """Make this renderer's context current (several renderers may live in one process)."""
+        global _current
+        if _current is not self:
+            self._platform.make_current()
+            _current = self
+
     # -- set-up ----------------------------------------------------------------------
     def _init_gl(self):
         from OpenGL import GL
 
+        global _current
+        _current = self
         self.GL = GL
         self._prog = _program(GL, _VERT, _FRAG)
         self._u = {n: GL.glGetUniformLocation(self._prog, n) for n in (
@@ -195,6 +207,7 @@ class GLRenderer:
     def texture(self, img: np.ndarray) -> int:
         """Upload an (H, W, 3) uint8 sRGB image with mipmaps; returns the GL texture name."""
         GL = self.GL
+        self._use()
         img = np.ascontiguousarray(np.flip(np.asarray(img, np.uint8)[..., :3], axis=0))
         tex = GL.glGenTextures(1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
@@ -212,6 +225,7 @@ class GLRenderer:
     def mesh(self, positions, normals, uv, indices) -> Mesh:
         """Upload a triangle mesh (float positions and normals (N, 3), uv (N, 2), indices (F, 3))."""
         GL = self.GL
+        self._use()
         vao = GL.glGenVertexArrays(1)
         GL.glBindVertexArray(vao)
         bufs = GL.glGenBuffers(4)
@@ -239,6 +253,7 @@ class GLRenderer:
         """
         GL, u = self.GL, self._u
         s = self.size
+        self._use()
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fb_ms[0])
         GL.glViewport(0, 0, s, s)
         GL.glClearColor(*background)
@@ -295,6 +310,7 @@ class GLRenderer:
         """
         GL, u = self.GL, self._id_u
         c = self.coverage_size
+        self._use()
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fb_id[0])
         GL.glViewport(0, 0, c, c)
         if clear:
@@ -313,10 +329,12 @@ class GLRenderer:
         return int(np.count_nonzero((ids > 64) & (ids < 192)))
 
     def close(self) -> None:
+        global _current
         if self._platform is None:
             return
         GL = self.GL
         try:
+            self._use()
             for m in self._meshes:
                 GL.glDeleteBuffers(len(m.buffers), m.buffers)
                 GL.glDeleteVertexArrays(1, [m.vao])
@@ -328,8 +346,9 @@ class GLRenderer:
             GL.glDeleteProgram(self._prog)
             GL.glDeleteProgram(self._id_prog)
         finally:
-            self._platform.delete_context()
+            release_platform(self._platform)
             self._platform = None
+            _current = None
             self._meshes, self._textures = [], []
 
 
