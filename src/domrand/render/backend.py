@@ -18,6 +18,7 @@ _PACKAGES = {
 }
 EGL_CUDA_DEVICE_NV = 0x323A  # EGL_NV_device_cuda
 EGL_EXTENSIONS = 0x3055
+EGL_PLATFORM_DEVICE_EXT = 0x313F
 
 
 class BackendError(RuntimeError):
@@ -72,53 +73,112 @@ def choose_egl_device(devices: list[dict], environ=os.environ) -> int:
     return ordinals[min(ordinals)]
 
 
-def egl_devices() -> list:
-    """(pyrender EGLDevice, info dict) per EGL device; info as `choose_egl_device` expects."""
+def _egl_ext(name: str, restype, *argtypes):
+    """An EGL extension function through eglGetProcAddress, or None."""
     import ctypes
 
-    from pyrender.platforms import egl
-
-    try:
-        devices = egl.query_devices()
-    except Exception:  # no EGL_EXT_device_enumeration: the default display only
-        return [(egl.get_default_device(), {"cuda": None, "extensions": ""})]
     from OpenGL import EGL
 
-    query_attrib = egl._get_egl_func("eglQueryDeviceAttribEXT", EGL.EGLBoolean, egl._EGLDeviceEXT,
-                                     EGL.EGLint, ctypes.POINTER(ctypes.c_ssize_t))
-    query_string = egl._eglQueryDeviceStringEXT
+    address = EGL.eglGetProcAddress(name)
+    if not address:
+        return None
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(address, ctypes.c_void_p).value)
+
+
+def egl_devices() -> list:
+    """(EGLDeviceEXT handle, or None for the default display; info dict) per EGL device,
+    info as `choose_egl_device` expects."""
+    import ctypes
+
+    query_devices = _egl_ext("eglQueryDevicesEXT", ctypes.c_uint, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
+                             ctypes.POINTER(ctypes.c_int))
+    if query_devices is None:  # no EGL_EXT_device_enumeration: the default display only
+        return [(None, {"cuda": None, "extensions": ""})]
+    n = ctypes.c_int(0)
+    if not query_devices(0, None, ctypes.byref(n)) or n.value < 1:
+        return []
+    handles = (ctypes.c_void_p * n.value)()
+    query_devices(n.value, handles, ctypes.byref(n))
+    query_string = _egl_ext("eglQueryDeviceStringEXT", ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int)
+    query_attrib = _egl_ext("eglQueryDeviceAttribEXT", ctypes.c_uint, ctypes.c_void_p, ctypes.c_int,
+                            ctypes.POINTER(ctypes.c_ssize_t))
     out = []
-    for dev in devices:
-        ext = ""
-        if query_string is not None:
-            try:
-                ext = (query_string(dev._device, EGL_EXTENSIONS) or b"").decode()
-            except Exception:
-                ext = ""
+    for h in handles[: n.value]:
+        ext = (query_string(h, EGL_EXTENSIONS) or b"").decode() if query_string else ""
         cuda = None
         if query_attrib is not None and "EGL_NV_device_cuda" in ext:
             value = ctypes.c_ssize_t(-1)
-            if query_attrib(dev._device, EGL_CUDA_DEVICE_NV, ctypes.byref(value)) and value.value >= 0:
+            if query_attrib(h, EGL_CUDA_DEVICE_NV, ctypes.byref(value)) and value.value >= 0:
                 cuda = int(value.value)
-        out.append((dev, {"cuda": cuda, "extensions": ext}))
+        out.append((h, {"cuda": cuda, "extensions": ext}))
     return out
 
 
+class EGLContext:
+    """A surfaceless OpenGL 4.1 core context on one EGL device: the context pyrender's EGL
+    platform makes, without importing pyrender and its viewer (~0.3 s a process)."""
+
+    def __init__(self, device=None):
+        import ctypes
+
+        from OpenGL import EGL
+
+        self._egl = EGL
+        if device is not None:
+            get_display = _egl_ext("eglGetPlatformDisplayEXT", EGL.EGLDisplay, ctypes.c_uint, ctypes.c_void_p,
+                                   ctypes.c_void_p)
+            self._egl_display = get_display(EGL_PLATFORM_DEVICE_EXT, device, None)
+        else:
+            self._egl_display = EGL.eglGetDisplay(EGL.EGL_DEFAULT_DISPLAY)
+        self._egl_context = None
+        major, minor = EGL.EGLint(), EGL.EGLint()
+        if not EGL.eglInitialize(self._egl_display, ctypes.pointer(major), ctypes.pointer(minor)):
+            raise RuntimeError("eglInitialize failed")
+        config_attributes = (EGL.EGLint * 15)(
+            EGL.EGL_SURFACE_TYPE, EGL.EGL_PBUFFER_BIT, EGL.EGL_RED_SIZE, 8, EGL.EGL_GREEN_SIZE, 8,
+            EGL.EGL_BLUE_SIZE, 8, EGL.EGL_DEPTH_SIZE, 24, EGL.EGL_RENDERABLE_TYPE, EGL.EGL_OPENGL_BIT,
+            EGL.EGL_CONFORMANT, EGL.EGL_OPENGL_BIT, EGL.EGL_NONE)
+        configs, n = (EGL.EGLConfig * 1)(), EGL.EGLint()
+        if not EGL.eglChooseConfig(self._egl_display, config_attributes, configs, 1, ctypes.pointer(n)) or n.value < 1:
+            raise RuntimeError("no EGL config with OpenGL and a 24-bit depth buffer")
+        EGL.eglBindAPI(EGL.EGL_OPENGL_API)
+        context_attributes = (EGL.EGLint * 7)(
+            EGL.EGL_CONTEXT_MAJOR_VERSION, 4, EGL.EGL_CONTEXT_MINOR_VERSION, 1,
+            EGL.EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL.EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL.EGL_NONE)
+        self._egl_context = EGL.eglCreateContext(self._egl_display, configs[0], EGL.EGL_NO_CONTEXT,
+                                                 context_attributes)
+        if not self._egl_context:
+            raise RuntimeError("eglCreateContext failed for OpenGL 4.1 core")
+
+    def make_current(self):
+        EGL = self._egl
+        if not EGL.eglMakeCurrent(self._egl_display, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE, self._egl_context):
+            raise RuntimeError("eglMakeCurrent failed")
+
+    def delete_context(self):
+        EGL = self._egl
+        if self._egl_display is not None:
+            if self._egl_context is not None:
+                EGL.eglMakeCurrent(self._egl_display, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE, EGL.EGL_NO_CONTEXT)
+                EGL.eglDestroyContext(self._egl_display, self._egl_context)
+                self._egl_context = None
+            EGL.eglTerminate(self._egl_display)
+            self._egl_display = None
+
+
 def create_platform(width: int, height: int, backend: str = "egl"):
-    """A current offscreen GL context (pyrender platform), or BackendError naming the packages."""
+    """A current offscreen GL context, or BackendError naming the packages to install."""
     configure(backend)
     try:
         if backend == "egl":
-            from pyrender.platforms import egl
-
             devices = egl_devices()
             index = choose_egl_device([info for _, info in devices])
-            platform = egl.EGLPlatform(width, height, device=devices[index][0])
+            platform = EGLContext(devices[index][0])
         else:
             from pyrender.platforms.osmesa import OSMesaPlatform
 
             platform = OSMesaPlatform(width, height)
-        platform.init_context()
+            platform.init_context()
         platform.make_current()
         if getattr(platform, "_egl_display", None) is not None:
             key = _display_key(platform)
