@@ -63,7 +63,7 @@ def bench_render(config: dict, images: int, processes: int, variant: str = "cont
 
     meta = pd.concat([m for m, _, _ in results])
     cpu = sum(c for _, c, _ in results)
-    split = {k: float(meta[f"t_{k}"].sum()) for k in ("sample_update", "occlusion", "render", "encode")}
+    split = {k: float(meta[f"t_{k}"].sum()) for k in ("sample", "update", "occlusion", "render", "readback", "encode")}
     total = sum(split.values())
     steady = sum(len(m) / float(m["render_time"].sum()) for m, _, _ in results)
     return {"images_per_second": images * processes / wall, "processes": processes,

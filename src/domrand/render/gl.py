@@ -16,6 +16,7 @@ framebuffer and count pixels, so they cost a fraction of a colour frame.
 from __future__ import annotations
 
 import ctypes
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,6 +169,7 @@ class GLRenderer:
                                f"({type(exc).__name__}: {exc}); OpenGL 3.3 core is needed") from exc
         self._meshes: list[Mesh] = []
         self._textures: list[int] = []
+        self.readback_seconds = 0.0  # of the last `render`
 
     def _use(self):
         """Make this renderer's context current (several renderers may live in one process)."""
@@ -278,12 +280,15 @@ class GLRenderer:
         GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, self._fb[0])
         bits = GL.GL_COLOR_BUFFER_BIT | (GL.GL_DEPTH_BUFFER_BIT if depth else 0)
         GL.glBlitFramebuffer(0, 0, s, s, 0, 0, s, s, bits, GL.GL_NEAREST)
+        GL.glFinish()  # rendering done: what follows is the copy to host memory
+        t0 = time.perf_counter()
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._fb[0])
         rgb = _read(GL, s, GL.GL_RGB, GL.GL_UNSIGNED_BYTE, np.uint8, 3)
         z = None
         if depth:
             d = _read(GL, s, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT, np.float32, 1)[..., 0]
             z = _linear_depth(d, proj)
+        self.readback_seconds = time.perf_counter() - t0
         return rgb, z
 
     def _bind_material(self, mat: Material):

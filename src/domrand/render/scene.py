@@ -178,14 +178,15 @@ class SceneRenderer:
         return self.gl.coverage(draws + obstructors if with_obstructors else draws, self._view, self.proj)
 
     def render(self, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
-        """The frame as an (H, W, 3) uint8 image after the style's post-processing, and what was sampled for it."""
+        """The frame as an (H, W, 3) uint8 image after the style's post-processing, and what was sampled
+        for it (plus `t_readback`, seconds spent copying the frame to host memory)."""
         style = self.style
         toon = style["shading"] == "toon"
         # Near to far (subject, obstructors, ground, sky), so depth testing skips hidden fragments early.
         draws = self._subject_draws + self._obstructor_draws + self._scene_draws
         img, depth = self.gl.render(draws, self._view, self.proj, self._camera[:3, 3], self._light[0], self._light[1],
                                     self.ambient, self.background, depth=toon)
-        info = {}
+        info = {"t_readback": self.gl.readback_seconds}
         if toon:
             img = _toon(img, depth, levels=int(style["toon_levels"]))
         blur = float(rng.uniform(*style["blur"]))

@@ -77,6 +77,10 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
 def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, breeds) -> tuple[bytes, dict]:
     """Image `i` of (`source`, `cls`) on the job's SceneRenderer: (JPEG bytes, metadata row).
 
+    Timings in the row (seconds): t_sample (drawing the parameters), t_update (posing the
+    scene), t_occlusion (obstructor layouts and their coverage passes), t_render (drawing,
+    antialiasing resolve and post-processing), t_readback (copy to host), t_encode (JPEG).
+
     The visible fraction is counted at the renderer's coverage resolution (the image size
     by default), without antialiasing: subject pixels in front of every obstructor over
     subject pixels with no obstructor, both in frame.
@@ -88,6 +92,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     seed = seed_for("image", render["seed"], source, cls, i)
     rng = np.random.default_rng(seed)
     p = sample_frame(gen, cls, len(breeds), n_mat, n_sky, rng)
+    t_sampled = time.perf_counter()
     sr.set_frame(p)
     t1 = time.perf_counter()
     visible, tries = 1.0, 0
@@ -107,11 +112,13 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     t2 = time.perf_counter()
     img, post = sr.render(rng)
     t3 = time.perf_counter()
+    t_readback = post.pop("t_readback")
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="JPEG", quality=int(render["jpeg_quality"]))
     t4 = time.perf_counter()
     row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
            **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed, "visible_fraction": visible,
-           "occlusion_tries": tries, **post, "t_sample_update": t1 - t0, "t_occlusion": t2 - t1,
-           "t_render": t3 - t2, "t_encode": t4 - t3, "render_time": t4 - t0}
+           "occlusion_tries": tries, **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
+           "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,
+           "t_encode": t4 - t3, "render_time": t4 - t0}
     return buf.getvalue(), row
