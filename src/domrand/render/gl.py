@@ -29,7 +29,6 @@ layout(location = 1) in vec3 normal;
 layout(location = 2) in vec2 texcoord;
 uniform mat4 M;
 uniform mat4 VP;
-uniform mat3 N;
 out vec3 frag_position;
 out vec3 frag_normal;
 out vec2 uv;
@@ -37,7 +36,9 @@ void main() {
     vec4 w = M * vec4(position, 1.0);
     gl_Position = VP * w;
     frag_position = w.xyz;
-    frag_normal = normalize(N * normal);
+    // Model matrices are rigid motions times a uniform scale, so mat3(M) is the normal
+    // matrix up to a factor that normalize() removes.
+    frag_normal = normalize(mat3(M) * normal);
     uv = texcoord;
 }
 """
@@ -187,7 +188,7 @@ class GLRenderer:
         self.GL = GL
         self._prog = _program(GL, _VERT, _FRAG)
         self._u = {n: GL.glGetUniformLocation(self._prog, n) for n in (
-            "M", "VP", "N", "base_color_factor", "metallic_factor", "roughness_factor", "emissive_factor",
+            "M", "VP", "base_color_factor", "metallic_factor", "roughness_factor", "emissive_factor",
             "has_base_tex", "has_emissive_tex", "base_tex", "emissive_tex", "cam_pos", "light_dir",
             "light_radiance", "ambient_light")}
         GL.glUseProgram(self._prog)
@@ -248,7 +249,8 @@ class GLRenderer:
     # -- frames ----------------------------------------------------------------------
     def render(self, draws, view: np.ndarray, proj: np.ndarray, cam_pos, light_dir, light_radiance,
                ambient, background, depth: bool = False):
-        """Draw [(Mesh, 4x4 model matrix, Material)] and read the image back.
+        """Draw [(Mesh, 4x4 model matrix, Material)] and read the image back. Model matrices
+        must be rigid motions times a uniform scale (normals use mat3(M)).
 
         Returns (H, W, 3) uint8 and, with depth=True, pyrender-style linear depth
         (H, W) float32 with 0 for background; else None.
@@ -269,7 +271,6 @@ class GLRenderer:
         last = None
         for mesh, model, mat in draws:
             GL.glUniformMatrix4fv(u["M"], 1, GL.GL_TRUE, _f32(model))
-            GL.glUniformMatrix3fv(u["N"], 1, GL.GL_TRUE, _f32(np.linalg.inv(model[:3, :3]).T))
             if mat is not last:
                 self._bind_material(mat)
                 last = mat

@@ -89,7 +89,8 @@ class SceneRenderer:
             rig = build_rig(b)
             _, rest = rig.pose_frame({})
             scale = SUBJECT_DIAGONAL / float(np.linalg.norm(rest[1] - rest[0]))
-            parts = [(part.name, self._mesh(part.mesh), part.dark) for part in rig.parts]
+            # Coat parts first, dark parts (eyes, nose) after: one material switch per subject.
+            parts = [(part.name, self._mesh(part.mesh), part.dark) for part in sorted(rig.parts, key=lambda q: q.dark)]
             self.subjects.append((rig, scale, parts))
         self.dome = self._dome_mesh()
         ground = shapes.box((60.0, 0.02, 60.0), center=(0, -0.01, 0))
