@@ -2,7 +2,8 @@
 
 Render: the control variant of the default config, `processes` independent renderer
 processes (spawned, each its own GL context, as shard jobs are), each rendering `images`
-frames; throughput = all frames / wall time. Train: the frozen-backbone training step of
+frames; throughput = all frames / wall time. Memory: one renderer process over `frames`
+frames, its resident memory sampled as it goes (render.json `memory`). Train: the frozen-backbone training step of
 the configured backbone (forward through the backbone, forward and backward through the
 head) at the configured input size.
 """
@@ -25,18 +26,28 @@ from domrand.io import write_json
 
 def _render_worker(args):
     world_dir, gen, render, shard, out = args
-    os.environ["LP_NUM_THREADS"] = "1"
+    os.environ["LP_NUM_THREADS"] = "1"  # one llvmpipe thread per process: the processes fill the cores
+    cpu0, t0 = time.process_time(), time.perf_counter()
     from domrand.render.shard import render_shard
 
     render_shard(world_dir, gen, "bench", "cat", shard, out, render, log=lambda m: None)
     import pandas as pd
 
-    return pd.read_parquet(Path(out) / "metadata.parquet")
+    meta = pd.read_parquet(Path(out) / "metadata.parquet")
+    return meta, time.process_time() - cpu0, time.perf_counter() - t0
 
 
 def bench_render(config: dict, images: int, processes: int, variant: str = "control") -> dict:
+    """Throughput of `processes` shard jobs of `images` frames each, at the config's image size.
+
+    images_per_second counts each job's whole life (imports, GL context, scene upload, shader
+    compile); steady_images_per_second only its frames; images_per_cpu_second is frames per
+    CPU second of the jobs (all their threads), which on a shared machine says what the
+    same jobs do on idle cores.
+    """
     from domrand.world.build import build_world
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory() as tmp:
         world = Path(tmp) / "world"
         build_world({**config["world"], "classes": ["cat", "dog"]}, world, log=lambda m: None)
@@ -46,19 +57,78 @@ def bench_render(config: dict, images: int, processes: int, variant: str = "cont
         ctx = mp.get_context("spawn")
         t0 = time.perf_counter()
         with ctx.Pool(processes) as pool:
-            metas = pool.map(_render_worker, jobs)
+            results = pool.map(_render_worker, jobs)
         wall = time.perf_counter() - t0
     import pandas as pd
 
-    meta = pd.concat(metas)
-    split = {k: float(meta[f"t_{k}"].sum()) for k in ("sample_update", "occlusion", "render", "encode")}
+    meta = pd.concat([m for m, _, _ in results])
+    cpu = sum(c for _, c, _ in results)
+    split = {k: float(meta[f"t_{k}"].sum()) for k in ("sample", "update", "occlusion", "render", "readback", "encode")}
     total = sum(split.values())
+    steady = sum(len(m) / float(m["render_time"].sum()) for m, _, _ in results)
     return {"images_per_second": images * processes / wall, "processes": processes,
             "image_size": int(config["render"]["image_size"]), "variant": variant, "images": images * processes,
-            "wall_seconds": wall, "backend": config["render"]["backend"],
+            "antialiasing": "4x MSAA", "wall_seconds": wall, "backend": config["render"]["backend"],
+            "steady_images_per_second": steady, "images_per_cpu_second": images * processes / cpu,
+            "cpu_seconds": cpu, "cpus": os.cpu_count(), "load_average_before": load,
             "time_split": {k: v / total for k, v in split.items()},
             "per_image_ms": {k: 1000 * v / len(meta) for k, v in split.items()},
-            "note": "includes each process's start-up (GL context, scene upload, shader compile)"}
+            "mean_occlusion_tries": float(meta["occlusion_tries"].mean()),
+            "note": "images_per_second includes each process's start-up (GL context, scene upload, shader "
+                    "compile); load_average_before > 0.5 means other work shared the CPUs"}
+
+
+def _rss_mb() -> float:
+    """Resident set size of this process, MiB (Linux /proc; 0 elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _memory_worker(args):
+    world_dir, gen, render, frames, every = args
+    os.environ["LP_NUM_THREADS"] = "1"
+    from domrand.render.scene import SceneRenderer
+    from domrand.render.shard import render_image, select_breeds
+    from domrand.world.build import World
+
+    world = World.load(world_dir)
+    breeds = select_breeds(world, "cat", gen["subject"])
+    samples = []
+    t0 = time.perf_counter()
+    with SceneRenderer(world, "cat", breeds, gen, int(render["image_size"]), render["backend"]) as sr:
+        for i in range(frames):
+            render_image(sr, gen, render, "memory", "cat", i, breeds)  # encoded, then dropped
+            if (i + 1) % every == 0 or i + 1 == frames:
+                samples.append((i + 1, round(_rss_mb(), 1)))
+    return samples, time.perf_counter() - t0
+
+
+def bench_memory(config: dict, frames: int, variant: str = "control") -> dict:
+    """Resident memory of one renderer process over `frames` frames (sample, occlusion, render, encode).
+
+    The first sample, after frames/20 frames, is the baseline: start-up allocations (textures,
+    meshes, shader caches, the JIT) are done by then.
+    """
+    from domrand.world.build import build_world
+
+    every = max(1, frames // 20)
+    with tempfile.TemporaryDirectory() as tmp:
+        world = Path(tmp) / "world"
+        build_world({**config["world"], "classes": ["cat", "dog"]}, world, log=lambda m: None)
+        gen = variant_generator(config, variant)
+        render = {**config["render"], "seed": 1}
+        with mp.get_context("spawn").Pool(1) as pool:
+            samples, wall = pool.apply(_memory_worker, ((world, gen, render, frames, every),))
+    start, end = samples[0][1], samples[-1][1]
+    return {"frames": frames, "variant": variant, "rss_mb_start": start, "rss_mb_end": end,
+            "rss_growth_mb": round(end - start, 1), "rss_mb_max": max(r for _, r in samples),
+            "rss_mb_by_frame": samples, "seconds": wall,
+            "note": f"start = after {samples[0][0]} frames (start-up allocations done)"}
 
 
 def bench_train(config: dict, images: int = 2048, batch: int = 256) -> dict:
@@ -104,11 +174,15 @@ def main(argv=None) -> None:
     ap.add_argument("--config", default="config.yaml")
     ap.add_argument("--images", type=int, default=300, help="frames per render process")
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--frames", type=int, default=10000,
+                    help="frames for the memory check (one process; 0 skips it)")
     ap.add_argument("--out", default="results/bench")
     a = ap.parse_args(argv)
     config = yaml.safe_load(Path(a.config).read_text())
     out = Path(a.out)
     r = bench_render(config, a.images, a.processes)
+    if a.frames > 0:
+        r["memory"] = bench_memory(config, a.frames)
     write_json(r, out / "render.json")
     print(json.dumps(r, indent=1))
     t = bench_train(config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domrand.render.backend import BACKENDS, BackendError, configure
+from domrand.render.backend import BACKENDS, BackendError, choose_egl_device, configure
 
 
 def test_unknown_backend_names_the_choices(monkeypatch):
@@ -35,12 +35,48 @@ def test_cannot_switch_platform_after_pyopengl_is_loaded(monkeypatch):
     assert os.environ["PYOPENGL_PLATFORM"] == "egl"
 
 
-def test_egl_device_follows_cuda_visible_devices(monkeypatch):
-    monkeypatch.setenv("PYOPENGL_PLATFORM", "egl")
-    monkeypatch.setenv("EGL_DEVICE_ID", "0")  # recorded, so the test's value is undone afterwards
-    monkeypatch.delenv("EGL_DEVICE_ID")
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,1")
-    configure("egl")
-    import os
+MESA = {"cuda": None, "extensions": "EGL_MESA_device_software"}
 
-    assert os.environ["EGL_DEVICE_ID"] == "3"
+
+def _gpu(ordinal):
+    return {"cuda": ordinal, "extensions": "EGL_NV_device_cuda EGL_EXT_device_drm"}
+
+
+def test_egl_device_explicit_id_wins():
+    devices = [_gpu(0), _gpu(1), MESA]
+    assert choose_egl_device(devices, {"EGL_DEVICE_ID": "2", "CUDA_VISIBLE_DEVICES": "1"}) == 2
+    with pytest.raises(BackendError, match="EGL_DEVICE_ID='5'.*3 device"):
+        choose_egl_device(devices, {"EGL_DEVICE_ID": "5"})
+
+
+def test_egl_device_matches_the_first_visible_cuda_device_numbered_after_the_mask():
+    # SLURM gave GPUs 3 and 1; only those report a CUDA ordinal (0 and 1, in mask order),
+    # and EGL lists them in its own order, with Mesa's software device in between.
+    devices = [{"cuda": None, "extensions": "EGL_NV_device_cuda"}, _gpu(1), MESA, _gpu(0)]
+    assert choose_egl_device(devices, {"CUDA_VISIBLE_DEVICES": "3,1"}) == 3
+    assert choose_egl_device(devices, {"CUDA_VISIBLE_DEVICES": "GPU-8f2e,GPU-11aa"}) == 3
+
+
+def test_egl_device_matches_node_wide_cuda_ordinals():
+    # A driver that numbers every GPU of the node: the first named index is looked up.
+    devices = [_gpu(2), _gpu(0), _gpu(3), _gpu(1), MESA]
+    assert choose_egl_device(devices, {"CUDA_VISIBLE_DEVICES": "3"}) == 2
+    assert choose_egl_device(devices, {}) == 1  # no mask: CUDA device 0
+
+
+def test_egl_device_without_gpus_or_with_cuda_hidden():
+    assert choose_egl_device([MESA], {"CUDA_VISIBLE_DEVICES": "0"}) == 0  # fake GPUs (local SLURM test)
+    assert choose_egl_device([MESA], {}) == 0
+    assert choose_egl_device([_gpu(0), MESA], {"CUDA_VISIBLE_DEVICES": ""}) == 1
+    assert choose_egl_device([_gpu(0), MESA], {"CUDA_VISIBLE_DEVICES": "-1"}) == 1
+    with pytest.raises(BackendError, match="no device.*libegl1"):
+        choose_egl_device([], {})
+
+
+def test_egl_devices_on_this_machine_are_queryable():
+    configure("egl")
+    from domrand.render.backend import egl_devices
+
+    devices = egl_devices()
+    assert devices and all(set(info) == {"cuda", "extensions"} for _, info in devices)
+    assert 0 <= choose_egl_device([info for _, info in devices], {}) < len(devices)

@@ -27,7 +27,7 @@ SAMPLED_COLUMNS = {
     "light_intensity", "light_color", "sky", "ground_material", "subject_material", "obstructors",
     "n_obstructors", "visible_fraction", "occlusion_tries", "post_blur", "post_noise", "render_time",
 }
-TIMING_COLUMNS = ["t_sample_update", "t_occlusion", "t_render", "t_encode", "render_time"]
+TIMING_COLUMNS = ["t_sample", "t_update", "t_occlusion", "t_render", "t_readback", "t_encode", "render_time"]
 
 
 def _render(world, gen, out, render, source="control", cls="cat", shard=0):

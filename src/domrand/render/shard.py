@@ -9,6 +9,7 @@ alone gives the same bytes on the same backend.
 from __future__ import annotations
 
 import io
+import os
 import time
 from pathlib import Path
 
@@ -56,53 +57,74 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
     """
     from domrand.render.scene import SceneRenderer
 
+    # A shard job is one thread (rule render_shard): Mesa's llvmpipe would otherwise start a
+    # rasterizer thread per core in every job. Set LP_NUM_THREADS to override.
+    os.environ.setdefault("LP_NUM_THREADS", "1")
     world = World.load(world_dir)
     breeds = select_breeds(world, cls, gen["subject"])
     indices = shard_indices(shard, int(render["shard_size"]), int(render["images_per_class"]))
     size = int(render["image_size"])
-    occ = gen["obstructors"]
-    min_visible = 1.0 - float(occ["max_occlusion"])
     rows = []
     t_start = time.perf_counter()
     with atomic_dir(Path(out_dir)) as tmp, SceneRenderer(world, cls, breeds, gen, size, render["backend"]) as sr:
-        n_mat, n_sky = len(sr.materials), len(sr.skies)
         for k, i in enumerate(indices):
-            t0 = time.perf_counter()
-            seed = seed_for("image", render["seed"], source, cls, i)
-            rng = np.random.default_rng(seed)
-            p = sample_frame(gen, cls, len(breeds), n_mat, n_sky, rng)
-            sr.set_frame(p)
-            t1 = time.perf_counter()
-            visible, tries = 1.0, 0
-            if occ["enabled"]:
-                full = sr.subject_pixels(with_obstructors=False)
-                for tries in range(1, int(occ["max_tries"]) + 1):
-                    p.obstructors = sample_obstructors(occ, n_mat, gen["materials"]["random"], rng)
-                    sr.set_obstructors(p.obstructors)
-                    visible = sr.subject_pixels(with_obstructors=True) / full if full else 0.0
-                    if visible >= min_visible:
-                        break
-                else:
-                    raise RenderError(
-                        f"{source}/{cls} image {i}: no obstructor layout left {min_visible:.0%} of the subject "
-                        f"visible in {occ['max_tries']} tries; raise obstructors.max_occlusion or lower "
-                        f"obstructors.scale / count / raise obstructors.distance in the config")
-            t2 = time.perf_counter()
-            img, post = sr.render(rng)
-            t3 = time.perf_counter()
-            buf = io.BytesIO()
-            Image.fromarray(img).save(buf, format="JPEG", quality=int(render["jpeg_quality"]))
-            name = f"{i:06d}.jpg"
-            (tmp / name).write_bytes(buf.getvalue())
-            t4 = time.perf_counter()
-            rows.append({"file": name, "index": i, "seed": seed, "class": cls, "source": source,
-                         **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed,
-                         **subject_record(breeds[p.breed], p.pose), "visible_fraction": visible,
-                         "occlusion_tries": tries, **post, "t_sample_update": t1 - t0, "t_occlusion": t2 - t1,
-                         "t_render": t3 - t2, "t_encode": t4 - t3, "render_time": t4 - t0})
+            jpeg, row = render_image(sr, gen, render, source, cls, i, breeds)
+            (tmp / row["file"]).write_bytes(jpeg)
+            rows.append(row)
             if (k + 1) % 100 == 0 or k + 1 == len(indices):
                 rate = (k + 1) / (time.perf_counter() - t_start)
                 log(f"{source}/{cls}/shard{shard}: {k + 1}/{len(indices)} images, {rate:.1f} img/s, "
                     f"ETA {(len(indices) - k - 1) / rate:.0f} s")
         pd.DataFrame(rows).to_parquet(tmp / "metadata.parquet", index=False)
     return Path(out_dir)
+
+
+def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, breeds) -> tuple[bytes, dict]:
+    """Image `i` of (`source`, `cls`) on the job's SceneRenderer: (JPEG bytes, metadata row).
+
+    Timings in the row (seconds): t_sample (drawing the parameters), t_update (posing the
+    scene), t_occlusion (obstructor layouts and their coverage passes), t_render (drawing,
+    antialiasing resolve and post-processing), t_readback (copy to host), t_encode (JPEG).
+
+    The visible fraction is counted at the renderer's coverage resolution (the image size
+    by default), without antialiasing: subject pixels in front of every obstructor over
+    subject pixels with no obstructor, both in frame.
+    """
+    occ = gen["obstructors"]
+    min_visible = 1.0 - float(occ["max_occlusion"])
+    n_mat, n_sky = len(sr.materials), len(sr.skies)
+    t0 = time.perf_counter()
+    seed = seed_for("image", render["seed"], source, cls, i)
+    rng = np.random.default_rng(seed)
+    p = sample_frame(gen, cls, len(breeds), n_mat, n_sky, rng)
+    t_sampled = time.perf_counter()
+    sr.set_frame(p)
+    t1 = time.perf_counter()
+    visible, tries = 1.0, 0
+    if occ["enabled"]:
+        full = sr.subject_pixels(with_obstructors=False)
+        for tries in range(1, int(occ["max_tries"]) + 1):
+            p.obstructors = sample_obstructors(occ, n_mat, gen["materials"]["random"], rng)
+            sr.set_obstructors(p.obstructors)
+            visible = sr.subject_pixels(with_obstructors=True) / full if full else 0.0
+            if visible >= min_visible:
+                break
+        else:
+            raise RenderError(
+                f"{source}/{cls} image {i}: no obstructor layout left {min_visible:.0%} of the subject "
+                f"visible in {occ['max_tries']} tries; raise obstructors.max_occlusion or lower "
+                f"obstructors.scale / count / raise obstructors.distance in the config")
+    t2 = time.perf_counter()
+    img, post = sr.render(rng)
+    t3 = time.perf_counter()
+    t_readback = post.pop("t_readback")
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="JPEG", quality=int(render["jpeg_quality"]))
+    t4 = time.perf_counter()
+    row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
+           **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed,
+           **subject_record(breeds[p.breed], p.pose), "visible_fraction": visible,
+           "occlusion_tries": tries, **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
+           "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,
+           "t_encode": t4 - t3, "render_time": t4 - t0}
+    return buf.getvalue(), row

@@ -1,0 +1,406 @@
+"""A lean OpenGL 3.3 forward renderer for the persistent scene (one directional light, PBR).
+
+Why not pyrender's renderer: on a CPU (Mesa llvmpipe) its per-frame Python work dominated
+the frame (it sorts and poses every node of the scene, visible or not, and sets ~10
+uniforms per draw by name), and every frame it read back and converted the depth buffer.
+This renderer draws the same content the same way (pyrender's metallic-roughness shading
+for one directional light plus ambient and emissive, sRGB textures with trilinear
+mipmaps, back-face culling, 4x MSAA resolved by a blit) from a draw list the scene
+builds, with uniform locations looked up once. The GL context still comes from
+pyrender's platforms (EGL device selection, OSMesa).
+
+Coverage passes (for the occlusion limit) draw flat ids into a small single-sample
+framebuffer and count pixels, so they cost a fraction of a colour frame.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from domrand.render.backend import BackendError, configure, create_platform, release_platform
+
+_VERT = """#version 330 core
+layout(location = 0) in vec3 position;
+layout(location = 1) in vec3 normal;
+layout(location = 2) in vec2 texcoord;
+uniform mat4 M;
+uniform mat4 VP;
+out vec3 frag_position;
+out vec3 frag_normal;
+out vec2 uv;
+void main() {
+    vec4 w = M * vec4(position, 1.0);
+    gl_Position = VP * w;
+    frag_position = w.xyz;
+    // Model matrices are rigid motions times a uniform scale, so mat3(M) is the normal
+    // matrix up to a factor that normalize() removes.
+    frag_normal = normalize(mat3(M) * normal);
+    uv = texcoord;
+}
+"""
+
+# pyrender 0.2.2 shaders/mesh.frag, specialised to one directional light, no shadows.
+_FRAG = """#version 330 core
+in vec3 frag_position;
+in vec3 frag_normal;
+in vec2 uv;
+uniform vec4 base_color_factor;
+uniform float metallic_factor;
+uniform float roughness_factor;
+uniform vec3 emissive_factor;
+uniform bool has_base_tex;
+uniform bool has_emissive_tex;
+uniform sampler2D base_tex;
+uniform sampler2D emissive_tex;
+uniform vec3 cam_pos;
+uniform vec3 light_dir;
+uniform vec3 light_radiance;
+uniform vec3 ambient_light;
+out vec4 frag_color;
+const float PI = 3.141592653589793;
+const float min_roughness = 0.04;
+
+vec3 srgb_to_linear(vec3 srgb) {
+    vec3 b_less = step(vec3(0.04045), srgb);
+    return mix(srgb / vec3(12.92), pow((srgb + vec3(0.055)) / vec3(1.055), vec3(2.4)), b_less);
+}
+
+void main() {
+    float roughness = clamp(roughness_factor, min_roughness, 1.0);
+    float metallic = clamp(metallic_factor, 0.0, 1.0);
+    vec4 base_color = base_color_factor;
+    if (has_base_tex) base_color.rgb *= srgb_to_linear(texture(base_tex, uv).rgb);
+    vec3 c_diff = mix(vec3(0.0), base_color.rgb * (1.0 - min_roughness), 1.0 - metallic);
+    vec3 f0 = mix(vec3(min_roughness), base_color.rgb, metallic);
+    vec3 n = normalize(frag_normal);
+    vec3 v = normalize(cam_pos - frag_position);
+    vec3 l = normalize(-light_dir);
+    vec3 h = normalize(l + v);
+    float nl = clamp(dot(n, l), 0.001, 1.0);
+    float nv = clamp(abs(dot(n, v)), 0.001, 1.0);
+    float nh = clamp(dot(n, h), 0.0, 1.0);
+    float vh = clamp(dot(v, h), 0.0, 1.0);
+    vec3 F = f0 + (1.0 - f0) * pow(clamp(1.0 - vh, 0.0, 1.0), 5.0);
+    float r = roughness + 1.0;
+    float k = r * r / 8.0;
+    float G = (nv / (nv * (1.0 - k) + k)) * (nl / (nl * (1.0 - k) + k));
+    float a = roughness * roughness;
+    float a2 = a * a;
+    float denom = nh * nh * (a2 - 1.0) + 1.0;
+    float D = a2 / (PI * denom * denom);
+    vec3 diffuse = (1.0 - F) * c_diff / PI;
+    vec3 spec = F * G * D / (4.0 * nl * nv + 0.001);
+    vec3 color = nl * light_radiance * (diffuse + spec);
+    color += base_color.rgb * ambient_light;
+    vec3 emissive = emissive_factor;
+    if (has_emissive_tex) emissive *= srgb_to_linear(texture(emissive_tex, uv).rgb);
+    color += emissive * emissive_factor;
+    frag_color = clamp(vec4(pow(color, vec3(1.0 / 2.2)), base_color.a), 0.0, 1.0);
+}
+"""
+
+_ID_VERT = """#version 330 core
+layout(location = 0) in vec3 position;
+uniform mat4 MVP;
+void main() { gl_Position = MVP * vec4(position, 1.0); }
+"""
+
+_ID_FRAG = """#version 330 core
+uniform float id;
+out vec4 frag_color;
+void main() { frag_color = vec4(id, 0.0, 0.0, 1.0); }
+"""
+
+
+@dataclass
+class Material:
+    """pyrender's MetallicRoughnessMaterial, reduced to what the scene uses. Colours are floats."""
+
+    base_color: tuple = (1.0, 1.0, 1.0, 1.0)
+    base_texture: int | None = None  # GL texture name
+    emissive: tuple = (0.0, 0.0, 0.0)
+    emissive_texture: int | None = None
+    metallic: float = 0.0
+    roughness: float = 1.0
+
+
+@dataclass
+class Mesh:
+    vao: int
+    buffers: tuple
+    count: int
+
+
+def perspective(yfov: float, aspect: float, znear: float, zfar: float) -> np.ndarray:
+    """pyrender's PerspectiveCamera projection matrix (yfov in radians)."""
+    t = np.tan(yfov / 2.0)
+    P = np.zeros((4, 4))
+    P[0, 0] = 1.0 / (aspect * t)
+    P[1, 1] = 1.0 / t
+    P[3, 2] = -1.0
+    P[2, 2] = (zfar + znear) / (znear - zfar)
+    P[2, 3] = 2 * zfar * znear / (znear - zfar)
+    return P
+
+
+_current = None  # the GLRenderer whose context is current in this thread
+
+
+class GLRenderer:
+    """An offscreen context with an MSAA colour target and a small id target for coverage.
+
+    size: the square image size in pixels; coverage_size: the id target's size.
+    """
+
+    def __init__(self, size: int, backend: str = "egl", samples: int = 4, coverage_size: int | None = None):
+        configure(backend)
+        self.size = int(size)
+        self.samples = int(samples)
+        self.coverage_size = int(coverage_size or size)
+        self._platform = create_platform(self.size, self.size, backend)
+        try:
+            self._init_gl()
+        except Exception as exc:
+            release_platform(self._platform)
+            raise BackendError(f"the {backend.upper()} context cannot run the renderer "
+                               f"({type(exc).__name__}: {exc}); OpenGL 3.3 core is needed") from exc
+        self._meshes: list[Mesh] = []
+        self._textures: list[int] = []
+        self.readback_seconds = 0.0  # of the last `render`
+
+    def _use(self):
+        """Make this renderer's context current (several renderers may live in one process)."""
+        global _current
+        if _current is not self:
+            self._platform.make_current()
+            _current = self
+
+    # -- set-up ----------------------------------------------------------------------
+    def _init_gl(self):
+        from OpenGL import GL
+
+        global _current
+        _current = self
+        self.GL = GL
+        self._prog = _program(GL, _VERT, _FRAG)
+        self._u = {n: GL.glGetUniformLocation(self._prog, n) for n in (
+            "M", "VP", "base_color_factor", "metallic_factor", "roughness_factor", "emissive_factor",
+            "has_base_tex", "has_emissive_tex", "base_tex", "emissive_tex", "cam_pos", "light_dir",
+            "light_radiance", "ambient_light")}
+        GL.glUseProgram(self._prog)
+        GL.glUniform1i(self._u["base_tex"], 0)
+        GL.glUniform1i(self._u["emissive_tex"], 1)
+        self._id_prog = _program(GL, _ID_VERT, _ID_FRAG)
+        self._id_u = {n: GL.glGetUniformLocation(self._id_prog, n) for n in ("MVP", "id")}
+        s, c = self.size, self.coverage_size
+        self._fb_ms = _framebuffer(GL, s, GL.GL_RGBA8, self.samples)
+        self._fb = _framebuffer(GL, s, GL.GL_RGBA8, 0)
+        self._fb_id = _framebuffer(GL, c, GL.GL_R8, 0)
+        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+        GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
+        GL.glEnable(GL.GL_DEPTH_TEST)
+        GL.glDepthFunc(GL.GL_LESS)
+        GL.glEnable(GL.GL_CULL_FACE)
+        GL.glCullFace(GL.GL_BACK)
+
+    def texture(self, img: np.ndarray) -> int:
+        """Upload an (H, W, 3) uint8 sRGB image with mipmaps; returns the GL texture name."""
+        GL = self.GL
+        self._use()
+        img = np.ascontiguousarray(np.flip(np.asarray(img, np.uint8)[..., :3], axis=0))
+        tex = GL.glGenTextures(1)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
+        GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGB, img.shape[1], img.shape[0], 0, GL.GL_RGB,
+                        GL.GL_UNSIGNED_BYTE, img)
+        GL.glGenerateMipmap(GL.GL_TEXTURE_2D)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S, GL.GL_REPEAT)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T, GL.GL_REPEAT)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, 0)
+        self._textures.append(tex)
+        return tex
+
+    def mesh(self, positions, normals, uv, indices) -> Mesh:
+        """Upload a triangle mesh (float positions and normals (N, 3), uv (N, 2), indices (F, 3))."""
+        GL = self.GL
+        self._use()
+        vao = GL.glGenVertexArrays(1)
+        GL.glBindVertexArray(vao)
+        bufs = GL.glGenBuffers(4)
+        for loc, (buf, data) in enumerate(zip(bufs[:3], (positions, normals, uv))):
+            data = np.ascontiguousarray(data, np.float32)
+            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, buf)
+            GL.glBufferData(GL.GL_ARRAY_BUFFER, data.nbytes, data, GL.GL_STATIC_DRAW)
+            GL.glEnableVertexAttribArray(loc)
+            GL.glVertexAttribPointer(loc, data.shape[1], GL.GL_FLOAT, GL.GL_FALSE, 0, ctypes.c_void_p(0))
+        idx = np.ascontiguousarray(indices, np.uint32)
+        GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, bufs[3])
+        GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, idx.nbytes, idx, GL.GL_STATIC_DRAW)
+        GL.glBindVertexArray(0)
+        m = Mesh(int(vao), tuple(int(b) for b in bufs), int(idx.size))
+        self._meshes.append(m)
+        return m
+
+    # -- frames ----------------------------------------------------------------------
+    def render(self, draws, view: np.ndarray, proj: np.ndarray, cam_pos, light_dir, light_radiance,
+               ambient, background, depth: bool = False):
+        """Draw [(Mesh, 4x4 model matrix, Material)] and read the image back. Model matrices
+        must be rigid motions times a uniform scale (normals use mat3(M)).
+
+        Returns (H, W, 3) uint8 and, with depth=True, pyrender-style linear depth
+        (H, W) float32 with 0 for background; else None.
+        """
+        GL, u = self.GL, self._u
+        s = self.size
+        self._use()
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fb_ms[0])
+        GL.glViewport(0, 0, s, s)
+        GL.glClearColor(*background)
+        GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+        GL.glUseProgram(self._prog)
+        GL.glUniformMatrix4fv(u["VP"], 1, GL.GL_TRUE, _f32(proj @ view))
+        GL.glUniform3f(u["cam_pos"], *map(float, cam_pos))
+        GL.glUniform3f(u["light_dir"], *map(float, light_dir))
+        GL.glUniform3f(u["light_radiance"], *map(float, light_radiance))
+        GL.glUniform3f(u["ambient_light"], *map(float, ambient))
+        last = None
+        for mesh, model, mat in draws:
+            GL.glUniformMatrix4fv(u["M"], 1, GL.GL_TRUE, _f32(model))
+            if mat is not last:
+                self._bind_material(mat)
+                last = mat
+            GL.glBindVertexArray(mesh.vao)
+            GL.glDrawElements(GL.GL_TRIANGLES, mesh.count, GL.GL_UNSIGNED_INT, None)
+        GL.glBindVertexArray(0)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._fb_ms[0])
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, self._fb[0])
+        bits = GL.GL_COLOR_BUFFER_BIT | (GL.GL_DEPTH_BUFFER_BIT if depth else 0)
+        GL.glBlitFramebuffer(0, 0, s, s, 0, 0, s, s, bits, GL.GL_NEAREST)
+        GL.glFinish()  # rendering done: what follows is the copy to host memory
+        t0 = time.perf_counter()
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._fb[0])
+        rgb = _read(GL, s, GL.GL_RGB, GL.GL_UNSIGNED_BYTE, np.uint8, 3)
+        z = None
+        if depth:
+            d = _read(GL, s, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT, np.float32, 1)[..., 0]
+            z = _linear_depth(d, proj)
+        self.readback_seconds = time.perf_counter() - t0
+        return rgb, z
+
+    def _bind_material(self, mat: Material):
+        GL, u = self.GL, self._u
+        GL.glUniform4f(u["base_color_factor"], *map(float, mat.base_color))
+        GL.glUniform3f(u["emissive_factor"], *map(float, mat.emissive))
+        GL.glUniform1f(u["metallic_factor"], float(mat.metallic))
+        GL.glUniform1f(u["roughness_factor"], float(mat.roughness))
+        GL.glUniform1i(u["has_base_tex"], mat.base_texture is not None)
+        GL.glUniform1i(u["has_emissive_tex"], mat.emissive_texture is not None)
+        if mat.base_texture is not None:
+            GL.glActiveTexture(GL.GL_TEXTURE0)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, mat.base_texture)
+        if mat.emissive_texture is not None:
+            GL.glActiveTexture(GL.GL_TEXTURE1)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, mat.emissive_texture)
+
+    def coverage(self, draws, view: np.ndarray, proj: np.ndarray, clear: bool = True) -> int:
+        """Pixels (of the coverage target) showing a draw with id 1, after depth testing.
+
+        draws: [(Mesh, 4x4 model matrix, id)] with id 1 (counted) or 2 (only occludes).
+        clear=False draws on top of the previous coverage pass (same view), which for
+        opaque geometry counts exactly what drawing both lists at once would.
+        """
+        GL, u = self.GL, self._id_u
+        c = self.coverage_size
+        self._use()
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fb_id[0])
+        GL.glViewport(0, 0, c, c)
+        if clear:
+            GL.glClearColor(0.0, 0.0, 0.0, 1.0)
+            GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+        GL.glUseProgram(self._id_prog)
+        vp = proj @ view
+        for mesh, model, ident in draws:
+            GL.glUniformMatrix4fv(u["MVP"], 1, GL.GL_TRUE, _f32(vp @ model))
+            GL.glUniform1f(u["id"], 0.5 if ident == 1 else 1.0)
+            GL.glBindVertexArray(mesh.vao)
+            GL.glDrawElements(GL.GL_TRIANGLES, mesh.count, GL.GL_UNSIGNED_INT, None)
+        GL.glBindVertexArray(0)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._fb_id[0])
+        ids = _read(GL, c, GL.GL_RED, GL.GL_UNSIGNED_BYTE, np.uint8, 1)
+        return int(np.count_nonzero((ids > 64) & (ids < 192)))
+
+    def close(self) -> None:
+        global _current
+        if self._platform is None:
+            return
+        GL = self.GL
+        try:
+            self._use()
+            for m in self._meshes:
+                GL.glDeleteBuffers(len(m.buffers), m.buffers)
+                GL.glDeleteVertexArrays(1, [m.vao])
+            if self._textures:
+                GL.glDeleteTextures(self._textures)
+            for fb in (self._fb_ms, self._fb, self._fb_id):
+                GL.glDeleteFramebuffers(1, [fb[0]])
+                GL.glDeleteRenderbuffers(2, list(fb[1:]))
+            GL.glDeleteProgram(self._prog)
+            GL.glDeleteProgram(self._id_prog)
+        finally:
+            release_platform(self._platform)
+            self._platform = None
+            _current = None
+            self._meshes, self._textures = [], []
+
+
+def _f32(m: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(m, np.float32)
+
+
+def _program(GL, vert: str, frag: str) -> int:
+    from OpenGL.GL import shaders
+
+    return shaders.compileProgram(shaders.compileShader(vert, GL.GL_VERTEX_SHADER),
+                                  shaders.compileShader(frag, GL.GL_FRAGMENT_SHADER), validate=False)
+
+
+def _framebuffer(GL, size: int, color_format, samples: int) -> tuple[int, int, int]:
+    """(framebuffer, colour renderbuffer, depth renderbuffer) of size x size."""
+    fb = GL.glGenFramebuffers(1)
+    cb, db = GL.glGenRenderbuffers(2)
+    for rb, fmt in ((cb, color_format), (db, GL.GL_DEPTH_COMPONENT24)):
+        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, rb)
+        if samples:
+            GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, samples, fmt, size, size)
+        else:
+            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, fmt, size, size)
+    GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, fb)
+    GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_RENDERBUFFER, cb)
+    GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_RENDERBUFFER, db)
+    status = GL.glCheckFramebufferStatus(GL.GL_FRAMEBUFFER)
+    if status != GL.GL_FRAMEBUFFER_COMPLETE:
+        raise RuntimeError(f"framebuffer incomplete (status 0x{int(status):x}, {samples} samples)")
+    GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+    return int(fb), int(cb), int(db)
+
+
+def _read(GL, size: int, fmt, gltype, dtype, channels: int) -> np.ndarray:
+    out = np.empty((size, size, channels), dtype)
+    GL.glReadPixels(0, 0, size, size, fmt, gltype, out)
+    return out[::-1]
+
+
+def _linear_depth(d: np.ndarray, proj: np.ndarray) -> np.ndarray:
+    """Window depth in [0, 1] -> eye-space distance along the view axis; 0 where nothing was drawn."""
+    near = proj[2, 3] / (proj[2, 2] - 1.0)
+    far = proj[2, 3] / (proj[2, 2] + 1.0)
+    z = np.zeros_like(d)
+    hit = d < 1.0
+    ndc = 2.0 * d[hit] - 1.0
+    z[hit] = 2.0 * near * far / (far + near - ndc * (far - near))
+    return z
