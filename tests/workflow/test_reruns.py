@@ -219,3 +219,14 @@ def test_retries_absorb_a_transient_failure(copy, tmp_path):
     assert proc.returncode == 0, out[-3000:]
     assert marker.exists(), "the fault was never injected"
     assert "Trying to restart job" in out and figure.exists()
+
+
+def test_report_bundles_every_figure_with_its_caption_and_config(finished, tmp_path):
+    report = tmp_path / "report.html"
+    snakemake("--report", str(report), "--directory", str(finished), "--configfile", CI)
+    html = report.read_text()
+    ci = yaml.safe_load(Path(CI).read_text())
+    for caption in sorted(REPO.glob("workflow/report/fig*.rst")):
+        assert caption.read_text().split(";")[0].split("(")[0].strip() in html, caption.name
+    made_by = f"{ci['synth']['train_per_class']} synthetic training images per class, {ci['training']['epochs']} epochs"
+    assert html.count(made_by) >= 8, "every figure's caption names the config that made it"
