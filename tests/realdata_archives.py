@@ -28,7 +28,7 @@ def truncated_jpeg() -> bytes:
     return full[: len(full) // 2]
 
 
-def zip_of(members: dict[str, bytes]) -> bytes:
+def zip_bytes(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for name, data in members.items():
@@ -48,7 +48,7 @@ def petimages_zip(per_class: int = 10) -> bytes:
     members["PetImages/Cat/999.jpg"] = truncated_jpeg()
     members["CDLA-Permissive-2.0.pdf"] = b"%PDF-1.4 licence"
     members["readme[1].txt"] = b"Kaggle cats and dogs"
-    return zip_of(members)
+    return zip_bytes(members)
 
 
 def domainnet_files(domain: str, categories, per_category: int = 4):
@@ -63,4 +63,4 @@ def domainnet_files(domain: str, categories, per_category: int = 4):
     bad = f"{domain}/{categories[0]}/{domain}_000_999999.jpg"
     members[bad] = truncated_jpeg()
     lists["train"].append(f"{bad} {DOMAINNET_LABELS[categories[0]]}")
-    return (zip_of(members), "\n".join(lists["train"]) + "\n", "\n".join(lists["test"]) + "\n")
+    return (zip_bytes(members), "\n".join(lists["train"]) + "\n", "\n".join(lists["test"]) + "\n")

@@ -11,7 +11,6 @@ import hashlib
 import io
 import sys
 import tarfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
 from httpserver import LoopbackServer, closed_port  # noqa: E402
+from realdata_archives import zip_bytes  # noqa: E402
 
 
 @pytest.fixture
@@ -72,14 +72,6 @@ def textured_obj_files() -> dict[str, bytes]:
     out = {"model/model.obj": text.encode()}
     out.update({f"model/{k}": v for k, v in extra.items()})
     return out
-
-
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def tar_gz_bytes(

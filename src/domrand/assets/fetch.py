@@ -11,6 +11,8 @@ import os
 import shutil
 from pathlib import Path
 
+from domrand.io import atomic_dir
+
 from .download import Log, fetch_asset
 from .lock import require_pinned
 
@@ -29,20 +31,17 @@ def fetch_download(spec: dict, out_dir: Path, cache_dir: Path, log: Log = print)
     out_dir, cache_dir = Path(out_dir), Path(cache_dir)
     asset = {k: spec[k] for k in _SPEC_KEYS if k in spec}
     got = fetch_asset(asset, cache_dir, log=log)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     if got.is_dir():
         # The extraction is renamed into place (cheap, atomic); the cached archive remains.
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
         os.replace(got, out_dir)
     else:
-        tmp = out_dir.with_name(f".{out_dir.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        try:
-            os.link(got, tmp / got.name)  # no second copy of a large file on the same disk
-        except OSError:
-            shutil.copyfile(got, tmp / got.name)
-        os.replace(tmp, out_dir)
+        with atomic_dir(out_dir) as tmp:
+            try:
+                os.link(got, tmp / got.name)  # no second copy of a large file on the same disk
+            except OSError:
+                shutil.copyfile(got, tmp / got.name)
     log(f"{spec['name']}: ready at {out_dir}")
     return out_dir

@@ -221,17 +221,3 @@ def release_platform(platform) -> None:
         eglDestroyContext(egl_display, platform._egl_context)
         platform._egl_context = None
         platform._egl_display = None
-
-
-def offscreen_renderer(width: int, height: int, backend: str = "egl"):
-    """A pyrender OffscreenRenderer (for previews and tools), or BackendError naming the packages."""
-    configure(backend)
-    try:
-        import pyrender
-
-        return pyrender.OffscreenRenderer(width, height)
-    except Exception as exc:
-        raise BackendError(
-            f"cannot create an offscreen {backend.upper()} context ({type(exc).__name__}: {exc}). "
-            f"Install {_PACKAGES[backend]}, or set render.backend to another of {BACKENDS} in the config."
-        ) from exc

@@ -9,7 +9,6 @@ alone gives the same bytes on the same backend.
 from __future__ import annotations
 
 import io
-import os
 import time
 from pathlib import Path
 
@@ -57,9 +56,6 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
     """
     from domrand.render.scene import SceneRenderer
 
-    # A shard job is one thread (rule render_shard): Mesa's llvmpipe would otherwise start a
-    # rasterizer thread per core in every job. Set LP_NUM_THREADS to override.
-    os.environ.setdefault("LP_NUM_THREADS", "1")
     world = World.load(world_dir)
     breeds = select_breeds(world, cls, gen["subject"])
     indices = shard_indices(shard, int(render["shard_size"]), int(render["images_per_class"]))
