@@ -80,3 +80,12 @@ def test_egl_devices_on_this_machine_are_queryable():
     devices = egl_devices()
     assert devices and all(set(info) == {"cuda", "extensions"} for _, info in devices)
     assert 0 <= choose_egl_device([info for _, info in devices], {}) < len(devices)
+
+
+def test_describe_names_the_gl_renderer_of_the_chosen_device():
+    from domrand.render.backend import describe
+
+    info = describe("egl")
+    assert 0 <= info["chosen_device"] < len(info["egl_devices"])
+    assert info["GL_RENDERER"] and info["GL_VENDOR"]
+    assert info["GL_VERSION"].split()[0] >= "3.3"  # the renderer needs OpenGL 3.3 core

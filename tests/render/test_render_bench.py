@@ -26,6 +26,7 @@ def test_bench_render_reports_rate_and_time_split(tiny_config):
     assert r["images_per_second"] > 0 and r["steady_images_per_second"] >= r["images_per_second"]
     assert set(r["per_image_ms"]) == {"sample", "update", "occlusion", "render", "readback", "encode"}
     assert sum(r["time_split"].values()) == pytest.approx(1.0)
+    assert r["gl_renderer"] == r["gl"]["GL_RENDERER"] and r["gl_renderer"]
 
 
 def test_bench_memory_samples_resident_memory(tiny_config):

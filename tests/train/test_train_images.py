@@ -87,3 +87,13 @@ def test_labels_for_uses_the_class_order_and_rejects_unknowns():
     assert labels_for(df, ["dog", "cat"]).tolist() == [0, 1, 0]
     with pytest.raises(ValueError, match="car"):
         labels_for(pd.DataFrame({"label": ["car"]}), ["cat", "dog"])
+
+
+def test_load_images_gives_the_same_tensor_on_any_number_of_threads(tmp_path, helpers):
+    from domrand.data.index import read_index
+
+    rows = [("cat", "train"), ("dog", "train"), ("cat", "test"), ("dog", "test")] * 3
+    paths = read_index(helpers.image_index(tmp_path, rows, size=20))["path"].tolist()
+    one = load_images(paths, 16, threads=1)
+    assert torch.equal(one, load_images(paths, 16, threads=4))
+    assert len({bytes(one[i].numpy()) for i in range(len(paths))}) > 2  # the images differ

@@ -221,3 +221,32 @@ def release_platform(platform) -> None:
         eglDestroyContext(egl_display, platform._egl_context)
         platform._egl_context = None
         platform._egl_display = None
+
+
+def describe(backend: str = "egl") -> dict:
+    """What a renderer in this process would run on: the EGL devices (with CUDA ordinals),
+    the one chosen, and the GL vendor/renderer/version of a context on it."""
+    info: dict = {"backend": backend, "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES"),
+                  "EGL_DEVICE_ID": os.environ.get("EGL_DEVICE_ID")}
+    configure(backend)
+    if backend == "egl":
+        devices = egl_devices()
+        info["egl_devices"] = [{"cuda": d["cuda"], "nv_device_cuda": "EGL_NV_device_cuda" in d["extensions"],
+                                "mesa": "EGL_MESA_device_software" in d["extensions"]} for _, d in devices]
+        info["chosen_device"] = choose_egl_device([d for _, d in devices])
+    platform = create_platform(8, 8, backend)
+    try:
+        from OpenGL import GL
+
+        for key in ("GL_VENDOR", "GL_RENDERER", "GL_VERSION"):
+            value = GL.glGetString(getattr(GL, key))
+            info[key] = value.decode() if value else None
+    finally:
+        release_platform(platform)
+    return info
+
+
+if __name__ == "__main__":  # python -m domrand.render.backend [egl|osmesa]: which GPU would render
+    import json
+
+    print(json.dumps(describe(sys.argv[1] if len(sys.argv) > 1 else "egl"), indent=1))

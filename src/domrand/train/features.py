@@ -25,7 +25,7 @@ def _embed(backbone, x_uint8, device, batch: int, aug=None, gen=None) -> torch.T
         xb = chunk.to(device)
         xb = augment(xb, aug, gen) if aug is not None else xb.float().div_(255)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
-            out.append(backbone(normalise(xb)).float().cpu())
+            out.append(backbone(normalise(xb)).half().cpu())  # stored as float16
     return torch.cat(out)
 
 
@@ -47,9 +47,9 @@ def extract_features(index_path, backbone_name: str, backbone_path, out_path, pa
         x = load_images(part["path"].tolist(), size, log)
         if split == "train":
             views = [_embed(net, x, device, batch, params["augment"], gen) for _ in range(int(params["views"]))]
-            feats = torch.stack(views).half() if len(part) else torch.empty(0)
+            feats = torch.stack(views) if len(part) else torch.empty(0)
         else:
-            feats = _embed(net, x, device, batch).half() if len(part) else torch.empty(0)
+            feats = _embed(net, x, device, batch) if len(part) else torch.empty(0)
         n_img = len(part) * (int(params["views"]) if split == "train" else 1)
         log(f"{split}: {len(part)} images, {n_img} forward passes in {time.perf_counter() - t0:.1f} s")
         result[split] = feats

@@ -21,7 +21,7 @@ from domrand.train.images import augment, labels_for, load_images
 
 def load_features(paths) -> dict:
     """Concatenate per-class feature files (from `extract_features`) into one."""
-    parts = [torch.load(p, map_location="cpu", weights_only=False) for p in paths]
+    parts = [torch.load(p, map_location="cpu", weights_only=False, mmap=True) for p in paths]  # read once, by cat
     out = {}
     for split in ("train", "test"):
         tensors = [p[split] for p in parts if p[split].numel()]
@@ -101,7 +101,7 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
     keep = _select(tr["train_labels"], classes)
     if len(keep) == 0:
         raise ValueError(f"{train_features} has no training images of classes {classes}")
-    x = tr["train"][:, keep].float()  # (views, N, F)
+    x = tr["train"] if len(keep) == tr["train"].shape[1] else tr["train"][:, keep]  # (views, N, F) float16
     y = labels_for(pd.DataFrame({"label": [tr["train_labels"][i] for i in keep]}), classes)
     mkeep = _select(mo["test_labels"], classes)
     xm = mo["test"][mkeep].float().to(device)
@@ -114,10 +114,10 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
 
     def train_epoch(epoch):
         head.train()
-        xv = x[epoch % x.shape[0]]
+        xv = x[epoch % x.shape[0]].to(device)
         total, correct, seen = 0.0, 0, 0
         for idx in torch.randperm(len(y), generator=gen).split(bs):
-            xb, yb = xv[idx].to(device), y[idx].to(device)
+            xb, yb = xv[idx.to(device)].float(), y[idx].to(device)
             out = head(xb)
             loss = F.cross_entropy(out, yb)
             opt.zero_grad()
