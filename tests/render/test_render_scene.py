@@ -73,17 +73,39 @@ def _obstructor_in_front(scene, p):
                       rotation=(0.0, 0.0, 0.0), material=0)
 
 
-def test_occlusion_pass_on_top_of_the_subject_pass_counts_exactly_as_one_pass(scene, gen):
+def test_coverage_counts_the_subject_and_what_the_obstructors_leave_visible(scene, gen):
     p = _frame(gen, scene, camera_elevation=15.0, camera_distance=1.4, camera_target=(0.0, 0.0, 0.0))
     o = _obstructor_in_front(scene, p)
+    full, alone = scene.coverage()  # no obstructors yet
+    assert full > 100 and alone == full
     scene.set_obstructors([o])
-    full = scene.subject_pixels(with_obstructors=False)
-    behind = scene.subject_pixels(with_obstructors=True)  # drawn on top of the subject-only ids
-    again = scene.subject_pixels(with_obstructors=True)  # a fresh pass with everything
-    assert full > 100 and 0 < behind < full
-    assert behind == again
+    assert scene.coverage() == (full, scene.coverage()[1])
+    behind = scene.coverage()[1]
+    assert 0 < behind < full
+    bigger = Obstructor(**{**o.__dict__, "scale": 0.6})
+    scene.set_obstructors([o, bigger])
+    assert scene.coverage()[1] < behind  # more in front, less visible
     scene.set_obstructors([])
-    assert scene.subject_pixels(with_obstructors=True) == full
+    assert scene.coverage() == (full, full)
+
+
+def test_coverage_agrees_with_the_depth_of_a_rendered_frame(scene, gen):
+    """The id pass counts what the colour pass shows: subject pixels nearer than the obstructor."""
+    p = _frame(gen, scene, camera_elevation=15.0, camera_distance=1.4, camera_target=(0.0, 0.0, 0.0))
+    o = _obstructor_in_front(scene, p)
+    full, _ = scene.coverage()
+    gl, view, proj = scene.gl, scene._view, scene.proj
+    _, z_subject = gl.render(scene._subject_draws, view, proj, (0, 0, 1), (0, -1, 0), (1, 1, 1), (0, 0, 0),
+                             (0, 0, 0, 1), depth=True)
+    scene.set_obstructors([o])
+    _, z_both = gl.render(scene._subject_draws + scene._obstructor_draws, view, proj, (0, 0, 1), (0, -1, 0),
+                          (1, 1, 1), (0, 0, 0), (0, 0, 0, 1), depth=True)
+    full_now, visible = scene.coverage()
+    subject = z_subject > 0
+    shown = subject & np.isclose(z_both, z_subject, rtol=1e-4)
+    # depth is read from the resolved MSAA target, so edge pixels may differ by a few
+    assert full_now == full and abs(full - subject.sum()) <= 0.02 * full
+    assert abs(visible - shown.sum()) <= 0.02 * full and visible < 0.9 * full, (full, subject.sum(), visible, shown.sum())
 
 
 def test_low_resolution_coverage_agrees_with_full_resolution(tiny_world, gen):
@@ -95,8 +117,8 @@ def test_low_resolution_coverage_agrees_with_full_resolution(tiny_world, gen):
             p = _frame(gen, sr, camera_elevation=15.0, camera_distance=1.4, camera_target=(0.0, 0.0, 0.0))
             o = _obstructor_in_front(sr, p)
             sr.set_obstructors([o])
-            full = sr.subject_pixels(False)
-            fractions[cov] = sr.subject_pixels(True) / full
+            full, visible = sr.coverage()
+            fractions[cov] = visible / full
     assert 0.05 < fractions[SIZE] < 0.95
     assert fractions[SIZE // 2] == pytest.approx(fractions[SIZE], abs=0.05)
 

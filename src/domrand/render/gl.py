@@ -9,8 +9,11 @@ mipmaps, back-face culling, 4x MSAA resolved by a blit) from a draw list the sce
 builds, with uniform locations looked up once. The GL context still comes from
 pyrender's platforms (EGL device selection, OSMesa).
 
-Coverage passes (for the occlusion limit) draw flat ids into a small single-sample
-framebuffer and count pixels, so they cost a fraction of a colour frame.
+The coverage pass (for the occlusion limit) draws flat ids into a single-sample RG target,
+the subject into R, then the obstructors into G over the subject's depth, and reads it back
+once: subject pixels and the subject pixels no obstructor hides come from one round trip to
+the GPU (on NVIDIA each read-back is a wait for the GPU, and the CPU side of those waits, not
+the GPU, bounds the frame rate).
 """
 
 from __future__ import annotations
@@ -112,7 +115,7 @@ void main() { gl_Position = MVP * vec4(position, 1.0); }
 _ID_FRAG = """#version 330 core
 uniform float id;
 out vec4 frag_color;
-void main() { frag_color = vec4(id, 0.0, 0.0, 1.0); }
+void main() { frag_color = vec4(id, id, 0.0, 1.0); }  // glColorMask picks R or G
 """
 
 
@@ -199,7 +202,7 @@ class GLRenderer:
         s, c = self.size, self.coverage_size
         self._fb_ms = _framebuffer(GL, s, GL.GL_RGBA8, self.samples)
         self._fb = _framebuffer(GL, s, GL.GL_RGBA8, 0)
-        self._fb_id = _framebuffer(GL, c, GL.GL_R8, 0)
+        self._fb_id = _framebuffer(GL, c, GL.GL_RG8, 0)
         GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
         GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
         GL.glEnable(GL.GL_DEPTH_TEST)
@@ -284,7 +287,7 @@ class GLRenderer:
         GL.glFinish()  # rendering done: what follows is the copy to host memory
         t0 = time.perf_counter()
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._fb[0])
-        rgb = _read(GL, s, GL.GL_RGB, GL.GL_UNSIGNED_BYTE, np.uint8, 3)
+        rgb = _read(GL, s, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, np.uint8, 4)[..., :3]  # RGBA: the drivers' fast path
         z = None
         if depth:
             d = _read(GL, s, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT, np.float32, 1)[..., 0]
@@ -307,32 +310,35 @@ class GLRenderer:
             GL.glActiveTexture(GL.GL_TEXTURE1)
             GL.glBindTexture(GL.GL_TEXTURE_2D, mat.emissive_texture)
 
-    def coverage(self, draws, view: np.ndarray, proj: np.ndarray, clear: bool = True) -> int:
-        """Pixels (of the coverage target) showing a draw with id 1, after depth testing.
+    def coverage(self, subject, occluders, view: np.ndarray, proj: np.ndarray) -> tuple[int, int]:
+        """(subject pixels, subject pixels in front of every occluder) of the coverage target.
 
-        draws: [(Mesh, 4x4 model matrix, id)] with id 1 (counted) or 2 (only occludes).
-        clear=False draws on top of the previous coverage pass (same view), which for
-        opaque geometry counts exactly what drawing both lists at once would.
+        subject, occluders: [(Mesh, 4x4 model matrix)]. The subject is drawn alone into R,
+        then the occluders into G, depth-tested against the subject: a pixel with R and no G
+        shows the subject with the occluders in the scene, exactly as one pass of both would.
         """
         GL, u = self.GL, self._id_u
         c = self.coverage_size
         self._use()
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fb_id[0])
         GL.glViewport(0, 0, c, c)
-        if clear:
-            GL.glClearColor(0.0, 0.0, 0.0, 1.0)
-            GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+        GL.glClearColor(0.0, 0.0, 0.0, 0.0)
+        GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
         GL.glUseProgram(self._id_prog)
+        GL.glUniform1f(u["id"], 1.0)
         vp = proj @ view
-        for mesh, model, ident in draws:
-            GL.glUniformMatrix4fv(u["MVP"], 1, GL.GL_TRUE, _f32(vp @ model))
-            GL.glUniform1f(u["id"], 0.5 if ident == 1 else 1.0)
-            GL.glBindVertexArray(mesh.vao)
-            GL.glDrawElements(GL.GL_TRIANGLES, mesh.count, GL.GL_UNSIGNED_INT, None)
+        for mask, draws in (((True, False), subject), ((False, True), occluders)):
+            GL.glColorMask(*mask, False, False)
+            for mesh, model in draws:
+                GL.glUniformMatrix4fv(u["MVP"], 1, GL.GL_TRUE, _f32(vp @ model))
+                GL.glBindVertexArray(mesh.vao)
+                GL.glDrawElements(GL.GL_TRIANGLES, mesh.count, GL.GL_UNSIGNED_INT, None)
+        GL.glColorMask(True, True, True, True)
         GL.glBindVertexArray(0)
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._fb_id[0])
-        ids = _read(GL, c, GL.GL_RED, GL.GL_UNSIGNED_BYTE, np.uint8, 1)
-        return int(np.count_nonzero((ids > 64) & (ids < 192)))
+        ids = _read(GL, c, GL.GL_RG, GL.GL_UNSIGNED_BYTE, np.uint8, 2)
+        subject_px = ids[..., 0] > 127
+        return int(np.count_nonzero(subject_px)), int(np.count_nonzero(subject_px & (ids[..., 1] <= 127)))
 
     def close(self) -> None:
         global _current

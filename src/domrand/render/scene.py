@@ -45,7 +45,7 @@ def direction(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
 class SceneRenderer:
     """Renders frames of one class from one generator config. Use as a context manager.
 
-    coverage_size: resolution of the id passes behind `subject_pixels` (default: the image
+    coverage_size: resolution of the id pass behind `coverage` (default: the image
     size, i.e. visible fractions are measured at full resolution, without antialiasing).
     """
 
@@ -105,7 +105,6 @@ class SceneRenderer:
         self._light = ((0.0, -1.0, 0.0), (0.0, 0.0, 0.0))
         self._center = np.zeros(3)
         self._diag = SUBJECT_DIAGONAL
-        self._coverage_holds_subject_only = False
 
     # -- building blocks -------------------------------------------------------------
     def _mesh(self, mesh, uv=None):
@@ -154,7 +153,6 @@ class SceneRenderer:
             scene.append((self.dome, pose, self.skies[p.sky]))
         self._scene_draws = scene
         self._obstructor_draws = []
-        self._coverage_holds_subject_only = False
 
     def set_obstructors(self, obstructors: list[Obstructor]) -> None:
         draws = []
@@ -168,16 +166,10 @@ class SceneRenderer:
             draws.append((self.obstructor_meshes[o.kind], m, self.materials[o.material] if o.material >= 0 else self.plain))
         self._obstructor_draws = draws
 
-    def subject_pixels(self, with_obstructors: bool) -> int:
-        """Pixels of the subject visible in frame (at `coverage_size`), optionally behind the active obstructors."""
-        obstructors = [(mesh, model, 2) for mesh, model, _ in self._obstructor_draws]
-        if with_obstructors and self._coverage_holds_subject_only:
-            # The id target holds this frame's subject alone: only the obstructors are missing.
-            self._coverage_holds_subject_only = False
-            return self.gl.coverage(obstructors, self._view, self.proj, clear=False)
-        draws = [(mesh, model, 1) for mesh, model, _ in self._subject_draws]
-        self._coverage_holds_subject_only = not with_obstructors
-        return self.gl.coverage(draws + obstructors if with_obstructors else draws, self._view, self.proj)
+    def coverage(self) -> tuple[int, int]:
+        """(subject pixels in frame, those not hidden by the active obstructors), at `coverage_size`."""
+        return self.gl.coverage([(mesh, model) for mesh, model, _ in self._subject_draws],
+                                [(mesh, model) for mesh, model, _ in self._obstructor_draws], self._view, self.proj)
 
     def render(self, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
         """The frame as an (H, W, 3) uint8 image after the style's post-processing, and what was sampled

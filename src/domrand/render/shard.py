@@ -79,7 +79,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     """Image `i` of (`source`, `cls`) on the job's SceneRenderer: (JPEG bytes, metadata row).
 
     Timings in the row (seconds): t_sample (drawing the parameters), t_update (posing the
-    scene), t_occlusion (obstructor layouts and their coverage passes), t_render (drawing,
+    scene), t_occlusion (obstructor layouts and their coverage pass), t_render (drawing,
     antialiasing resolve and post-processing), t_readback (copy to host), t_encode (JPEG).
 
     The visible fraction is counted at the renderer's coverage resolution (the image size
@@ -98,11 +98,11 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     t1 = time.perf_counter()
     visible, tries = 1.0, 0
     if occ["enabled"]:
-        full = sr.subject_pixels(with_obstructors=False)
         for tries in range(1, int(occ["max_tries"]) + 1):
             p.obstructors = sample_obstructors(occ, n_mat, gen["materials"]["random"], rng)
             sr.set_obstructors(p.obstructors)
-            visible = sr.subject_pixels(with_obstructors=True) / full if full else 0.0
+            full, seen = sr.coverage()
+            visible = seen / full if full else 0.0
             if visible >= min_visible:
                 break
         else:
