@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from domrand.config import ConfigError, deep_merge, domain_generator, validate_config, variant_generator
+from domrand.config import (ConfigError, deep_merge, domain_generator, load_config, validate_config,
+                            variant_generator)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
@@ -17,6 +18,28 @@ SCHEMA = ROOT / "schemas" / "config.schema.yaml"
 @pytest.fixture
 def config() -> dict:
     return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+# -- load_config ------------------------------------------------------------------------
+
+def test_load_config_merges_configs_over_the_default_in_order(monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    paper = load_config("configs/paper.yaml")
+    default = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert paper["model"]["backbone"] == "vgg16" and paper["model"]["input_size"] == 224
+    assert paper["training"]["views"] == 10
+    assert paper["training"]["augment"] == default["training"]["augment"]  # only in config.yaml
+    assert load_config("config.yaml") == load_config() == default
+    later = tmp_path / "later.yaml"
+    later.write_text("training: {views: 3}\n")
+    assert load_config("configs/paper.yaml", later)["training"]["views"] == 3
+
+
+def test_load_config_names_a_missing_config_file(monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(ConfigError, match="configs/papr.yaml"):
+        load_config("configs/papr.yaml")
+    assert load_config(base=tmp_path / "none.yaml") == {}  # no workflow default: nothing to merge
 
 
 # -- deep_merge -------------------------------------------------------------------------

@@ -22,9 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
 
-from domrand.config import deep_merge, variant_generator
+from domrand.config import load_config, variant_generator
 from domrand.io import write_json
 
 
@@ -238,7 +237,7 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
         head_params = {"seed": 0, "classes": ["cat", "dog"], "dropout": 0.3, "lr": float(tr["lr"]),
                        "epochs": int(tr["epochs"]), "batch_size": int(tr["batch_size"]), "backbone": name}
         t0 = time.perf_counter()
-        history = train_head([tmp / "features.pt"], [tmp / "features.pt"], tmp / "model", tmp / "ck.pt",
+        train_head([tmp / "features.pt"], [tmp / "features.pt"], tmp / "model", tmp / "ck.pt",
                              head_params, device=device, log=msgs.append)
         stages["train_head"] = time.perf_counter() - t0
         feature_bytes = (tmp / "features.pt").stat().st_size
@@ -249,18 +248,10 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
             "image_size": params["input_size"], "train_images": n_train, "test_images": n_test, "epochs": epochs,
             "views": params["views"], "batch": batch, "seconds": stages, "feature_file_mb": feature_bytes / 2**20,
             "forward_passes_per_second": (n_train * params["views"] + n_test) / stages["extract_features"],
-            "paper_run_seconds_estimate": 20000 * epochs / (n_train * epochs / wall),
+            "paper_run_seconds_estimate": 20000 * wall / n_train,
             "log": msgs,
             "note": "images_per_second = training images x epochs / (extract_features + train_head wall time); "
                     "extract_features includes decoding every JPEG once; make_jpegs is setup, not counted"}
-
-
-def load_config(path, base="config.yaml") -> dict:
-    """A config as the workflow sees it: `path` merged over the default config.yaml."""
-    config = yaml.safe_load(Path(base).read_text())
-    if Path(path).resolve() != Path(base).resolve():
-        config = deep_merge(config, yaml.safe_load(Path(path).read_text()) or {})
-    return config
 
 
 def main(argv=None) -> None:

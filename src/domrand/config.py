@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 
 def deep_merge(base: dict, patch: dict) -> dict:
@@ -27,6 +28,22 @@ def domain_generator(config: dict, domain: str) -> dict:
 
 class ConfigError(ValueError):
     pass
+
+
+def load_config(*paths, base="config.yaml") -> dict:
+    """A config as the workflow sees it: `base` (the workflow's config.yaml; skipped if it does
+    not exist) with each of `paths` merged over it in order, as `--configfile` does."""
+    import yaml
+
+    missing = [str(p) for p in paths if not Path(p).is_file()]
+    if missing:
+        raise ConfigError(f"config file(s) {missing} not found: give the path of a YAML config such as "
+                          f"configs/paper.yaml")
+    config: dict = {}
+    for f in [Path(base), *map(Path, paths)]:
+        if f.is_file():
+            config = deep_merge(config, yaml.safe_load(f.read_text()) or {})
+    return config
 
 
 def validate_config(config: dict, schema_path) -> None:

@@ -137,6 +137,8 @@ def test_pin_command_line(http_server, tmp_path, capsys):
     (repo / "resources" / "assets" / ".archives" / "w.pth").unlink()
     assert pin_main([str(repo / "configs" / "y.yaml")]) == 1
     assert "config key model.weights" in capsys.readouterr().err
+    assert pin_main([str(repo / "configs" / "z.yaml")]) == 2
+    assert "configs/z.yaml" in capsys.readouterr().err
 
 
 def test_config_downloads_lists_downloads_and_weights():

@@ -1,25 +1,15 @@
-"""`python -m domrand.bench` training entries: the config the workflow sees and the frozen run."""
+"""`python -m domrand.bench` training entries: the training step and the frozen run."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import yaml
 
-from domrand.bench import bench_frozen_run, bench_train, load_config
+from domrand.bench import bench_frozen_run, bench_train
+from domrand.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_load_config_merges_a_config_over_the_default(monkeypatch):
-    monkeypatch.chdir(ROOT)
-    paper = load_config("configs/paper.yaml")
-    default = yaml.safe_load((ROOT / "config.yaml").read_text())
-    assert paper["model"]["backbone"] == "vgg16" and paper["model"]["input_size"] == 224
-    assert paper["training"]["views"] == 10
-    assert paper["training"]["augment"] == default["training"]["augment"]  # only in config.yaml
-    assert load_config("config.yaml") == default
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pooch
-import yaml
 
-from domrand.config import deep_merge
+from domrand.config import ConfigError, load_config
 
 from .download import HEADERS, AssetError, Log, sha256_file
 from .lock import config_downloads, lock_path, read_lock, write_lock
@@ -103,10 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", action="store_true", help="re-download and re-pin everything")
     args = parser.parse_args(argv)
     root = _repo_root(args.configfile[0])
-    config: dict = {}
-    for f in [root / "config.yaml", *args.configfile]:
-        if f.is_file():
-            config = deep_merge(config, yaml.safe_load(f.read_text()) or {})
+    try:
+        config = load_config(*args.configfile, base=root / "config.yaml")
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     lock_file = args.lock or lock_path(config, root)
     if lock_file is None:
         lock_file = args.configfile[-1].with_suffix(".lock.yaml")
