@@ -10,6 +10,7 @@ from domrand.config import (
     world_imports,
 )
 from domrand.data.sources import adapter_params, class_sources
+from domrand.train.weights import PACKAGED_WEIGHTS
 
 VARIANTS = list(config["variants"])
 DOMAINS = list(config["domains"])
@@ -102,6 +103,7 @@ def feature_params(wildcards=None):
     t = config["training"]
     return {
         "backbone": config["model"]["backbone"],
+        "sha256": backbone_sha256(),
         "input_size": config["model"]["input_size"],
         "views": t["views"],
         "augment": t["augment"],
@@ -119,14 +121,28 @@ def pretrain_params(wildcards=None):
 
 
 def backbone_file(wildcards=None):
-    """Pretrained here (small_cnn) or a pinned download (model.weights)."""
+    """A pinned download (model.weights), packaged with an installed package
+    (efficientnet_lite0), or pretrained here (small_cnn)."""
     if "weights" in config["model"]:
         return f"resources/downloads/weights/{config['model']['weights']['name']}"
+    if config["model"]["backbone"] in PACKAGED_WEIGHTS:
+        return f"results/backbones/{config['model']['backbone']}.pth"
     return f"results/backbones/{config['model']['backbone']}.pt"
+
+
+def backbone_sha256(wildcards=None):
+    """The packaged weights' pin, checked wherever they are loaded (None for other backbones)."""
+    if config["model"]["backbone"] in PACKAGED_WEIGHTS:
+        return config["model"]["sha256"]
+    return None
 
 
 def weights_asset(wildcards=None):
     return config["model"]["weights"]
+
+
+def arch_input_size(arch):
+    return config["architectures"][arch].get("input_size", config["model"]["input_size"])
 
 
 def train_params(wildcards):
@@ -140,7 +156,8 @@ def train_params(wildcards):
         "seed": int(wildcards.seed),
         "classes": config["tasks"][wildcards.task],
         "backbone": config["model"]["backbone"],
-        "input_size": config["model"]["input_size"],
+        "sha256": backbone_sha256(),
+        "input_size": arch_input_size(wildcards.arch),
     }
 
 
@@ -182,7 +199,7 @@ def test_indexes(wildcards):
 def eval_params(wildcards):
     return {
         "classes": test_classes(wildcards),
-        "input_size": config["model"]["input_size"],
+        "input_size": arch_input_size(wildcards.arch),
     }
 
 
@@ -221,6 +238,7 @@ def all_figures():
             "fig6_domains",
             "fig7_domain_transfer",
             "fig8_categories",
+            "domain_realism",
         )
     ]
 
@@ -270,6 +288,24 @@ def heatmaps():
         for d in ("real", SYNTHETIC)
         for ts in ("real", "synthetic")
     ]
+
+
+def realism_indexes(wildcards):
+    d = wildcards.dataset
+    return [f"results/datasets/{d}/{c}.parquet" for c in dataset_classes(d)]
+
+
+def realism_kinds():
+    """What each dataset of the realism figure is, in words."""
+    kinds = {}
+    for d in DATASETS:
+        if d.startswith("synth_"):
+            kinds[d] = "synthetic"
+        elif d in SOURCED:
+            kinds[d] = f"{d}: downloaded images"
+        else:
+            kinds[d] = f"proxy {d}"
+    return kinds
 
 
 def figure_params(wildcards=None):

@@ -19,3 +19,25 @@ rule evaluate:
         evaluate=eval_params,
     script:
         "../workflow/scripts/evaluate.py"
+
+
+rule realism:
+    input:
+        test=realism_indexes,
+        weights="results/backbones/efficientnet_lite0.pth",
+    output:
+        "results/realism/{dataset}.parquet",
+    log:
+        "logs/realism/{dataset}.log",
+    benchmark:
+        "benchmarks/realism/{dataset}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=3000,
+    params:
+        realism=config["realism"],
+        sha256=config["model"]["sha256"],
+    script:
+        "../workflow/scripts/realism.py"

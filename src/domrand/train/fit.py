@@ -155,7 +155,7 @@ def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, che
     mo = mo[mo["label"].isin(classes)].reset_index(drop=True)
     x, y = load_images(df["path"].tolist(), size, log), labels_for(df, classes)
     xm, ym = load_images(mo["path"].tolist(), size, log), labels_for(mo, classes)
-    backbone = load_backbone(params["backbone"], backbone_path)
+    backbone = load_backbone(params["backbone"], backbone_path, params.get("sha256"))
     head = Head(backbone.out_features, len(classes), float(params["dropout"]))
     model = Classifier(backbone, head).to(device)
     if device.startswith("cuda"):

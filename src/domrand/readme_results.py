@@ -1,0 +1,147 @@
+"""The README's Results block, generated from a finished run's tables so it cannot go stale.
+
+`python -m domrand.readme_results [RUN_DIR]` copies RUN_DIR/results/tables/*.csv (default: this
+checkout's run) to docs/results/default/ with a run.json (date, commit, config files, wall
+time read from Snakemake's log of the run) and rewrites the block between the markers in
+README.md from those copies. A test checks that the README's block is what the committed
+tables give, and that a run the tests make renders into a block with its own numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+BEGIN = "<!-- results: written by `python -m domrand.readme_results` from docs/results/default; a test checks it -->"
+END = "<!-- /results -->"
+SNAPSHOT = Path("docs/results/default")
+TABLES = ("fig3_architectures", "fig4_ablation", "fig7_domain_transfer", "fig8_categories", "domain_realism")
+
+
+def ci(r, value: str = "accuracy") -> str:
+    """'84.8 (81.2-88.0)' from a table row's mean and interval columns."""
+    m, lo, hi = (r[f"{value}_{k}"] for k in ("mean", "ci_low", "ci_high"))
+    return f"{m:.1f} ({lo:.1f}-{hi:.1f})" if pd.notna(lo) else f"{m:.1f}"
+
+
+def _paper(v) -> str:
+    return "" if pd.isna(v) else f"{v:.1f}"
+
+
+def render_block(tables: Path, run: dict | None = None) -> str:
+    """Markdown of the headline numbers in the tables folder `tables`."""
+    t = {name: pd.read_csv(tables / f"{name}.csv") for name in TABLES if (tables / f"{name}.csv").exists()}
+    missing = sorted(set(TABLES) - set(t))
+    if missing:
+        raise FileNotFoundError(f"{tables} lacks {', '.join(m + '.csv' for m in missing)}: run the whole workflow first")
+    out = []
+    if run:
+        out.append(f"Run of {run['date']} at commit {run['commit']} (`{run['command']}`), "
+                   f"wall time {run['wall_time']}; tables in `{SNAPSHOT}/tables/`.\n")
+    f7 = t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"])
+    f4 = t["fig4_ablation"].set_index("variant")
+    out += ["| result | ours: mean (95% CI) | paper |", "|---|---|---|"]
+    rows = [("synthetic-trained on the real test set", f7.loc[("synthetic", "real")]),
+            ("synthetic-trained on the synthetic test set", f7.loc[("synthetic", "synthetic")]),
+            ("real-trained on the real test set", f7.loc[("real", "real")])]
+    if "no_breeds" in f4.index:
+        rows.append(("`no_breeds` (one model per class) on the real test set", f4.loc["no_breeds"]))
+    for name, r in rows:
+        out.append(f"| {name} | {ci(r)} | {_paper(r['paper'])} |")
+    out += ["", "Figure 3 (architectures, real test set):", "",
+            "| trained on | architecture | accuracy | paper |", "|---|---|---|---|"]
+    for _, r in t["fig3_architectures"].iterrows():
+        out.append(f"| {r['trained_on']} | {r['arch']} | {ci(r)} | {_paper(r['paper'])} |")
+    out += ["", "Figure 4 (ablation, real test set; difference from the control with its paired 95% CI and "
+            "p-value; **bold**: the interval excludes 0):", "",
+            "| variant | accuracy | difference | p | paper |", "|---|---|---|---|---|"]
+    for v, r in f4.iterrows():
+        if v == "control":
+            out.append(f"| control | {ci(r)} | | | {_paper(r['paper'])} |")
+            continue
+        d = f"{r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})"
+        d = f"**{d}**" if bool(r["significant"]) else d
+        out.append(f"| {v} | {ci(r)} | {d} | {r['p_value']:.2g} | {_paper(r['paper'])} |")
+    out += ["", "Figure 7 (domain transfer):", "", "| trained on | tested on | accuracy | paper |", "|---|---|---|---|"]
+    for (a, b), r in f7.iterrows():
+        out.append(f"| {a} | {b.replace('_', ' ')} | {ci(r)} | {_paper(r['paper'])} |")
+    out += ["", "Figure 8 (more classes, real test set):", "",
+            "| task | accuracy | above random | paper |", "|---|---|---|---|"]
+    for _, r in t["fig8_categories"].iterrows():
+        out.append(f"| {r['task']} ({r['classes']}) | {ci(r)} | {ci(r, 'accuracy_above_random')} | "
+                   f"{_paper(r['paper'])} |")
+    out += ["", "Domain realism (share of test images whose ImageNet top-5 holds a class of their family, "
+            "Wilson 95% CI):", "", "| dataset | class | n | recognised (%) |", "|---|---|---|---|"]
+    for _, r in t["domain_realism"].iterrows():
+        out.append(f"| {r['dataset']} ({r['kind']}) | {r['class']} | {r['n']} | "
+                   f"{r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) |")
+    return "\n".join(out)
+
+
+def readme_block(text: str) -> str | None:
+    if BEGIN not in text or END not in text:
+        return None
+    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+
+
+def update_readme(readme: Path, block: str) -> bool:
+    text = readme.read_text()
+    if readme_block(text) is None:
+        raise SystemExit(f"{readme}: add the lines\n{BEGIN}\n{END}\nwhere the results should go")
+    head, rest = text.split(BEGIN, 1)
+    new = f"{head}{BEGIN}\n{block}\n{END}{rest.split(END, 1)[1]}"
+    if new != text:
+        readme.write_text(new)
+    return new != text
+
+
+_STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]", re.M)
+
+
+def wall_time(run_dir: Path) -> str:
+    """First to last timestamp of the newest Snakemake log in the run (the whole run's wall time
+    when it was made by one `snakemake` call)."""
+    logs = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))
+    if not logs:
+        raise FileNotFoundError(f"{run_dir}/.snakemake/log has no Snakemake log: run the workflow there first")
+    stamps = [datetime.strptime(" ".join(s.split()), "%a %b %d %H:%M:%S %Y") for s in _STAMP.findall(logs[-1].read_text())]
+    secs = int((stamps[-1] - stamps[0]).total_seconds())
+    return f"{secs // 60} min {secs % 60:02d} s"
+
+
+def snapshot(run_dir: Path, repo: Path, command: str) -> dict:
+    """Copy the run's tables into the repo's snapshot folder, with run.json."""
+    dst = repo / SNAPSHOT
+    if dst.exists():
+        shutil.rmtree(dst)
+    (dst / "tables").mkdir(parents=True)
+    for p in sorted((run_dir / "results" / "tables").glob("*.csv")):
+        shutil.copy2(p, dst / "tables" / p.name)
+    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    logs = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))
+    date = datetime.strptime(" ".join(_STAMP.search(logs[-1].read_text()).group(1).split()), "%a %b %d %H:%M:%S %Y")
+    run = {"date": date.strftime("%Y-%m-%d"), "commit": commit, "command": command, "wall_time": wall_time(run_dir)}
+    (dst / "run.json").write_text(json.dumps(run, indent=1) + "\n")
+    return run
+
+
+def main(argv: list[str]) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    run_dir = Path(argv[0]) if argv else repo
+    command = argv[1] if len(argv) > 1 else "bash setup.sh run"
+    snapshot(run_dir, repo, command)
+    run = json.loads((repo / SNAPSHOT / "run.json").read_text())
+    changed = update_readme(repo / "README.md", render_block(repo / SNAPSHOT / "tables", run))
+    print("README.md results " + ("updated" if changed else "already current"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
