@@ -46,7 +46,7 @@ CAT_COATS = {
     "blotched": [((0.58, 0.47, 0.35), (0.14, 0.1, 0.07)), ((0.66, 0.64, 0.62), (0.24, 0.23, 0.23))],
     "spotted": [((0.66, 0.63, 0.58), (0.18, 0.17, 0.16)), ((0.72, 0.6, 0.44), (0.22, 0.16, 0.1))],
     "colourpoint": [((0.93, 0.88, 0.78), (0.3, 0.22, 0.17)), ((0.9, 0.88, 0.84), (0.42, 0.42, 0.47))],
-    "solid": [((0.42, 0.44, 0.48), (0.33, 0.35, 0.38)), ((0.05, 0.05, 0.06), (0.1, 0.09, 0.09)),
+    "self": [((0.42, 0.44, 0.48), (0.33, 0.35, 0.38)), ((0.05, 0.05, 0.06), (0.1, 0.09, 0.09)),
               ((0.96, 0.95, 0.92), (0.86, 0.84, 0.8))],
     "tuxedo": [((0.06, 0.06, 0.07), (0.95, 0.95, 0.93))],
 }
@@ -61,7 +61,7 @@ DOG_COATS = {
     "terrier": [((0.8, 0.72, 0.58), (0.45, 0.33, 0.2)), ((0.97, 0.96, 0.93), (0.75, 0.67, 0.55))],
     "molosser": [((0.74, 0.6, 0.44), (0.12, 0.1, 0.09)), ((0.34, 0.25, 0.18), (0.2, 0.15, 0.1))],
 }
-DOG_PATTERN = {"retriever": "plain", "shepherd": "saddle", "hound": "tricolour", "husky": "mask",
+DOG_PATTERN = {"retriever": "plain", "shepherd": "blanket", "hound": "tricolour", "husky": "mask",
                "terrier": "plain", "molosser": "plain"}
 BIKE_PAINTS = [(0.05, 0.45, 0.5), (0.95, 0.45, 0.08), (0.33, 0.38, 0.22), (0.75, 0.77, 0.8),
                (0.85, 0.5, 0.6), (0.1, 0.13, 0.3), (0.6, 0.08, 0.15)]
@@ -122,16 +122,16 @@ def _jit(rng, colour, amount=0.015):
 
 def _cat(rng):
     pattern = _pick(rng, ("mackerel", "mackerel", "mackerel", "blotched", "blotched", "spotted", "colourpoint",
-                          "solid", "tuxedo"))
+                          "self", "tuxedo"))
     base, second = _pick(rng, CAT_COATS[pattern])
-    fluff = _u(rng, 0.0, 0.3) if pattern != "solid" else _u(rng, 0.0, 0.8)
+    fluff = _u(rng, 0.0, 0.3) if pattern != "self" else _u(rng, 0.0, 0.8)
     shape = dict(
         torso=_u(rng, 0.5, 0.6), chest=_u(rng, 0.115, 0.135) * (1 + 0.25 * fluff), waist=_u(rng, 0.75, 0.88),
         hip=_u(rng, 0.85, 0.98), girth=_u(rng, 0.82, 0.95), shin=_u(rng, 0.22, 0.27), limb=_u(rng, 0.03, 0.036),
         neck=_u(rng, 0.06, 0.09), skull=_u(rng, 0.085, 0.1) * (1 + 0.15 * fluff), muzzle=_u(rng, 0.025, 0.04),
         cheeks=_u(rng, 1.05, 1.2), ear_height=_u(rng, 0.07, 0.09) * (1 - 0.3 * fluff), ear_width=_u(rng, 0.75, 0.95),
         ear_spread=_u(rng, 0.35, 0.55), eye=_u(rng, 0.24, 0.28), tail=_u(rng, 0.42, 0.55), tail_girth=_u(rng, 0.022, 0.03) * (1 + fluff),
-        tail_lift=_u(rng, 0.2, 1.5), tail_bend=_u(rng, 0.1, 0.35), ear_style="prick", nose=NOSE_PINK if pattern != "solid" else NOSE_DARK,
+        tail_lift=_u(rng, 0.2, 1.5), tail_bend=_u(rng, 0.1, 0.35), ear_style="prick", nose=NOSE_PINK if pattern != "self" else NOSE_DARK,
         iris=_pick(rng, CAT_EYES) if pattern != "colourpoint" else (0.35, 0.6, 0.9), pupil="slit",
     )
     coat = dict(kit="cat", pattern=pattern, base=_jit(rng, base), second=_jit(rng, second),
@@ -171,7 +171,7 @@ def _bicycle(rng):
         saddle_height=_u(rng, 0.88, 1.0), reach=_u(rng, 0.5, 0.6), spokes=int(rng.choice([16, 20, 24])),
         fenders=bool(rng.random() < 0.4), chainring=_u(rng, 0.09, 0.12),
     )
-    return shape, dict(kit="bicycle", pattern="paint", base=_jit(rng, _pick(rng, BIKE_PAINTS)))
+    return shape, dict(kit="bicycle", pattern="gloss", base=_jit(rng, _pick(rng, BIKE_PAINTS)))
 
 
 def _car(rng):
@@ -184,7 +184,7 @@ def _car(rng):
         wheel=_u(rng, 0.31, 0.36) + 0.1 * tall, overhang=_u(rng, 0.16, 0.22),
         screen_rake=_u(rng, 0.35, 0.55), tail_drop=_u(rng, 0.1, 0.3),
     )
-    return shape, dict(kit="car", pattern="paint", base=_jit(rng, _pick(rng, CAR_PAINTS)))
+    return shape, dict(kit="car", pattern="gloss", base=_jit(rng, _pick(rng, CAR_PAINTS)))
 
 
 _SAMPLERS = {"cat": _cat, "dog": _dog, "bicycle": _bicycle, "car": _car}
@@ -545,7 +545,7 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
     renderer flips them, so row r holds v = 1 - (r + 0.5) / size.
     """
     base = np.asarray(coat["base"], np.float32)
-    if coat["pattern"] == "paint":
+    if coat["pattern"] == "gloss":
         img = np.broadcast_to(base, (size, size, 3)).astype(np.float32)
         return np.clip(img * (0.97 + 0.06 * fbm(size, rng, base=8))[..., None], 0, 1)
     second = np.asarray(coat["second"], np.float32)
@@ -600,7 +600,7 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
             paint(np.clip(point, 0, 1), second)
         paint(np.clip((belly - 0.6) * 3, 0, 1) * region["body"] * coat["belly"], light)
     else:
-        if pattern == "saddle":
+        if pattern == "blanket":
             paint(np.clip((0.45 - belly) * 4 + 0.4 * (warp - 0.5), 0, 1) * region["body"], second)
             paint(region["head"] * np.clip((local("head") - 0.7) * 4, 0, 1), second)  # dark muzzle
             paint(region["ear"], second)
