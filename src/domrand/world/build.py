@@ -77,7 +77,7 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
             img, source = imported.import_sky(Path(assets_dir) / dl, dl, int(params["sky_width"]))
             name = f"{i:02d}_photo"
             Image.fromarray(img).save(tmp / "skies" / f"{name}.png")
-            # A photographed sky is natural (what `sky.set: natural` means to pick).
+            # A photographed sky (recorded as natural); it joins the synthetic sky set.
             skies.append({"name": name, "kind": "photo", "natural": True, "file": f"skies/{name}.png",
                           "source_file": source, **_credit(dl, downloads[dl])})
         if sky_from:
