@@ -93,7 +93,7 @@ def test_variant_generator_unknown_variant_names_the_key(config):
 def test_domain_generator_patches_the_control(config):
     toon = domain_generator(config, "toon")
     assert toon["style"]["shading"] == "toon"
-    assert toon["subject"]["heldout"] is True
+    assert toon["subject"]["heldout"] == "toon"
     assert toon["camera"]["yfov"] == config["generator"]["camera"]["yfov"]
 
 

@@ -66,6 +66,41 @@ def validate_config(config: dict, schema_path) -> None:
                       f"fix it in config.yaml or the file given with --configfile")
 
 
+def check_domains_disjoint(config: dict) -> None:
+    """Synthetic variants draw only synthetic subjects, skies and materials; every proxy target
+    domain (one rendered from a generator) only its own held-out pool and the target sets, and
+    no two domains share a pool. Raises ConfigError naming the key."""
+    for v in config["variants"]:
+        gen = variant_generator(config, v)
+        for key, value, want in (("subject.heldout", gen["subject"]["heldout"], False),
+                                 ("sky.set", gen["sky"]["set"], "synthetic"),
+                                 ("materials.library", gen["materials"]["library"], "synthetic")):
+            if value != want:
+                raise ConfigError(f"config key variants.{v}.{key}: {value!r}, but a synthetic variant must use "
+                                  f"{want!r} (target-domain subjects, skies and grounds stay out of training data)")
+    pools = config["world"]["heldout_breeds"]
+    owner: dict = {}
+    for d, spec in config["domains"].items():
+        if "sources" in spec:
+            continue
+        gen = domain_generator(config, d)
+        pool = gen["subject"]["heldout"]
+        where = f"config key domains.{d}.generator"
+        if pool is False or pool not in pools:
+            raise ConfigError(f"{where}.subject.heldout: {pool!r}; a proxy target domain draws its own held-out "
+                              f"pool, one of world.heldout_breeds {sorted(pools)}")
+        if pool in owner:
+            raise ConfigError(f"{where}.subject.heldout: pool {pool!r} is already the pool of domain "
+                              f"{owner[pool]!r}; give each domain its own pool in world.heldout_breeds")
+        owner[pool] = d
+        if gen["sky"]["mode"] == "random" and gen["sky"]["set"] != "target":
+            raise ConfigError(f"{where}.sky.set: a target domain draws target skies; set it to 'target'")
+        uses_materials = (gen["materials"]["random"] or gen["obstructors"]["enabled"]
+                          or gen["subject"]["texture"] == "random")
+        if uses_materials and gen["materials"]["library"] != "target":
+            raise ConfigError(f"{where}.materials.library: a target domain draws target grounds; set it to 'target'")
+
+
 def _check_cross_references(config: dict) -> None:
     if config["model"]["backbone"] == "vgg16" and "weights" not in config["model"]:
         raise ConfigError("config key model.weights: the vgg16 backbone needs pinned weights (name, url, sha256, "
@@ -93,6 +128,7 @@ def _check_cross_references(config: dict) -> None:
     if config["explain"]["target"] not in config["tasks"]["cat_dog"]:
         raise ConfigError("config key explain.target: must be one of tasks.cat_dog")
     _check_sources(config)
+    check_domains_disjoint(config)
     world_imports(config)  # globs match, counts fit
     for cls, spec in (config["world"].get("subjects") or {}).items():
         for i, entry in enumerate(spec["meshes"]):

@@ -17,7 +17,7 @@ from domrand.world.build import World, build_world
 from domrand.world.subjects import sample_pose
 
 ROOT = Path(__file__).resolve().parents[2]
-PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": 1, "materials": 3,
+PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
           "skies": 2, "texture_size": 32, "sky_width": 64}
 
 
@@ -56,7 +56,7 @@ def test_world_adds_and_replaces_breeds(mesh_world):
     assert [("mesh" in b.shape) for b in cats] == [False, False, True, True]
     dogs = world.breeds("dog", heldout=False)
     assert len(dogs) == 1 and "mesh" in dogs[0].shape
-    assert len(world.breeds("dog", heldout=True)) == 1  # held-out procedural breeds stay
+    assert len(world.breeds("dog", heldout=True)) == 2  # held-out target subjects stay (one per pool)
     # A glTF without animation and an OBJ fall back to the bind pose, with a warning each.
     assert any("still.glb" in w and "bind pose" in w for w in warned)
     assert any("box.obj" in w for w in warned)

@@ -162,6 +162,8 @@ def test_target_domains_render_heldout_breeds(domain, tiny_world, repo_config, r
     assert meta["camera_elevation"].between(*gen["camera"]["elevation"]).all()
     assert meta["post_blur"].between(*gen["style"]["blur"]).all()
     assert meta["post_noise"].between(*gen["style"]["noise"]).all()
+    assert meta["breed"].str.startswith(f"cat_{domain}").all()  # the domain's own held-out pool
+    assert (meta["subject_kind"] == "lofted").all()
     if domain == "toon":
         assert (meta["sky"] == -1).all() and (meta["ground_material"] == -1).all()
 
@@ -179,9 +181,14 @@ def test_select_breeds(tiny_world):
     world = World.load(tiny_world)
     assert [b.name for b in select_breeds(world, "cat", {"breeds": "all", "heldout": False})] == ["cat00", "cat01"]
     assert [b.name for b in select_breeds(world, "cat", {"breeds": 1, "heldout": False})] == ["cat00"]
-    assert [b.name for b in select_breeds(world, "dog", {"breeds": "all", "heldout": True})] == ["dog02"]
+    assert [b.name for b in select_breeds(world, "dog", {"breeds": "all", "heldout": "real"})] == ["dog_real00"]
+    assert [b.name for b in select_breeds(world, "dog", {"breeds": "all", "heldout": "toon"})] == ["dog_toon00"]
     with pytest.raises(ValueError, match="world.breeds"):
         select_breeds(world, "cat", {"breeds": 3, "heldout": False})
+    with pytest.raises(ValueError, match=r"world.heldout_breeds.real"):
+        select_breeds(world, "cat", {"breeds": 2, "heldout": "real"})
+    with pytest.raises(ValueError, match="add it to world.heldout_breeds"):
+        select_breeds(world, "cat", {"breeds": "all", "heldout": "sketch"})
 
 
 def test_shard_past_the_end_raises_before_writing(tiny_world, control_gen, render_params, tmp_path):

@@ -60,7 +60,7 @@ def test_draw_shape_draws_a_shape_over_the_background(label):
 def test_pretrain_backbone_writes_loadable_weights(tmp_path):
     from domrand.world.build import build_world
 
-    world = build_world({"seed": 0, "classes": ["cat", "dog"], "breeds": 1, "heldout_breeds": 1, "materials": 3,
+    world = build_world({"seed": 0, "classes": ["cat", "dog"], "breeds": 1, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
                          "skies": 1, "texture_size": 32, "sky_width": 64}, tmp_path / "world", log=lambda *_: None)
     params = {"seed": 0, "images": 24, "epochs": 1, "lr": 0.001, "batch_size": 16, "input_size": 32, "augment": AUG}
     last = pretrain_backbone(world, tmp_path / "backbone.pt", params, log=lambda *_: None)

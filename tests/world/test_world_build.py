@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from domrand.world import textures
+from domrand.world import target_scenery, textures
 from domrand.world.build import World, build_world
 
-PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": 1, "materials": 3,
+PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
           "skies": 2, "texture_size": 32, "sky_width": 64}
 
 
@@ -28,19 +28,20 @@ def test_build_world_writes_the_manifest_and_every_file(world_dir):
     assert m["params"] == PARAMS
     assert [e["family"] for e in m["materials"]] == list(textures.MATERIAL_FAMILIES[:3])
     assert [e["kind"] for e in m["skies"]] == list(textures.SKY_KINDS[:2])
-    assert [e["name"] for e in m["scenery"]] == list(textures.SCENERY_KINDS)
-    listed = [e["file"] for k in ("materials", "skies", "scenery") for e in m[k]]
+    assert [e["kind"] for e in m["target_skies"]] == list(target_scenery.TARGET_SKY_KINDS[:2])
+    assert [e["family"] for e in m["target_grounds"]] == list(target_scenery.TARGET_GROUND_KINDS[:2])
+    listed = [e["file"] for k in ("materials", "skies", "target_skies", "target_grounds") for e in m[k]]
     listed += [e["coat_file"] for v in m["breeds"].values() for e in v]
     on_disk = set(_files(world_dir)) - {"world.json"}
     assert set(listed) == on_disk
-    assert len(on_disk) == 3 + 2 + len(textures.SCENERY_KINDS) + 2 * 3
+    assert len(on_disk) == 3 + 2 + 2 + 2 + 2 * (2 + 2)
 
 
 def test_build_world_image_sizes(world_dir):
     w = World.load(world_dir)
     assert w.image(w.manifest["materials"][0]["file"]).shape == (32, 32, 3)
     assert w.image(w.manifest["skies"][0]["file"]).shape == (32, 64, 3)
-    assert w.image(w.manifest["scenery"][0]["file"]).dtype == np.uint8
+    assert w.image(w.manifest["target_grounds"][0]["file"]).shape == (32, 32, 3)  # target_texture_size
 
 
 def test_world_load_round_trip_and_heldout_split(world_dir):
@@ -50,21 +51,26 @@ def test_world_load_round_trip_and_heldout_split(world_dir):
         synth = w.breeds(cls, heldout=False)
         held = w.breeds(cls, heldout=True)
         assert [b.index for b in synth] == [0, 1]
-        assert [b.index for b in held] == [2]
+        assert [b.name for b in held] == [f"{cls}_real00", f"{cls}_toon00"]
+        assert [b.name for b in w.breeds(cls, heldout="toon")] == [f"{cls}_toon00"]
         assert {b.cls for b in synth + held} == {cls}
         for b in synth + held:
             assert w.coat_file(b).is_file()
-    assert [e["heldout"] for e in w.manifest["breeds"]["cat"]] == [False, False, True]
+    assert [e["heldout"] for e in w.manifest["breeds"]["cat"]] == [False, False, "real", "toon"]
     assert all(p.is_file() for p in w.files("materials"))
     assert len(w.files("skies")) == 2
 
 
 def test_world_breeds_match_sample_breed(world_dir):
     from domrand.world.subjects import sample_breed
+    from domrand.world.target_subjects import sample_target_subject
 
     w = World.load(world_dir)
-    for b in w.breeds("dog", heldout=False) + w.breeds("dog", heldout=True):
+    for b in w.breeds("dog", heldout=False):
         assert b.to_dict() == sample_breed("dog", b.index, PARAMS["seed"]).to_dict()
+    for pool in ("real", "toon"):
+        for b in w.breeds("dog", heldout=pool):
+            assert b.to_dict() == sample_target_subject("dog", pool, b.index, PARAMS["seed"]).to_dict()
 
 
 def test_world_breeds_of_a_missing_class_says_how_to_fix(world_dir):

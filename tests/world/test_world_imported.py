@@ -14,7 +14,7 @@ from domrand.world import imported, textures
 from domrand.world.build import World, build_world
 from domrand.world.imported import WorldAssetError
 
-PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 1, "heldout_breeds": 1, "materials": 4,
+PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 1, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 4,
           "skies": 3, "texture_size": 32, "sky_width": 64}
 DOWNLOADS = {
     "acg_Wood049": {"url": "https://ambientcg.com/get?file=Wood049_1K-JPG.zip", "licence": "CC0-1.0",

@@ -45,13 +45,6 @@ def test_sky_texture_varies_with_seed(kind):
     assert not np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("kind", textures.SCENERY_KINDS)
-def test_scenery_texture_shape_range_and_determinism(kind):
-    img = textures.scenery_texture(kind, SIZE, np.random.default_rng(2))
-    _check_image(img, (SIZE, SIZE, 3))
-    np.testing.assert_array_equal(img, textures.scenery_texture(kind, SIZE, np.random.default_rng(2)))
-
-
 @pytest.mark.parametrize("cls", CLASSES)
 def test_coat_texture_for_every_class(cls):
     for i in range(4):
@@ -76,7 +69,6 @@ def test_fbm_is_normalised_to_the_unit_interval():
 @pytest.mark.parametrize("fn, arg", [
     (lambda k, r: textures.material_texture(k, SIZE, r), "velvet"),
     (lambda k, r: textures.sky_texture(k, 64, r), "plaid"),
-    (lambda k, r: textures.scenery_texture(k, SIZE, r), "lava"),
 ])
 def test_unknown_kinds_raise(fn, arg):
     with pytest.raises(ValueError, match=arg):

@@ -32,6 +32,7 @@ from domrand.assets.meshes import SUPPORTED_SUFFIXES, MeshError, load_mesh, norm
 from domrand.world import textures
 from domrand.world.rig import Part
 from domrand.world.subjects import Breed, build_rig, sample_breed, seed_for
+from domrand.world.target_subjects import build_target_rig, is_target_subject
 
 MESH_DIR = "meshes"
 _HIDDEN = np.diag([1e-9, 1e-9, 1e-9, 1.0])  # unselected pose variants: far below a pixel
@@ -166,7 +167,7 @@ def mesh_pose_index(pose: dict, n_variants: int) -> int:
 def subject_record(breed: Breed, pose: dict) -> dict:
     """Metadata columns of a frame's subject: kind, mesh file, clip and time, fallback."""
     if not is_mesh_breed(breed):
-        return {"subject_kind": "procedural", "subject_mesh": None, "mesh_clip": None,
+        return {"subject_kind": "lofted" if is_target_subject(breed) else "procedural", "subject_mesh": None, "mesh_clip": None,
                 "mesh_time": None, "pose_fallback": False}
     infos = breed.shape["poses"]
     info = infos[mesh_pose_index(pose, len(infos))]
@@ -200,5 +201,10 @@ class MeshRig:
 
 
 def subject_rig(world, breed: Breed):
-    """The rig of a breed: a :class:`MeshRig` for an imported mesh, else the procedural rig."""
-    return MeshRig.load(world.root, breed) if is_mesh_breed(breed) else build_rig(breed)
+    """The rig of a breed: a :class:`MeshRig` for an imported mesh, the lofted rig of a
+    target-domain subject (domrand.world.target_subjects), else the procedural rig."""
+    if is_mesh_breed(breed):
+        return MeshRig.load(world.root, breed)
+    if is_target_subject(breed):
+        return build_target_rig(breed)
+    return build_rig(breed)

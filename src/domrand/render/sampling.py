@@ -63,6 +63,17 @@ def _uniform(rng, rng_range) -> float:
     return float(rng.uniform(lo, hi))
 
 
+def daylight_rgb(kelvin: float) -> tuple[float, float, float]:
+    """Linear-ish RGB of a black body at `kelvin` (1,000-40,000 K), brightest channel 1
+    (Tanner Helland's fit to the CIE 1964 colour matching functions)."""
+    t = kelvin / 100.0
+    r = 1.0 if t <= 66 else 1.2929 * (t - 60) ** -0.1332
+    g = 0.3901 * np.log(t) - 0.6318 if t <= 66 else 1.1299 * (t - 60) ** -0.0755
+    b = 1.0 if t >= 66 else (0.0 if t <= 19 else 0.5432 * np.log(t - 10) - 1.1963)
+    rgb = np.clip([r, g, b], 0, None)
+    return tuple(float(x) for x in rgb / rgb.max())
+
+
 def sample_camera(cfg: dict, rng: np.random.Generator) -> tuple[float, float, float, tuple]:
     """Azimuth, elevation (uniform over the sphere's area between the limits), distance, target offset."""
     az = _uniform(rng, cfg["azimuth"])
@@ -90,8 +101,11 @@ def sample_frame(gen: dict, cls: str, n_breeds: int, n_materials: int, n_skies: 
         l_az = float(rng.uniform(0, 360))
         l_el = float(rng.uniform(*light["elevation"]))
         intensity = _uniform(rng, light["intensity"])
-        c = float(light["color_jitter"])
-        color = tuple(float(x) for x in np.clip(1.0 - rng.uniform(0, c, 3), 0, 1))
+        if light["model"] == "daylight":  # the sun's colour lies on the daylight locus
+            color = daylight_rgb(_uniform(rng, light["temperature"]))
+        else:
+            c = float(light["color_jitter"])
+            color = tuple(float(x) for x in np.clip(1.0 - rng.uniform(0, c, 3), 0, 1))
     else:
         l_az, l_el = (float(x) for x in light["default_direction"])
         intensity = float(light["default_intensity"])

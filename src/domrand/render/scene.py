@@ -20,7 +20,25 @@ from domrand.render.mesh_subjects import subject_rig
 from domrand.world.subjects import Breed
 
 SUBJECT_DIAGONAL = 1.5  # every subject is scaled to this bounding-box diagonal at rest
-NATURAL_SKIES = ("day", "clouds", "overcast", "sunset")
+# Generator set name -> world manifest key: synthetic variants and target domains never share one.
+MATERIAL_SETS = {"synthetic": "materials", "target": "target_grounds"}
+SKY_SETS = {"synthetic": "skies", "target": "target_skies"}
+SKYLIGHT_TINT = (0.8, 0.92, 1.1)  # daylight ambient: the blue sky's colour, mean ~0.94
+
+
+def _entries(world: World, key: str, config_key: str) -> list[dict]:
+    if key not in world.manifest:
+        raise KeyError(f"config key {config_key}: the world at {world.root} has no {key!r}; rebuild it "
+                       f"(snakemake resources/world --forcerun build_world)")
+    return world.manifest[key]
+
+
+def ambient_light(lighting: dict) -> tuple[float, float, float]:
+    """Ambient radiance: grey for the synthetic light model, sky-tinted for daylight."""
+    a = float(lighting["ambient"])
+    if lighting["model"] == "daylight":
+        return tuple(a * t for t in SKYLIGHT_TINT)
+    return (a, a, a)
 
 
 def look_at(eye: np.ndarray, target: np.ndarray, up=(0.0, 1.0, 0.0)) -> np.ndarray:
@@ -59,7 +77,7 @@ class SceneRenderer:
         self.size = size
         self.gl = GLRenderer(size, backend, samples=4, coverage_size=coverage_size)
         self.background = (*map(float, gen["sky"]["color"]), 1.0)
-        self.ambient = (float(gen["lighting"]["ambient"]),) * 3
+        self.ambient = ambient_light(gen["lighting"])
         self.proj = perspective(np.radians(gen["camera"]["yfov"]), 1.0, 0.02, 300.0)
         toon = self.style["shading"] == "toon"
         gl = self.gl
@@ -67,12 +85,10 @@ class SceneRenderer:
         def textured(img, metallic, roughness):
             return Material(base_texture=gl.texture(img), metallic=float(metallic), roughness=float(roughness))
 
-        lib = gen["materials"]["library"]
+        # Synthetic variants and target domains draw from disjoint sets (world/target_scenery.py).
         self.materials = [textured(world.image(e["file"]), e.get("metallic", 0.0), e.get("roughness", 0.8))
-                          for e in world.manifest[lib]]
-        sky_entries = world.manifest["skies"]
-        if gen["sky"]["set"] == "natural":
-            sky_entries = [e for e in sky_entries if e.get("natural") or e["kind"] in NATURAL_SKIES]
+                          for e in _entries(world, MATERIAL_SETS[gen["materials"]["library"]], "materials.library")]
+        sky_entries = _entries(world, SKY_SETS[gen["sky"]["set"]], "sky.set")
         self.skies = [Material(base_color=(0.0, 0.0, 0.0, 1.0), emissive=(1.0, 1.0, 1.0),
                                emissive_texture=gl.texture(world.image(e["file"])), roughness=1.0)
                       for e in sky_entries]
@@ -85,13 +101,16 @@ class SceneRenderer:
             else:
                 self.coats.append(textured(np.asarray(Image.open(world.coat_file(b)).convert("RGB")), 0.0, 0.7))
 
+        self._coloured: dict[tuple, Material] = {}
         self.subjects = []
         for b in breeds:
-            rig = subject_rig(world, b)  # procedural, or an imported mesh
+            rig = subject_rig(world, b)  # procedural, lofted (target domains), or an imported mesh
             _, rest = rig.pose_frame({})
             scale = SUBJECT_DIAGONAL / float(np.linalg.norm(rest[1] - rest[0]))
-            # Coat parts first, dark parts (eyes, nose) after: one material switch per subject.
-            parts = [(part.name, self._mesh(part.mesh), part.dark) for part in sorted(rig.parts, key=lambda q: q.dark)]
+            # Coat parts first, fixed-colour parts (eyes, nose) after: few material switches per subject.
+            fixed = lambda q: q.dark or q.color is not None  # noqa: E731
+            parts = [(part.name, self._mesh(part.mesh), self._fixed_material(part, toon))
+                     for part in sorted(rig.parts, key=fixed)]
             self.subjects.append((rig, scale, parts))
         self.dome = self._dome_mesh()
         ground = shapes.box((60.0, 0.02, 60.0), center=(0, -0.01, 0))
@@ -108,8 +127,23 @@ class SceneRenderer:
 
     # -- building blocks -------------------------------------------------------------
     def _mesh(self, mesh, uv=None):
-        uv = shapes.uv_coordinates(mesh.vertices) if uv is None else uv
+        if uv is None:  # a mesh's own texture coordinates (lofted parts), else a spherical projection
+            own = getattr(mesh.visual, "uv", None)
+            uv = own if own is not None else shapes.uv_coordinates(mesh.vertices)
         return self.gl.mesh(mesh.vertices, mesh.vertex_normals, uv, mesh.faces)
+
+    def _fixed_material(self, part, toon: bool):
+        """The material of a part that does not wear the coat (None for coat parts)."""
+        from domrand.render.gl import Material
+
+        if part.dark:
+            return self.dark
+        if part.color is None:
+            return None
+        key = tuple(round(float(c), 4) for c in part.color)
+        if key not in self._coloured:  # glossy: eyes, glass, chrome and lights catch highlights
+            self._coloured[key] = Material(base_color=(*key, 1.0), roughness=1.0 if toon else 0.3)
+        return self._coloured[key]
 
     def _dome_mesh(self, radius: float = 150.0, n_lat: int = 24, n_lon: int = 48):
         lat = np.linspace(0, np.pi, n_lat + 1)
@@ -132,7 +166,7 @@ class SceneRenderer:
         mats, bounds = rig.pose_frame(p.pose)
         S = np.diag([scale, scale, scale, 1.0])
         coat = self.coats[p.breed] if p.subject_material < 0 else self.materials[p.subject_material]
-        self._subject_draws = [(mesh, S @ mats[name], self.dark if dark else coat) for name, mesh, dark in parts]
+        self._subject_draws = [(mesh, S @ mats[name], coat if fixed is None else fixed) for name, mesh, fixed in parts]
         bounds = bounds * scale
         self._center = bounds.mean(0)
         self._diag = float(np.linalg.norm(bounds[1] - bounds[0]))

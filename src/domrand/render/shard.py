@@ -36,13 +36,19 @@ def shard_indices(shard: int, shard_size: int, total: int) -> range:
 
 
 def select_breeds(world: World, cls: str, subject: dict):
-    """The breeds a generator may draw: synthetic or held-out, all or the first n."""
-    breeds = world.breeds(cls, heldout=bool(subject["heldout"]))
+    """The breeds a generator may draw: synthetic, or the held-out pool `subject.heldout`
+    names (a target domain's own subjects); all or the first n."""
+    pool = subject["heldout"]
+    if pool is not False and pool not in world.pools():
+        raise ValueError(f"config key subject.heldout: pool {pool!r} is not in the world's held-out pools "
+                         f"{world.pools()}: add it to world.heldout_breeds")
+    breeds = world.breeds(cls, heldout=pool)
     n = subject["breeds"]
     if n != "all":
         if int(n) > len(breeds):
+            key = f"world.heldout_breeds.{pool}" if pool else "world.breeds"
             raise ValueError(f"subject.breeds={n} but the world has only {len(breeds)} "
-                             f"{'held-out ' if subject['heldout'] else ''}{cls} breeds: raise world.breeds")
+                             f"{f'held-out ({pool}) ' if pool else ''}{cls} breeds: raise {key}")
         breeds = breeds[: int(n)]
     return breeds
 

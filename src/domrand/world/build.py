@@ -1,9 +1,13 @@
 """Build the embedded procedural world once, as files: breeds, materials, skies, coats.
 
 Layout of the world folder:
-  world.json            every breed's parameters, the material and sky lists, the split of
-                        breeds into synthetic (0..n-1) and held-out (n..n+h-1) per class
-  materials/NNN_family.png, skies/NN_kind.png, coats/<breed>.png, scenery/<kind>.png
+  world.json            every subject's parameters, the material and sky lists, and per class
+                        the synthetic breeds (heldout false, domrand.world.subjects) and the
+                        held-out subjects of each target pool (heldout: the pool's name, e.g.
+                        real or toon; domrand.world.target_subjects, another construction)
+  materials/NNN_family.png, skies/NN_kind.png, coats/<subject>.png: the synthetic world
+  target_skies/NN_kind.png, target_grounds/NN_kind.png: the target domains' own scenery
+                        (domrand.world.target_scenery), never drawn by a synthetic variant
 
 Materials and skies named by `world.materials_from` / `world.skies_from` (downloads) come
 first, imported from their folders (domrand.world.imported); procedural ones fill up to the
@@ -22,16 +26,19 @@ from PIL import Image
 
 from domrand.io import atomic_dir
 from domrand.render.mesh_subjects import add_mesh_breeds
-from domrand.world import imported, textures
+from domrand.world import imported, target_scenery, target_subjects, textures
 from domrand.world.subjects import Breed, sample_breed, seed_for
+from domrand.world.target_subjects import sample_target_subject
 
 
 def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None = None,
                 assets_dir: Path = Path("resources/assets")) -> Path:
     """Generate the world described by the config's `world` slice into out_dir.
 
-    params: seed, classes, breeds (synthetic breeds per class), heldout_breeds (per class),
-    materials (count), skies (count), texture_size (px), sky_width (px), and optionally
+    params: seed, classes, breeds (synthetic breeds per class), heldout_breeds ({pool: held-out
+    subjects per class}), materials (count), skies (count), texture_size (px), sky_width (px),
+    target_skies, target_grounds (counts), target_texture_size (px: target grounds and coats,
+    which the photo-like domain sees close up), and optionally
     materials_from / skies_from (download names or globs, imported first).
     downloads: {name: config entry (url, licence, attribution)} of the config's downloads,
     in config order; needed when materials_from or skies_from is set. Their folders are
@@ -47,7 +54,7 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
             raise imported.WorldAssetError(f"config key world.{key}_from: {len(found)} downloads, more than "
                                            f"world.{key} ({count}); raise world.{key} to at least {len(found)}")
     with atomic_dir(Path(out_dir)) as tmp:
-        for sub in ("materials", "skies", "coats", "scenery"):
+        for sub in ("materials", "skies", "coats", "target_skies", "target_grounds"):
             (tmp / sub).mkdir()
         materials = []
         for i, dl in enumerate(mat_from):
@@ -70,7 +77,7 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
             img, source = imported.import_sky(Path(assets_dir) / dl, dl, int(params["sky_width"]))
             name = f"{i:02d}_photo"
             Image.fromarray(img).save(tmp / "skies" / f"{name}.png")
-            # A photographed sky is natural (what `sky.set: natural` means to pick).
+            # A photographed sky (recorded as natural); it joins the synthetic sky set.
             skies.append({"name": name, "kind": "photo", "natural": True, "file": f"skies/{name}.png",
                           "source_file": source, **_credit(dl, downloads[dl])})
         if sky_from:
@@ -81,25 +88,42 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
             name = f"{i:02d}_{kind}"
             _save(textures.sky_texture(kind, int(params["sky_width"]), rng), tmp / "skies" / f"{name}.png")
             skies.append({"name": name, "kind": kind, "file": f"skies/{name}.png"})
-        scenery = []
-        for kind in textures.SCENERY_KINDS:
-            rng = np.random.default_rng(seed_for("scenery", seed, kind))
-            _save(textures.scenery_texture(kind, size, rng), tmp / "scenery" / f"{kind}.png")
-            scenery.append({"name": kind, "file": f"scenery/{kind}.png"})
+        target_size = int(params["target_texture_size"])
+        target_skies, target_grounds = [], []
+        for i in range(int(params["target_skies"])):
+            kind = target_scenery.TARGET_SKY_KINDS[i % len(target_scenery.TARGET_SKY_KINDS)]
+            rng = np.random.default_rng(seed_for("target_sky", seed, i))
+            name = f"{i:02d}_{kind}"
+            _save(target_scenery.target_sky(kind, int(params["sky_width"]), rng), tmp / "target_skies" / f"{name}.png")
+            target_skies.append({"name": name, "kind": kind, "file": f"target_skies/{name}.png"})
+        for i in range(int(params["target_grounds"])):
+            kind = target_scenery.TARGET_GROUND_KINDS[i % len(target_scenery.TARGET_GROUND_KINDS)]
+            rng = np.random.default_rng(seed_for("target_ground", seed, i))
+            img, pbr = target_scenery.target_ground(kind, target_size, rng)
+            name = f"{i:02d}_{kind}"
+            _save(img, tmp / "target_grounds" / f"{name}.png")
+            target_grounds.append({"name": name, "family": kind, "file": f"target_grounds/{name}.png", **pbr})
         breeds = {}
+        pools = {str(k): int(v) for k, v in params["heldout_breeds"].items()}
         for cls in params["classes"]:
-            n, h = int(params["breeds"]), int(params["heldout_breeds"])
             entries = []
-            for i in range(n + h):
+            for i in range(int(params["breeds"])):
                 b = sample_breed(cls, i, seed)
                 rng = np.random.default_rng(seed_for("coat", seed, cls, i))
                 _save(textures.coat_texture(b.coat, size, rng), tmp / "coats" / f"{b.name}.png")
-                entries.append({**b.to_dict(), "heldout": i >= n, "coat_file": f"coats/{b.name}.png"})
+                entries.append({**b.to_dict(), "heldout": False, "coat_file": f"coats/{b.name}.png"})
+            for pool, count in pools.items():  # held-out subjects: another construction, one pool per domain
+                for i in range(count):
+                    b = sample_target_subject(cls, pool, i, seed)
+                    rng = np.random.default_rng(seed_for("target_coat", seed, cls, pool, i))
+                    _save(target_subjects.target_coat_texture(b.coat, target_size, rng), tmp / "coats" / f"{b.name}.png")
+                    entries.append({**b.to_dict(), "heldout": pool, "coat_file": f"coats/{b.name}.png"})
             breeds[cls] = add_mesh_breeds(entries, cls, params, tmp, log=log)  # world.subjects
-        manifest = {"params": params, "materials": materials, "skies": skies, "scenery": scenery, "breeds": breeds}
+        manifest = {"params": params, "materials": materials, "skies": skies, "target_skies": target_skies,
+                    "target_grounds": target_grounds, "breeds": breeds}
         (tmp / "world.json").write_text(json.dumps(manifest, indent=1))
-        log(f"world: {len(materials)} materials, {len(skies)} skies, "
-            f"{sum(len(v) for v in breeds.values())} breeds in {out_dir}")
+        log(f"world: {len(materials)} materials, {len(skies)} skies, {len(target_grounds)} target grounds, "
+            f"{len(target_skies)} target skies, {sum(len(v) for v in breeds.values())} subjects in {out_dir}")
     return Path(out_dir)
 
 
@@ -127,12 +151,22 @@ class World:
             raise FileNotFoundError(f"{path} is missing: build the world first (snakemake resources/world)")
         return cls(root, json.loads(path.read_text()))
 
-    def breeds(self, cls: str, heldout: bool) -> list[Breed]:
+    def breeds(self, cls: str, heldout: bool | str) -> list[Breed]:
+        """The subjects of `cls`: synthetic (heldout False), one target pool (its name, e.g.
+        "real"), or every held-out subject (True)."""
         if cls not in self.manifest["breeds"]:
             raise KeyError(f"class {cls!r} is not in the world at {self.root}; it has "
                            f"{sorted(self.manifest['breeds'])}: add it to world.classes in the config")
-        return [Breed(e["cls"], e["index"], e["shape"], e["coat"])
-                for e in self.manifest["breeds"][cls] if e["heldout"] == heldout]
+        entries = self.manifest["breeds"][cls]
+        if heldout is True:
+            chosen = [e for e in entries if e["heldout"] is not False]
+        else:
+            chosen = [e for e in entries if e["heldout"] == heldout]
+        return [Breed(e["cls"], e["index"], e["shape"], e["coat"]) for e in chosen]
+
+    def pools(self) -> list[str]:
+        """Names of the held-out subject pools (one per proxy target domain)."""
+        return list(self.manifest["params"]["heldout_breeds"])
 
     def coat_file(self, breed: Breed) -> Path:
         return self.root / "coats" / f"{breed.name}.png"

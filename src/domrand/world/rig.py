@@ -43,13 +43,15 @@ class Joint:
 
 @dataclass
 class Part:
-    """A rigid mesh in its joint's frame. `coat` parts take the subject's own texture;
-    `dark` parts (eyes, nose, tyres) keep a fixed dark colour in every domain."""
+    """A rigid mesh in its joint's frame. Parts take the subject's own coat texture, except
+    `dark` parts (eyes, nose, tyres: a fixed dark colour in every domain) and parts with a
+    `color` (sRGB floats: irises, glass, chrome of the target subjects)."""
 
     name: str
     joint: str
     mesh: trimesh.Trimesh
     dark: bool = False
+    color: tuple | None = None
 
 
 @dataclass

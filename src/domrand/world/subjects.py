@@ -40,7 +40,8 @@ class Breed:
 
     @property
     def name(self) -> str:
-        return f"{self.cls}{self.index:02d}"
+        pool = self.shape.get("pool")  # held-out target subjects: <cls>_<pool><index>
+        return f"{self.cls}_{pool}{self.index:02d}" if pool else f"{self.cls}{self.index:02d}"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,4 +1,5 @@
-"""Procedural textures: the material library, skies, animal coats and target-domain scenery.
+"""Procedural textures of the synthetic world: the material library, skies and animal coats
+(the target domains' scenery is in domrand.world.target_scenery).
 
 All functions are pure: (parameters, numpy Generator) -> float32 RGB image in [0, 1].
 """
@@ -190,31 +191,6 @@ def coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.ndarray:
         img = np.broadcast_to(base, (size, size, 3)).copy()
     img = img * (1 - coat["fur"] + coat["fur"] * 2 * fur)[..., None]
     return np.clip(img, 0, 1).astype(np.float32)
-
-
-def scenery_texture(kind: str, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Natural ground for the proxy photo domain: grass, soil, floor, concrete, carpet."""
-    n = fbm(size, rng, octaves=6, base=8)
-    fine = fbm(size, rng, octaves=3, base=32)
-    yy, _ = np.mgrid[0:size, 0:size].astype(np.float32) / size
-    if kind == "grass":
-        img = _mix([0.15, 0.3, 0.08], [0.35, 0.55, 0.15], n * 0.5 + fine * 0.5)
-    elif kind == "soil":
-        img = _mix([0.25, 0.18, 0.1], [0.5, 0.38, 0.25], n)
-    elif kind == "floor":
-        planks = (np.sin(yy * 8 * 2 * np.pi) > 0.95).astype(np.float32)
-        img = _mix([0.55, 0.38, 0.2], [0.35, 0.22, 0.1], np.clip(fine * 0.6 + planks, 0, 1))
-    elif kind == "concrete":
-        img = _mix([0.45, 0.45, 0.44], [0.7, 0.7, 0.68], n * 0.6 + fine * 0.4)
-    elif kind == "carpet":
-        c = rng.uniform(0.2, 0.7, 3)
-        img = _mix(c * 0.7, c, fine)
-    else:
-        raise ValueError(f"unknown scenery {kind!r}")
-    return np.clip(img, 0, 1).astype(np.float32)
-
-
-SCENERY_KINDS = ("grass", "soil", "floor", "concrete", "carpet")
 
 
 def _hsv_to_rgb(h, s, v):

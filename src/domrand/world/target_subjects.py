@@ -1,0 +1,627 @@
+"""Held-out subjects of the proxy target domains: a second, independent construction.
+
+The synthetic breeds (`domrand.world.subjects`) are ellipsoids and capsules hung on a
+skeleton, coated by a spherically projected texture. The target subjects here are built
+differently, so a target domain is not "more draws of the training families":
+
+- every body part is a *loft*: elliptic or rounded-box cross-sections swept along a curved
+  path with a radius profile (chest deeper than the waist, a skull that narrows into a
+  muzzle, thighs that taper into paws, a car body whose section follows hood, cabin and
+  trunk), with its own texture coordinates (u along the part, v around it);
+- the coat is a texture *atlas*: each part owns a column band of it, so a coat can have a
+  pale belly, dark points (ears, muzzle, paws, tail), leg rings, a tail tip or a saddle,
+  with fur strokes running along the body;
+- eyes have coloured irises and pupils, noses and ear insides their own colours, cars have
+  glass, lights and chrome (`Part.color`);
+- parameters have their own names and ranges (`shape["construction"] == CONSTRUCTION`),
+  and dogs come as archetypes (retriever, shepherd, hound, husky, terrier, molosser), cats
+  as coat types (mackerel and blotched tabby, colourpoint, solid, tuxedo, spotted), each
+  with palettes of their own.
+
+The skeleton keeps the joint names of the synthetic rigs (root, neck, head, ear_l/r,
+tail0-3, <leg>_hip/_knee), so `domrand.world.subjects.sample_pose` poses both kinds.
+Subject `index` of a class is a pure function of (world seed, class, index).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+
+from domrand.world.rig import Joint, Part, Rig
+from domrand.world.subjects import Breed, seed_for
+from domrand.world.textures import _upsample_periodic, fbm
+
+CONSTRUCTION = "lofted"
+LEGS = ("front_l", "front_r", "back_l", "back_r")
+
+# Column bands of the coat atlas (u from, u to) that each animal part maps into.
+ATLAS = {"body": (0.0, 0.42), "neck": (0.42, 0.52), "head": (0.52, 0.72), "ear": (0.72, 0.76),
+         "leg": (0.76, 0.9), "tail": (0.9, 1.0)}
+
+# Palettes (sRGB) of the target coats and paints: chosen apart from the synthetic ones.
+CAT_COATS = {
+    "mackerel": [((0.52, 0.44, 0.34), (0.16, 0.12, 0.09)), ((0.62, 0.6, 0.56), (0.2, 0.19, 0.18)),
+                 ((0.87, 0.56, 0.28), (0.6, 0.3, 0.12))],
+    "blotched": [((0.58, 0.47, 0.35), (0.14, 0.1, 0.07)), ((0.66, 0.64, 0.62), (0.24, 0.23, 0.23))],
+    "spotted": [((0.66, 0.63, 0.58), (0.18, 0.17, 0.16)), ((0.72, 0.6, 0.44), (0.22, 0.16, 0.1))],
+    "colourpoint": [((0.93, 0.88, 0.78), (0.3, 0.22, 0.17)), ((0.9, 0.88, 0.84), (0.42, 0.42, 0.47))],
+    "self": [((0.42, 0.44, 0.48), (0.33, 0.35, 0.38)), ((0.05, 0.05, 0.06), (0.1, 0.09, 0.09)),
+              ((0.96, 0.95, 0.92), (0.86, 0.84, 0.8))],
+    "tuxedo": [((0.06, 0.06, 0.07), (0.95, 0.95, 0.93))],
+}
+CAT_EYES = [(0.78, 0.7, 0.2), (0.5, 0.66, 0.25), (0.82, 0.55, 0.15), (0.35, 0.6, 0.85)]
+DOG_ARCHETYPES = ("retriever", "shepherd", "hound", "husky", "terrier", "molosser")
+DOG_COATS = {
+    "retriever": [((0.85, 0.64, 0.36), (0.93, 0.8, 0.58)), ((0.68, 0.42, 0.2), (0.8, 0.58, 0.35)),
+                  ((0.07, 0.06, 0.06), (0.12, 0.1, 0.09))],
+    "shepherd": [((0.66, 0.45, 0.24), (0.09, 0.07, 0.06))],
+    "hound": [((0.98, 0.97, 0.94), (0.62, 0.38, 0.18))],
+    "husky": [((0.45, 0.46, 0.49), (0.96, 0.96, 0.95)), ((0.15, 0.14, 0.14), (0.96, 0.95, 0.94))],
+    "terrier": [((0.8, 0.72, 0.58), (0.45, 0.33, 0.2)), ((0.97, 0.96, 0.93), (0.75, 0.67, 0.55))],
+    "molosser": [((0.74, 0.6, 0.44), (0.12, 0.1, 0.09)), ((0.34, 0.25, 0.18), (0.2, 0.15, 0.1))],
+}
+DOG_PATTERN = {"retriever": "plain", "shepherd": "blanket", "hound": "tricolour", "husky": "mask",
+               "terrier": "plain", "molosser": "plain"}
+BIKE_PAINTS = [(0.05, 0.45, 0.5), (0.95, 0.45, 0.08), (0.33, 0.38, 0.22), (0.75, 0.77, 0.8),
+               (0.85, 0.5, 0.6), (0.1, 0.13, 0.3), (0.6, 0.08, 0.15)]
+CAR_PAINTS = [(0.62, 0.64, 0.67), (0.8, 0.81, 0.82), (0.12, 0.2, 0.35), (0.45, 0.06, 0.08),
+              (0.97, 0.97, 0.96), (0.18, 0.18, 0.19), (0.3, 0.42, 0.55), (0.75, 0.55, 0.2)]
+
+IRIS_DOG = (0.33, 0.2, 0.1)
+NOSE_DARK = (0.06, 0.05, 0.05)
+NOSE_PINK = (0.8, 0.5, 0.5)
+EAR_INSIDE = (0.85, 0.62, 0.58)
+GLASS = (0.09, 0.11, 0.14)
+CHROME = (0.78, 0.79, 0.8)
+RUBBER = (0.04, 0.04, 0.04)
+
+
+def is_target_subject(breed: Breed) -> bool:
+    return breed.shape.get("construction") == CONSTRUCTION
+
+
+def sample_target_subject(cls: str, pool: str, index: int, world_seed: int) -> Breed:
+    """Subject `index` of `cls` in the held-out pool `pool` (a target domain's name), drawn
+    from this module's construction. Its name is <cls>_<pool><index>, e.g. cat_real03."""
+    if cls not in _SAMPLERS:
+        raise ValueError(f"unknown class {cls!r}: known classes are {', '.join(_SAMPLERS)}")
+    rng = np.random.default_rng(seed_for("target_subject", world_seed, cls, pool, index))
+    shape, coat = _SAMPLERS[cls](rng)
+    return Breed(cls, index, {"construction": CONSTRUCTION, "pool": pool, **_round(shape)}, _round(coat))
+
+
+def _round(d: dict) -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, (float, np.floating)):
+            out[k] = round(float(v), 5)
+        elif isinstance(v, (list, tuple, np.ndarray)):
+            out[k] = [round(float(x), 5) for x in v]
+        else:
+            out[k] = v
+    return out
+
+
+def _u(rng, lo, hi) -> float:
+    return float(rng.uniform(lo, hi))
+
+
+def _pick(rng, items):
+    return items[int(rng.integers(len(items)))]
+
+
+def _jit(rng, colour, amount=0.015):
+    """A palette colour, a little lighter or darker, hue nearly kept (natural coats are not tinted)."""
+    return np.clip(np.asarray(colour) * rng.uniform(0.88, 1.1) + rng.uniform(-amount, amount, 3), 0, 1).tolist()
+
+
+# ---------------------------------------------------------------------------------------
+# Parameter draws
+
+
+def _cat(rng):
+    pattern = _pick(rng, ("mackerel", "mackerel", "mackerel", "blotched", "blotched", "spotted", "colourpoint",
+                          "self", "tuxedo"))
+    base, second = _pick(rng, CAT_COATS[pattern])
+    fluff = _u(rng, 0.0, 0.3) if pattern != "self" else _u(rng, 0.0, 0.8)
+    shape = dict(
+        torso=_u(rng, 0.5, 0.6), chest=_u(rng, 0.115, 0.135) * (1 + 0.25 * fluff), waist=_u(rng, 0.75, 0.88),
+        hip=_u(rng, 0.85, 0.98), girth=_u(rng, 0.82, 0.95), shin=_u(rng, 0.22, 0.27), limb=_u(rng, 0.03, 0.036),
+        neck=_u(rng, 0.06, 0.09), skull=_u(rng, 0.085, 0.1) * (1 + 0.15 * fluff), muzzle=_u(rng, 0.025, 0.04),
+        cheeks=_u(rng, 1.05, 1.2), ear_height=_u(rng, 0.07, 0.09) * (1 - 0.3 * fluff), ear_width=_u(rng, 0.75, 0.95),
+        ear_spread=_u(rng, 0.35, 0.55), eye=_u(rng, 0.24, 0.28), tail=_u(rng, 0.42, 0.55), tail_girth=_u(rng, 0.022, 0.03) * (1 + fluff),
+        tail_lift=_u(rng, 0.2, 1.5), tail_bend=_u(rng, 0.1, 0.35), ear_style="prick", nose=NOSE_PINK if pattern != "self" else NOSE_DARK,
+        iris=_pick(rng, CAT_EYES) if pattern != "colourpoint" else (0.35, 0.6, 0.9), pupil="slit",
+    )
+    coat = dict(kit="cat", pattern=pattern, base=_jit(rng, base), second=_jit(rng, second),
+                stripe_count=_u(rng, 9, 16), fluff=fluff, strand=_u(rng, 0.2, 0.35), belly=_u(rng, 0.2, 0.5))
+    return shape, coat
+
+
+def _dog(rng):
+    kind = _pick(rng, DOG_ARCHETYPES)
+    base, second = _pick(rng, DOG_COATS[kind])
+    size = {"terrier": _u(rng, 0.75, 0.9), "hound": _u(rng, 0.85, 0.95), "molosser": _u(rng, 1.05, 1.2)}.get(kind, _u(rng, 0.95, 1.1))
+    ears = {"retriever": "drop", "hound": "drop", "shepherd": "prick", "husky": "prick",
+            "terrier": _pick(rng, ("fold", "prick")), "molosser": _pick(rng, ("drop", "fold"))}[kind]
+    muzzle = {"molosser": _u(rng, 0.08, 0.11), "terrier": _u(rng, 0.11, 0.14)}.get(kind, _u(rng, 0.15, 0.2))
+    fluff = {"husky": _u(rng, 0.3, 0.5), "retriever": _u(rng, 0.2, 0.45)}.get(kind, _u(rng, 0.0, 0.15))
+    shape = dict(
+        archetype=kind, torso=0.7 * size, chest=_u(rng, 0.16, 0.19) * size, waist=_u(rng, 0.68, 0.8),
+        hip=_u(rng, 0.8, 0.9), girth=_u(rng, 0.72, 0.85), shin=_u(rng, 0.3, 0.38) * size * (0.75 if kind == "terrier" else 1.0),
+        limb=_u(rng, 0.045, 0.055) * size * (1.2 if kind == "molosser" else 1.0), neck=_u(rng, 0.12, 0.17) * size,
+        skull=_u(rng, 0.1, 0.115) * size * (1.15 if kind == "molosser" else 1.0), muzzle=muzzle * size,
+        cheeks=_u(rng, 0.8, 0.95) if kind != "molosser" else _u(rng, 1.0, 1.15),
+        ear_height=_u(rng, 0.12, 0.16) * size if ears != "fold" else _u(rng, 0.08, 0.1) * size,
+        ear_width=_u(rng, 0.7, 0.9), ear_spread=_u(rng, 0.5, 0.7), eye=_u(rng, 0.15, 0.18),
+        tail=_u(rng, 0.3, 0.45) * size, tail_girth=_u(rng, 0.03, 0.045) * size * (1 + fluff),
+        tail_lift=_u(rng, 0.2, 0.9) if kind != "husky" else _u(rng, 1.2, 1.6), tail_bend=_u(rng, 0.05, 0.3),
+        ear_style=ears, nose=NOSE_DARK, iris=IRIS_DOG, pupil="round",
+    )
+    coat = dict(kit="dog", pattern=DOG_PATTERN[kind], base=_jit(rng, base), second=_jit(rng, second),
+                stripe_count=0.0, fluff=fluff, strand=_u(rng, 0.12, 0.25) + 0.3 * fluff, belly=_u(rng, 0.15, 0.4))
+    return shape, coat
+
+
+def _bicycle(rng):
+    shape = dict(
+        rim=_u(rng, 0.31, 0.35), tyre=_u(rng, 0.018, 0.05), base=_u(rng, 0.98, 1.1),
+        geometry=_pick(rng, ("road", "city", "trekking")), tube=_u(rng, 0.014, 0.022),
+        saddle_height=_u(rng, 0.88, 1.0), reach=_u(rng, 0.5, 0.6), spokes=int(rng.choice([16, 20, 24])),
+        fenders=bool(rng.random() < 0.4), chainring=_u(rng, 0.09, 0.12),
+    )
+    return shape, dict(kit="bicycle", pattern="gloss", base=_jit(rng, _pick(rng, BIKE_PAINTS)))
+
+
+def _car(rng):
+    body = _pick(rng, ("saloon", "estate", "hatch", "crossover", "roadster", "minivan"))
+    tall = {"crossover": 0.18, "minivan": 0.3}.get(body, 0.0)
+    shape = dict(
+        body=body, length=_u(rng, 4.0, 4.9) if body != "hatch" else _u(rng, 3.7, 4.1), breadth=_u(rng, 1.72, 1.9),
+        sill=_u(rng, 0.16, 0.22) + 0.5 * tall, beltline=_u(rng, 0.5, 0.6) + 0.4 * tall,
+        roof=_u(rng, 0.38, 0.48) + 0.5 * tall if body != "roadster" else _u(rng, 0.3, 0.34),
+        wheel=_u(rng, 0.31, 0.36) + 0.1 * tall, overhang=_u(rng, 0.16, 0.22),
+        screen_rake=_u(rng, 0.35, 0.55), tail_drop=_u(rng, 0.1, 0.3),
+    )
+    return shape, dict(kit="car", pattern="gloss", base=_jit(rng, _pick(rng, CAR_PAINTS)))
+
+
+_SAMPLERS = {"cat": _cat, "dog": _dog, "bicycle": _bicycle, "car": _car}
+
+
+# ---------------------------------------------------------------------------------------
+# The loft primitive
+
+
+def loft(path, half_heights, half_widths, band=(0.0, 1.0), sections: int = 16, up=(0.0, 1.0, 0.0),
+         squareness: float = 2.0) -> trimesh.Trimesh:
+    """A closed tube swept along `path` (K, 3) with elliptic sections of semi-axes
+    `half_heights` (along `up`) and `half_widths` (K,); `squareness` > 2 rounds the sections
+    towards boxes (a superellipse exponent). Texture coordinates: u runs along the path
+    inside the atlas `band`, v around the section (0 on the `up` side, 0.5 opposite).
+    The ends are closed by a fan around the end centres.
+    """
+    path = np.asarray(path, float)
+    hy, hz = np.asarray(half_heights, float), np.asarray(half_widths, float)
+    k = len(path)
+    tangent = np.gradient(path, axis=0)
+    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+    up = np.asarray(up, float)
+    normal = up - (tangent @ up)[:, None] * tangent
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
+    binormal = np.cross(tangent, normal)
+    theta = np.linspace(0, 2 * np.pi, sections + 1)
+    c, s = np.cos(theta), np.sin(theta)
+    e = 2.0 / squareness
+    c, s = np.sign(c) * np.abs(c) ** e, np.sign(s) * np.abs(s) ** e
+    ring = (path[:, None, :] + normal[:, None, :] * (hy[:, None] * c)[..., None]
+            + binormal[:, None, :] * (hz[:, None] * s)[..., None])  # (K, S+1, 3), last column = first
+    # Normals from the seamless surface, so the texture seam does not show in the shading.
+    seamless = ring[:, :-1].reshape(-1, 3)
+    grid = np.arange(k * sections).reshape(k, sections)
+    a, b = grid[:-1], np.roll(grid, -1, axis=1)[:-1]
+    faces = np.concatenate([np.stack([a, b, a + sections], -1).reshape(-1, 3),
+                            np.stack([b, b + sections, a + sections], -1).reshape(-1, 3)])
+    ends = np.stack([path[0], path[-1]])
+    caps = np.concatenate([np.stack([np.full(sections, k * sections), grid[0, 1:].tolist() + [grid[0, 0]], grid[0]], -1),
+                           np.stack([np.full(sections, k * sections + 1), grid[-1], np.roll(grid[-1], -1)], -1)])
+    closed = trimesh.Trimesh(np.concatenate([seamless, ends]), np.concatenate([faces, caps]), process=False)
+    vn = closed.vertex_normals
+    # Seamed layout for texture coordinates: K rows of S+1 vertices, then the two end centres.
+    verts = np.concatenate([ring.reshape(-1, 3), ends])
+    normals = np.concatenate([vn[:-2].reshape(k, sections, 3)[:, list(range(sections)) + [0]].reshape(-1, 3), vn[-2:]])
+    u0, u1 = band
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    along = u0 + (u1 - u0) * (0.02 + 0.96 * along / max(along[-1], 1e-9))
+    uv = np.stack(np.broadcast_arrays(along[:, None], (theta / (2 * np.pi))[None, :]), -1).reshape(-1, 2)
+    uv = np.concatenate([uv, [[along[0], 0.5], [along[-1], 0.5]]])
+    w = sections + 1
+    g = np.arange(k * w).reshape(k, w)
+    a, b = g[:-1, :-1], g[:-1, 1:]
+    faces = np.concatenate([np.stack([a, b, a + w], -1).reshape(-1, 3), np.stack([b, b + w, a + w], -1).reshape(-1, 3)])
+    cap0 = np.stack([np.full(sections, k * w), g[0, 1:], g[0, :-1]], -1)
+    cap1 = np.stack([np.full(sections, k * w + 1), g[-1, :-1], g[-1, 1:]], -1)
+    mesh = trimesh.Trimesh(verts, np.concatenate([faces, cap0, cap1]), vertex_normals=normals, process=False)
+    mesh.visual = trimesh.visual.TextureVisuals(uv=uv)
+    return mesh
+
+
+def _profile(stations, values, n):
+    """Smoothly interpolate (station, value) pairs onto n points of [0, 1]."""
+    t = np.linspace(0, 1, n)
+    return np.interp(t, stations, values)
+
+
+def _blob(radii, center, band, up=(0.0, 1.0, 0.0), n=9, sections=14):
+    """An ellipsoid as a loft along X (so it carries atlas texture coordinates)."""
+    rx, ry, rz = radii
+    t = np.linspace(-1, 1, n)
+    r = np.sqrt(np.clip(1 - t**2, 0.02, 1))
+    path = np.stack([np.asarray(center)[0] + rx * t, np.full(n, center[1]), np.full(n, center[2])], -1)
+    return loft(path, ry * r, rz * r, band, sections, up)
+
+
+# ---------------------------------------------------------------------------------------
+# Rigs
+
+
+def build_target_rig(breed: Breed) -> Rig:
+    """The articulated rig of a target subject (same joint names as the synthetic rigs)."""
+    if breed.cls in ("cat", "dog"):
+        return _animal_rig(breed)
+    if breed.cls == "bicycle":
+        return _bicycle_rig(breed)
+    return _car_rig(breed)
+
+
+def _animal_rig(b: Breed) -> Rig:
+    s = b.shape
+    L, R = s["torso"], s["chest"]
+    legl = s["shin"]  # hip to ground
+    top = legl + 0.9 * R
+    joints = [
+        Joint("root", None, (0.0, top, 0.0)),
+        Joint("neck", "root", (0.42 * L, 0.25 * R, 0.0), rest=(0.0, 0.0, 0.9)),
+        Joint("head", "neck", (s["neck"] + 0.3 * s["skull"], 0.0, 0.0), rest=(0.0, 0.0, -0.95)),
+        Joint("tail0", "root", (-0.5 * L, 0.15 * R, 0.0), rest=(0.0, 0.0, -0.9 + s["tail_lift"])),
+    ]
+    sk = s["skull"]
+    for side, z in (("l", 1), ("r", -1)):
+        tilt = 0.25 if s["ear_style"] == "prick" else 0.1
+        joints.append(Joint(f"ear_{side}", "head", (-0.1 * sk, 0.75 * sk, z * s["ear_spread"] * sk * 1.1),
+                            rest=(z * tilt, 0.0, -0.15)))
+    seg = s["tail"] / 4
+    for k in range(1, 4):
+        joints.append(Joint(f"tail{k}", f"tail{k - 1}", (-seg, 0.0, 0.0), rest=(0.0, 0.0, -s["tail_bend"])))
+    hips = {"front_l": (0.36 * L, 1), "front_r": (0.36 * L, -1), "back_l": (-0.36 * L, 1), "back_r": (-0.36 * L, -1)}
+    upper = 0.5 * legl
+    for name, (x, side) in hips.items():
+        joints.append(Joint(f"{name}_hip", "root", (x, -0.35 * R, side * 0.5 * R * s["girth"])))
+        joints.append(Joint(f"{name}_knee", f"{name}_hip", (0.0, -upper, 0.0)))
+
+    parts = []
+    # Torso: hips (x<0) to chest (x>0), deepest at the chest, tucked at the waist.
+    n = 13
+    x = np.linspace(-0.56 * L, 0.56 * L, n)
+    st = [0.0, 0.08, 0.25, 0.5, 0.72, 0.9, 1.0]
+    depth = R * _profile(st, [0.35, 0.8, s["hip"], s["waist"] * 0.95, 1.0, 0.85, 0.4], n)
+    width = R * s["girth"] * _profile(st, [0.35, 0.85, s["hip"], s["waist"], 0.95, 0.85, 0.4], n)
+    keel = -R * _profile(st, [0.0, 0.0, 0.05, 0.1, 0.25, 0.2, 0.1], n)
+    arch = R * 0.12 * np.sin(np.linspace(0, np.pi, n))
+    parts.append(Part("body", "root", loft(np.stack([x, keel + arch, np.zeros(n)], -1), depth, width, ATLAS["body"], 20)))
+    # Neck: from inside the chest up to the head, thick where it meets the shoulders.
+    nk = s["neck"]
+    path = np.stack([np.linspace(-0.35 * R, nk + 0.2 * sk, 7), np.zeros(7), np.zeros(7)], -1)
+    nr = _profile([0, 0.5, 1], [0.85 * R, 0.7 * R, 0.85 * sk], 7)
+    parts.append(Part("neck", "neck", loft(path, nr, nr * 0.85, ATLAS["neck"], 16)))
+    parts += _head_parts(s)
+    for side in ("l", "r"):
+        parts += _ear_parts(s, side)
+    tr = s["tail_girth"]
+    for k in range(4):
+        r0, r1 = tr * (1 - 0.15 * k), tr * (1 - 0.15 * (k + 1))
+        if b.cls == "cat":  # a cat's tail keeps its thickness
+            r0, r1 = tr * (1 - 0.05 * k), tr * (1 - 0.05 * (k + 1)) * (0.7 if k == 3 else 1)
+        path = np.stack([np.linspace(0.2 * tr, -seg - 0.3 * tr, 5), np.zeros(5), np.zeros(5)], -1)
+        rr = np.linspace(r0, r1, 5)
+        band = (ATLAS["tail"][0] + 0.025 * k, ATLAS["tail"][0] + 0.025 * (k + 1))
+        parts.append(Part(f"tail{k}", f"tail{k}", loft(path, rr, rr, band, 12)))
+    lr = s["limb"]
+    for name in hips:
+        back = name.startswith("back")
+        thigh = (1.8 if back else 1.5) * lr
+        path = np.stack([np.zeros(6), np.linspace(0.4 * R, -upper, 6), np.zeros(6)], -1)
+        r = _profile([0, 0.5, 1], [thigh, 1.15 * lr, lr], 6)
+        leg_band = (ATLAS["leg"][0], ATLAS["leg"][0] + 0.07)
+        parts.append(Part(f"{name}_upper", f"{name}_hip", loft(path, r * 1.1, r, leg_band, 12, up=(1.0, 0.0, 0.0))))
+        path = np.stack([np.zeros(6), np.linspace(0.0, -upper + 0.5 * lr, 6), np.zeros(6)], -1)
+        r = _profile([0, 1], [lr, 0.8 * lr], 6)
+        lower_band = (ATLAS["leg"][0] + 0.07, ATLAS["leg"][1] - 0.03)
+        parts.append(Part(f"{name}_lower", f"{name}_knee", loft(path, r, r, lower_band, 12, up=(1.0, 0.0, 0.0))))
+        paw_band = (ATLAS["leg"][1] - 0.03, ATLAS["leg"][1])
+        parts.append(Part(f"{name}_paw", f"{name}_knee",
+                          _blob((1.5 * lr, 0.75 * lr, 1.05 * lr), (0.55 * lr, -upper + 0.6 * lr, 0.0), paw_band)))
+    return Rig(b.cls, b.name, joints, parts)
+
+
+def _head_parts(s: dict) -> list[Part]:
+    """Skull narrowing into a muzzle, nose, eyes with iris and pupil."""
+    sk, mz = s["skull"], s["muzzle"]
+    cat = s["pupil"] == "slit"
+    n = 12
+    x = np.linspace(-0.95 * sk, 0.85 * sk + mz, n)
+    t = (x - x[0]) / (x[-1] - x[0])
+    skull_end = 1.75 * sk / (x[-1] - x[0])
+    st = [0.0, 0.15, 0.45 * skull_end, skull_end, min(skull_end + 0.12, 0.97), 1.0]
+    height = sk * _profile(st, [0.3, 0.85, 1.0, 0.75, 0.5 if cat else 0.55, 0.28 if cat else 0.4], n)
+    width = sk * _profile(st, [0.3, 0.85, 1.0 * s["cheeks"], 0.85 * s["cheeks"], 0.5 if cat else 0.5, 0.25 if cat else 0.35], n)
+    drop = -sk * _profile(st, [0.0, 0.0, 0.0, 0.15, 0.35 if cat else 0.3, 0.35 if cat else 0.3], n)
+    parts = [Part("head", "head", loft(np.stack([x, drop, np.zeros(n)], -1), height, width, ATLAS["head"], 20))]
+    tip = np.array([x[-1], drop[-1] + 0.12 * sk, 0.0])
+    nose_r = (0.1 if cat else 0.16) * sk
+    parts.append(Part("nose", "head", _blob((0.7 * nose_r, 0.7 * nose_r, 1.1 * nose_r), tip, (0.0, 0.01)),
+                      color=tuple(s["nose"])))
+    er = s["eye"] * sk
+    # Eyes sit where the skull meets the muzzle, looking forward and a little outward.
+    ex = x[int(np.searchsorted(t, skull_end * 0.92))]
+    for side, z in (("l", 1), ("r", -1)):
+        c = np.array([ex - 0.05 * sk, 0.3 * sk, z * 0.52 * sk * s["cheeks"]])
+        parts.append(Part(f"eye_{side}", "head", _blob((0.8 * er, er, er), c, (0.0, 0.01)), color=tuple(s["iris"])))
+        out = np.array([0.75, 0.0, z * 0.66])
+        out /= np.linalg.norm(out)
+        pc = c + out * er * 0.78
+        pupil = (0.25 * er, 0.85 * er, 0.22 * er) if cat else (0.3 * er, 0.55 * er, 0.5 * er)
+        parts.append(Part(f"pupil_{side}", "head", _blob(pupil, pc, (0.0, 0.01)), dark=True))
+    return parts
+
+
+def _ear_parts(s: dict, side: str) -> list[Part]:
+    """Prick ears (upright, pointed), drop ears (long lobes down the cheeks) or folded tips."""
+    h, w = s["ear_height"], s["ear_width"] * s["ear_height"]
+    z = 1 if side == "l" else -1
+    if s["ear_style"] == "prick":
+        n = 7
+        path = np.stack([np.zeros(n), np.linspace(-0.2 * h, h, n), np.zeros(n)], -1)
+        width = w * _profile([0, 0.3, 1], [0.55, 0.5, 0.02], n)
+        thick = 0.2 * w * _profile([0, 1], [1.0, 0.2], n)
+        shell = loft(path, thick, width, ATLAS["ear"], 10, up=(1.0, 0.0, 0.0))
+        inner = loft(path[:-1] + [0.12 * w, 0, 0], thick[:-1] * 0.5, width[:-1] * 0.7, (0.0, 0.01), 10, up=(1.0, 0.0, 0.0))
+        return [Part(f"ear_{side}", f"ear_{side}", shell), Part(f"ear_{side}_inside", f"ear_{side}", inner, color=EAR_INSIDE)]
+    if s["ear_style"] == "fold":
+        n = 7
+        path = np.stack([np.linspace(0, 0.45 * h, n), np.concatenate([np.linspace(0, 0.5 * h, 4), np.linspace(0.4 * h, 0.05 * h, 3)]),
+                         np.full(n, z * 0.1 * h)], -1)
+        width = w * _profile([0, 0.5, 1], [0.5, 0.55, 0.2], n)
+        return [Part(f"ear_{side}", f"ear_{side}", loft(path, width, 0.12 * w * np.ones(n), ATLAS["ear"], 10, up=(1.0, 0.0, 0.0)))]
+    n = 8  # drop
+    path = np.stack([np.linspace(0.0, 0.25 * h, n), np.linspace(0.05 * h, -1.1 * h, n),
+                     z * (0.12 * h + 0.15 * h * np.sin(np.linspace(0, np.pi / 2, n)))], -1)
+    width = w * _profile([0, 0.2, 0.7, 1], [0.35, 0.6, 0.6, 0.1], n)
+    return [Part(f"ear_{side}", f"ear_{side}", loft(path, width, 0.08 * w * np.ones(n), ATLAS["ear"], 10, up=(1.0, 0.0, 0.0)))]
+
+
+def _tube(a, b, r, band=(0.0, 0.01), sections=10):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    path = a + np.linspace(0, 1, 4)[:, None] * (b - a)
+    d = (b - a) / max(np.linalg.norm(b - a), 1e-9)
+    up = (0.0, 0.0, 1.0) if abs(d[2]) < 0.9 else (1.0, 0.0, 0.0)
+    return loft(path, np.full(4, r), np.full(4, r), band, sections, up)
+
+
+def _ring(radius, r, center=(0, 0, 0), z=0.0, n=40, sections=8):
+    """A torus around the Z axis (rim or tyre) as a loft along a circle."""
+    a = np.linspace(0, 2 * np.pi, n)
+    path = np.stack([center[0] + radius * np.cos(a), center[1] + radius * np.sin(a), np.full(n, z)], -1)
+    return loft(path, np.full(n, r), np.full(n, r), (0.0, 1.0), sections, up=(0.0, 0.0, 1.0))
+
+
+def _bicycle_rig(b: Breed) -> Rig:
+    s = b.shape
+    R, wb, tr = s["rim"] + s["tyre"], s["base"], s["tube"]
+    rear, front = np.array([-wb / 2, 0, 0.0]), np.array([wb / 2, 0, 0.0])
+    bb = np.array([-0.05 * wb, -0.08, 0.0])
+    seat = np.array([-0.22 * wb, s["saddle_height"] - R, 0.0])
+    head_top = np.array([0.33 * wb, s["saddle_height"] - R - (0.02 if s["geometry"] == "road" else -0.06), 0.0])
+    head_bot = head_top + np.array([0.05, -0.17, 0.0])
+    joints = [Joint("root", None, (0.0, R, 0.0)), Joint("steer", "root", tuple(head_bot)),
+              Joint("front_wheel", "steer", tuple(front - head_bot)), Joint("rear_wheel", "root", tuple(rear))]
+    top_join = seat * 0.93 if s["geometry"] != "city" else bb + (head_bot - bb) * 0.35 + [0, 0.05, 0]
+    tubes = [(bb, seat), (top_join, head_top - [0, 0.03, 0]), (bb, head_bot), (head_bot, head_top),
+             (bb + [0, 0, 0.035], rear + [0, 0, 0.035]), (bb - [0, 0, 0.035], rear - [0, 0, 0.035]),
+             (seat * 0.95 + [0, 0, 0.03], rear + [0, 0, 0.035]), (seat * 0.95 - [0, 0, 0.03], rear - [0, 0, 0.035])]
+    parts = [Part(f"frame{i}", "root", _tube(a, c, tr * (0.6 if i >= 4 else 1.0))) for i, (a, c) in enumerate(tubes)]
+    parts.append(Part("seatpost", "root", _tube(seat, seat + [-0.02, 0.08, 0], 0.6 * tr), color=CHROME))
+    parts.append(Part("saddle", "root", loft(np.stack([np.linspace(-0.1, 0.13, 6), np.zeros(6), np.zeros(6)], -1) + seat + [0, 0.1, 0],
+                                                _profile([0, 1], [0.03, 0.018], 6), _profile([0, 0.3, 1], [0.08, 0.07, 0.02], 6),
+                                                (0.0, 0.01), 10), dark=True))
+    ring_r = s["chainring"]
+    parts.append(Part("chainring", "root", _ring(ring_r, 0.008, bb, z=0.06), color=CHROME))
+    for z, ang in ((0.075, 0.4), (-0.075, 0.4 + np.pi)):
+        end = bb + np.array([0.17 * np.cos(ang), 0.17 * np.sin(ang), z])
+        parts.append(Part(f"crank{z > 0:d}", "root", _tube(bb + [0, 0, z], end, 0.01), color=CHROME))
+        parts.append(Part(f"pedal{z > 0:d}", "root", _blob((0.045, 0.012, 0.05), end + [0, 0, np.sign(z) * 0.05], (0.0, 0.01)), dark=True))
+    fork = front - head_bot
+    stem_top = (head_top - head_bot) + [0.0, 0.06, 0]
+    bar = stem_top + [0.09 if s["geometry"] == "road" else 0.05, 0.02, 0]
+    parts += [Part("fork_l", "steer", _tube([0, 0, 0.035], fork + [0, 0, 0.045], 0.8 * tr)),
+              Part("fork_r", "steer", _tube([0, 0, -0.035], fork - [0, 0, 0.045], 0.8 * tr)),
+              Part("stem", "steer", _tube(head_top - head_bot, bar, 0.8 * tr), color=CHROME)]
+    half = 0.21 if s["geometry"] == "road" else 0.29
+    parts.append(Part("bar", "steer", _tube(bar - [0, 0, half], bar + [0, 0, half], 0.011), color=CHROME if s["geometry"] == "road" else RUBBER))
+    if s["geometry"] == "road":
+        for z in (-half, half):
+            hook = np.stack([bar[0] + 0.07 * np.sin(np.linspace(0, np.pi, 7)), bar[1] - np.linspace(0, 0.13, 7), np.full(7, bar[2] + z)], -1)
+            parts.append(Part(f"drop{z > 0:d}", "steer", loft(hook, np.full(7, 0.012), np.full(7, 0.012), (0.0, 0.01), 8, up=(0, 0, 1.0)), dark=True))
+    else:
+        for z in (-half, half):
+            parts.append(Part(f"grip{z > 0:d}", "steer", _tube(bar + [0, 0, z * 0.75], bar + [0, 0, z * 1.05], 0.017), dark=True))
+    for w in ("front_wheel", "rear_wheel"):
+        parts.append(Part(f"{w}_tyre", w, _ring(R - s["tyre"] / 2, s["tyre"] / 2, n=48, sections=10), dark=True))
+        parts.append(Part(f"{w}_rim", w, _ring(s["rim"] - 0.012, 0.012, n=48), color=CHROME))
+        parts.append(Part(f"{w}_hub", w, _tube((0, 0, -0.05), (0, 0, 0.05), 0.022), color=CHROME))
+        for k in range(s["spokes"]):
+            a = 2 * np.pi * k / s["spokes"]
+            z = 0.03 if k % 2 else -0.03
+            end = np.array([np.cos(a), np.sin(a), 0.0]) * (s["rim"] - 0.02)
+            parts.append(Part(f"{w}_spoke{k}", w, _tube((0, 0, z), end, 0.0025, sections=4), color=CHROME))
+        if s["fenders"]:
+            a = np.linspace(0.15 * np.pi, 0.95 * np.pi, 14) if w == "rear_wheel" else np.linspace(0.05 * np.pi, 0.85 * np.pi, 14)
+            path = np.stack([(R + 0.03) * np.cos(a), (R + 0.03) * np.sin(a), np.zeros(14)], -1)
+            parts.append(Part(f"{w}_fender", w, loft(path, np.full(14, 0.006), np.full(14, 0.035), (0.0, 1.0), 8, up=(0.0, 0.0, 1.0))))
+    return Rig(b.cls, b.name, joints, parts)
+
+
+def _car_rig(b: Breed) -> Rig:
+    s = b.shape
+    L, W, R = s["length"], s["breadth"], s["wheel"]
+    sill, belt, roof = s["sill"], s["beltline"], s["roof"]
+    joints = [Joint("root", None, (0.0, 0.0, 0.0))]
+    axle = 0.5 * L - s["overhang"] * L
+    for name, x, z in (("fl", axle, 1), ("fr", axle, -1), ("rl", -axle + 0.05 * L, 1), ("rr", -axle + 0.05 * L, -1)):
+        joints.append(Joint(f"wheel_{name}", "root", (x, R, z * (W / 2 - 0.04))))
+    # Lower body: rounded-box sections along X; the nose and tail slope down.
+    n = 15
+    x = np.linspace(-L / 2, L / 2, n)
+    st = [0.0, 0.05, 0.2, 0.8, 0.95, 1.0]
+    tail = {"estate": 1.0, "minivan": 1.0, "hatch": 0.97}.get(s["body"], 1.0 - s["tail_drop"] * 0.5)
+    top = sill + belt * _profile(st, [0.7 * tail, 0.92 * tail, 1.0, 1.0, 0.85, 0.65], n)
+    bottom = sill * _profile(st, [1.6, 1.1, 1.0, 1.0, 1.1, 1.7], n)
+    hw = W / 2 * _profile(st, [0.9, 0.98, 1.0, 1.0, 0.97, 0.88], n)
+    body = loft(np.stack([x, (top + bottom) / 2, np.zeros(n)], -1), (top - bottom) / 2, hw, (0.0, 1.0), 20, squareness=5.0)
+    parts = [Part("body", "root", body)]
+    # Greenhouse: glass all round, a painted roof panel and pillars over it.
+    front_x = {"roadster": 0.05, "minivan": 0.33}.get(s["body"], 0.18) * L
+    back_x = {"estate": -0.46, "minivan": -0.47, "hatch": -0.42, "crossover": -0.4, "roadster": -0.15}.get(s["body"], -0.3) * L
+    m = 9
+    gx = np.linspace(back_x, front_x, m)
+    rake = s["screen_rake"] * roof * 2.2
+    gt = _profile([0, 0.12, 0.3, 0.7, 1.0], [0.35, 0.92, 1.0, 1.0, 0.0], m)
+    glass_top = sill + belt + roof * gt
+    shift = np.clip((gx - (front_x - rake)) / max(rake, 1e-6), 0, 1)
+    glass_top = np.minimum(glass_top, sill + belt + roof * (1 - shift) + 0.02)
+    bottom_g = np.full(m, sill + belt - 0.02)
+    hh = np.maximum((glass_top - bottom_g) / 2, 0.02)
+    gw = W / 2 * 0.84 - 0.1 * (glass_top - bottom_g)
+    parts.append(Part("glass", "root", loft(np.stack([gx, (glass_top + bottom_g) / 2, np.zeros(m)], -1), hh, gw, (0.0, 1.0), 16,
+                                          squareness=4.0), color=GLASS))
+    if s["body"] != "roadster":
+        rx = np.linspace(back_x + 0.1 * L * 0.3, front_x - rake * 0.9, 6)
+        rt = np.interp(rx, gx, glass_top) + 0.015
+        parts.append(Part("roof", "root", loft(np.stack([rx, rt, np.zeros(6)], -1), np.full(6, 0.03),
+                                              np.interp(rx, gx, gw) * 1.01, (0.0, 1.0), 16, squareness=6.0)))
+        for z in (1, -1):
+            for px, name in ((front_x - 0.02, "a"), (back_x + 0.05, "c")):
+                top_x = px - rake * 0.9 if name == "a" else px + 0.15
+                parts.append(Part(f"pillar_{name}{z > 0:d}", "root",
+                                  _tube((px, sill + belt, z * (W / 2 * 0.8)), (top_x, sill + belt + roof * 0.97, z * (W / 2 * 0.72)), 0.035)))
+    for z in (1, -1):
+        parts.append(Part(f"headlight{z > 0:d}", "root", _blob((0.05, 0.06, 0.16), (L / 2 - 0.02, sill + 0.75 * belt * 0.9, z * W * 0.33), (0.0, 0.01)),
+                          color=(0.95, 0.95, 0.9)))
+        parts.append(Part(f"taillight{z > 0:d}", "root", _blob((0.04, 0.07, 0.15), (-L / 2 + 0.02, sill + 0.8 * belt * tail, z * W * 0.36), (0.0, 0.01)),
+                          color=(0.7, 0.05, 0.05)))
+        parts.append(Part(f"mirror{z > 0:d}", "root", _blob((0.07, 0.05, 0.08), (front_x - 0.05, sill + belt + 0.08, z * (W / 2 + 0.06)), (0.0, 0.01))))
+    parts.append(Part("grille", "root", _blob((0.04, 0.09, 0.3 * W), (L / 2 - 0.01, sill + 0.45 * belt * 0.9, 0.0), (0.0, 0.01)), dark=True))
+    parts.append(Part("plate", "root", _blob((0.02, 0.06, 0.22), (L / 2 + 0.01, sill + 0.12, 0.0), (0.0, 0.01)), color=(0.92, 0.92, 0.88)))
+    for name in ("fl", "fr", "rl", "rr"):
+        z = 1 if name[1] == "l" else -1
+        tyre = loft(np.stack([np.zeros(5), np.zeros(5), z * np.linspace(-0.11, 0.11, 5)], -1), np.array([0.8, 1, 1, 1, 0.8]) * R,
+                    np.array([0.8, 1, 1, 1, 0.8]) * R, (0.0, 1.0), 24, up=(0.0, 1.0, 0.0))
+        parts.append(Part(f"tyre_{name}", f"wheel_{name}", tyre, dark=True))
+        parts.append(Part(f"rim_{name}", f"wheel_{name}", _blob((0.63 * R, 0.63 * R, 0.02), (0.0, 0.0, z * 0.115), (0.0, 0.01)), color=CHROME))
+    return Rig(b.cls, b.name, joints, parts)
+
+
+# ---------------------------------------------------------------------------------------
+# Coats
+
+
+def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.ndarray:
+    """The coat atlas of a target subject, (size, size, 3) float in [0, 1].
+
+    Columns follow `ATLAS` (u along each part); rows run around each part from its `up`
+    side (v = 0: the back of the torso, the top of the head, the front of a leg) to the
+    opposite side (v = 0.5: belly, chin). Rows are stored top-down for upload, where the
+    renderer flips them, so row r holds v = 1 - (r + 0.5) / size.
+    """
+    base = np.asarray(coat["base"], np.float32)
+    if coat["pattern"] == "gloss":
+        img = np.broadcast_to(base, (size, size, 3)).astype(np.float32)
+        return np.clip(img * (0.97 + 0.06 * fbm(size, rng, base=8))[..., None], 0, 1)
+    second = np.asarray(coat["second"], np.float32)
+    v = (1 - (np.arange(size) + 0.5) / size)[:, None] * np.ones((1, size), np.float32)
+    u = ((np.arange(size) + 0.5) / size)[None, :] * np.ones((size, 1), np.float32)
+    belly = (1 - np.cos(2 * np.pi * v)) / 2  # 0 on the up side, 1 opposite
+    region = {k: (u >= a) & (u < b) for k, (a, b) in ATLAS.items()}
+
+    def local(name):  # u rescaled to 0..1 inside a region's band
+        a, b = ATLAS[name]
+        return np.clip((u - a) / (b - a), 0, 1)
+
+    warp = fbm(size, rng, base=4)
+    pattern = coat["pattern"]
+    col = np.broadcast_to(base, (size, size, 3)).astype(np.float32).copy()
+    light = np.clip(base * 0.35 + 0.65 * np.array([0.93, 0.9, 0.85], np.float32), 0, 1)
+
+    def paint(mask, colour):
+        nonlocal col
+        col = col * (1 - mask[..., None]) + np.asarray(colour, np.float32) * mask[..., None]
+
+    if coat["kit"] == "cat":
+        k = coat["stripe_count"]
+        if pattern == "mackerel":
+            ring = np.sin(2 * np.pi * (u * k * 2.4 + 0.6 * warp + 0.3 * np.sin(4 * np.pi * v)))
+            m = np.clip((ring - 0.1) * 3, 0, 1) * (1 - 0.6 * belly)
+            paint(m * region["body"], second)
+            paint(np.clip(1 - np.abs(np.sin(np.pi * v)) * 6, 0, 1) * region["body"] * 0.8, second)  # dorsal line
+        elif pattern == "blotched":
+            # Classic tabby: broad, wavy bands across the flank that merge along the back.
+            band = np.sin(2 * np.pi * (u * k * 1.2 + 1.2 * warp + 0.5 * np.sin(2 * np.pi * v)))
+            paint(np.clip((band + 0.1) * 2.5, 0, 1) * (1 - 0.8 * belly) * region["body"], second)
+            paint(np.clip((0.3 - belly) * 4, 0, 1) * region["body"], second)
+        elif pattern == "spotted":
+            spots = fbm(size, rng, octaves=3, base=16)
+            paint((spots > 0.62).astype(np.float32) * (1 - 0.5 * belly) * region["body"], second)
+        elif pattern == "tuxedo":
+            paint(np.clip((belly - 0.55) * 5, 0, 1) * (region["body"] + region["neck"] + region["head"]), second)
+            paint(np.clip((local("leg") - 0.75) * 6, 0, 1) * region["leg"], second)
+        if pattern in ("mackerel", "blotched", "spotted"):
+            for name, count in (("leg", 5), ("tail", 8), ("neck", 2)):
+                ring = np.sin(2 * np.pi * (local(name) * count + 0.2 * warp))
+                paint(np.clip((ring - 0.3) * 2.5, 0, 1) * region[name] * (1 - 0.5 * belly), second)
+            forehead = region["head"] * (local("head") > 0.35) * (local("head") < 0.7)
+            stripe = np.clip(np.sin(2 * np.pi * (v * 10)) * 2 - 0.6, 0, 1) * (belly < 0.3)
+            paint(stripe * forehead, second)
+            paint(region["head"] * (local("head") > 0.78) * np.clip((belly - 0.2) * 3, 0, 1), light)  # pale muzzle
+            paint(region["tail"] * (local("tail") > 0.85), second)
+        if pattern == "colourpoint":
+            point = (region["head"] * np.clip((local("head") - 0.55) * 4, 0, 1) + region["ear"]
+                     + region["leg"] * np.clip((local("leg") - 0.4) * 3, 0, 1) + region["tail"] * np.clip(local("tail") * 2, 0, 1))
+            paint(np.clip(point, 0, 1), second)
+        paint(np.clip((belly - 0.6) * 3, 0, 1) * region["body"] * coat["belly"], light)
+    else:
+        if pattern == "blanket":
+            paint(np.clip((0.45 - belly) * 4 + 0.4 * (warp - 0.5), 0, 1) * region["body"], second)
+            paint(region["head"] * np.clip((local("head") - 0.7) * 4, 0, 1), second)  # dark muzzle
+            paint(region["ear"], second)
+            paint(region["tail"] * np.clip((0.6 - belly) * 3, 0, 1), second)
+        elif pattern == "tricolour":
+            paint(np.clip((0.5 - belly) * 4 + 0.5 * (warp - 0.5), 0, 1) * region["body"], (0.08, 0.07, 0.06))
+            paint(region["head"] * np.clip((0.8 - local("head")) * 3, 0, 1) * (np.abs(v - 0.5) > 0.1), second)
+            paint(region["ear"], second)
+            paint(region["neck"] * np.clip((0.5 - belly) * 3, 0, 1), second)
+            paint(region["tail"] * (local("tail") > 0.85), (0.97, 0.96, 0.94))
+        elif pattern == "mask":
+            paint(np.clip((belly - 0.45) * 4, 0, 1) * (region["body"] + region["neck"] + region["tail"]), second)
+            paint(region["head"] * np.clip((belly - 0.25) * 3 + np.clip((local("head") - 0.6) * 4, 0, 1), 0, 1), second)
+            paint(region["leg"] * np.clip(local("leg") * 2 - 0.3, 0, 1), second)
+        paint(np.clip((belly - 0.6) * 3, 0, 1) * region["body"] * coat["belly"], light)
+        paint(region["head"] * np.clip((local("head") - 0.9) * 10, 0, 1) * 0.6, col.mean() * 0.5 + np.zeros(3))
+    # Fur: strokes along u (hair runs along the body), shading darker on the back.
+    strands = _upsample_periodic(rng.random((size // 2, size // 2)).astype(np.float32), size)
+    fine = rng.random((size, size // 4)).astype(np.float32).repeat(4, 1)  # short hairs along u
+    fine = 0.5 * fine + 0.5 * np.roll(fine, 2, 1)
+    grain = rng.random((size, size)).astype(np.float32)
+    fur = 1 + coat["strand"] * (0.5 * (fine - 0.5) + 0.25 * (grain - 0.5) + 0.25 * (strands - 0.5)) * 1.6
+    shade = 1 - 0.08 * (1 - belly) * region["body"]
+    return np.clip(col * (fur * shade)[..., None], 0, 1).astype(np.float32)
