@@ -301,9 +301,14 @@ class SkinnedModel:
 def _apply(mats: np.ndarray, v: np.ndarray, translate: bool) -> np.ndarray:
     """Per-row 3x4 matrices (N, 12), row-major, applied to points (or, without the
     translation, directions) ``v`` (N, 3)."""
-    x, y, z = v[:, 0:1], v[:, 1:2], v[:, 2:3]
-    r = mats[:, 0:12:4] * x + mats[:, 1:12:4] * y + mats[:, 2:12:4] * z
-    return r + mats[:, 3:12:4] if translate else r
+    m = np.ascontiguousarray(mats.T)  # (12, N): contiguous rows, fast 1-D arithmetic
+    x, y, z = np.ascontiguousarray(v.T)
+    out = np.empty((3, len(v)))
+    for i in range(3):
+        out[i] = m[4 * i] * x + m[4 * i + 1] * y + m[4 * i + 2] * z
+        if translate:
+            out[i] += m[4 * i + 3]
+    return out.T
 
 
 def load_skinned_gltf(path: Path) -> SkinnedModel:
