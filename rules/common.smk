@@ -176,7 +176,8 @@ def test_classes(wildcards):
 
 def test_indexes(wildcards):
     d = TESTSETS[wildcards.testset]
-    if d in BALANCED:  # domains.<d>.balance_tasks: the task's classes capped at its smallest
+    # domains.<d>.balance_tasks: one index of the task's classes, capped at its smallest
+    if d in BALANCED:
         return [f"results/datasets/{d}/tasks/{wildcards.task}.parquet"]
     return [f"results/datasets/{d}/{c}.parquet" for c in test_classes(wildcards)]
 
