@@ -193,7 +193,23 @@ def test_classes(wildcards):
 
 def test_indexes(wildcards):
     d = TESTSETS[wildcards.testset]
+    # domains.<d>.balance_tasks: one index of the task's classes, capped at its smallest
+    if d in BALANCED:
+        return [f"results/datasets/{d}/tasks/{wildcards.task}.parquet"]
     return [f"results/datasets/{d}/{c}.parquet" for c in test_classes(wildcards)]
+
+
+def balance_inputs(wildcards):
+    have = dataset_classes(wildcards.dataset)
+    return [
+        f"results/datasets/{wildcards.dataset}/{c}.parquet"
+        for c in config["tasks"][wildcards.task]
+        if c in have
+    ]
+
+
+def balance_params(wildcards):
+    return {"seed": config["seed"]}
 
 
 def eval_params(wildcards):
@@ -316,6 +332,7 @@ def figure_params(wildcards=None):
 LOCK = read_lock(lock_path(config, workflow.basedir))
 DOWNLOADS = config_downloads(config)
 SOURCED = [d for d in DOMAINS if "sources" in config["domains"][d]]
+BALANCED = [d for d in SOURCED if config["domains"][d].get("balance_tasks")]
 RENDERED = [d for d in DATASETS if d not in SOURCED]
 SOURCES = sorted({s for d in SOURCED for s in config["domains"][d]["sources"]})
 ASSETS = [n for n, (key, _) in DOWNLOADS.items() if key.startswith("downloads.")]

@@ -39,3 +39,21 @@ rule select_class:
         select=select_params,
     script:
         "../workflow/scripts/select_class.py"
+
+
+rule balance_task:
+    input:
+        balance_inputs,
+    output:
+        index="results/datasets/{dataset}/tasks/{task}.parquet",
+        table="results/datasets/{dataset}/tasks/{task}_cap.csv",
+    log:
+        "logs/datasets/{dataset}/tasks/{task}.log",
+    wildcard_constraints:
+        dataset=_alternatives(BALANCED) if BALANCED else "^$",
+    conda:
+        "../envs/world.yaml"
+    params:
+        balance=balance_params,
+    script:
+        "../workflow/scripts/balance_task.py"

@@ -79,3 +79,43 @@ def test_each_class_from_one_source():
         "cat": "a", "dog": "b"}
     with pytest.raises(ValueError, match="'cat'"):
         class_sources({"sources": {"a": {"classes": ["cat"]}, "b": {"classes": ["cat"]}}})
+
+
+def _class_index(tmp_path, cls, n_train, n_test, source):
+    from domrand.data.index import write_index
+
+    rows = [{"path": str(tmp_path / "img" / f"{cls}_{split}_{i}.jpg"), "label": cls, "split": split,
+             "source": source, "domain": "real"}
+            for split, n in (("train", n_train), ("test", n_test)) for i in range(n)]
+    for r in rows:
+        (tmp_path / "img").mkdir(exist_ok=True)
+        open(r["path"], "wb").close()
+    out = tmp_path / "datasets" / f"{cls}.parquet"
+    write_index(pd.DataFrame(rows), out)
+    return out
+
+
+def test_balance_task_caps_every_class_at_the_smallest_and_logs_it(tmp_path, caplog):
+    import logging
+
+    from domrand.data.sources import balance_task
+
+    idx = [_class_index(tmp_path, "cat", 40, 12, "petimages"), _class_index(tmp_path, "dog", 35, 11, "petimages"),
+           _class_index(tmp_path, "bicycle", 9, 4, "domainnet")]
+    out, table = tmp_path / "tasks" / "plus_bicycle.parquet", tmp_path / "tasks" / "plus_bicycle_cap.csv"
+    with caplog.at_level(logging.INFO):
+        df = balance_task(idx, "plus_bicycle", 0, out, table)
+    counts = read_index(out).groupby(["split", "label"]).size().to_dict()
+    assert counts == {("test", c): 4 for c in ("cat", "dog", "bicycle")} | {
+        ("train", c): 9 for c in ("cat", "dog", "bicycle")}
+    assert len(df) == 39
+    cap = pd.read_csv(table)
+    assert set(cap["cap"][cap["split"] == "test"]) == {4} and set(cap["smallest"]) == {"bicycle"}
+    assert cap.set_index(["split", "class"])["available"].to_dict()[("train", "cat")] == 40
+    assert "capped at 4 images" in caplog.text and "bicycle" in caplog.text
+    # Stable and nested: a second run keeps the same images; a larger cap keeps a superset.
+    again = balance_task(idx, "plus_bicycle", 0, tmp_path / "b.parquet", tmp_path / "b.csv")
+    assert set(again["path"]) == set(df["path"])
+    two = balance_task(idx[:2], "plus_bicycle", 0, tmp_path / "c.parquet", tmp_path / "c.csv")
+    assert set(df[df["label"] != "bicycle"]["path"]) < set(two["path"])
+    assert read_index(tmp_path / "c.parquet").groupby("split").size().to_dict() == {"test": 22, "train": 70}

@@ -194,3 +194,22 @@ def test_paper_config_fetch_target_resolves(tmp_path):
                   "--configfile", str(REPO / "configs/paper.yaml"))
     assert "resources/assets/petimages" in p.stdout
     assert "resources/downloads/weights/vgg16-397923af.pth" in p.stdout
+
+
+def test_paper_config_has_the_papers_subjects_and_data(tmp_path):
+    cfg = yaml.safe_load((REPO / "configs/paper.yaml").read_text())
+    # The paper's model counts, as the only synthetic subjects of each class.
+    assert cfg["objaverse"]["per_class"] == {"cat": 10, "dog": 28, "bicycle": 24, "car": 16}
+    assert {c: s["mode"] for c, s in cfg["world"]["subjects"].items()} == dict.fromkeys(
+        ("cat", "dog", "bicycle", "car"), "replace")
+    # The toon domain is cartoons only: no DomainNet painting anywhere.
+    for source in cfg["domains"]["toon"]["sources"].values():
+        assert source["params"]["domains"] == ["clipart"]
+        assert not any("painting" in d for d in source["downloads"])
+    assert not any("painting" in name for name in cfg["downloads"])
+    # Figure 8's real test sets are the tasks' balanced indexes.
+    p = snakemake("-n", "--cores", "1", "--directory", str(tmp_path), "results/fig8_categories.png",
+                  "--configfile", str(REPO / "configs/paper.yaml"))
+    for task in cfg.get("tasks") or ("cat_dog", "plus_bicycle", "plus_car"):
+        assert f"results/datasets/real/tasks/{task}.parquet" in p.stdout
+        assert f"results/datasets/real/tasks/{task}_cap.csv" in p.stdout

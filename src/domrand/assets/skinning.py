@@ -10,14 +10,18 @@ positions in the file's units and axes (glTF: metres, +Y up); normalise afterwar
 from __future__ import annotations
 
 import base64
+import io
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote
 
 import numpy as np
 import pygltflib
+import scipy.sparse
 import trimesh
+from PIL import Image
 
 from .meshes import MeshError
 
@@ -44,6 +48,10 @@ class Sampler:
     times: np.ndarray
     values: np.ndarray
     interpolation: str
+
+    def inside(self, t: float) -> bool:
+        """True when ``t`` lies strictly inside the keyframe range (two keys or more)."""
+        return len(self.times) > 1 and self.times[0] < t < self.times[-1]
 
     def sample(self, t: float, rotation: bool) -> np.ndarray:
         """Value at time ``t`` (seconds), held constant outside the keyframe range."""
@@ -115,12 +123,24 @@ class Skin:
 
 @dataclass(frozen=True)
 class Part:
-    """Vertices ``start:stop`` come from the mesh instanced by ``node``, skinned by ``skin``."""
+    """Vertices ``start:stop`` come from the mesh instanced by ``node``, skinned by ``skin``;
+    ``material`` indexes the model's ``materials`` (None: the primitive has none)."""
 
     start: int
     stop: int
     node: int
     skin: int | None
+    material: int | None = None
+
+
+@dataclass(frozen=True)
+class BaseColor:
+    """A glTF material's base colour: ``factor`` linear RGBA, ``image`` the decoded
+    baseColorTexture (H, W, 3) uint8 sRGB or None."""
+
+    name: str
+    factor: np.ndarray
+    image: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -131,7 +151,8 @@ class SkinnedModel:
     ``joints`` (N, K) indices into the vertex's skin joint list and ``weights`` (N, K)
     their weights, each row summing to 1 (0 for vertices with no skin influence).
     ``uv`` (N, 2) holds TEXCOORD_0 (zeros where a primitive has none), or is None when
-    no primitive has texture coordinates. Posing keeps the vertex order.
+    no primitive has texture coordinates (glTF convention: v runs down the image).
+    Posing keeps the vertex order.
     """
 
     path: Path
@@ -140,6 +161,8 @@ class SkinnedModel:
     joints: np.ndarray
     weights: np.ndarray
     uv: np.ndarray | None
+    colors: np.ndarray | None  # (N, 4) COLOR_0, linear RGBA (ones where a primitive has none)
+    materials: tuple[BaseColor, ...]
     parts: tuple[Part, ...]
     nodes: tuple[Node, ...]
     order: tuple[int, ...]  # parents before children
@@ -157,13 +180,36 @@ class SkinnedModel:
 
     def pose(self, clip_index: int, time: float) -> np.ndarray:
         """Vertices (N, 3) of clip ``clip_index`` at ``time`` seconds (clamped to the clip)."""
+        return self._skin(self._world(self.clip_overrides(clip_index, time)))
+
+    def pose_with_normals(self, clip_index: int | None, time: float | None,
+                          normals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Vertices (N, 3) and unit normals (N, 3) of clip ``clip_index`` at ``time`` (None:
+        the bind pose); ``normals`` are the bind pose's, turned by each vertex's blended
+        joint rotation (what GPU skinning does)."""
+        overrides = {} if clip_index is None else self.clip_overrides(clip_index, time)
+        return self._skin(self._world(overrides), normals)
+
+    def clip_overrides(self, clip_index: int, time: float) -> dict:
+        """{(node, path): value} of clip ``clip_index`` at ``time`` seconds."""
         clip = self.clips[clip_index]
         overrides: dict[tuple[int, str], np.ndarray] = {}
+        slerps = []
         for ch in clip.channels:
-            overrides[(ch.node, ch.path)] = ch.sampler.sample(
-                time, ch.path == "rotation"
-            )
-        return self._skin(self._world(overrides))
+            s = ch.sampler
+            if ch.path == "rotation" and s.interpolation == "LINEAR" and s.inside(time):
+                slerps.append(ch)  # batched below: one vectorised slerp per clip and frame
+            else:
+                overrides[(ch.node, ch.path)] = s.sample(time, ch.path == "rotation")
+        if slerps:
+            i = [int(np.searchsorted(ch.sampler.times, time, side="right")) - 1 for ch in slerps]
+            q0 = np.stack([ch.sampler.values[k] for ch, k in zip(slerps, i)])
+            q1 = np.stack([ch.sampler.values[k + 1] for ch, k in zip(slerps, i)])
+            t0 = np.array([ch.sampler.times[k] for ch, k in zip(slerps, i)])
+            t1 = np.array([ch.sampler.times[k + 1] for ch, k in zip(slerps, i)])
+            for ch, q in zip(slerps, slerp_many(q0, q1, (time - t0) / (t1 - t0))):
+                overrides[(ch.node, "rotation")] = q
+        return overrides
 
     def random_pose(self, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
         """A uniformly random clip at a uniformly random time within it.
@@ -200,38 +246,69 @@ class SkinnedModel:
         )
 
     def _world(self, overrides: dict) -> np.ndarray:
-        world = np.empty((len(self.nodes), 4, 4))
+        n = len(self.nodes)
+        t = np.array([overrides.get((i, "translation"), nd.translation) for i, nd in enumerate(self.nodes)])
+        r = np.array([overrides.get((i, "rotation"), nd.rotation) for i, nd in enumerate(self.nodes)])
+        s = np.array([overrides.get((i, "scale"), nd.scale) for i, nd in enumerate(self.nodes)])
+        local = trs_matrices(t, r, s)
+        world = np.empty((n, 4, 4))
         for i in self.order:
             node = self.nodes[i]
-            if node.matrix is not None:
-                local = node.matrix
-            else:
-                t = overrides.get((i, "translation"), node.translation)
-                r = overrides.get((i, "rotation"), node.rotation)
-                s = overrides.get((i, "scale"), node.scale)
-                local = trs_matrix(t, r, s)
-            world[i] = local if node.parent < 0 else world[node.parent] @ local
+            m = node.matrix if node.matrix is not None else local[i]
+            world[i] = m if node.parent < 0 else world[node.parent] @ m
         return world
 
-    def _skin(self, world: np.ndarray) -> np.ndarray:
+    def _skin(self, world: np.ndarray, normals: np.ndarray | None = None):
         out = np.empty_like(self.vertices)
-        for part in self.parts:
-            v = self.vertices[part.start : part.stop]
+        nout = None if normals is None else np.empty_like(normals)
+        for p, part in enumerate(self.parts):
+            sl = slice(part.start, part.stop)
             if part.skin is None:
-                mats = np.broadcast_to(world[part.node], (len(v), 4, 4))
+                mats = np.broadcast_to(world[part.node][:3].reshape(12), (part.stop - part.start, 12))
             else:
                 skin = self.skins[part.skin]
                 # Per the glTF spec the skinned mesh node's own transform is ignored.
-                joint_mats = world[skin.joints] @ skin.inverse_bind
-                w = self.weights[part.start : part.stop]
-                j = self.joints[part.start : part.stop]
-                mats = np.einsum("nk,nkij->nij", w, joint_mats[j])
-                unweighted = w.sum(axis=1) <= 0
-                mats[unweighted] = world[part.node]
-            out[part.start : part.stop] = (
-                np.einsum("nij,nj->ni", mats[:, :3, :3], v) + mats[:, :3, 3]
-            )
+                joint_mats = (world[skin.joints] @ skin.inverse_bind)[:, :3].reshape(-1, 12)
+                blend, unweighted = self._blend[p]
+                # Weighted sum of the 3x4 joint matrices as one sparse (N x J) @ (J x 12) product.
+                mats = blend @ joint_mats
+                mats[unweighted] = world[part.node][:3].reshape(12)
+            out[sl] = _apply(mats, self.vertices[sl], True)
+            if normals is not None:
+                nout[sl] = _apply(mats, normals[sl], False)
+        if normals is None:
+            return out
+        length = np.linalg.norm(nout, axis=1, keepdims=True)
+        return out, np.divide(nout, length, out=np.zeros_like(nout), where=length > 0)
+
+    @cached_property
+    def _blend(self) -> list:
+        """Per part: the sparse (N x J) weight matrix of its skin and its unweighted rows."""
+        out = []
+        for part in self.parts:
+            if part.skin is None:
+                out.append(None)
+                continue
+            w = self.weights[part.start : part.stop]
+            j = self.joints[part.start : part.stop]
+            rows = np.repeat(np.arange(len(w)), w.shape[1])
+            m = scipy.sparse.csr_matrix((w.ravel(), (rows, j.ravel())),
+                                        shape=(len(w), len(self.skins[part.skin].joints)))
+            out.append((m, w.sum(axis=1) <= 0))
         return out
+
+
+def _apply(mats: np.ndarray, v: np.ndarray, translate: bool) -> np.ndarray:
+    """Per-row 3x4 matrices (N, 12), row-major, applied to points (or, without the
+    translation, directions) ``v`` (N, 3)."""
+    m = np.ascontiguousarray(mats.T)  # (12, N): contiguous rows, fast 1-D arithmetic
+    x, y, z = np.ascontiguousarray(v.T)
+    out = np.empty((3, len(v)))
+    for i in range(3):
+        out[i] = m[4 * i] * x + m[4 * i + 1] * y + m[4 * i + 2] * z
+        if translate:
+            out[i] += m[4 * i + 3]
+    return out.T
 
 
 def load_skinned_gltf(path: Path) -> SkinnedModel:
@@ -275,7 +352,7 @@ class _Reader:
 
     def model(self) -> SkinnedModel:
         nodes, order = self.nodes()
-        parts, verts, faces, joints, weights, uvs = [], [], [], [], [], []
+        parts, verts, faces, joints, weights, uvs, colors = [], [], [], [], [], [], []
         count = 0
         for node_index in self.mesh_nodes(nodes):
             node = self.gltf.nodes[node_index]
@@ -294,7 +371,7 @@ class _Reader:
                     )
                 j, w = self.influences(prim.attributes, len(v))
                 skin = node.skin if node.skin is not None and w.shape[1] else None
-                parts.append(Part(count, count + len(v), node_index, skin))
+                parts.append(Part(count, count + len(v), node_index, skin, prim.material))
                 verts.append(v)
                 faces.append(f + count)
                 joints.append(j)
@@ -303,6 +380,8 @@ class _Reader:
                 uvs.append(
                     self.read(uv)[:, :2].astype(float) if uv is not None else None
                 )
+                col = prim.attributes.COLOR_0
+                colors.append(None if col is None else self.read(col).astype(float))
                 count += len(v)
         if not verts or not sum(len(f) for f in faces):
             raise MeshError(
@@ -326,12 +405,53 @@ class _Reader:
             joints=joints,
             weights=weights,
             uv=_stack_uv(uvs, [len(v) for v in verts]),
+            colors=_stack_colors(colors, [len(v) for v in verts]),
+            materials=self.materials(),
             parts=tuple(parts),
             nodes=nodes,
             order=order,
             skins=skins,
             clips=self.clips(),
         )
+
+    def materials(self) -> tuple[BaseColor, ...]:
+        """Every material's base colour (factor and decoded texture)."""
+        out = []
+        for i, mat in enumerate(self.gltf.materials or []):
+            pbr = mat.pbrMetallicRoughness
+            factor = np.asarray((pbr and pbr.baseColorFactor) or [1.0, 1.0, 1.0, 1.0], float)
+            image = None
+            info = pbr.baseColorTexture if pbr is not None else None
+            if info is not None and info.index is not None:
+                image = self.image(self.gltf.textures[info.index].source)
+            out.append(BaseColor(mat.name or f"material{i}", factor, image))
+        return tuple(out)
+
+    def image(self, index: int | None) -> np.ndarray | None:
+        """Image ``index`` decoded to (H, W, 3) uint8 (None when the texture has no source)."""
+        if index is None:
+            return None
+        img = self.gltf.images[index]
+        if img.bufferView is not None:
+            view = self.gltf.bufferViews[img.bufferView]
+            off = view.byteOffset or 0
+            data = self.buffer(view.buffer)[off : off + view.byteLength]
+        elif img.uri and img.uri.startswith("data:"):
+            data = base64.b64decode(img.uri.split(",", 1)[1])
+        elif img.uri:
+            file = self.path.parent / unquote(img.uri)
+            if not file.is_file():
+                raise MeshError(f"{self.path}: texture image {file} is missing; keep the textures "
+                                "next to the .gltf (extract the whole archive)")
+            data = file.read_bytes()
+        else:
+            return None
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                return np.asarray(im.convert("RGB"))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise MeshError(f"{self.path}: texture image {index} cannot be decoded ({exc}); "
+                            "re-export the model with PNG or JPEG textures") from exc
 
     def nodes(self) -> tuple[tuple[Node, ...], tuple[int, ...]]:
         raw = self.gltf.nodes or []
@@ -499,6 +619,16 @@ def _stack_uv(uvs: list, counts: list[int]) -> np.ndarray | None:
     )
 
 
+def _stack_colors(colors: list, counts: list[int]) -> np.ndarray | None:
+    if all(c is None for c in colors):
+        return None
+    out = []
+    for c, n in zip(colors, counts):
+        c = np.ones((n, 4)) if c is None else c
+        out.append(np.hstack([c, np.ones((n, 1))]) if c.shape[1] == 3 else c)
+    return np.concatenate(out)
+
+
 def _pad(a: np.ndarray, k: int) -> np.ndarray:
     return np.pad(a, ((0, 0), (0, k - a.shape[1])))
 
@@ -520,6 +650,40 @@ def slerp(q0: np.ndarray, q1: np.ndarray, u: float) -> np.ndarray:
     return (np.sin((1 - u) * theta) * q0 + np.sin(u * theta) * q1) / np.sin(theta)
 
 
+def slerp_many(q0: np.ndarray, q1: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """:func:`slerp` of (C, 4) quaternion pairs at fractions ``u`` (C,), vectorised."""
+    q0 = q0 / np.maximum(np.linalg.norm(q0, axis=1, keepdims=True), 1e-300)
+    q1 = q1 / np.maximum(np.linalg.norm(q1, axis=1, keepdims=True), 1e-300)
+    d = np.sum(q0 * q1, axis=1)
+    flip = d < 0
+    q1 = np.where(flip[:, None], -q1, q1)
+    d = np.abs(d)
+    u = np.asarray(u, float)[:, None]
+    near = d > 0.9995
+    theta = np.arccos(np.clip(d, -1.0, 1.0))[:, None]
+    sin = np.where(near[:, None], 1.0, np.sin(theta))
+    far = (np.sin((1 - u) * theta) * q0 + np.sin(u * theta) * q1) / sin
+    lerp = q0 + u * (q1 - q0)
+    lerp = lerp / np.linalg.norm(lerp, axis=1, keepdims=True)
+    return np.where(near[:, None], lerp, far)
+
+
+def trs_matrices(t: np.ndarray, r: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """(n, 4, 4) matrices T @ R @ S from (n, 3) translations, (n, 4) quaternions (x, y, z, w)
+    and (n, 3) scales; :func:`trs_matrix` vectorised."""
+    n = np.linalg.norm(r, axis=1, keepdims=True)
+    r = np.where(n > 0, r / np.where(n > 0, n, 1.0), [0.0, 0.0, 0.0, 1.0])
+    x, y, z, w = r.T
+    m = np.zeros((len(t), 4, 4))
+    m[:, 0, 0], m[:, 0, 1], m[:, 0, 2] = 1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)
+    m[:, 1, 0], m[:, 1, 1], m[:, 1, 2] = 2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)
+    m[:, 2, 0], m[:, 2, 1], m[:, 2, 2] = 2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)
+    m[:, :3, :3] *= s[:, None, :]
+    m[:, :3, 3] = t
+    m[:, 3, 3] = 1.0
+    return m
+
+
 def trs_matrix(t, r, s) -> np.ndarray:
     """4x4 matrix T @ R @ S from translation (3,), quaternion (x, y, z, w) and scale (3,)."""
     x, y, z, w = _unit(np.asarray(r, float))
@@ -533,3 +697,58 @@ def trs_matrix(t, r, s) -> np.ndarray:
     ) * np.asarray(s, float)
     m[:3, 3] = t
     return m
+
+
+_INTERP = ("LINEAR", "STEP", "CUBICSPLINE")
+
+
+def model_arrays(model: SkinnedModel, prefix: str = "skin_") -> dict[str, np.ndarray]:
+    """What posing needs of ``model`` (skeleton, weights, clips) as flat numpy arrays, for
+    ``np.savez``; :func:`model_from_arrays` reads them back. Materials and UVs are left out."""
+    nodes = model.nodes
+    out = {
+        "vertices": model.vertices, "faces": model.faces, "joints": model.joints,
+        "weights": model.weights,
+        "parts": np.array([[p.start, p.stop, p.node, -1 if p.skin is None else p.skin] for p in model.parts]),
+        "parent": np.array([n.parent for n in nodes]), "order": np.array(model.order),
+        "translation": np.array([n.translation for n in nodes]).reshape(-1, 3),
+        "rotation": np.array([n.rotation for n in nodes]).reshape(-1, 4),
+        "scale": np.array([n.scale for n in nodes]).reshape(-1, 3),
+        "has_matrix": np.array([n.matrix is not None for n in nodes]),
+        "matrix": np.array([np.eye(4) if n.matrix is None else n.matrix for n in nodes]).reshape(-1, 4, 4),
+        "skin_count": np.array([len(s.joints) for s in model.skins], np.int64),
+        "skin_joints": np.concatenate([s.joints for s in model.skins] or [np.zeros(0, np.int64)]),
+        "skin_ibm": np.concatenate([s.inverse_bind for s in model.skins] or [np.zeros((0, 4, 4))]),
+        "clip_names": np.array([c.name for c in model.clips], dtype=str),
+        "clip_range": np.array([[c.start, c.end] for c in model.clips]).reshape(-1, 2),
+    }
+    table = []
+    for c, clip in enumerate(model.clips):
+        for ch in clip.channels:
+            k = len(table)
+            table.append([c, ch.node, _PATHS.index(ch.path), _INTERP.index(ch.sampler.interpolation)])
+            out[f"ch{k}_times"], out[f"ch{k}_values"] = ch.sampler.times, ch.sampler.values
+    out["channels"] = np.array(table, np.int64).reshape(-1, 4)
+    return {prefix + k: v for k, v in out.items()}
+
+
+def model_from_arrays(data, path: Path, prefix: str = "skin_") -> SkinnedModel:
+    """The posable model stored by :func:`model_arrays` (``data``: a mapping such as an
+    ``np.load`` result); ``path`` names it in messages."""
+    g = lambda k: data[prefix + k]  # noqa: E731
+    nodes = tuple(
+        Node(f"node{i}", int(p), t, r, s, m if hm else None)
+        for i, (p, t, r, s, hm, m) in enumerate(zip(g("parent"), g("translation"), g("rotation"), g("scale"),
+                                                    g("has_matrix"), g("matrix"))))
+    bounds = np.concatenate([[0], np.cumsum(g("skin_count"))])
+    skins = tuple(Skin(g("skin_joints")[a:b], g("skin_ibm")[a:b]) for a, b in zip(bounds[:-1], bounds[1:]))
+    channels: dict[int, list] = {}
+    for k, (c, node, path_i, interp) in enumerate(g("channels")):
+        sampler = Sampler(g(f"ch{k}_times"), g(f"ch{k}_values"), _INTERP[interp])
+        channels.setdefault(int(c), []).append(Channel(int(node), _PATHS[path_i], sampler))
+    clips = tuple(AnimationClip(str(name), tuple(channels.get(c, ())), float(a), float(b))
+                  for c, (name, (a, b)) in enumerate(zip(g("clip_names"), g("clip_range"))))
+    parts = tuple(Part(int(a), int(b), int(n), None if s < 0 else int(s)) for a, b, n, s in g("parts"))
+    return SkinnedModel(path=Path(path), vertices=g("vertices"), faces=g("faces"), joints=g("joints"),
+                        weights=g("weights"), uv=None, colors=None, materials=(), parts=parts, nodes=nodes,
+                        order=tuple(int(i) for i in g("order")), skins=skins, clips=clips)

@@ -121,3 +121,49 @@ def class_sources(domain_cfg: dict) -> dict[str, str]:
                 raise ValueError(f"class {cls!r} is in sources {out[cls]!r} and {name!r}")
             out[cls] = name
     return out
+
+
+def balance_task(class_indexes: list, task: str, seed: int, out_index: Path, out_table: Path,
+                 log=None) -> pd.DataFrame:
+    """One index for a task: every class capped at the task's smallest class, per split.
+
+    ``class_indexes`` are the per-class indexes of the task's classes (as :func:`select_class`
+    writes them). Which images a capped class keeps is a seeded hash order of their stored
+    paths, so the kept set is stable and nested as the cap changes. ``out_table`` gets one
+    CSV row per (split, class): images available, the cap and images kept. The cap is also
+    logged, so a task's real test set says how large it is and why.
+    """
+    log = log or _log
+    frames = []
+    for path in class_indexes:
+        df = read_index(path)
+        df["key"] = read_index(path, resolve=False)["path"].to_numpy()
+        df["_from"] = str(path)
+        frames.append(df)
+    df = pd.concat(frames, ignore_index=True)
+    classes = list(dict.fromkeys(df["label"]))
+    parts, rows = [], []
+    for split in ("train", "test"):
+        counts = {c: int(((df["label"] == c) & (df["split"] == split)).sum()) for c in classes}
+        cap = min(counts.values())
+        smallest = min(counts, key=counts.get)
+        for c in classes:
+            part = df[(df["label"] == c) & (df["split"] == split)]
+            keep = set(hash_order(part["key"], f"{seed}/{task}/{c}/{split}")[:cap])
+            parts.append(part[part["key"].isin(keep)])
+            rows.append({"task": task, "split": split, "class": c, "available": counts[c], "cap": cap,
+                         "kept": cap, "smallest": smallest})
+        log.info("task %s, %s split: each class capped at %d images (the smallest class, %s); "
+                 "available %s", task, split, cap, smallest, counts)
+    out = pd.concat(parts, ignore_index=True).drop(columns=["key", "_from"])
+    if not (out["split"] == "test").any():
+        raise ValueError(f"task {task}: a class has no test images ({class_indexes}); every class "
+                         "of the task needs some, check its source")
+    write_index(out, out_index)
+    table = pd.DataFrame(rows)
+    out_table = Path(out_table)
+    out_table.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_table.with_name(f".{out_table.name}.tmp")
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, out_table)
+    return out

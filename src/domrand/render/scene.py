@@ -107,10 +107,14 @@ class SceneRenderer:
             rig = subject_rig(world, b)  # procedural, lofted (target domains), or an imported mesh
             _, rest = rig.pose_frame({})
             scale = SUBJECT_DIAGONAL / float(np.linalg.norm(rest[1] - rest[0]))
-            # Coat parts first, fixed-colour parts (eyes, nose) after: few material switches per subject.
-            fixed = lambda q: q.dark or q.color is not None  # noqa: E731
-            parts = [(part.name, self._mesh(part.mesh), self._fixed_material(part, toon))
-                     for part in sorted(rig.parts, key=fixed)]
+            # Coat parts first, fixed-colour parts (eyes, nose, glass) after: few material switches
+            # per subject. An imported mesh's parts are its material groups: own colours (and own
+            # UVs) where the model has them, else None (the coat, on procedural UVs).
+            fixed = lambda q: q[1].dark or q[1].color is not None  # noqa: E731
+            own = _own_materials(rig, textured)
+            uvs = getattr(rig, "uvs", [None] * len(rig.parts))
+            parts = [(part.name, self._mesh(part.mesh, uvs[i]), self._fixed_material(part, toon), own[i])
+                     for i, part in sorted(enumerate(rig.parts), key=fixed)]
             self.subjects.append((rig, scale, parts))
         self.dome = self._dome_mesh()
         ground = shapes.box((60.0, 0.02, 60.0), center=(0, -0.01, 0))
@@ -126,6 +130,12 @@ class SceneRenderer:
         self._diag = SUBJECT_DIAGONAL
 
     # -- building blocks -------------------------------------------------------------
+    def _subject_meshes(self, breed: int):
+        """(GL mesh, name, fixed material) of the breed's parts in the rig's part order."""
+        rig, _, parts = self.subjects[breed]
+        by_name = {name: (mesh, name, fixed) for name, mesh, fixed, _ in parts}
+        return [by_name[part.name] for part in rig.parts]
+
     def _mesh(self, mesh, uv=None):
         if uv is None:  # a mesh's own texture coordinates (lofted parts), else a spherical projection
             own = getattr(mesh.visual, "uv", None)
@@ -164,9 +174,14 @@ class SceneRenderer:
         """Pose the subject, camera, light, sky and ground for frame `p` (obstructors: `set_obstructors`)."""
         rig, scale, parts = self.subjects[p.breed]
         mats, bounds = rig.pose_frame(p.pose)
+        if getattr(rig, "deformed", None):  # a rigged mesh skinned for this frame
+            for (mesh, _, _), (positions, normals) in zip(self._subject_meshes(p.breed), rig.deformed):
+                _update_mesh(self.gl, mesh, positions, normals)
         S = np.diag([scale, scale, scale, 1.0])
-        coat = self.coats[p.breed] if p.subject_material < 0 else self.materials[p.subject_material]
-        self._subject_draws = [(mesh, S @ mats[name], coat if fixed is None else fixed) for name, mesh, fixed in parts]
+        random = p.subject_material >= 0
+        coat = self.coats[p.breed] if not random else self.materials[p.subject_material]
+        self._subject_draws = [(mesh, S @ mats[name], fixed if fixed is not None else own if own and not random else coat)
+                               for name, mesh, fixed, own in parts]
         bounds = bounds * scale
         self._center = bounds.mean(0)
         self._diag = float(np.linalg.norm(bounds[1] - bounds[0]))
@@ -234,6 +249,38 @@ class SceneRenderer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _own_materials(rig, textured) -> list:
+    """Per part of ``rig``: the Material of the model's own base colour, or None (coat)."""
+    from domrand.render.gl import Material
+
+    groups = getattr(rig, "groups", None)
+    if groups is None:
+        return [None] * len(rig.parts)
+    out = []
+    for group, image in zip(groups, rig.textures):
+        if not group["own"]:
+            out.append(None)
+        elif image is not None:
+            m = textured(image, 0.0, 0.7)
+            m.base_color = tuple(map(float, group["factor"]))
+            out.append(m)
+        else:
+            out.append(Material(base_color=tuple(map(float, group["factor"])), roughness=0.7))
+    return out
+
+
+def _update_mesh(gl, mesh, positions: np.ndarray, normals: np.ndarray) -> None:
+    """Overwrite a mesh's vertex positions and normals in place (same vertex count): a skinned
+    frame costs two buffer uploads, no new GL objects."""
+    GL = gl.GL
+    gl._use()  # the context of this renderer (several may live in one process)
+    for buf, data in ((mesh.buffers[0], positions), (mesh.buffers[1], normals)):
+        data = np.ascontiguousarray(data, np.float32)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, buf)
+        GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
+    GL.glBindBuffer(GL.GL_ARRAY_BUFFER, 0)
 
 
 def _toon(img: np.ndarray, depth: np.ndarray, levels: int) -> np.ndarray:

@@ -85,7 +85,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     """Image `i` of (`source`, `cls`) on the job's SceneRenderer: (JPEG bytes, metadata row).
 
     Timings in the row (seconds): t_sample (drawing the parameters), t_update (posing the
-    scene), t_occlusion (obstructor layouts and their coverage pass), t_render (drawing,
+    scene, skinning a rigged mesh subject included), t_occlusion (obstructor layouts and their coverage pass), t_render (drawing,
     antialiasing resolve and post-processing), t_readback (copy to host), t_encode (JPEG).
 
     The visible fraction is counted at the renderer's coverage resolution (the image size
@@ -125,7 +125,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     t4 = time.perf_counter()
     row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
            **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed,
-           **subject_record(breeds[p.breed], p.pose), "visible_fraction": visible,
+           **subject_record(breeds[p.breed], p.pose, p.subject_material >= 0), "visible_fraction": visible,
            "occlusion_tries": tries, **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
            "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,
            "t_encode": t4 - t3, "render_time": t4 - t0}
