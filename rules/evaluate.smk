@@ -10,6 +10,8 @@ rule evaluate:
         "results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json",
     log:
         "logs/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.log",
+    benchmark:
+        "benchmarks/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.tsv"
     conda:
         "../envs/train.yaml"
     threads: 1

@@ -9,7 +9,9 @@ head) at the configured input size. Frozen run: the workflow's own frozen-backbo
 (`extract_features` then `train_head`) on generated JPEGs, timed stage by stage, so
 "images x epochs / wall time" is what a real training run costs on this machine.
 `--train-config configs/paper.yaml` measures the paper's VGG-16 at 224 px (random weights:
-speed does not depend on them).
+speed does not depend on them). Projection: when the working directory holds a finished
+run's benchmark TSVs (benchmarks/), the whole study's wall time on 1, 4 and 16 nodes
+(domrand.projection), written as projection.json and projection.md.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -254,6 +257,21 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
                     "extract_features includes decoding every JPEG once; make_jpegs is setup, not counted"}
 
 
+def bench_projection(run_dir, configfiles, out: Path, **kwargs) -> dict | None:
+    """The wall-time projection (domrand.projection) of the run in `run_dir`, written to
+    out/projection.json and out/projection.md; None when the run left no benchmark TSVs."""
+    from domrand.io import atomic_path
+    from domrand.projection import project, to_markdown
+
+    if not any((Path(run_dir) / "benchmarks").rglob("*.tsv")):
+        return None
+    p = project(run_dir, configfiles, **kwargs)
+    write_json(p, Path(out) / "projection.json")
+    with atomic_path(Path(out) / "projection.md") as tmp:
+        tmp.write_text(to_markdown(p))
+    return p
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="config.yaml")
@@ -265,24 +283,40 @@ def main(argv=None) -> None:
                     help="config for the training benchmarks (default: --config), merged over config.yaml")
     ap.add_argument("--run-images", type=int, default=4000,
                     help="generated images for the frozen training run (0 skips it)")
-    ap.add_argument("--only", choices=("render", "train"), default=None)
+    ap.add_argument("--only", choices=("render", "train", "projection"), default=None)
+    ap.add_argument("--run-dir", default=".", help="a finished run whose benchmarks/ TSVs the projection reads")
+    ap.add_argument("--run-config", nargs="*", default=None,
+                    help="config files of that run (default: --config); the projection's target too")
     ap.add_argument("--out", default="results/bench")
     a = ap.parse_args(argv)
     config = load_config(a.config)
     out = Path(a.out)
-    if a.only != "train":
+    if a.only not in ("train", "projection"):
         r = bench_render(config, a.images, a.processes)
         if a.frames > 0:
             r["memory"] = bench_memory(config, a.frames)
         write_json(r, out / "render.json")
         print(json.dumps(r, indent=1))
-    if a.only != "render":
+    if a.only not in ("render", "projection"):
         tconfig = load_config(a.train_config or a.config)
         t = bench_train(tconfig)
         if a.run_images > 0:
             t["frozen_run"] = bench_frozen_run(tconfig, a.run_images)
         write_json(t, out / "train.json")
         print(json.dumps(t, indent=1))
+    if a.only in (None, "projection"):
+        from domrand.projection import ProjectionError, to_markdown
+
+        configs = a.run_config if a.run_config is not None else \
+            ([] if Path(a.config).resolve() == Path("config.yaml").resolve() else [a.config])
+        try:
+            p = bench_projection(a.run_dir, configs, out)
+        except ProjectionError as e:
+            if a.only == "projection":
+                raise SystemExit(f"projection: {e}")
+            print(f"projection skipped: {e}", file=sys.stderr)
+        else:
+            print(to_markdown(p) if p else f"projection: no benchmark TSVs under {Path(a.run_dir) / 'benchmarks'}")
 
 
 if __name__ == "__main__":

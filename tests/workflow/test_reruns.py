@@ -26,16 +26,6 @@ CI = str(REPO / "configs/ci.yaml")
 FIGURE = re.compile(r"^results/fig\d_")
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory) -> Path:
-    """A finished ci.yaml study; DOMRAND_TEST_FINISHED_RUN=<dir> reuses one (it is never modified)."""
-    if os.environ.get("DOMRAND_TEST_FINISHED_RUN"):
-        return Path(os.environ["DOMRAND_TEST_FINISHED_RUN"])
-    work = tmp_path_factory.mktemp("ci_study")
-    snakemake("--cores", "2", "--directory", str(work), "--configfile", CI, timeout=3000)
-    return work
-
-
 @pytest.fixture
 def copy(finished, tmp_path) -> Path:
     """A private copy of the finished run (mtimes and Snakemake's metadata kept)."""

@@ -20,12 +20,20 @@ from domrand.train.images import augment, load_images
 
 @torch.inference_mode()
 def _embed(backbone, x_uint8, device, batch: int, aug=None, gen=None) -> torch.Tensor:
+    """Features of x_uint8 (N, 3, S, S), float16, left on `device`.
+
+    On CUDA nothing waits for the GPU until the end: batches come from pinned memory with
+    non-blocking copies, and the features stay on the device until one copy back, so the
+    host queues batch k+1 while the GPU still runs batch k (a per-batch `.cpu()` would
+    synchronise every batch).
+    """
+    cuda = device.startswith("cuda")
     out = []
     for chunk in x_uint8.split(batch):
-        xb = chunk.to(device)
+        xb = chunk.to(device, non_blocking=cuda)
         xb = augment(xb, aug, gen) if aug is not None else xb.float().div_(255)
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
-            out.append(backbone(normalise(xb, backbone.norm)).half().cpu())  # stored as float16
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=cuda):
+            out.append(backbone(normalise(xb, backbone.norm)).half())  # stored as float16
     return torch.cat(out)
 
 
@@ -45,11 +53,13 @@ def extract_features(index_path, backbone_name: str, backbone_path, out_path, pa
         part = df[df["split"] == split].reset_index(drop=True)
         t0 = time.perf_counter()
         x = load_images(part["path"].tolist(), size, log)
+        if device.startswith("cuda") and len(part):
+            x = x.pin_memory()  # one host copy per split; lets every batch's upload run async
         if split == "train":
             views = [_embed(net, x, device, batch, params["augment"], gen) for _ in range(int(params["views"]))]
-            feats = torch.stack(views) if len(part) else torch.empty(0)
+            feats = torch.stack(views).cpu() if len(part) else torch.empty(0)
         else:
-            feats = _embed(net, x, device, batch) if len(part) else torch.empty(0)
+            feats = _embed(net, x, device, batch).cpu() if len(part) else torch.empty(0)
         n_img = len(part) * (int(params["views"]) if split == "train" else 1)
         log(f"{split}: {len(part)} images, {n_img} forward passes in {time.perf_counter() - t0:.1f} s")
         result[split] = feats

@@ -70,7 +70,7 @@ def augment(x: torch.Tensor, cfg: dict, gen: torch.Generator) -> torch.Tensor:
     flip = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0) if cfg["flip"] else torch.ones(n)
     cos, sin = torch.cos(ang) * zoom, torch.sin(ang) * zoom
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
-    grid = F.affine_grid(theta.to(dev), list(x.shape), align_corners=False)
+    grid = F.affine_grid(theta.to(dev, non_blocking=True), list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
-    b = u(1 - cfg["brightness"], 1 + cfg["brightness"]).to(dev).view(n, 1, 1, 1)
+    b = u(1 - cfg["brightness"], 1 + cfg["brightness"]).to(dev, non_blocking=True).view(n, 1, 1, 1)
     return (out * b).clamp_(0, 1)
