@@ -184,3 +184,18 @@ rule fig8_categories:
         tasks=config["tasks"],
     script:
         "../workflow/scripts/fig8_categories.py"
+
+
+rule occlusion_table:
+    input:
+        shards=occlusion_shards(),
+    output:
+        table="results/tables/occlusion.csv",
+    log:
+        "logs/figures/occlusion.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        kinds=occlusion_kinds(),
+    script:
+        "../workflow/scripts/occlusion_table.py"
