@@ -4,8 +4,8 @@ Bounds (uint8 RGB, 128 px, control generator with shadows and obstructors, 4x MS
 - without shadows the two draw the same image up to rounding: mean absolute difference
   <= 0.01 per channel, 99.9th percentile <= 1 (measured on llvmpipe: 0.001 and 0);
 - with shadows, pyrender filters the shadow edge with nine 2x2 lookups on a 2048 map where
-  the fast engine takes one on a 1024 map, so shadow edges differ: mean <= 0.15, 99th
-  percentile <= 4, each frame's mean <= 0.25 (measured: 0.076, 2, at most 0.128);
+  the fast engine takes one on a 512 map, so shadow edges differ: mean <= 0.2, 99th
+  percentile <= 5, each frame's mean <= 0.4 (measured: 0.12, 3, at most 0.25);
 - subject masks of the coverage passes: IoU >= 0.999, visible fractions within 0.002
   (measured: identical masks).
 """
@@ -50,13 +50,13 @@ def frames(tiny_world, repo_config):
     return out
 
 
-@pytest.mark.parametrize("shadows, mean_bound, pct, pct_bound", [(False, 0.01, 99.9, 1.0), (True, 0.15, 99.0, 4.0)])
+@pytest.mark.parametrize("shadows, mean_bound, pct, pct_bound", [(False, 0.01, 99.9, 1.0), (True, 0.2, 99.0, 5.0)])
 def test_the_engines_draw_the_same_image(frames, shadows, mean_bound, pct, pct_bound):
     diffs = np.stack([np.abs(frames["fast", shadows, s][0] - frames["pyrender", shadows, s][0]) for s in SEEDS])
     assert diffs.mean() <= mean_bound
     assert np.percentile(diffs, pct) <= pct_bound
     for s in SEEDS:  # and each frame on its own
-        assert diffs[s].mean() <= (0.25 if shadows else mean_bound)
+        assert diffs[s].mean() <= (0.4 if shadows else mean_bound)
 
 
 def test_the_engines_agree_on_subject_coverage(frames):
@@ -92,3 +92,24 @@ def test_a_shard_renders_through_pyrender(tiny_world, repo_config, render_params
                        {**render_params, "shard_size": 2, "engine": "pyrender"}, log=lambda *_: None)
     meta = pd.read_parquet(out / "metadata.parquet")
     assert len(meta) == 2 and (meta["visible_fraction"] >= 0.5).all()
+
+
+def test_a_fast_renderer_survives_a_closed_pyrender_engine(tiny_world, repo_config):
+    """pyrender's Renderer deletes its shadow framebuffer again when collected; that must not
+    reach a fast renderer's framebuffers in the same process."""
+    import gc
+
+    world = World.load(tiny_world)
+    gen = variant_generator(repo_config, "control")
+    breeds = select_breeds(world, "cat", gen["subject"])
+    with SceneRenderer(world, "cat", breeds, gen, 32) as fast:
+        p = sample_frame(gen, "cat", len(breeds), len(fast.materials), len(fast.skies), np.random.default_rng(0))
+        fast.set_frame(p)
+        before = fast.render(np.random.default_rng(0))[0]
+        with SceneRenderer(world, "cat", breeds, gen, 32, engine="pyrender") as ref:
+            ref.set_frame(p)
+            ref.render(np.random.default_rng(0))
+        assert np.array_equal(fast.render(np.random.default_rng(0))[0], before)  # its context is current again
+        del ref
+        gc.collect()  # pyrender's Renderer.__del__ runs now, in the fast renderer's context
+        assert np.array_equal(fast.render(np.random.default_rng(0))[0], before)

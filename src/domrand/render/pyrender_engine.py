@@ -69,6 +69,9 @@ def _offscreen_class():
                 return
             self._platform.make_current()
             self._renderer.delete()
+            # pyrender 0.2.2 keeps the shadow framebuffer's id after deleting it, and its
+            # Renderer.__del__ deletes again, later, in whatever context is current then.
+            self._renderer._shadow_fb = None
             release_platform(self._platform.context)
             self._platform = self._renderer = None
 

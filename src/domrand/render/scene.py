@@ -113,7 +113,8 @@ class SceneRenderer:
         if gen["sky"]["set"] == "natural":
             sky_entries = [e for e in sky_entries if e.get("natural") or e["kind"] in NATURAL_SKIES]
         self.skies = [Material(base_color=(0.0, 0.0, 0.0, 1.0), emissive=(1.0, 1.0, 1.0),
-                               emissive_texture=gl.texture(world.image(e["file"])), roughness=1.0)
+                               emissive_texture=gl.texture(world.image(e["file"])), roughness=1.0,
+                               receives_shadows=False)
                       for e in sky_entries]
         self.plain = Material(base_color=(*map(float, gen["materials"]["plain_color"]), 1.0), roughness=0.9)
         self.dark = Material(base_color=(0.03, 0.03, 0.03, 1.0), roughness=0.3)
