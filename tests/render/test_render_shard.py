@@ -70,7 +70,8 @@ def test_shard_writes_jpegs_and_metadata(shard0, control_gen):
     assert (meta["visible_fraction"] <= 1.0).all()
     assert meta["occlusion_tries"].between(1, occ["max_tries"]).all()
     assert meta["n_obstructors"].between(*occ["count"]).all()
-    assert (meta["n_between"] == [sum(o["between"] is not None for o in json.loads(j)) for j in meta["obstructors"]]).all()
+    between = [sum(o["between"] is not None for o in json.loads(j)) for j in meta["obstructors"]]
+    assert (meta["n_between"] == between).all()
     assert (meta["n_between"] <= meta["n_obstructors"]).all()
     lo, hi = control_gen["camera"]["elevation"]
     assert meta["camera_elevation"].between(lo, hi).all()
