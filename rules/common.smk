@@ -259,6 +259,31 @@ def all_figures():
     ]
 
 
+def all_tables():
+    """Tables without a figure of their own."""
+    return ["results/tables/occlusion.csv"]
+
+
+def occlusion_shards(wildcards=None):
+    """Every render shard of every rendered variant and proxy domain, all its classes."""
+    out = []
+    for d in RENDERED:
+        root = (
+            f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
+        )
+        out += [
+            f"{root}/{c}/{s}" for c in dataset_classes(d) for s in range(n_shards(d))
+        ]
+    return out
+
+
+def occlusion_kinds(wildcards=None):
+    return {
+        **{v: "variant" for v in VARIANTS},
+        **{d: "proxy domain" for d in DOMAINS if d not in SOURCED},
+    }
+
+
 def checkpoint_path(wildcards):
     """Outside the model folder, so Snakemake's cleanup of a failed job keeps it for resuming."""
     w = wildcards

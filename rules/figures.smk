@@ -207,3 +207,18 @@ rule domain_realism:
         figure=figure_params,
     script:
         "../workflow/scripts/domain_realism.py"
+
+
+rule occlusion_table:
+    input:
+        shards=occlusion_shards(),
+    output:
+        table="results/tables/occlusion.csv",
+    log:
+        "logs/figures/occlusion.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        kinds=occlusion_kinds(),
+    script:
+        "../workflow/scripts/occlusion_table.py"

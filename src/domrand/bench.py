@@ -116,7 +116,8 @@ def _memory_worker(args):
     breeds = select_breeds(world, "cat", gen["subject"])
     samples = []
     t0 = time.perf_counter()
-    with SceneRenderer(world, "cat", breeds, gen, int(render["image_size"]), render["backend"]) as sr:
+    with SceneRenderer(world, "cat", breeds, gen, int(render["image_size"]), render["backend"],
+                       engine=render.get("engine", "fast")) as sr:
         for i in range(frames):
             render_image(sr, gen, render, "memory", "cat", i, breeds)  # encoded, then dropped
             if (i + 1) % every == 0 or i + 1 == frames:

@@ -152,9 +152,12 @@ def test_sample_obstructors_deterministic_and_within_config(control):
             kinds.add(o.kind)
             assert o.kind in OBSTRUCTOR_KINDS
             assert cfg["scale"][0] <= o.scale <= cfg["scale"][1]
-            assert cfg["distance"][0] <= o.distance <= cfg["distance"][1]
-            assert cfg["height"][0] <= o.height <= cfg["height"][1]
-            assert 0 <= o.direction_deg <= 360
+            if o.between is None:  # around the subject
+                assert cfg["distance"][0] <= o.distance <= cfg["distance"][1]
+                assert cfg["height"][0] <= o.height <= cfg["height"][1]
+                assert 0 <= o.direction_deg <= 360
+            else:  # between the camera and the subject
+                assert cfg["between_position"][0] <= o.between <= cfg["between_position"][1]
             assert 0 <= o.material < N_MAT
             assert all(-np.pi <= a <= np.pi for a in o.rotation)
     assert kinds == set(OBSTRUCTOR_KINDS)
@@ -176,3 +179,37 @@ def test_sample_obstructors_plain_materials(control):
 def test_sample_obstructors_fixed_count(control):
     cfg = deep_merge(control["obstructors"], {"count": [3, 3]})
     assert all(len(sample_obstructors(cfg, N_MAT, True, np.random.default_rng(s))) == 3 for s in range(10))
+
+
+def test_obstructors_between_camera_and_subject(control):
+    cfg = deep_merge(control["obstructors"], {"between": 1.0, "between_position": [0.4, 0.6],
+                                              "between_jitter": 0.1})
+    runs = [sample_obstructors(cfg, N_MAT, True, np.random.default_rng(s)) for s in range(30)]
+    for o in (o for r in runs for o in r):
+        assert 0.4 <= o.between <= 0.6 and all(abs(x) <= 0.1 for x in o.offset)
+        assert (o.direction_deg, o.height, o.distance) == (0.0, 0.0, 0.0)  # unused on the line
+    none = deep_merge(cfg, {"between": 0.0})
+    assert all(o.between is None and o.offset == (0.0, 0.0, 0.0)
+               for s in range(30) for o in sample_obstructors(none, N_MAT, True, np.random.default_rng(s)))
+    half = deep_merge(cfg, {"between": 0.5})
+    share = np.mean([o.between is not None for s in range(200)
+                     for o in sample_obstructors(half, N_MAT, True, np.random.default_rng(s))])
+    assert share == pytest.approx(0.5, abs=0.06)
+    f = _frames(control, n=1)[0]
+    f.obstructors = runs[0]
+    assert [o["between"] for o in json.loads(f.record()["obstructors"])] == [o.between for o in runs[0]]
+
+
+def test_between_zero_spends_no_randomness_on_it(control):
+    """With `between` 0 the draws are those of placement around the subject alone."""
+    cfg = deep_merge(control["obstructors"], {"between": 0.0})
+    rng = np.random.default_rng(5)
+    obs = sample_obstructors(cfg, N_MAT, True, rng)
+    ref = np.random.default_rng(5)
+    n = int(ref.integers(cfg["count"][0], cfg["count"][1] + 1))
+    assert len(obs) == n
+    for o in obs:
+        assert o.kind == OBSTRUCTOR_KINDS[int(ref.integers(len(OBSTRUCTOR_KINDS)))]
+        assert o.direction_deg == ref.uniform(0, 360)
+        ref.uniform(*cfg["height"]), ref.uniform(*cfg["distance"]), ref.uniform(*cfg["scale"]), ref.uniform(size=3)
+        ref.integers(N_MAT)

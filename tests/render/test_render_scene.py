@@ -138,3 +138,73 @@ def test_two_renderers_in_one_process_take_turns(scene, tiny_world, gen):
         assert np.array_equal(_image(other, p), before)
         assert np.array_equal(_image(scene, p), before)
     assert np.array_equal(_image(scene, p), before)  # closing one leaves the other's display alive
+
+
+# -- shadows and obstructors between camera and subject ----------------------------------
+
+def _with_shadows(sr, on, p, obstructors=()):
+    before = sr.shadows
+    sr.shadows = on
+    try:
+        return _image(sr, p, obstructors)
+    finally:
+        sr.shadows = before
+
+
+def test_shadows_only_darken_and_fall_on_the_ground_beside_the_subject(scene, gen):
+    # Light from the camera's left at 40 degrees: the subject's shadow lies on the ground to its right.
+    p = _frame(gen, scene, camera_elevation=35.0, camera_distance=1.6, camera_target=(0.0, 0.0, 0.0),
+               light_elevation=40.0, light_intensity=4.0, light_color=(1.0, 1.0, 1.0), sky=-1)
+    p = dataclasses.replace(p, light_azimuth=p.camera_azimuth + 90.0)
+    lit, shaded = _with_shadows(scene, False, p), _with_shadows(scene, True, p)
+    darker = (lit - shaded).max(-1)
+    assert (shaded <= lit + 1.0).all()  # a shadow only removes direct light
+    assert (darker > 20).sum() > 0.02 * SIZE * SIZE  # a visible shadow
+    full, _ = scene.coverage_masks()
+    ground_shadow = (darker > 20) & ~full
+    assert ground_shadow.sum() > 0.5 * (darker > 20).sum()  # mostly cast on the ground, not self-shadowing
+
+
+def test_an_obstructor_above_the_subject_shades_it(scene, gen):
+    p = _frame(gen, scene, camera_elevation=5.0, camera_distance=1.4, camera_target=(0.0, 0.0, 0.0),
+               light_elevation=90.0, light_intensity=5.0, light_color=(1.0, 1.0, 1.0), sky=-1)
+    roof = Obstructor(kind="box", direction_deg=0.0, height=2.5, distance=0.0, scale=1.2,
+                      rotation=(0.0, 0.0, 0.0), material=0)  # above the frame, between light and subject
+    open_sky = _with_shadows(scene, True, p)
+    full, _ = scene.coverage_masks()
+    covered = _with_shadows(scene, True, p, [roof])
+    assert scene.coverage() == (full.sum(), full.sum())  # the roof is not in view
+    assert covered[full].mean() < open_sky[full].mean() - 15.0
+    assert np.array_equal(_with_shadows(scene, False, p, [roof]), _with_shadows(scene, False, p))
+
+
+def test_shadow_frustum_sees_the_casters_and_the_ground_they_shade():
+    from domrand.render.scene import direction, shadow_frustum
+
+    lo, hi = np.array([-1.0, 0.0, -0.5]), np.array([1.0, 1.5, 0.5])
+    for el in (10.0, 45.0, 90.0):
+        d = -direction(30.0, el)  # the light travels down
+        V, P = shadow_frustum(lo, hi, d)
+        corners = np.array([[x, y, z, 1.0] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        # Where the top corners' shadows meet the ground (y = 0).
+        ground = corners[corners[:, 1] > 0].copy()
+        ground[:, :3] += d * (ground[:, 1:2] / -d[1])
+        for pt in np.concatenate([corners, ground]):
+            ndc = P @ V @ pt
+            assert np.all(np.abs(ndc[:3]) < 1.0), (el, pt)
+        assert np.abs((P @ V @ corners.T)[:2]).max() < 0.99  # a margin: casters never touch the edge
+
+
+def test_an_obstructor_between_camera_and_subject_hides_part_of_it(scene, gen):
+    p = _frame(gen, scene, camera_elevation=20.0, camera_distance=1.4, camera_target=(0.0, 0.0, 0.0))
+    scene.set_frame(p)
+    full, alone = scene.coverage()
+    o = Obstructor(kind="sphere", direction_deg=0.0, height=0.0, distance=0.0, scale=0.2, rotation=(0.0, 0.0, 0.0),
+                   material=0, between=0.5, offset=(0.0, 0.0, 0.0))
+    pos = scene.obstructor_position(o)
+    eye, target = scene._camera[:3, 3], scene._target
+    assert np.allclose(pos, (eye + target) / 2)
+    scene.set_obstructors([o])
+    assert 0 < scene.coverage()[1] < alone == full
+    shifted = dataclasses.replace(o, offset=(0.0, 0.1, 0.0))
+    assert np.allclose(scene.obstructor_position(shifted) - pos, (0.0, 0.1 * scene._diag, 0.0))

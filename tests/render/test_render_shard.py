@@ -25,7 +25,7 @@ SAMPLED_COLUMNS = {
     "file", "index", "seed", "class", "source", "breed", "pose_mode", "pose", "camera_azimuth",
     "camera_elevation", "camera_distance", "camera_target", "light_azimuth", "light_elevation",
     "light_intensity", "light_color", "sky", "ground_material", "subject_material", "obstructors",
-    "n_obstructors", "visible_fraction", "occlusion_tries", "post_blur", "post_noise", "render_time",
+    "n_obstructors", "visible_fraction", "occlusion_tries", "n_between", "post_blur", "post_noise", "render_time",
 }
 TIMING_COLUMNS = ["t_sample", "t_update", "t_occlusion", "t_render", "t_readback", "t_encode", "render_time"]
 
@@ -70,6 +70,9 @@ def test_shard_writes_jpegs_and_metadata(shard0, control_gen):
     assert (meta["visible_fraction"] <= 1.0).all()
     assert meta["occlusion_tries"].between(1, occ["max_tries"]).all()
     assert meta["n_obstructors"].between(*occ["count"]).all()
+    between = [sum(o["between"] is not None for o in json.loads(j)) for j in meta["obstructors"]]
+    assert (meta["n_between"] == between).all()
+    assert (meta["n_between"] <= meta["n_obstructors"]).all()
     lo, hi = control_gen["camera"]["elevation"]
     assert meta["camera_elevation"].between(lo, hi).all()
     assert all(isinstance(json.loads(p), dict) for p in meta["pose"])
@@ -141,7 +144,7 @@ def test_impossible_occlusion_constraint_raises_and_leaves_nothing(tiny_world, c
     # (an obstructor that encloses the camera is back-face culled, hence invisible).
     gen = deep_merge(control_gen, {
         "obstructors": {"max_occlusion": 0.0, "scale": [2.5, 2.5], "distance": [0, 0], "height": [0.3, 0.3],
-                        "count": [3, 3], "max_tries": 3},
+                        "count": [3, 3], "max_tries": 3, "between": 0.0},
         "camera": {"distance": [4, 4]},
     })
     out = tmp_path / "shards" / "s0"

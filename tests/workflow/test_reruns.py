@@ -24,6 +24,7 @@ from test_workflow import BIN, REPO, snakemake
 pytestmark = pytest.mark.slow
 CI = str(REPO / "configs/ci.yaml")
 FIGURE = re.compile(r"^results/fig\d_")
+OCCLUSION = "results/tables/occlusion.csv"  # made from every render shard
 
 
 @pytest.fixture
@@ -79,9 +80,36 @@ def test_lighting_range_of_no_lighting_reruns_only_its_chain(finished):
 
     def affected(out):
         return ("/no_lighting/" in out or "synth_no_lighting" in out
-                or out in ("results/fig1_examples.png", "results/fig4_ablation.png"))
+                or out in ("results/fig1_examples.png", "results/fig4_ablation.png", OCCLUSION))
 
     expect(finished, change, affected)
+
+
+def test_shadows_of_one_variant_rerun_only_its_chain(finished):
+    change = {"variants": {"no_skies": {"lighting": {"shadows": False}}}}
+
+    def affected(out):
+        return ("/no_skies/" in out or "synth_no_skies" in out
+                or out in ("results/fig1_examples.png", "results/fig4_ablation.png", OCCLUSION))
+
+    expect(finished, change, affected)
+
+
+def test_obstructors_between_of_the_control_rerun_the_control_chain(finished):
+    change = {"variants": {"control": {"obstructors": {"between": 0.2}}}}
+
+    def affected(out):
+        return ("synth/control/" in out or "synth_control" in out or out.endswith("/synthetic.json")
+                or out.endswith("/synthetic.npz") or bool(FIGURE.match(out)) or out == OCCLUSION)
+
+    expect(finished, change, affected)
+
+
+def test_render_engine_reruns_every_render_job(finished):
+    dag = every_job(finished, {"render": {"engine": "pyrender"}})
+    got = planned(finished, {"render": {"engine": "pyrender"}})
+    renders = {o for o, r in dag.items() if r in ("render_shard", "render_proxy")}
+    assert renders and renders <= got.keys() and OCCLUSION in got
 
 
 def test_training_hyperparameter_of_unfrozen_reruns_only_its_models(finished):
@@ -102,7 +130,7 @@ def test_breeds_of_the_control_rerun_the_control_chain(finished):
         # heatmaps of the synthetic test images and of the control model, and every figure
         # (each one draws on one of those).
         return ("synth/control/" in out or "synth_control" in out or out.endswith("/synthetic.json")
-                or out.endswith("/synthetic.npz") or bool(FIGURE.match(out)))
+                or out.endswith("/synthetic.npz") or bool(FIGURE.match(out)) or out == OCCLUSION)
 
     expect(finished, change, affected)
 

@@ -18,6 +18,10 @@ from domrand.world.subjects import sample_pose
 
 @dataclass
 class Obstructor:
+    """A primitive placed around the subject (direction, height, distance) or, with `between`
+    set, on the line from the camera's aim point to the camera (direction, height and
+    distance then unused and 0)."""
+
     kind: str
     direction_deg: float  # azimuth around the subject, degrees
     height: float  # centre height, multiples of the subject diagonal
@@ -25,6 +29,8 @@ class Obstructor:
     scale: float  # edge length, multiples of the subject diagonal
     rotation: tuple[float, float, float]  # Euler angles, radians
     material: int
+    between: float | None = None  # fraction of the way from the aim point to the camera
+    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)  # from that point, multiples of the subject diagonal
 
 
 @dataclass
@@ -119,17 +125,29 @@ def sample_frame(gen: dict, cls: str, n_breeds: int, n_materials: int, n_skies: 
 
 def sample_obstructors(cfg: dict, n_materials: int, random_materials: bool,
                        rng: np.random.Generator) -> list[Obstructor]:
-    """Random primitives near the subject (count, kind, placement, scale, material)."""
+    """Random primitives near the subject (count, kind, placement, scale, material).
+
+    Each is placed between the camera and the subject with probability `between`: at a
+    fraction `between_position` of the way from the camera's aim point to the camera,
+    offset by up to `between_jitter` subject diagonals along each axis; otherwise around
+    the subject (`direction`, `distance`, `height`). With `between` 0 no draw is spent on it.
+    """
     if not cfg["enabled"]:
         return []
     lo, hi = cfg["count"]
+    p_between = float(cfg["between"])
     out = []
     for _ in range(int(rng.integers(lo, hi + 1))):
+        kind = str(OBSTRUCTOR_KINDS[int(rng.integers(len(OBSTRUCTOR_KINDS)))])
+        if p_between > 0 and rng.random() < p_between:
+            j = float(cfg["between_jitter"])
+            where = dict(direction_deg=0.0, height=0.0, distance=0.0, between=_uniform(rng, cfg["between_position"]),
+                         offset=tuple(float(x) for x in rng.uniform(-j, j, 3)))
+        else:
+            where = dict(direction_deg=float(rng.uniform(0, 360)), height=_uniform(rng, cfg["height"]),
+                         distance=_uniform(rng, cfg["distance"]))
         out.append(Obstructor(
-            kind=str(OBSTRUCTOR_KINDS[int(rng.integers(len(OBSTRUCTOR_KINDS)))]),
-            direction_deg=float(rng.uniform(0, 360)),
-            height=_uniform(rng, cfg["height"]),
-            distance=_uniform(rng, cfg["distance"]),
+            kind=kind, **where,
             scale=_uniform(rng, cfg["scale"]),
             rotation=tuple(float(x) for x in rng.uniform(-np.pi, np.pi, 3)),
             material=int(rng.integers(n_materials)) if random_materials and n_materials else -1,

@@ -4,6 +4,11 @@ One `SceneRenderer` lives for a whole shard job: every breed's parts, the sky do
 ground, the obstructor shapes and every texture are uploaded once (`domrand.render.gl`),
 and a frame is only a list of (mesh, pose, material) draws (DESIGN.md: rebuilding per
 frame is ~3x slower).
+
+Two engines draw those lists: `fast` (domrand.render.gl, the default) and `pyrender`
+(domrand.render.pyrender_engine: pyrender's own Scene and OffscreenRenderer, the reference).
+With `lighting.shadows`, the subject and the obstructors cast shadows from the directional
+light onto everything (`shadow_frustum` fits the light's view to them).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from domrand.render.mesh_subjects import subject_rig
 from domrand.world.subjects import Breed
 
 SUBJECT_DIAGONAL = 1.5  # every subject is scaled to this bounding-box diagonal at rest
+ENGINES = ("fast", "pyrender")
+SHADOW_FAR_LIMIT = 100.0  # world units: the light's far plane stays inside the sky dome (radius 150)
 # Generator set name -> world manifest key: synthetic variants and target domains never share one.
 MATERIAL_SETS = {"synthetic": "materials", "target": "target_grounds"}
 SKY_SETS = {"synthetic": "skies", "target": "target_skies"}
@@ -55,6 +62,29 @@ def look_at(eye: np.ndarray, target: np.ndarray, up=(0.0, 1.0, 0.0)) -> np.ndarr
     return m
 
 
+def shadow_frustum(lo: np.ndarray, hi: np.ndarray, light_dir, ground_y: float = 0.0):
+    """(view 4x4, projection 4x4) of a directional light's shadow camera that sees the box
+    [lo, hi] (the shadow casters' bounds, world units) and every ground point they shade.
+
+    An orthographic camera looking along `light_dir` (the direction the light travels), its
+    square side the box's diagonal plus 5% (casters never touch the map's edge, where
+    lookups outside read "lit"), its far plane past where the box's shadow meets the
+    ground plane y = ground_y (pyrender counts points beyond the far plane as lit).
+    """
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    d = np.asarray(light_dir, float)
+    d = d / np.linalg.norm(d)
+    center = (lo + hi) / 2.0
+    r = 1.05 * max(float(np.linalg.norm(hi - lo)) / 2.0, 1e-3)
+    eye = center - 2.0 * r * d
+    pose = look_at(eye, center)
+    reach = (hi[1] - ground_y) / max(-d[1], 0.02)  # along the light, from the box to the ground
+    far = min(3.0 * r + max(reach, 0.0) + r, SHADOW_FAR_LIMIT)
+    from domrand.render.gl import orthographic
+
+    return np.linalg.inv(pose), orthographic(r, r, r, far)
+
+
 def direction(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
     a, e = np.radians(azimuth_deg), np.radians(elevation_deg)
     return np.array([np.cos(e) * np.cos(a), np.sin(e), np.cos(e) * np.sin(a)])
@@ -65,17 +95,26 @@ class SceneRenderer:
 
     coverage_size: resolution of the id pass behind `coverage` (default: the image
     size, i.e. visible fractions are measured at full resolution, without antialiasing).
+    engine: `fast` (our GL draw list) or `pyrender` (pyrender's renderer, the reference).
     """
 
     def __init__(self, world: World, cls: str, breeds: list[Breed], gen: dict, size: int, backend: str = "egl",
-                 coverage_size: int | None = None):
+                 coverage_size: int | None = None, engine: str = "fast"):
         configure(backend)
         from domrand.render.gl import GLRenderer, Material, perspective
 
         self.gen = gen
         self.style = gen["style"]
         self.size = size
-        self.gl = GLRenderer(size, backend, samples=4, coverage_size=coverage_size)
+        self.shadows = bool(gen["lighting"]["shadows"])
+        if engine == "fast":
+            self.gl = GLRenderer(size, backend, samples=4, coverage_size=coverage_size)
+        elif engine == "pyrender":
+            from domrand.render.pyrender_engine import PyrenderRenderer
+
+            self.gl = PyrenderRenderer(size, backend, coverage_size=coverage_size)
+        else:
+            raise ValueError(f"config key render.engine: {engine!r} is not an engine; use one of {ENGINES}")
         self.background = (*map(float, gen["sky"]["color"]), 1.0)
         self.ambient = ambient_light(gen["lighting"])
         self.proj = perspective(np.radians(gen["camera"]["yfov"]), 1.0, 0.02, 300.0)
@@ -90,7 +129,8 @@ class SceneRenderer:
                           for e in _entries(world, MATERIAL_SETS[gen["materials"]["library"]], "materials.library")]
         sky_entries = _entries(world, SKY_SETS[gen["sky"]["set"]], "sky.set")
         self.skies = [Material(base_color=(0.0, 0.0, 0.0, 1.0), emissive=(1.0, 1.0, 1.0),
-                               emissive_texture=gl.texture(world.image(e["file"])), roughness=1.0)
+                               emissive_texture=gl.texture(world.image(e["file"])), roughness=1.0,
+                               receives_shadows=False)
                       for e in sky_entries]
         self.plain = Material(base_color=(*map(float, gen["materials"]["plain_color"]), 1.0), roughness=0.9)
         self.dark = Material(base_color=(0.03, 0.03, 0.03, 1.0), roughness=0.3)
@@ -120,6 +160,9 @@ class SceneRenderer:
         ground = shapes.box((60.0, 0.02, 60.0), center=(0, -0.01, 0))
         self.ground = self._mesh(ground, ground.vertices[:, [0, 2]] / 1.5)
         self.obstructor_meshes = {kind: self._mesh(shapes.obstructor(kind)) for kind in shapes.OBSTRUCTOR_KINDS}
+        # Bounding radius of each shape at scale 1, for the shadow frustum.
+        self.obstructor_radius = {kind: float(np.linalg.norm(shapes.obstructor(kind).vertices, axis=1).max())
+                                  for kind in shapes.OBSTRUCTOR_KINDS}
         self._subject_draws: list = []  # (mesh, model, material) of the posed subject
         self._scene_draws: list = []  # sky dome and ground
         self._obstructor_draws: list = []
@@ -127,6 +170,9 @@ class SceneRenderer:
         self._view = np.eye(4)
         self._light = ((0.0, -1.0, 0.0), (0.0, 0.0, 0.0))
         self._center = np.zeros(3)
+        self._bounds = np.zeros((2, 3))
+        self._obstructor_bounds = np.zeros((0, 2, 3))
+        self._target = np.zeros(3)
         self._diag = SUBJECT_DIAGONAL
 
     # -- building blocks -------------------------------------------------------------
@@ -183,11 +229,13 @@ class SceneRenderer:
         self._subject_draws = [(mesh, S @ mats[name], fixed if fixed is not None else own if own and not random else coat)
                                for name, mesh, fixed, own in parts]
         bounds = bounds * scale
+        self._bounds = bounds
         self._center = bounds.mean(0)
         self._diag = float(np.linalg.norm(bounds[1] - bounds[0]))
         target = self._center + np.asarray(p.camera_target) * self._diag
         eye = target + direction(p.camera_azimuth, p.camera_elevation) * p.camera_distance * self._diag
         eye[1] = max(eye[1], 0.05)
+        self._target = target
         self._camera = look_at(eye, target)
         self._view = np.linalg.inv(self._camera)
         toward_light = direction(p.light_azimuth, p.light_elevation)
@@ -202,18 +250,47 @@ class SceneRenderer:
             scene.append((self.dome, pose, self.skies[p.sky]))
         self._scene_draws = scene
         self._obstructor_draws = []
+        self._obstructor_bounds = np.zeros((0, 2, 3))
+
+    def obstructor_position(self, o: Obstructor) -> np.ndarray:
+        """World position of obstructor `o` in the current frame: around the subject, or on the
+        line from the camera's aim point to the camera (`o.between`), offset by `o.offset`."""
+        if o.between is not None:
+            eye = self._camera[:3, 3]
+            return self._target + o.between * (eye - self._target) + np.asarray(o.offset) * self._diag
+        d = np.radians(o.direction_deg)
+        pos = self._center + np.array([np.cos(d) * o.distance, 0.0, np.sin(d) * o.distance]) * self._diag
+        pos[1] = o.height * self._diag
+        return pos
 
     def set_obstructors(self, obstructors: list[Obstructor]) -> None:
-        draws = []
+        draws, bounds = [], []
         for o in obstructors:
-            d = np.radians(o.direction_deg)
-            pos = self._center + np.array([np.cos(d) * o.distance, 0.0, np.sin(d) * o.distance]) * self._diag
-            pos[1] = o.height * self._diag
+            pos = self.obstructor_position(o)
             m = np.eye(4)
             m[:3, :3] = rotation(*o.rotation) * (o.scale * self._diag)
             m[:3, 3] = pos
             draws.append((self.obstructor_meshes[o.kind], m, self.materials[o.material] if o.material >= 0 else self.plain))
+            r = self.obstructor_radius[o.kind] * o.scale * self._diag
+            bounds.append((pos - r, pos + r))
         self._obstructor_draws = draws
+        self._obstructor_bounds = np.asarray(bounds, float).reshape(-1, 2, 3)
+
+    def shadow(self):
+        """What `render` passes the engine for this frame's shadows: (light view, light
+        projection, casters), or None with shadows off."""
+        if not self.shadows:
+            return None
+        boxes = np.concatenate([self._bounds[None], self._obstructor_bounds])
+        view, proj = shadow_frustum(boxes[:, 0].min(0), boxes[:, 1].max(0), self._light[0])
+        casters = [(mesh, model) for mesh, model, _ in self._subject_draws + self._obstructor_draws]
+        return view, proj, casters
+
+    def coverage_masks(self):
+        """(subject pixels, those not hidden by the active obstructors) as boolean masks."""
+        return self.gl.coverage_masks([(mesh, model) for mesh, model, _ in self._subject_draws],
+                                      [(mesh, model) for mesh, model, _ in self._obstructor_draws], self._view,
+                                      self.proj)
 
     def coverage(self) -> tuple[int, int]:
         """(subject pixels in frame, those not hidden by the active obstructors), at `coverage_size`."""
@@ -228,7 +305,7 @@ class SceneRenderer:
         # Near to far (subject, obstructors, ground, sky), so depth testing skips hidden fragments early.
         draws = self._subject_draws + self._obstructor_draws + self._scene_draws
         img, depth = self.gl.render(draws, self._view, self.proj, self._camera[:3, 3], self._light[0], self._light[1],
-                                    self.ambient, self.background, depth=toon)
+                                    self.ambient, self.background, depth=toon, shadow=self.shadow())
         info = {"t_readback": self.gl.readback_seconds}
         if toon:
             img = _toon(img, depth, levels=int(style["toon_levels"]))

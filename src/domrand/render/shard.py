@@ -58,7 +58,7 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
     """Render shard `shard` of (`source`, `cls`) with generator config `gen` into out_dir.
 
     render: seed, image_size, shard_size, images_per_class (total for this source), backend,
-    jpeg_quality.
+    jpeg_quality, engine (`fast`, the default, or `pyrender`).
     """
     from domrand.render.scene import SceneRenderer
 
@@ -68,7 +68,8 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
     size = int(render["image_size"])
     rows = []
     t_start = time.perf_counter()
-    with atomic_dir(Path(out_dir)) as tmp, SceneRenderer(world, cls, breeds, gen, size, render["backend"]) as sr:
+    with atomic_dir(Path(out_dir)) as tmp, SceneRenderer(world, cls, breeds, gen, size, render["backend"],
+                                                     engine=render.get("engine", "fast")) as sr:
         for k, i in enumerate(indices):
             jpeg, row = render_image(sr, gen, render, source, cls, i, breeds)
             (tmp / row["file"]).write_bytes(jpeg)
@@ -126,7 +127,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
            **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed,
            **subject_record(breeds[p.breed], p.pose, p.subject_material >= 0), "visible_fraction": visible,
-           "occlusion_tries": tries, **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
+           "occlusion_tries": tries, "n_between": sum(o.between is not None for o in p.obstructors), **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
            "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,
            "t_encode": t4 - t3, "render_time": t4 - t0}
     return buf.getvalue(), row
