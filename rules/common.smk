@@ -142,7 +142,9 @@ def weights_asset(wildcards=None):
 
 
 def arch_input_size(arch):
-    return config["architectures"][arch].get("input_size", config["model"]["input_size"])
+    return config["architectures"][arch].get(
+        "input_size", config["model"]["input_size"]
+    )
 
 
 def train_params(wildcards):
