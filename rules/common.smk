@@ -428,15 +428,16 @@ def heads_of(prefix):
     ]
 
 
+def _features_of(testset):
+    d = {"synthetic": SYNTHETIC, "real": "real"}[testset]
+    return [f"results/features/{d}/{c}.pt" for c in config["tasks"]["cat_dog"]]
+
+
 def head_features(wildcards):
     """Per-class feature files a head trains on (train_<set>) and is tested on (test_<set>)."""
     spec = FEATURE_HEADS[wildcards.head]
-    sets = {"synthetic": SYNTHETIC, "real": "real"}
-    files = lambda n: [
-        f"results/features/{sets[n]}/{c}.pt" for c in config["tasks"]["cat_dog"]
-    ]
-    out = {f"train_{n}": files(n) for n in spec["train"]}
-    out.update({f"test_{n}": files(n) for n in spec["test"]})
+    out = {f"train_{n}": _features_of(n) for n in spec["train"]}
+    out.update({f"test_{n}": _features_of(n) for n in spec["test"]})
     return out
 
 
