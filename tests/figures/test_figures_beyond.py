@@ -230,6 +230,8 @@ def test_fig10_two_curves_and_an_honest_k0(tmp_path):
     assert s.loc[("5", "k real alone"), "accuracy_per_seed"] == "60.00;61.00;62.00"
     assert s.loc[("all", "k real alone"), "real_per_class"] == 30
     assert s.loc[("5", "synthetic + k real"), "gap_synthetic_minus_alone"] == pytest.approx(80.0 - 61.0)
+    assert s.loc[("all", "k real alone"), "gap_synthetic_minus_alone"] == pytest.approx(95.0 - 90.0)
+    assert math.isnan(s.loc[("0", "synthetic + k real"), "gap_synthetic_minus_alone"])  # nothing to compare with
 
 
 def test_fig11_both_test_sets_against_size(tmp_path):
@@ -243,3 +245,15 @@ def test_fig11_both_test_sets_against_size(tmp_path):
     assert s.loc[("real", "all"), "accuracy_mean"] == pytest.approx(53.0)
     assert s.loc[("synthetic", "15"), "accuracy_mean"] == pytest.approx(61.5)
     assert s.loc[("synthetic", "all"), "synthetic_per_class"] == 30 and len(t) == 6
+
+
+def test_test_sets_share_bins_and_their_order():
+    synth = pd.DataFrame({"n_obstructors": [1, 2, 2], "camera_elevation": [10.0, 50.0, 90.0], "error": [1.0, 0.0, 0.5]})
+    real = pd.DataFrame({"n_obstructors": [0, 0], "camera_elevation": [0.0, 20.0], "error": [0.0, 1.0]})
+    t = beyond.parameter_errors({"synthetic": synth, "real": real}, bins=2)
+    obs = t[t["parameter"] == "n_obstructors"]
+    assert dict(zip(obs["bin"], obs["bin_order"])) == {"0": 0, "1": 1, "2": 2}
+    el = t[t["parameter"] == "camera_elevation"]
+    # Edges over both ranges (0..90): real's 0 and 20 share the first bin with synthetic's 10.
+    assert el[el["testset"] == "real"]["bin"].tolist() == ["0-45"]
+    assert el[el["testset"] == "synthetic"][["bin", "n_images"]].values.tolist() == [["0-45", 1], ["45-90", 2]]

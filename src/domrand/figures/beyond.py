@@ -189,15 +189,15 @@ def fig10_real_mixing(head_paths, real_counts: list, out_png, out_csv, proxy: bo
             rows.append({"k": str(k), "curve": "k real alone", **_point(df, f"real_k{k}", "real", "real_per_class"),
                          "note": ""})
     t = pd.DataFrame(rows)
-    gap = t.pivot_table(index="k", columns="curve", values="accuracy_mean", dropna=False)
-    t["gap_synthetic_minus_alone"] = [gap.loc[k, "synthetic + k real"] - gap.loc[k, "k real alone"] for k in t["k"]]
+    acc = {(k, c): a for k, c, a in zip(t["k"], t["curve"], t["accuracy_mean"])}
+    t["gap_synthetic_minus_alone"] = [acc[(k, "synthetic + k real")] - acc[(k, "k real alone")] for k in t["k"]]
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for curve, color in (("synthetic + k real", "C1"), ("k real alone", "C0")):
         s = t[(t["curve"] == curve) & t["accuracy_mean"].notna()].sort_values("real_per_class")
         _errorbar(ax, s["real_per_class"], s, "accuracy", color=color, label=curve)
     if (t["note"] != "").any():
-        ax.plot([0], [CHANCE], marker="o", mfc="none", color="C0", ls="none",
+        ax.plot([0], [CHANCE], marker="x", ms=9, color="grey", ls="none", zorder=5,
                 label="k = 0 alone: no training data (chance)")
     pos = sorted(x for x in t["real_per_class"].dropna().unique() if x > 0)
     ax.set_xscale("symlog", linthresh=pos[0] if pos else 1)
@@ -328,20 +328,24 @@ def bin_edges(values: np.ndarray, bins: int) -> np.ndarray | None:
     return np.linspace(v.min(), v.max(), bins + 1)
 
 
+def _sorted_values(values) -> list:
+    return sorted(set(values), key=lambda v: (isinstance(v, str), v))
+
+
 def bin_errors(df: pd.DataFrame, column: str, kind: str, edges: np.ndarray | None = None,
-               level: float = 0.95) -> pd.DataFrame:
+               level: float = 0.95, values: list | None = None) -> pd.DataFrame:
     """Error rate of `df`'s images (column `error`: the fraction of seeds wrong) per bin of
     `column`: by value for categories and numbers without edges, else by the bins [e_i, e_i+1)
-    (the last one closed). Rows: bin, bin_order, n_images, errors, error_rate, ci_low, ci_high
-    (Wilson, n = images in the bin)."""
+    (the last one closed). values: every value the by-value bins are ranked over (default: the
+    column's). Rows: bin, bin_order, n_images, errors, error_rate, ci_low, ci_high (Wilson,
+    n = images in the bin)."""
     col = df[column]
     if kind == "numeric" and edges is not None:
         idx = np.clip(np.searchsorted(edges, col.to_numpy(float), side="right") - 1, 0, len(edges) - 2)
         labels = [f"{edges[i]:.3g}-{edges[i + 1]:.3g}" for i in range(len(edges) - 1)]
         keys, order = [labels[i] for i in idx], list(idx)
     else:
-        values = sorted(col.unique(), key=lambda v: (isinstance(v, str), v))
-        rank = {v: i for i, v in enumerate(values)}
+        rank = {v: i for i, v in enumerate(_sorted_values(values if values is not None else col))}
         keys = [f"{v:.3g}" if isinstance(v, float) else str(v) for v in col]
         order = [rank[v] for v in col]
     g = pd.DataFrame({"bin": keys, "bin_order": order, "error": df["error"].to_numpy(float)})
@@ -365,8 +369,9 @@ def parameter_errors(joined: dict[str, pd.DataFrame], bins: int) -> pd.DataFrame
         edges = None
         if kind == "numeric":
             edges = bin_edges(np.concatenate([d[column].to_numpy(float) for d in have.values()]), bins)
+        union = [v for d in have.values() for v in d[column]]
         for ts, d in have.items():
-            b = bin_errors(d, column, kind, edges)
+            b = bin_errors(d, column, kind, edges, values=union)
             rows.append(b.assign(testset=ts, parameter=column, label=label))
     cols = ["testset", "parameter", "label", "bin", "bin_order", "n_images", "errors", "error_rate", "ci_low",
             "ci_high"]
