@@ -18,6 +18,7 @@ include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/explain.smk"
 include: "rules/figures.smk"
+include: "rules/beyond.smk"
 
 
 report: "workflow/report/workflow.rst"

@@ -1,6 +1,7 @@
 # Helpers: wildcard constraints from config names, input functions, and config slices.
 # Each rule's params carry exactly the slice it depends on, so reruns are exact.
 import math
+from types import SimpleNamespace
 
 from domrand.assets.lock import config_downloads, lock_path, read_lock, resolve_download
 from domrand.config import (
@@ -11,10 +12,14 @@ from domrand.config import (
 )
 from domrand.data.sources import adapter_params, class_sources
 from domrand.train.weights import PACKAGED_WEIGHTS
+from domrand.experiments import breed_scaling, breed_variants, feature_heads
 
 VARIANTS = list(config["variants"])
+BREED_VARIANTS = breed_variants(
+    config
+)  # figure 9's derived variants (rules/beyond.smk)
 DOMAINS = list(config["domains"])
-DATASETS = [f"synth_{v}" for v in VARIANTS] + DOMAINS
+DATASETS = [f"synth_{v}" for v in [*VARIANTS, *BREED_VARIANTS]] + DOMAINS
 ARCHS = list(config["architectures"])
 FROZEN = [a for a in ARCHS if config["architectures"][a]["frozen"]]
 UNFROZEN = [a for a in ARCHS if not config["architectures"][a]["frozen"]]
@@ -31,7 +36,7 @@ def _alternatives(names):
 
 
 wildcard_constraints:
-    variant=_alternatives(VARIANTS),
+    variant=_alternatives([*VARIANTS, *BREED_VARIANTS]),
     domain=_alternatives(DOMAINS),
     dataset=_alternatives(DATASETS),
     cls=_alternatives(config["world"]["classes"]),
@@ -52,6 +57,8 @@ def dataset_classes(dataset):
 
 def set_sizes(dataset):
     """(train, test) images per class of a dataset."""
+    if dataset.removeprefix("synth_") in BREED_VARIANTS:
+        return config["synth"]["train_per_class"], 0  # tested on the real test set only
     if dataset.startswith("synth_"):
         return config["synth"]["train_per_class"], config["synth"]["test_per_class"]
     d = config["domains"][dataset]
@@ -75,6 +82,8 @@ def render_slice(dataset):
 
 
 def generator_of_variant(wildcards):
+    if wildcards.variant in BREED_VARIANTS:
+        return BREED_VARIANTS[wildcards.variant]
     return variant_generator(config, wildcards.variant)
 
 
@@ -257,6 +266,10 @@ def all_figures():
             "fig7_domain_transfer",
             "fig8_categories",
             "domain_realism",
+            "fig9_breed_scaling",
+            "fig10_real_mixing",
+            "fig11_data_size",
+            "fig12_parameter_errors",
         )
     ]
 
@@ -465,4 +478,80 @@ def attribution_params(wildcards=None):
         "subjects": config["world"].get("subjects", {}),
         "objects": {c: LOCK["objects"].get(f"objaverse/{c}") for c in OBJAVERSE},
         "textures": WORLD_IMPORTS,
+    }
+
+
+# Beyond the paper: figures 9-12 (rules/beyond.smk, domrand.experiments).
+BREED_SCALING = breed_scaling(config)
+FEATURE_HEADS = feature_heads(config)
+# Figure 12 needs render metadata: the synthetic test set, and the real one where it is rendered.
+PARAMETER_TESTSETS = ["synthetic"] + (["real"] if "real" not in SOURCED else [])
+
+
+def breed_datasets():
+    return list(dict.fromkeys(e["dataset"] for e in BREED_SCALING))
+
+
+def breed_indexes():
+    return {
+        d: [f"results/datasets/{d}/{c}.parquet" for c in config["tasks"]["cat_dog"]]
+        for d in breed_datasets()
+    }
+
+
+def heads_of(prefix):
+    return [
+        f"results/beyond/heads/{h}/seed{s}.json"
+        for h in FEATURE_HEADS
+        if h.startswith(prefix)
+        for s in config["seeds"]
+    ]
+
+
+def _features_of(testset):
+    d = {"synthetic": SYNTHETIC, "real": "real"}[testset]
+    return [f"results/features/{d}/{c}.pt" for c in config["tasks"]["cat_dog"]]
+
+
+def head_features(wildcards):
+    """Per-class feature files a head trains on (train_<set>) and is tested on (test_<set>)."""
+    spec = FEATURE_HEADS[wildcards.head]
+    out = {f"train_{n}": _features_of(n) for n in spec["train"]}
+    out.update({f"test_{n}": _features_of(n) for n in spec["test"]})
+    return out
+
+
+def head_params(wildcards):
+    """The head's subset spec and training config (figures' task and architecture)."""
+    w = SimpleNamespace(task="cat_dog", arch="dropout", seed=wildcards.seed)
+    return {"spec": FEATURE_HEADS[wildcards.head], "train": train_params(w)}
+
+
+def parameter_predictions():
+    model = f"results/eval/{SYNTHETIC}/cat_dog/dropout"
+    return {
+        ts: [f"{model}/seed{s}/{ts}.predictions.parquet" for s in config["seeds"]]
+        for ts in PARAMETER_TESTSETS
+    }
+
+
+def parameter_indexes():
+    return {
+        ts: [
+            f"results/datasets/{TESTSETS[ts]}/{c}.parquet"
+            for c in config["tasks"]["cat_dog"]
+        ]
+        for ts in PARAMETER_TESTSETS
+    }
+
+
+def parameter_generators(wildcards=None):
+    """Each test set's sky and materials config: what its sky and ground indices name."""
+    gens = {"synthetic": variant_generator(config, SYNTHETIC.removeprefix("synth_"))}
+    if "real" in PARAMETER_TESTSETS:
+        gens["real"] = domain_generator(config, "real")
+    return {
+        ts: {"sky": g["sky"], "materials": g["materials"]}
+        for ts, g in gens.items()
+        if ts in PARAMETER_TESTSETS
     }

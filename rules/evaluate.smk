@@ -7,7 +7,8 @@ rule evaluate:
         backbone=backbone_file,
         test=test_indexes,
     output:
-        "results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json",
+        json="results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json",
+        predictions="results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.predictions.parquet",
     log:
         "logs/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.log",
     benchmark:

@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CONFIGS = [None, "configs/ci.yaml", "configs/paper.yaml"]
 FIGURES = ["fig1_examples", "fig2_training_curves", "fig3_architectures", "fig4_ablation", "fig5_heatmaps",
-           "fig6_domains", "fig7_domain_transfer", "fig8_categories"]
+           "fig6_domains", "fig7_domain_transfer", "fig8_categories", "fig9_breed_scaling", "fig10_real_mixing",
+           "fig11_data_size", "fig12_parameter_errors"]
 
 
 def snakemake(*args, cwd=REPO, timeout=600, check=True):

@@ -19,17 +19,14 @@ from PIL import Image, ImageFilter
 from domrand.render.backend import configure
 from domrand.render.sampling import FrameParams, Obstructor
 from domrand.world import shapes
-from domrand.world.build import World
 from domrand.world.rig import rotation
 from domrand.render.mesh_subjects import subject_rig
+from domrand.world.build import MATERIAL_SETS, SKY_SETS, World
 from domrand.world.subjects import Breed
 
 SUBJECT_DIAGONAL = 1.5  # every subject is scaled to this bounding-box diagonal at rest
 ENGINES = ("fast", "pyrender")
 SHADOW_FAR_LIMIT = 100.0  # world units: the light's far plane stays inside the sky dome (radius 150)
-# Generator set name -> world manifest key: synthetic variants and target domains never share one.
-MATERIAL_SETS = {"synthetic": "materials", "target": "target_grounds"}
-SKY_SETS = {"synthetic": "skies", "target": "target_skies"}
 SKYLIGHT_TINT = (0.8, 0.92, 1.1)  # daylight ambient: the blue sky's colour, mean ~0.94
 
 

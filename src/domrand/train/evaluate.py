@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from domrand.data.index import read_index
-from domrand.io import write_json
+from domrand.io import atomic_path, write_json
 from domrand.train.backbones import Classifier, Head, load_backbone, make_backbone
 from domrand.train.images import labels_for, load_images
 
@@ -40,9 +40,13 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: list[str]) -> dict:
 
 
 @torch.no_grad()
-def evaluate_model(model_path, backbone_path, test_index: list, out_json, params: dict, device="cpu", log=print) -> dict:
+def evaluate_model(model_path, backbone_path, test_index: list, out_json, params: dict, device="cpu", log=print,
+                   out_predictions=None) -> dict:
     """Evaluate on the test split of `test_index`, restricted to params['classes'].
 
+    out_predictions: also write one parquet row per test image: path (as read from the index),
+    label and pred (class numbers in the model's order), label_name, prob (probability of the
+    true label) and p_<class> for every class.
     A test image whose class the model was not trained on stops the evaluation."""
     clf = load_classifier(model_path, backbone_path).to(device)
     import pandas as pd
@@ -57,7 +61,14 @@ def evaluate_model(model_path, backbone_path, test_index: list, out_json, params
         raise ValueError(f"test set {test_index} has no test images of classes {params['classes']}")
     x = load_images(df["path"].tolist(), int(params["input_size"]))
     y = labels_for(df, clf.classes).numpy()
-    pred = torch.cat([clf(c.to(device).float().div(255)).argmax(1).cpu() for c in x.split(256)]).numpy()
+    probs = torch.cat([clf(c.to(device).float().div(255)).float().softmax(1).cpu() for c in x.split(256)]).numpy()
+    pred = probs.argmax(1)
+    if out_predictions is not None:
+        table = pd.DataFrame({"path": df["path"].astype(str), "label": y.astype(int), "label_name": df["label"],
+                              "pred": pred.astype(int), "prob": probs[np.arange(len(y)), y].astype(float),
+                              **{f"p_{c}": probs[:, i].astype(float) for i, c in enumerate(clf.classes)}})
+        with atomic_path(Path(out_predictions)) as tmp:
+            table.to_parquet(tmp, index=False)
     out = {**metrics(y, pred, clf.classes), "model": str(model_path), "test_set": [str(p) for p in test_index]}
     write_json(out, Path(out_json))
     log(f"{model_path} on {test_index}: accuracy {out['accuracy']:.4f} (n={out['n']})")

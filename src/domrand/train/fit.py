@@ -45,10 +45,11 @@ class _Loop:
     """Epoch loop with per-epoch history, checkpoints and resume."""
 
     def __init__(self, params, checkpoint: Path, modules: dict, opt, gen: torch.Generator, log):
-        self.params, self.checkpoint, self.modules, self.opt, self.gen, self.log = params, Path(checkpoint), modules, opt, gen, log
+        self.params, self.modules, self.opt, self.gen, self.log = params, modules, opt, gen, log
+        self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.history: list[dict] = []
         self.start = 0
-        if self.checkpoint.exists():
+        if self.checkpoint is not None and self.checkpoint.exists():
             ck = torch.load(self.checkpoint, map_location="cpu", weights_only=False)
             if ck.get("params") == params:
                 for k, m in modules.items():
@@ -73,6 +74,8 @@ class _Loop:
                                  "seconds": dt, "images_per_second": n / dt})
             self.log(f"epoch {epoch + 1}/{self.params['epochs']}: loss {loss:.4f} train acc {acc:.4f} "
                      f"test acc {test_acc:.4f} ({n / dt:.0f} img/s)")
+            if self.checkpoint is None:
+                continue
             with atomic_path(self.checkpoint) as tmp:
                 torch.save({"params": self.params, "epoch": epoch + 1, "history": self.history, "gen": self.gen.get_state(),
                             "torch_rng": torch.get_rng_state(),
@@ -95,7 +98,6 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
     params: seed, classes, dropout, lr, epochs, batch_size, backbone. The monitoring accuracy
     each epoch is on the test split of `monitor_features` (the real test set).
     """
-    torch.manual_seed(int(params["seed"]))
     classes = list(params["classes"])
     tr, mo = load_features(train_features), load_features(monitor_features)
     keep = _select(tr["train_labels"], classes)
@@ -104,8 +106,24 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
     x = tr["train"] if len(keep) == tr["train"].shape[1] else tr["train"][:, keep]  # (views, N, F) float16
     y = labels_for(pd.DataFrame({"label": [tr["train_labels"][i] for i in keep]}), classes)
     mkeep = _select(mo["test_labels"], classes)
-    xm = mo["test"][mkeep].float().to(device)
-    ym = labels_for(pd.DataFrame({"label": [mo["test_labels"][i] for i in mkeep]}), classes).to(device)
+    ym = labels_for(pd.DataFrame({"label": [mo["test_labels"][i] for i in mkeep]}), classes)
+    head, history = fit_head(x, y, mo["test"][mkeep], ym, params, checkpoint, device, log)
+    meta = {"backbone": params["backbone"], "classes": classes, "dropout": float(params["dropout"]),
+            "frozen": True, "in_features": int(x.shape[-1]), "params": params}
+    _save_model(Path(out_dir), meta, head.cpu(), None, history)
+    return history
+
+
+def fit_head(x: torch.Tensor, y: torch.Tensor, xm: torch.Tensor, ym: torch.Tensor, params: dict, checkpoint=None,
+             device="cpu", log=print) -> tuple[Head, list[dict]]:
+    """Train a head on stored features: x (views, N, F), labels y (N,) in the order of
+    params['classes']; xm, ym the monitoring test set. Epoch e trains on view e mod views.
+    checkpoint: a path to checkpoint to and resume from, or None (none kept).
+
+    params: seed, classes, dropout, lr, epochs, batch_size."""
+    torch.manual_seed(int(params["seed"]))
+    classes = list(params["classes"])
+    xm, ym = xm.float().to(device), ym.to(device)
     head = Head(x.shape[-1], len(classes), float(params["dropout"])).to(device)
     opt = torch.optim.Adam(head.parameters(), lr=float(params["lr"]))
     gen = torch.Generator().manual_seed(int(params["seed"]))
@@ -133,11 +151,7 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
         head.eval()
         return float((head(xm).argmax(1) == ym).float().mean()) if len(ym) else float("nan")
 
-    history = loop.run(train_epoch, evaluate)
-    meta = {"backbone": params["backbone"], "classes": classes, "dropout": float(params["dropout"]),
-            "frozen": True, "in_features": int(x.shape[-1]), "params": params}
-    _save_model(Path(out_dir), meta, head.cpu(), None, history)
-    return history
+    return head, loop.run(train_epoch, evaluate)
 
 
 def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, checkpoint, params: dict,

@@ -30,6 +30,10 @@ from domrand.world import imported, target_scenery, target_subjects, textures
 from domrand.world.subjects import Breed, sample_breed, seed_for
 from domrand.world.target_subjects import sample_target_subject
 
+# Generator set name -> world manifest key: synthetic variants and target domains never share one.
+MATERIAL_SETS = {"synthetic": "materials", "target": "target_grounds"}
+SKY_SETS = {"synthetic": "skies", "target": "target_skies"}
+
 
 def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None = None,
                 assets_dir: Path = Path("resources/assets")) -> Path:

@@ -1,0 +1,119 @@
+# Beyond the paper: figures 9-12 (config `beyond`). Figure 9 trains on rendered datasets
+# (derived variants render through render_shard); figures 10 and 11 train heads on cached
+# features, so nothing is rendered or embedded again; figure 12 reads per-image predictions.
+
+
+rule train_feature_head:
+    input:
+        unpack(head_features),
+    output:
+        "results/beyond/heads/{head}/seed{seed}.json",
+    log:
+        "logs/beyond/heads/{head}/seed{seed}.log",
+    wildcard_constraints:
+        head=_alternatives(FEATURE_HEADS),
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        head=head_params,
+    script:
+        "../workflow/scripts/train_feature_head.py"
+
+
+rule fig9_breed_scaling:
+    input:
+        attribution="results/ATTRIBUTION.md",
+        evals=evals(breed_datasets(), ["cat_dog"], ["dropout"], ["real"]),
+        reference=evals(["real"], ["cat_dog"], ["dropout"], ["real"]),
+        indexes=[p for d in breed_datasets() for p in breed_indexes()[d]],
+    output:
+        png=report(
+            "results/fig9_breed_scaling.png",
+            caption="../workflow/report/fig9.rst",
+            category="Figures",
+        ),
+        table="results/tables/fig9_breed_scaling.csv",
+    log:
+        "logs/figures/fig9.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        figure=figure_params,
+        entries=BREED_SCALING,
+        indexes=breed_indexes(),
+    script:
+        "../workflow/scripts/fig9_breed_scaling.py"
+
+
+rule fig10_real_mixing:
+    input:
+        attribution="results/ATTRIBUTION.md",
+        heads=heads_of("mix_") + heads_of("real_"),
+    output:
+        png=report(
+            "results/fig10_real_mixing.png",
+            caption="../workflow/report/fig10.rst",
+            category="Figures",
+        ),
+        table="results/tables/fig10_real_mixing.csv",
+    log:
+        "logs/figures/fig10.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        figure=figure_params,
+        real_counts=config["beyond"]["real_counts"],
+    script:
+        "../workflow/scripts/fig10_real_mixing.py"
+
+
+rule fig11_data_size:
+    input:
+        attribution="results/ATTRIBUTION.md",
+        heads=heads_of("size_"),
+    output:
+        png=report(
+            "results/fig11_data_size.png",
+            caption="../workflow/report/fig11.rst",
+            category="Figures",
+        ),
+        table="results/tables/fig11_data_size.csv",
+    log:
+        "logs/figures/fig11.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        figure=figure_params,
+        synthetic_counts=config["beyond"]["synthetic_counts"],
+    script:
+        "../workflow/scripts/fig11_data_size.py"
+
+
+rule fig12_parameter_errors:
+    input:
+        attribution="results/ATTRIBUTION.md",
+        world="resources/world",
+        predictions=[p for ps in parameter_predictions().values() for p in ps],
+        indexes=[p for ps in parameter_indexes().values() for p in ps],
+    output:
+        png=report(
+            "results/fig12_parameter_errors.png",
+            caption="../workflow/report/fig12.rst",
+            category="Figures",
+        ),
+        table="results/tables/fig12_parameter_errors.csv",
+    log:
+        "logs/figures/fig12.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        figure=figure_params,
+        predictions=parameter_predictions(),
+        indexes=parameter_indexes(),
+        generators=parameter_generators(),
+        bins=config["beyond"]["parameter_bins"],
+    script:
+        "../workflow/scripts/fig12_parameter_errors.py"
