@@ -10,6 +10,7 @@ from domrand.config import (
     world_imports,
 )
 from domrand.data.sources import adapter_params, class_sources
+from domrand.digest import code_digest
 
 VARIANTS = list(config["variants"])
 DOMAINS = list(config["domains"])
@@ -23,6 +24,12 @@ TESTSETS = {"real": "real", "synthetic": SYNTHETIC, "toon": "toon"}
 ALL_CLASSES = sorted(
     {c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"])
 )
+
+
+def library_code(script):
+    """Digest of the library modules the rule's script runs (its domrand imports, followed
+    transitively): in a rule's params, an edit to one of them reruns the rule's jobs."""
+    return code_digest(f"{workflow.basedir}/workflow/scripts/{script}.py")
 
 
 def _alternatives(names):
@@ -270,10 +277,6 @@ def heatmaps():
         for d in ("real", SYNTHETIC)
         for ts in ("real", "synthetic")
     ]
-
-
-def figure_params(wildcards=None):
-    return {"proxy": config["proxy"], "seeds": config["seeds"], "synthetic": SYNTHETIC}
 
 
 # Downloads and real-image domains (rules/assets.smk, rules/realdata.smk).

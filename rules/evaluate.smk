@@ -17,5 +17,6 @@ rule evaluate:
         mem_mb=2000,
     params:
         evaluate=eval_params,
+        code=library_code("evaluate"),
     script:
         "../workflow/scripts/evaluate.py"

@@ -20,6 +20,7 @@ rule index_source:
     threads: 4
     params:
         source=source_params,
+        code=library_code("index_source"),
     script:
         "../workflow/scripts/index_source.py"
 
@@ -37,5 +38,6 @@ rule select_class:
         "../envs/world.yaml"
     params:
         select=select_params,
+        code=library_code("select_class"),
     script:
         "../workflow/scripts/select_class.py"

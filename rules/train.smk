@@ -17,6 +17,7 @@ rule pretrain_backbone:
         mem_mb=4000,
     params:
         pretrain=pretrain_params,
+        code=library_code("pretrain_backbone"),
     script:
         "../workflow/scripts/pretrain_backbone.py"
 
@@ -38,6 +39,7 @@ rule extract_features:
         mem_mb=4000,
     params:
         features=feature_params,
+        code=library_code("extract_features"),
     script:
         "../workflow/scripts/extract_features.py"
 
@@ -63,6 +65,7 @@ rule train_head:
     params:
         train=train_params,
         checkpoint=checkpoint_path,
+        code=library_code("train_head"),
     script:
         "../workflow/scripts/train_head.py"
 
@@ -89,5 +92,6 @@ rule train_finetune:
     params:
         train=train_params,
         checkpoint=checkpoint_path,
+        code=library_code("train_finetune"),
     script:
         "../workflow/scripts/train_finetune.py"

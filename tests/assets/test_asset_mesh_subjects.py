@@ -12,7 +12,7 @@ import pytest
 import trimesh
 import yaml
 
-from domrand.render.mesh_subjects import MeshRig, mesh_pose_index, subject_record, subject_rig
+from domrand.world.mesh_subjects import MeshRig, mesh_pose_index, subject_record, subject_rig
 from domrand.world.build import World, build_world
 from domrand.world.subjects import sample_pose
 

@@ -16,7 +16,7 @@ from domrand.render.sampling import FrameParams, Obstructor
 from domrand.world import shapes
 from domrand.world.build import World
 from domrand.world.rig import rotation
-from domrand.render.mesh_subjects import subject_rig
+from domrand.world.mesh_subjects import subject_rig
 from domrand.world.subjects import Breed
 
 SUBJECT_DIAGONAL = 1.5  # every subject is scaled to this bounding-box diagonal at rest

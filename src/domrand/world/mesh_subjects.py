@@ -10,7 +10,7 @@ paper posed its Unity models). A model that cannot be posed (a glTF without skin
 animation, any OBJ or PLY) keeps its bind pose, with a warning at build time and
 ``pose_fallback=True`` in the metadata of every image posed at random.
 
-At render time :func:`subject_rig` gives the :class:`~domrand.render.scene.SceneRenderer`
+At render time :func:`subject_rig` gives the scene (``domrand.render.scene``)
 an object with the interface of a procedural :class:`~domrand.world.rig.Rig` (``parts``,
 ``pose_frame``): one rigid part per pose variant, all uploaded once; a frame shows the
 variant its sampled pose selects (:func:`mesh_pose_index`) and shrinks the others to
@@ -19,7 +19,6 @@ nothing, so posing never re-uploads vertices.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -29,9 +28,10 @@ import trimesh
 from PIL import Image
 
 from domrand.assets.meshes import SUPPORTED_SUFFIXES, MeshError, load_mesh, normalize_mesh
+from domrand.seeds import hash64, seed_for
 from domrand.world import textures
 from domrand.world.rig import Part
-from domrand.world.subjects import Breed, build_rig, sample_breed, seed_for
+from domrand.world.subjects import Breed, build_rig, sample_breed
 
 MESH_DIR = "meshes"
 _HIDDEN = np.diag([1e-9, 1e-9, 1e-9, 1.0])  # unselected pose variants: far below a pixel
@@ -159,8 +159,7 @@ def mesh_pose_index(pose: dict, n_variants: int) -> int:
     if n_variants <= 1 or not pose:
         return 0
     text = json.dumps({k: [round(float(a), 6) for a in v] for k, v in sorted(pose.items())})
-    h = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-    return 1 + h % (n_variants - 1)
+    return 1 + hash64(text) % (n_variants - 1)
 
 
 def subject_record(breed: Breed, pose: dict) -> dict:
