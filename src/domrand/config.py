@@ -72,7 +72,7 @@ def load_config(*paths, base="config.yaml") -> dict:
 
 def drop_nulls(config: dict, _prefix: str = "") -> list[str]:
     """Remove, in place, every mapping entry whose value is null (at any depth): how an
-    override file removes an entry of the default (``tasks: {cat_dog_bicycle: null}``).
+    override file removes an entry of the default (``tasks: {plus_car: null}``).
     Returns the removed keys as dotted paths. No config key takes null as a value."""
     removed = []
     for key in list(config):

@@ -12,8 +12,8 @@ import pytest
 import trimesh
 import yaml
 
-from domrand.world.mesh_subjects import MeshRig, mesh_pose_index, subject_record, subject_rig
 from domrand.world.build import World, build_world
+from domrand.world.mesh_subjects import MeshRig, mesh_pose_index, subject_record, subject_rig
 from domrand.world.subjects import sample_pose
 
 ROOT = Path(__file__).resolve().parents[2]
