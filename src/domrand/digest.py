@@ -94,15 +94,14 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
 
 
 @lru_cache(maxsize=None)
-def _module_digest(path: Path, mtime_ns: int) -> str:
-    text = ast.dump(_strip_docstrings(_parse(path)), annotate_fields=True, include_attributes=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+def _source_digest(source: bytes) -> str:
+    tree = _strip_docstrings(ast.parse(source))
+    return hashlib.sha256(ast.dump(tree, annotate_fields=True, include_attributes=False).encode()).hexdigest()
 
 
 def module_digest(path: Path) -> str:
     """sha256 of a module's code: its syntax tree without docstrings (comments never reach it)."""
-    path = Path(path)
-    return _module_digest(path, path.stat().st_mtime_ns)
+    return _source_digest(Path(path).read_bytes())
 
 
 def code_digest(script: str | Path, root: Path = ROOT) -> str:
