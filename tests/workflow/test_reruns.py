@@ -124,6 +124,7 @@ WORKFLOW = ["Snakefile", "config.yaml", "configs", "rules", "workflow", "schemas
 def workflow_copy(tmp_path) -> Path:
     """A copy of the workflow itself (mtimes kept), whose library a test may edit."""
     dst = tmp_path / "workflow"
+    dst.mkdir()
     for name in WORKFLOW:
         src = REPO / name
         if src.is_dir():
