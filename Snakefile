@@ -1,12 +1,25 @@
 # domrand: the domain-randomization study (Valtchev & Wu 2021) as a workflow.
 # Reading order: config + schema, then one rule file per stage, then `all` = every figure.
-from domrand.config import validate_config
+import sys
+
+from snakemake.utils import min_version
+
+min_version("9.27")
+
+# The library of this checkout, for the rules here and for jobs in conda envs (which do not
+# install it: Snakemake hands its own sys.path on to a job's script).
+sys.path.insert(0, f"{workflow.basedir}/src")
+
+from domrand.config import drop_nulls, validate_config
 
 
 configfile: f"{workflow.basedir}/config.yaml"
 
 
-validate_config(config, f"{workflow.basedir}/schemas/config.schema.yaml")
+# An override that sets an entry to null removes it; then the schema and the cross-checks.
+validate_config(
+    config, f"{workflow.basedir}/schemas/config.schema.yaml", removed=drop_nulls(config)
+)
 
 
 include: "rules/common.smk"

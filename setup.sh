@@ -39,7 +39,7 @@ fi
 export PATH="$PWD/.venv/bin:$PATH"
 
 case "${1:-}" in
-  run) shift; exec snakemake --cores all "$@" ;;
+  run) shift; python -m domrand.config "$@"; exec snakemake --cores all "$@" ;;
   test) shift; exec pytest "$@" ;;
   bench) shift; exec python -m domrand.bench "$@" ;;
   "") echo "setup: done (use: bash setup.sh run|test|bench)" ;;

@@ -15,6 +15,7 @@ rule build_world:
     params:
         world=config["world"],
         downloads=world_import_entries,
+        code=library_code("build_world"),
     script:
         "../workflow/scripts/build_world.py"
 
@@ -32,6 +33,7 @@ rule download_weights:
         "../envs/world.yaml"
     params:
         asset=weights_asset,
+        code=library_code("download_weights"),
     script:
         "../workflow/scripts/download_weights.py"
 
@@ -56,6 +58,7 @@ rule download_asset:
         "../envs/world.yaml"
     params:
         asset=download_spec,
+        code=library_code("download_asset"),
     script:
         "../workflow/scripts/download_asset.py"
 
@@ -70,6 +73,7 @@ rule download_objaverse:
     params:
         objects=objaverse_objects,
         lock=config.get("lock"),
+        code=library_code("download_objaverse"),
     script:
         "../workflow/scripts/download_objaverse.py"
 
@@ -89,5 +93,6 @@ rule attribution:
         "../envs/world.yaml"
     params:
         attribution=attribution_params,
+        code=library_code("attribution"),
     script:
         "../workflow/scripts/attribution.py"

@@ -18,6 +18,7 @@ rule train_feature_head:
     resources:
         mem_mb=2000,
     params:
+        code=library_code("train_feature_head"),
         head=head_params,
     script:
         "../workflow/scripts/train_feature_head.py"
@@ -41,7 +42,8 @@ rule fig9_breed_scaling:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        code=library_code("fig9_breed_scaling"),
+        proxy=config["proxy"],
         entries=BREED_SCALING,
         indexes=breed_indexes(),
     script:
@@ -64,7 +66,8 @@ rule fig10_real_mixing:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        code=library_code("fig10_real_mixing"),
+        proxy=config["proxy"],
         real_counts=config["beyond"]["real_counts"],
     script:
         "../workflow/scripts/fig10_real_mixing.py"
@@ -86,7 +89,8 @@ rule fig11_data_size:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        code=library_code("fig11_data_size"),
+        proxy=config["proxy"],
         synthetic_counts=config["beyond"]["synthetic_counts"],
     script:
         "../workflow/scripts/fig11_data_size.py"
@@ -110,7 +114,8 @@ rule fig12_parameter_errors:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        code=library_code("fig12_parameter_errors"),
+        proxy=config["proxy"],
         predictions=parameter_predictions(),
         indexes=parameter_indexes(),
         generators=parameter_generators(),

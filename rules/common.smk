@@ -13,6 +13,7 @@ from domrand.config import (
 from domrand.data.sources import adapter_params, class_sources
 from domrand.train.weights import PACKAGED_WEIGHTS
 from domrand.experiments import breed_scaling, breed_variants, feature_heads
+from domrand.digest import code_digest
 
 VARIANTS = list(config["variants"])
 BREED_VARIANTS = breed_variants(
@@ -29,6 +30,12 @@ TESTSETS = {"real": "real", "synthetic": SYNTHETIC, "toon": "toon"}
 ALL_CLASSES = sorted(
     {c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"])
 )
+
+
+def library_code(script):
+    """Digest of the library modules the rule's script runs (its domrand imports, followed
+    transitively): in a rule's params, an edit to one of them reruns the rule's jobs."""
+    return code_digest(f"{workflow.basedir}/workflow/scripts/{script}.py")
 
 
 def _alternatives(names):
@@ -362,10 +369,6 @@ def realism_kinds():
         else:
             kinds[d] = f"proxy {d}"
     return kinds
-
-
-def figure_params(wildcards=None):
-    return {"proxy": config["proxy"], "seeds": config["seeds"], "synthetic": SYNTHETIC}
 
 
 # Downloads and real-image domains (rules/assets.smk, rules/realdata.smk).

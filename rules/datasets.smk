@@ -14,5 +14,6 @@ rule gather_dataset:
         "../envs/world.yaml"
     params:
         gather=gather_params,
+        code=library_code("gather_dataset"),
     script:
         "../workflow/scripts/gather_dataset.py"

@@ -20,6 +20,7 @@ rule evaluate:
         mem_mb=2000,
     params:
         evaluate=eval_params,
+        code=library_code("evaluate"),
     script:
         "../workflow/scripts/evaluate.py"
 
@@ -40,6 +41,7 @@ rule realism:
     resources:
         mem_mb=3000,
     params:
+        code=library_code("realism"),
         realism=config["realism"],
         sha256=config["model"]["sha256"],
     script:

@@ -19,5 +19,6 @@ rule explain:
         mem_mb=4000,
     params:
         explain=explain_params,
+        code=library_code("explain"),
     script:
         "../workflow/scripts/explain.py"

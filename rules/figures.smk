@@ -22,7 +22,8 @@ rule fig1_examples:
         variants=VARIANTS,
         classes=config["synth"]["classes"],
         n=config["figures"]["examples_per_variant"],
-        figure=figure_params,
+        proxy=config["proxy"],
+        code=library_code("fig1_examples"),
     script:
         "../workflow/scripts/fig1_examples.py"
 
@@ -44,7 +45,8 @@ rule fig2_training_curves:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        proxy=config["proxy"],
+        code=library_code("fig2_training_curves"),
     script:
         "../workflow/scripts/fig2_training_curves.py"
 
@@ -65,7 +67,9 @@ rule fig3_architectures:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        proxy=config["proxy"],
+        synthetic=SYNTHETIC,
+        code=library_code("fig3_architectures"),
     script:
         "../workflow/scripts/fig3_architectures.py"
 
@@ -88,8 +92,9 @@ rule fig4_ablation:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        proxy=config["proxy"],
         variants=VARIANTS,
+        code=library_code("fig4_ablation"),
     script:
         "../workflow/scripts/fig4_ablation.py"
 
@@ -114,7 +119,8 @@ rule fig5_heatmaps:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        proxy=config["proxy"],
+        code=library_code("fig5_heatmaps"),
     script:
         "../workflow/scripts/fig5_heatmaps.py"
 
@@ -137,8 +143,9 @@ rule fig6_domains:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        proxy=config["proxy"],
         n=config["figures"]["examples_per_variant"],
+        code=library_code("fig6_domains"),
     script:
         "../workflow/scripts/fig6_domains.py"
 
@@ -159,7 +166,9 @@ rule fig7_domain_transfer:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        proxy=config["proxy"],
+        synthetic=SYNTHETIC,
+        code=library_code("fig7_domain_transfer"),
     script:
         "../workflow/scripts/fig7_domain_transfer.py"
 
@@ -180,8 +189,9 @@ rule fig8_categories:
     conda:
         "../envs/figures.yaml"
     params:
-        figure=figure_params,
+        proxy=config["proxy"],
         tasks=config["tasks"],
+        code=library_code("fig8_categories"),
     script:
         "../workflow/scripts/fig8_categories.py"
 
@@ -202,9 +212,10 @@ rule domain_realism:
     conda:
         "../envs/figures.yaml"
     params:
+        code=library_code("domain_realism"),
         datasets=DATASETS,
         kinds=realism_kinds(),
-        figure=figure_params,
+        proxy=config["proxy"],
     script:
         "../workflow/scripts/domain_realism.py"
 
@@ -219,6 +230,7 @@ rule occlusion_table:
     conda:
         "../envs/figures.yaml"
     params:
+        code=library_code("occlusion_table"),
         kinds=occlusion_kinds(),
     script:
         "../workflow/scripts/occlusion_table.py"

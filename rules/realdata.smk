@@ -20,6 +20,7 @@ rule index_source:
     threads: 4
     params:
         source=source_params,
+        code=library_code("index_source"),
     script:
         "../workflow/scripts/index_source.py"
 
@@ -37,6 +38,7 @@ rule select_class:
         "../envs/world.yaml"
     params:
         select=select_params,
+        code=library_code("select_class"),
     script:
         "../workflow/scripts/select_class.py"
 
@@ -54,6 +56,7 @@ rule balance_task:
     conda:
         "../envs/world.yaml"
     params:
+        code=library_code("balance_task"),
         balance=balance_params,
     script:
         "../workflow/scripts/balance_task.py"

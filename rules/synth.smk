@@ -19,6 +19,7 @@ rule render_shard:
         generator=generator_of_variant,
         render=render_of_variant,
         source="{variant}",
+        code=library_code("render_shard"),
     script:
         "../workflow/scripts/render_shard.py"
 
@@ -41,5 +42,6 @@ rule render_proxy:
         generator=generator_of_domain,
         render=render_of_domain,
         source="{domain}",
+        code=library_code("render_shard"),
     script:
         "../workflow/scripts/render_shard.py"

@@ -16,6 +16,7 @@ rule install_backbone:
     conda:
         "../envs/train.yaml"
     params:
+        code=library_code("install_backbone"),
         sha256=backbone_sha256,
     script:
         "../workflow/scripts/install_backbone.py"
@@ -37,6 +38,7 @@ rule pretrain_backbone:
         mem_mb=4000,
     params:
         pretrain=pretrain_params,
+        code=library_code("pretrain_backbone"),
     script:
         "../workflow/scripts/pretrain_backbone.py"
 
@@ -58,6 +60,7 @@ rule extract_features:
         mem_mb=4000,
     params:
         features=feature_params,
+        code=library_code("extract_features"),
     script:
         "../workflow/scripts/extract_features.py"
 
@@ -83,6 +86,7 @@ rule train_head:
     params:
         train=train_params,
         checkpoint=checkpoint_path,
+        code=library_code("train_head"),
     script:
         "../workflow/scripts/train_head.py"
 
@@ -109,5 +113,6 @@ rule train_finetune:
     params:
         train=train_params,
         checkpoint=checkpoint_path,
+        code=library_code("train_finetune"),
     script:
         "../workflow/scripts/train_finetune.py"

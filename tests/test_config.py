@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from domrand.config import (ConfigError, deep_merge, domain_generator, load_config, validate_config,
-                            variant_generator)
+from domrand.config import (ConfigError, deep_merge, domain_generator, drop_nulls, load_config,
+                            read_config_file, validate_config, variant_generator)
+from domrand.config import main as config_main
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
@@ -146,3 +147,84 @@ def test_validate_config_task_classes_must_be_in_the_world(config):
     config["world"]["classes"] = ["cat", "dog"]
     with pytest.raises(ConfigError, match=r"tasks\.plus_bicycle.*bicycle"):
         validate_config(config, SCHEMA)
+
+
+# -- ranges, local paths, YAML syntax, null removes -------------------------------------
+
+@pytest.mark.parametrize("key, value", [
+    ("generator.camera.distance", [1.6, 0.9]),  # the control generator
+    ("generator.obstructors.count", [4, 1]),
+    ("variants.no_lighting.lighting.intensity", [4.0, 2.0]),  # a variant's patch
+    ("domains.real.generator.style.blur", [1.5, 0.5]),  # a proxy domain's generator
+    ("training.augment.zoom", [1.0, 0.8]),  # an augmentation
+])
+def test_reversed_range_names_its_key(config, key, value):
+    _set(config, key, value)
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, SCHEMA)
+    assert f"config key {key}: {value} is a range [low, high] with low > high" in str(err.value)
+
+
+def test_equal_bounds_and_directions_are_not_reversed_ranges(config):
+    _set(config, "generator.camera.distance", [1.2, 1.2])
+    _set(config, "generator.lighting.default_direction", [60, 45])  # azimuth, elevation: any order
+    validate_config(config, SCHEMA)
+
+
+def test_missing_source_path_names_its_key(config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config["domains"]["real"]["sources"] = {
+        "mine": {"adapter": "folder", "path": "data/pets", "classes": sorted(
+            {c for t in config["tasks"].values() for c in t})}}
+    with pytest.raises(ConfigError, match=r"config key domains\.real\.sources\.mine\.path: 'data/pets' "
+                                          r"does not exist .*" + str(tmp_path)):
+        validate_config(config, SCHEMA)
+    (tmp_path / "data/pets").mkdir(parents=True)
+    validate_config(config, SCHEMA)
+
+
+def test_missing_mesh_path_names_its_key(config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config["world"]["subjects"] = {"cat": {"meshes": [{"path": "meshes/cat.glb"}]}}
+    with pytest.raises(ConfigError, match=r"config key world\.subjects\.cat\.meshes\.0\.path: 'meshes/cat.glb'"):
+        validate_config(config, SCHEMA)
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("world:\n  breeds: 3\n bad: [1, 2\n")
+    with pytest.raises(ConfigError, match=rf"config file {bad}, line 3, column 2: not valid YAML"):
+        read_config_file(bad)
+    with pytest.raises(ConfigError, match=rf"config file {bad}, line 3"):
+        load_config(bad, base=tmp_path / "none.yaml")
+
+
+def test_config_check_command_reports_a_configfile_yaml_error(tmp_path, capsys):
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text("seed: 1\n")
+    bad.write_text("tasks: {cat_dog: [cat, dog]\n")
+    assert config_main(["results/fig4_ablation.png", "--configfile", str(good), "--cores", "2"]) == 0
+    assert config_main(["--configfile", str(good), str(bad), "--cores", "2"]) == 2
+    assert f"config file {bad}, line 2" in capsys.readouterr().err
+
+
+def test_null_in_an_override_removes_the_entry(config, tmp_path):
+    override = tmp_path / "only_cats_and_dogs.yaml"
+    override.write_text("tasks: {plus_bicycle: null, plus_car: null}\n")
+    merged = load_config(override, base=ROOT / "config.yaml")
+    assert merged["tasks"] == {"cat_dog": ["cat", "dog"]}
+    validate_config(merged, SCHEMA)
+    cfg = deep_merge(config, {"tasks": {"plus_car": None}, "world": {"subjects": None}})
+    assert drop_nulls(cfg) == ["world.subjects", "tasks.plus_car"] and "plus_car" not in cfg["tasks"]
+
+
+@pytest.mark.parametrize("key, needed_by", [
+    ("domains.toon", "figures 6 and 7"),
+    ("architectures.unfrozen", "figure 3"),
+    ("tasks.cat_dog", "figures 2 to 8"),
+])
+def test_removing_an_entry_a_figure_needs_names_the_key_and_figure(config, key, needed_by):
+    section, entry = key.split(".")
+    cfg = deep_merge(config, {section: {entry: None}})
+    with pytest.raises(ConfigError, match=rf"config key {key}: an override set it to null .*{needed_by}"):
+        validate_config(cfg, SCHEMA, removed=drop_nulls(cfg))

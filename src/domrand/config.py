@@ -1,8 +1,11 @@
-"""Config helpers: variant patches over the control generator, and config slices per rule."""
+"""Config helpers: loading, validation before any job, variant patches over the control
+generator, and config slices per rule."""
 
 from __future__ import annotations
 
 import copy
+import fnmatch
+import sys
 from pathlib import Path
 
 
@@ -30,11 +33,31 @@ class ConfigError(ValueError):
     pass
 
 
-def load_config(*paths, base="config.yaml") -> dict:
-    """A config as the workflow sees it: `base` (the workflow's config.yaml; skipped if it does
-    not exist) with each of `paths` merged over it in order, as `--configfile` does."""
+def read_config_file(path) -> dict:
+    """One YAML config file as a dict; ConfigError naming the file, line and column of a
+    syntax error, or saying that the top level is not a mapping."""
     import yaml
 
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"config file {path}{where}: not valid YAML: {exc.problem or exc.context}; "
+                          "fix the file (indent with spaces, close every bracket and quote)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path}: not valid YAML: {exc}") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: the top level must be a mapping of config keys, "
+                          f"not a {type(data).__name__}")
+    return data or {}
+
+
+def load_config(*paths, base="config.yaml") -> dict:
+    """A config as the workflow sees it: `base` (the workflow's config.yaml; skipped if it does
+    not exist) with each of `paths` merged over it in order, as `--configfile` does, and
+    entries set to null removed (:func:`drop_nulls`)."""
     missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
         raise ConfigError(f"config file(s) {missing} not found: give the path of a YAML config such as "
@@ -42,26 +65,77 @@ def load_config(*paths, base="config.yaml") -> dict:
     config: dict = {}
     for f in [Path(base), *map(Path, paths)]:
         if f.is_file():
-            config = deep_merge(config, yaml.safe_load(f.read_text()) or {})
+            config = deep_merge(config, read_config_file(f))
+    drop_nulls(config)
     return config
 
 
-def validate_config(config: dict, schema_path) -> None:
-    """Validate against the JSON schema; raise ConfigError naming the key path of the worst error."""
+def drop_nulls(config: dict, _prefix: str = "") -> list[str]:
+    """Remove, in place, every mapping entry whose value is null (at any depth): how an
+    override file removes an entry of the default (``tasks: {plus_car: null}``).
+    Returns the removed keys as dotted paths. No config key takes null as a value."""
+    removed = []
+    for key in list(config):
+        value = config[key]
+        if value is None:
+            del config[key]
+            removed.append(f"{_prefix}{key}")
+        elif isinstance(value, dict):
+            removed += drop_nulls(value, f"{_prefix}{key}.")
+    return removed
+
+
+# Entries the schema requires that a figure is made of: named when an override removes one.
+NEEDED_BY = {
+    "variants.control": "the control variant of figures 1 and 4",
+    "domains.real": "every figure's real test set",
+    "domains.toon": "the toon test set of figures 6 and 7",
+    "architectures.dropout": "the paper's model (figures 2, 3, 4, 5, 7, 8)",
+    "architectures.no_dropout": "figure 3",
+    "architectures.unfrozen": "figure 3",
+    "tasks.cat_dog": "the cat-vs-dog task of figures 2 to 8",
+}
+
+
+def _schema_validator(schema: dict):
+    """Draft 2020-12 plus one keyword, ``ordered: true``: a [low, high] range with low <= high."""
+    import jsonschema
+
+    def ordered(validator, value, instance, schema):
+        if value and isinstance(instance, list) and len(instance) == 2 \
+                and all(isinstance(x, (int, float)) for x in instance) and instance[0] > instance[1]:
+            yield jsonschema.ValidationError(
+                f"{instance} is a range [low, high] with low > high; write it as [{instance[1]}, {instance[0]}]")
+
+    cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"ordered": ordered})
+    return cls(schema)
+
+
+def validate_config(config: dict, schema_path, removed=()) -> None:
+    """Validate against the JSON schema, then the cross-references and local paths; raise
+    ConfigError naming the key path of the worst error. ``removed``: keys an override set
+    to null (:func:`drop_nulls`), named with what needs them when the schema requires them."""
     import jsonschema
     import yaml
 
     with open(schema_path) as fh:
         schema = yaml.safe_load(fh)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = list(validator.iter_errors(config))
+    errors = list(_schema_validator(schema).iter_errors(config))
     if not errors:
         _check_cross_references(config)
+        _check_paths(config)
         return
     err = jsonschema.exceptions.best_match(errors)
     while err.context:  # oneOf/allOf: descend to the most specific cause
         err = jsonschema.exceptions.best_match(err.context)
     path = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+    if err.validator == "required":
+        missing = next((f"{path}.{k}" if err.absolute_path else k) for k in err.validator_value
+                       if k not in err.instance)
+        if missing in removed:
+            raise ConfigError(f"config key {missing}: an override set it to null (removing it), but "
+                              f"{NEEDED_BY.get(missing, 'the workflow')} needs it; give it a value "
+                              "instead of null")
     raise ConfigError(f"config key {path}: {err.message} (schema: {schema_path}); "
                       f"fix it in config.yaml or the file given with --configfile")
 
@@ -101,6 +175,20 @@ def check_domains_disjoint(config: dict) -> None:
             raise ConfigError(f"{where}.materials.library: a target domain draws target grounds; set it to 'target'")
 
 
+def _check_paths(config: dict) -> None:
+    """Every local `path` (a real-image source, a subject mesh) exists, relative paths from the
+    working directory, as the jobs will read them."""
+    places = [(f"domains.{d}.sources.{s}.path", src.get("path"))
+              for d, spec in config["domains"].items() for s, src in (spec.get("sources") or {}).items()]
+    places += [(f"world.subjects.{c}.meshes.{i}.path", m.get("path"))
+               for c, spec in (config["world"].get("subjects") or {}).items()
+               for i, m in enumerate(spec["meshes"])]
+    for key, path in places:
+        if path is not None and not Path(path).exists():
+            raise ConfigError(f"config key {key}: {path!r} does not exist (relative paths start at the "
+                              f"working directory, {Path.cwd()}); fix the path")
+
+
 def _check_cross_references(config: dict) -> None:
     if config["model"]["backbone"] == "vgg16" and "weights" not in config["model"]:
         raise ConfigError("config key model.weights: the vgg16 backbone needs pinned weights (name, url, sha256, "
@@ -137,19 +225,30 @@ def _check_cross_references(config: dict) -> None:
                                   f"{entry['download']!r} is not an entry of `downloads`")
 
 
+def expand_names(patterns: list[str], names: list[str], key: str) -> list[str]:
+    """Download names matching ``patterns`` (exact names or globs like ``acg_*``), in the
+    order of ``names`` (the config's downloads), each once.
+
+    Raises ``ConfigError`` naming ``key`` when a pattern matches no download.
+    """
+    out: list[str] = []
+    for pattern in patterns:
+        hits = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+        if not hits:
+            raise ConfigError(f"config key {key}: {pattern!r} matches no entry of `downloads`; "
+                              "add the download or fix the name")
+        out += [n for n in hits if n not in out]
+    return out
+
+
 def world_imports(config: dict) -> dict[str, list[str]]:
     """The downloads world.materials_from / world.skies_from name (globs expanded, in
     `downloads` order): ``{"materials": [...], "skies": [...]}``."""
-    from domrand.world.imported import WorldAssetError, expand_names
-
     names = list(config.get("downloads") or {})
     out = {}
     for kind in ("materials", "skies"):
         key = f"world.{kind}_from"
-        try:
-            out[kind] = expand_names(config["world"].get(f"{kind}_from") or [], names, key)
-        except WorldAssetError as exc:
-            raise ConfigError(str(exc)) from None
+        out[kind] = expand_names(config["world"].get(f"{kind}_from") or [], names, key)
         if len(out[kind]) > config["world"][kind]:
             raise ConfigError(f"config key {key}: {len(out[kind])} downloads, more than world.{kind} "
                               f"({config['world'][kind]}); raise world.{kind} to at least {len(out[kind])}")
@@ -191,3 +290,34 @@ def _check_sources(config: dict) -> None:
         if missing:
             raise ConfigError(f"config key domains.{domain}.sources: no source provides {missing}, "
                               "which the study tests on; add them to a source's classes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m domrand.config [snakemake args]``: read every ``--configfile`` the arguments
+    name and report a YAML syntax error with its file, line and column. Snakemake reads these
+    files itself before the Snakefile runs and names neither (`bash setup.sh run` checks
+    first); the Snakefile checks everything else."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    files, take = [], False
+    for arg in argv:
+        if arg in ("--configfile", "--configfiles"):
+            take = True
+        elif arg.startswith(("--configfile=", "--configfiles=")):
+            files.append(arg.split("=", 1)[1])
+            take = False
+        elif take and not arg.startswith("-"):
+            files.append(arg)
+        else:
+            take = False
+    try:
+        for f in files:
+            if Path(f).is_file():  # a missing file: Snakemake's own message names it
+                read_config_file(f)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

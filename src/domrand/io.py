@@ -35,10 +35,15 @@ def atomic_dir(final: Path):
 
 @contextlib.contextmanager
 def atomic_path(final: Path):
-    """Yield a temporary file path beside `final`; on success it is renamed to `final`."""
+    """Yield a temporary file path beside `final`; on success it is renamed to `final`.
+
+    The file is readable by everyone (0644), like a file written in place: mkstemp makes it
+    0600, and outputs are often shared by a group on clusters.
+    """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=final.suffix, dir=final.parent)
+    os.fchmod(fd, 0o644)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -48,6 +53,12 @@ def atomic_path(final: Path):
         tmp.unlink(missing_ok=True)
 
 
-def write_json(obj, path: Path) -> None:
+def write_text(text: str, path: Path) -> Path:
+    """Write `text` (UTF-8) to `path` atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_json(obj, path: Path) -> None:
+    write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", path)

@@ -60,11 +60,3 @@ def _injected_fault(smk, log) -> None:
     os.close(fd)
     log(f"DOMRAND_INJECT_FAULT: failing this attempt of {rule} on purpose")
     raise InjectedFault(f"injected transient fault in {rule} (DOMRAND_INJECT_FAULT={spec})")
-
-
-def torch_device(threads: int = 1) -> str:
-    """CUDA when present (the device SLURM or CUDA_VISIBLE_DEVICES gives), else the CPU."""
-    import torch
-
-    torch.set_num_threads(max(1, int(threads)))
-    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -92,7 +92,7 @@ def test_unreachable_url_is_retried_then_explains_offline_nodes(
         fetch(spec, tmp_path / "res", log=lines.append, retries=2)
     msg = str(err.value)
     assert "far" in msg and unreachable_url in msg
-    assert "3 attempts" in msg and "`download` target" in msg
+    assert "3 attempts" in msg and "`snakemake fetch --configfile" in msg
     assert sum("failed" in line for line in lines) == 3
     assert everything_under(tmp_path / "res") == []
 

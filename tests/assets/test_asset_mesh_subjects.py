@@ -15,8 +15,8 @@ import pytest
 import trimesh
 import yaml
 
-from domrand.render.mesh_subjects import MeshRig, clip_time, subject_record, subject_rig
 from domrand.world.build import World, build_world
+from domrand.world.mesh_subjects import MeshRig, clip_time, subject_record, subject_rig
 from domrand.world.subjects import sample_pose
 from textured_models import build_textured_rig, write_textured_obj
 

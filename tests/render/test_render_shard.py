@@ -18,7 +18,7 @@ from domrand.config import deep_merge, domain_generator, variant_generator  # no
 from domrand.render.sampling import sample_frame  # noqa: E402
 from domrand.render.shard import RenderError, render_shard, select_breeds, shard_indices  # noqa: E402
 from domrand.world.build import World  # noqa: E402
-from domrand.world.subjects import seed_for  # noqa: E402
+from domrand.seeds import seed_for  # noqa: E402
 
 QUIET = lambda *_: None  # noqa: E731
 SAMPLED_COLUMNS = {

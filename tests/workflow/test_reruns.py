@@ -159,6 +159,61 @@ def test_real_count_list_reruns_only_figure10s_chain(finished):
     expect(finished, change, affected)
 
 
+WORKFLOW = ["Snakefile", "config.yaml", "configs", "rules", "workflow", "schemas", "profiles", "src"]
+
+
+@pytest.fixture
+def workflow_copy(tmp_path) -> Path:
+    """A copy of the workflow itself (mtimes kept), whose library a test may edit."""
+    dst = tmp_path / "workflow"
+    dst.mkdir()
+    for name in WORKFLOW:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(src, dst / name)
+    return dst
+
+
+def _edit(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+def test_a_copy_of_the_workflow_plans_nothing(finished, workflow_copy):
+    # The edits below are made on a copy; unedited, it must agree with the finished run.
+    assert planned(finished, None, "-s", str(workflow_copy / "Snakefile")) == {}
+
+
+def test_editing_a_figure_module_reruns_only_its_figures(finished, workflow_copy):
+    snakefile = str(workflow_copy / "Snakefile")
+    _edit(workflow_copy / "src/domrand/figures/results.py", "\nPROBE = 1  # a change to code\n")
+    got = planned(finished, None, "-s", snakefile)
+    # The figures whose scripts import figures.results, and nothing else.
+    want = planned(finished, None, "-s", snakefile, "--forcerun", "fig2_training_curves", "fig3_architectures",
+                   "fig4_ablation", "fig7_domain_transfer", "fig8_categories")
+    assert got == want and set(got.values()) == {"fig2_training_curves", "fig3_architectures", "fig4_ablation",
+                                                 "fig7_domain_transfer", "fig8_categories"}
+
+
+def test_editing_a_render_module_reruns_the_render_chain(finished, workflow_copy):
+    snakefile = str(workflow_copy / "Snakefile")
+    _edit(workflow_copy / "src/domrand/render/sampling.py", "\nPROBE = 1  # a change to code\n")
+    got = planned(finished, None, "-s", snakefile)
+    want = planned(finished, None, "-s", snakefile, "--forcerun", "render_shard", "render_proxy")
+    assert got == want
+    assert {"render_shard", "render_proxy", "gather_dataset", "train_head", "evaluate"} <= set(got.values())
+    assert not {"build_world", "pretrain_backbone", "attribution"} & set(got.values())
+
+
+def test_comment_and_docstring_edits_rerun_nothing(finished, workflow_copy):
+    module = workflow_copy / "src/domrand/render/sampling.py"
+    text = module.read_text()
+    first = text.index('"""', 3) + 3  # the end of the module docstring
+    module.write_text('"""A new docstring."""' + text[first:] + "\n# a new comment\n")
+    assert planned(finished, None, "-s", str(workflow_copy / "Snakefile")) == {}
+
+
 def test_runtime_knobs_rerun_nothing(finished):
     knobs = ["--set-threads", "train_head=2", "render_shard=2", "explain=1",
              "--set-resources", "extract_features:batch=16", "--resources", "mem_mb=4000"]

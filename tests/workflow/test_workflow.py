@@ -63,6 +63,11 @@ def test_dry_run_every_figure(configfile, target, tmp_path):
     ({"domains": {"real": {"sources": {"x": {"adapter": "petimages", "classes": ["cat", "dog"],
                                              "downloads": ["missing"]}}}}}, "domains.real.sources.x.downloads"),
     ({"downloads": {"a": {"url": "ftp://x", "licence": "l", "attribution": "a"}}}, "downloads.a.url"),
+    ({"variants": {"no_lighting": {"obstructors": {"count": [4, 1]}}}}, "variants.no_lighting.obstructors.count"),
+    ({"domains": {"real": {"sources": {"x": {"adapter": "folder", "path": "no/such/folder",
+                                             "classes": ["cat", "dog", "bicycle", "car"]}}}}},
+     "domains.real.sources.x.path"),
+    ({"domains": {"toon": None}}, "domains.toon"),
 ])
 def test_bad_config_stops_before_any_job(change, key, tmp_path):
     bad = tmp_path / "bad.yaml"
@@ -74,6 +79,16 @@ def test_bad_config_stops_before_any_job(change, key, tmp_path):
     assert p.returncode != 0
     assert f"config key {key}" in out
     assert not (work / "results").exists()
+
+
+def test_null_in_an_override_removes_tasks_and_their_jobs(tmp_path):
+    override = tmp_path / "cats_and_dogs.yaml"
+    override.write_text(yaml.safe_dump({"tasks": {"plus_bicycle": None, "plus_car": None}}))
+    p = snakemake("-n", "--cores", "1", "--directory", str(tmp_path), "results/fig8_categories.png",
+                  "--configfile", str(REPO / "configs/ci.yaml"), str(override))
+    assert "results/fig8_categories.png" in p.stdout
+    assert "/cat_dog/" in p.stdout
+    assert "plus_bicycle" not in p.stdout and "plus_car" not in p.stdout and "/bicycle" not in p.stdout
 
 
 @pytest.mark.slow

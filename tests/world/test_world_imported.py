@@ -10,6 +10,7 @@ import pytest
 import texture_archives as ta
 from PIL import Image
 
+from domrand.config import ConfigError, expand_names
 from domrand.world import imported, textures
 from domrand.world.build import World, build_world
 from domrand.world.imported import WorldAssetError
@@ -141,10 +142,10 @@ def test_corrupt_hdr_names_the_download_and_file(tmp_path):
 
 def test_expand_names_keeps_config_order_and_names_the_key():
     names = list(DOWNLOADS)
-    assert imported.expand_names(["acg_*"], names, "k") == ["acg_Wood049", "acg_Metal032"]
-    assert imported.expand_names(["acg_Metal032", "acg_*"], names, "k") == ["acg_Metal032", "acg_Wood049"]
-    with pytest.raises(WorldAssetError, match="config key world.skies_from: 'sky_\\*' matches no entry"):
-        imported.expand_names(["sky_*"], names, "world.skies_from")
+    assert expand_names(["acg_*"], names, "k") == ["acg_Wood049", "acg_Metal032"]
+    assert expand_names(["acg_Metal032", "acg_*"], names, "k") == ["acg_Metal032", "acg_Wood049"]
+    with pytest.raises(ConfigError, match="config key world.skies_from: 'sky_\\*' matches no entry"):
+        expand_names(["sky_*"], names, "world.skies_from")
 
 
 def test_world_with_imports_lists_them_first_with_credits(assets, tmp_path):

@@ -4,10 +4,12 @@ asset changes, ATTRIBUTION.md, and the refusal of an unpinned texture."""
 
 from __future__ import annotations
 
+
 import copy
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,8 +152,10 @@ def test_unpinned_texture_is_refused_naming_the_key(tmp_path):
                        str(REPO / "configs/ci.yaml"), str(override), check=False)
         assert p.returncode != 0
         assert server.count("Wood049_1K-JPG.zip") == 0
-    log = (work / "logs/assets/download_acg_Wood049.log").read_text()
-    assert "config key downloads.acg_Wood049" in log and "python -m domrand.assets.pin" in log
+    # Snakemake may start any of the unpinned downloads first; it fails naming its own key.
+    logs = [p.read_text() for p in (work / "logs/assets").glob("download_*.log")]
+    assert any(re.search(r"config key downloads\.(acg|ph)_\w+", log) and "python -m domrand.assets.pin" in log
+               for log in logs), logs
     assert not (work / "resources/world").exists()
 
 

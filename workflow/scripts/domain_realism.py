@@ -5,4 +5,4 @@ with run(snakemake) as log:
 
     p = snakemake.params
     domain_realism(dict(zip(p.datasets, snakemake.input.sets)), p.kinds, snakemake.output.png,
-                   snakemake.output.table, p.figure["proxy"])
+                   snakemake.output.table, p.proxy)

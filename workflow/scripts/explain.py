@@ -1,4 +1,5 @@
-from domrand.runtime import run, torch_device
+from domrand.runtime import run
+from domrand.train.device import torch_device
 
 with run(snakemake) as log:
     from domrand.explain.run import explain_model

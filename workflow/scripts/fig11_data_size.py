@@ -4,4 +4,4 @@ with run(snakemake) as log:
     from domrand.figures.beyond import fig11_data_size
 
     fig11_data_size(snakemake.input.heads, snakemake.params.synthetic_counts, snakemake.output.png,
-                    snakemake.output.table, snakemake.params.figure["proxy"])
+                    snakemake.output.table, snakemake.params.proxy)

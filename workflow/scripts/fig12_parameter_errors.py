@@ -5,4 +5,4 @@ with run(snakemake) as log:
 
     fig12_parameter_errors(snakemake.params.predictions, snakemake.params.indexes, snakemake.input.world,
                            snakemake.params.generators, snakemake.params.bins, snakemake.output.png,
-                           snakemake.output.table, snakemake.params.figure["proxy"])
+                           snakemake.output.table, snakemake.params.proxy)

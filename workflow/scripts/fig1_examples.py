@@ -6,4 +6,4 @@ with run(snakemake) as log:
     k = len(p.classes)
     groups = {v: list(snakemake.input.shards)[i * k:(i + 1) * k] for i, v in enumerate(p.variants)}
     example_grid(groups, p.n, snakemake.output.png, snakemake.output.table,
-                 "Fig. 1: domain-randomized examples per variant", p.figure["proxy"])
+                 "Fig. 1: domain-randomized examples per variant", p.proxy)

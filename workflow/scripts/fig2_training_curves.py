@@ -3,4 +3,4 @@ from domrand.runtime import run
 
 with run(snakemake) as log:
     fig2_training_curves(snakemake.input.real, snakemake.input.synthetic, snakemake.output.png,
-                         snakemake.output.table, snakemake.params.figure["proxy"])
+                         snakemake.output.table, snakemake.params.proxy)

@@ -3,4 +3,4 @@ from domrand.runtime import run
 
 with run(snakemake) as log:
     fig4_ablation(snakemake.input.evals, snakemake.output.png, snakemake.output.table,
-                  snakemake.params.figure["proxy"], snakemake.params.variants)
+                  snakemake.params.proxy, snakemake.params.variants)

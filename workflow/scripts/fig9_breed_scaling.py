@@ -5,4 +5,4 @@ with run(snakemake) as log:
 
     fig9_breed_scaling(snakemake.params.entries, snakemake.input.evals, snakemake.input.reference,
                        snakemake.params.indexes, snakemake.output.png, snakemake.output.table,
-                       snakemake.params.figure["proxy"])
+                       snakemake.params.proxy)

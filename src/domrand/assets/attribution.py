@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from domrand.io import write_text
 
 from .download import AssetError
 
@@ -45,18 +45,7 @@ def write_attribution(assets: list[dict], path: Path, notes: list[str] = ()) -> 
     else:
         lines += ["No third-party assets were downloaded for this run."]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; this file is meant to be shared
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text("\n".join(lines) + "\n", path)
 
 
 def write_study_attribution(params: dict, path: Path) -> Path:

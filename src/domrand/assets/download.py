@@ -13,7 +13,6 @@ failed or killed run: downloads and extractions go to hidden temporary names in
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -41,13 +40,29 @@ class AssetError(RuntimeError):
     """An asset could not be fetched, verified or unpacked; the message says how to fix it."""
 
 
-def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
-    """Return the hex sha256 digest of the file at ``path`` (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk_size), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def fetch_unpinned(url: str, target: Path, what: str, log: Log = print, timeout_s: float = 120.0,
+                   refresh: bool = False) -> Path:
+    """Download ``url`` to ``target`` with no known checksum (to pin it: the pin command), or
+    keep ``target`` when it is there already (unless ``refresh``). Only a complete download is
+    renamed into place. Raises ``AssetError`` starting with ``what`` (a config key or a name)."""
+    target = Path(target)
+    if target.is_file() and not refresh:
+        log(f"{what}: using cached {target}")
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.pin-", dir=target.parent))
+    try:
+        log(f"{what}: downloading {url}")
+        got = pooch.retrieve(url, known_hash=None, fname=target.name, path=tmp, progressbar=False,
+                             downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS))
+        os.chmod(got, 0o644)
+        Path(got).replace(target)
+    except Exception as exc:  # noqa: BLE001 - requests/pooch raise many types; `what` is what matters
+        raise AssetError(f"{what}: cannot download {url} ({type(exc).__name__}: {exc}); "
+                         "pinning needs internet access and a working URL") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def verify_sha256(path: Path, expected: str) -> str:
@@ -56,7 +71,7 @@ def verify_sha256(path: Path, expected: str) -> str:
     Returns the actual digest; raises ``AssetError`` naming both digests on mismatch.
     """
     expected = _normalise_hash(expected, str(path))
-    actual = sha256_file(Path(path))
+    actual = pooch.file_hash(Path(path))
     if actual != expected:
         raise AssetError(
             f"sha256 mismatch for {path}: expected {expected}, got {actual}. "
@@ -101,7 +116,7 @@ def fetch_asset(
         if _stamp_matches(out_dir, expected):
             log(f"{name}: already extracted at {out_dir} (sha256 {expected[:12]}...)")
             return out_dir
-    if archive.is_file() and sha256_file(archive) == expected:
+    if archive.is_file() and pooch.file_hash(archive) == expected:
         log(f"{name}: already downloaded at {archive}")
     else:
         _download(name, url, expected, archive, log, retries, backoff_s, timeout_s)
@@ -278,8 +293,8 @@ def _attempts(
     raise AssetError(
         f"asset '{name}': could not download {url} after {attempts} attempts "
         f"(last error: {last_error}). Compute nodes usually have no internet: run the "
-        "`download` target on a connected machine first (e.g. `snakemake download`), "
-        "then rerun here."
+        "`fetch` target on a connected machine first (`snakemake fetch --configfile <your "
+        "config>`), then rerun here."
     ) from last_error
 
 
@@ -293,7 +308,7 @@ class _HashingDownloader:
     def __call__(self, url, output_file, pooch_obj, check_only=False):
         result = self.inner(url, output_file, pooch_obj, check_only=check_only)
         if not check_only:
-            self.actual = sha256_file(Path(output_file))
+            self.actual = pooch.file_hash(Path(output_file))
         return result
 
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
+
+from domrand.io import write_text
 
 from .download import AssetError
 
@@ -72,24 +73,13 @@ def read_lock(path: str | os.PathLike | None) -> dict:
 
 def write_lock(lock: dict, path: str | os.PathLike) -> Path:
     """Write ``lock`` to ``path`` atomically, keys sorted, with a header saying what it is."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = {"version": LOCK_VERSION, "assets": lock.get("assets", {}), "objects": lock.get("objects", {})}
     text = (
         f"# Pinned downloads (URL -> sha256, size in bytes, licence). Written by `{PIN_COMMAND}`\n"
         "# on a machine with internet; commit it. Runs verify every download against it.\n"
         + yaml.safe_dump(body, sort_keys=True, default_flow_style=False, width=120)
     )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text(text, path)
 
 
 def config_downloads(config: dict) -> dict[str, tuple[str, dict]]:

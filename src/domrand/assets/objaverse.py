@@ -14,12 +14,13 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 import pooch
 
-from .download import HEADERS, AssetError, Log, fetch_asset, sha256_file
+from domrand.io import atomic_dir
+
+from .download import Log, fetch_asset, fetch_unpinned
 from .lock import PIN_COMMAND, write_lock
 
 DEFAULT_BASE = "https://huggingface.co/datasets/allenai/objaverse/resolve/main"
@@ -107,7 +108,7 @@ def pin_objaverse(spec: dict, classes: list[str], lock: dict, lock_file: Path, c
             log(f"objaverse/{cls}: only {len(objects)} objects with an allowed licence")
         for obj in objects:
             path = _get(obj["url"], glb_dir, log, timeout_s)
-            obj["sha256"], obj["size"] = sha256_file(path), path.stat().st_size
+            obj["sha256"], obj["size"] = pooch.file_hash(str(path)), path.stat().st_size
         lock["objects"][lock_key(cls)] = objects
         write_lock(lock, lock_file)
         log(f"objaverse/{cls}: pinned {len(objects)} objects")
@@ -129,38 +130,18 @@ def fetch_objects(objects: list[dict] | None, cls: str, out_dir: Path, cache_dir
             f"(no `objects: {lock_key(cls)}` in the lock file {lock_file}). On a machine with "
             f"internet run `{PIN_COMMAND} <your config file>` once and commit the lock file."
         )
-    out_dir = Path(out_dir)
-    tmp = out_dir.with_name(f".{out_dir.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for i, obj in enumerate(objects, 1):
-        spec = {"name": f"objaverse-{obj['uid']}", "url": obj["url"], "sha256": obj["sha256"],
-                "filename": f"{obj['uid']}.glb", "extract": None}
-        got = fetch_asset(spec, cache_dir, log=log)
-        shutil.copyfile(got, tmp / got.name)
-        log(f"objaverse/{cls}: {i}/{len(objects)} objects")
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    tmp.replace(out_dir)
-    return out_dir
+    with atomic_dir(Path(out_dir)) as tmp:
+        for i, obj in enumerate(objects, 1):
+            spec = {"name": f"objaverse-{obj['uid']}", "url": obj["url"], "sha256": obj["sha256"],
+                    "filename": f"{obj['uid']}.glb", "extract": None}
+            got = fetch_asset(spec, cache_dir, log=log)
+            shutil.copyfile(got, tmp / got.name)
+            log(f"objaverse/{cls}: {i}/{len(objects)} objects")
+    return Path(out_dir)
 
 
 def _get(url: str, folder: Path, log: Log, timeout_s: float) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / url.rsplit("/", 1)[-1]
-    if target.is_file():
-        return target
-    tmp = Path(tempfile.mkdtemp(prefix=".pin-", dir=folder))
-    try:
-        log(f"objaverse: downloading {url}")
-        got = pooch.retrieve(url, known_hash=None, fname=target.name, path=tmp, progressbar=False,
-                             downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS))
-        Path(got).replace(target)
-    except Exception as exc:  # noqa: BLE001 - requests/pooch raise many types
-        raise AssetError(f"objaverse: cannot download {url} ({type(exc).__name__}: {exc})") from exc
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return fetch_unpinned(url, Path(folder) / url.rsplit("/", 1)[-1], "objaverse", log, timeout_s)
 
 
 def _json_gz(url: str, folder: Path, log: Log, timeout_s: float):

@@ -11,9 +11,7 @@ afterwards does not download them again. Commit the lock file.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -21,7 +19,7 @@ import pooch
 
 from domrand.config import ConfigError, load_config
 
-from .download import HEADERS, AssetError, Log, sha256_file
+from .download import AssetError, Log, fetch_unpinned
 from .lock import config_downloads, lock_path, read_lock, write_lock
 
 CACHE = Path("resources/assets/.archives")
@@ -46,8 +44,8 @@ def pin_downloads(config: dict, lock_file: Path, cache_dir: Path, log: Log = pri
             log(f"{key}: pinned already ({known['sha256'][:12]}...)")
             continue
         filename = entry.get("filename") or Path(unquote(urlparse(url).path)).name or name
-        path = _download(url, cache_dir / filename, key, log, timeout_s, refresh)
-        sha = sha256_file(path)
+        path = fetch_unpinned(url, cache_dir / filename, f"config key {key}", log, timeout_s, refresh)
+        sha = pooch.file_hash(str(path))
         if entry.get("sha256") and entry["sha256"] != sha:
             path.unlink()
             raise AssetError(f"config key {key}.sha256 is {entry['sha256']}, but {url} serves "
@@ -65,24 +63,6 @@ def pin_downloads(config: dict, lock_file: Path, cache_dir: Path, log: Log = pri
                       refresh=refresh, timeout_s=timeout_s)
     write_lock(lock, lock_file)
     return lock
-
-
-def _download(url: str, target: Path, key: str, log: Log, timeout_s: float, refresh: bool) -> Path:
-    if target.is_file() and not refresh:
-        log(f"{key}: using cached {target}")
-        return target
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.pin-", dir=target.parent))
-    try:
-        log(f"{key}: downloading {url}")
-        got = pooch.retrieve(url, known_hash=None, fname=target.name, path=tmp, progressbar=False,
-                             downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS))
-        Path(got).replace(target)
-    except Exception as exc:  # requests/pooch raise many types; the key is what matters
-        raise AssetError(f"config key {key}: cannot download {url} ({type(exc).__name__}: {exc}); "
-                         "pinning needs internet access and a working URL") from exc
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
 
 
 def _repo_root(config_file: Path) -> Path:

@@ -27,13 +27,14 @@ both splits.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
+
+from domrand.seeds import unit_hash
 
 __all__ = [
     "CLASSES",
@@ -162,10 +163,9 @@ def read_index(
 def split_score(key: str, seed: int | str) -> float:
     """A uniform number in [0, 1) fixed by ``(seed, key)`` alone.
 
-    blake2b rather than ``hash()``: Python salts string hashes per process.
+    See :mod:`domrand.seeds` (``hash()`` is salted per process).
     """
-    digest = hashlib.blake2b(f"{seed}\x1f{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
+    return unit_hash(key, seed)
 
 
 def hash_order(keys: Iterable[str], seed: int | str) -> list[str]:

@@ -305,7 +305,7 @@ def name_categories(df: pd.DataFrame, world_manifest: dict | None, generator: di
     df = df.copy()
     if world_manifest is None or generator is None:
         return df
-    from domrand.world.build import MATERIAL_SETS, SKY_SETS
+    from domrand.world.sets import MATERIAL_SETS, SKY_SETS
 
     skies = world_manifest[SKY_SETS[generator["sky"]["set"]]]
     library = world_manifest[MATERIAL_SETS[generator["materials"]["library"]]]

@@ -7,8 +7,9 @@ uniforms per draw by name), and every frame it read back and converted the depth
 This renderer draws the same content the same way (pyrender's metallic-roughness shading
 for one directional light plus ambient and emissive, sRGB textures with trilinear
 mipmaps, back-face culling, 4x MSAA resolved by a blit) from a draw list the scene
-builds, with uniform locations looked up once. The GL context still comes from
-pyrender's platforms (EGL device selection, OSMesa).
+builds, with uniform locations looked up once: our own GL renderer with pyrender's shading;
+pyrender is the reference engine. The GL context comes from ``domrand.render.backend``
+(EGL device selection; OSMesa through pyrender's platform).
 
 Shadows (pyrender's RenderFlags.SHADOWS_DIRECTIONAL, made cheap): a depth-only pass of the
 casters (subject and obstructors) into a small depth texture over a tight orthographic

@@ -20,8 +20,9 @@ from domrand.render.backend import configure
 from domrand.render.sampling import FrameParams, Obstructor
 from domrand.world import shapes
 from domrand.world.rig import rotation
-from domrand.render.mesh_subjects import subject_rig
-from domrand.world.build import MATERIAL_SETS, SKY_SETS, World
+from domrand.world.build import World
+from domrand.world.mesh_subjects import subject_rig
+from domrand.world.sets import MATERIAL_SETS, SKY_SETS
 from domrand.world.subjects import Breed
 
 SUBJECT_DIAGONAL = 1.5  # every subject is scaled to this bounding-box diagonal at rest

@@ -17,10 +17,10 @@ import pandas as pd
 from PIL import Image
 
 from domrand.io import atomic_dir
-from domrand.render.mesh_subjects import subject_record
 from domrand.render.sampling import sample_frame, sample_obstructors
+from domrand.seeds import seed_for
 from domrand.world.build import World
-from domrand.world.subjects import seed_for
+from domrand.world.mesh_subjects import subject_record
 
 
 class RenderError(RuntimeError):

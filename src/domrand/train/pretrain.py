@@ -15,10 +15,10 @@ import torch
 from PIL import Image, ImageDraw, ImageFilter
 
 from domrand.io import atomic_path
+from domrand.seeds import seed_for
 from domrand.train.backbones import SmallCNN, normalise
 from domrand.train.images import augment
 from domrand.world.build import World
-from domrand.world.subjects import seed_for
 
 SHAPES = ("disc", "ellipse", "triangle", "square", "star", "cross", "ring", "crescent")
 

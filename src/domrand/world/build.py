@@ -24,15 +24,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from domrand.config import expand_names
 from domrand.io import atomic_dir
-from domrand.render.mesh_subjects import add_mesh_breeds
+from domrand.seeds import seed_for
 from domrand.world import imported, target_scenery, target_subjects, textures
-from domrand.world.subjects import Breed, sample_breed, seed_for
+from domrand.world.mesh_subjects import add_mesh_breeds
+from domrand.world.subjects import Breed, sample_breed
 from domrand.world.target_subjects import sample_target_subject
-
-# Generator set name -> world manifest key: synthetic variants and target domains never share one.
-MATERIAL_SETS = {"synthetic": "materials", "target": "target_grounds"}
-SKY_SETS = {"synthetic": "skies", "target": "target_skies"}
 
 
 def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None = None,
@@ -51,8 +49,8 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
     seed = int(params["seed"])
     size = int(params["texture_size"])
     names = list(downloads or {})
-    mat_from = imported.expand_names(params.get("materials_from") or [], names, "world.materials_from")
-    sky_from = imported.expand_names(params.get("skies_from") or [], names, "world.skies_from")
+    mat_from = expand_names(params.get("materials_from") or [], names, "world.materials_from")
+    sky_from = expand_names(params.get("skies_from") or [], names, "world.skies_from")
     for key, found, count in (("materials", mat_from, params["materials"]), ("skies", sky_from, params["skies"])):
         if len(found) > int(count):
             raise imported.WorldAssetError(f"config key world.{key}_from: {len(found)} downloads, more than "

@@ -15,7 +15,6 @@ All functions are deterministic: the same file gives the same bytes.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from pathlib import Path
 
@@ -36,22 +35,6 @@ DEFAULT_METALLIC = 0.0
 
 class WorldAssetError(RuntimeError):
     """An imported material or sky is missing or unreadable; the message names the download."""
-
-
-def expand_names(patterns: list[str], names: list[str], key: str) -> list[str]:
-    """Download names matching ``patterns`` (exact names or globs like ``acg_*``), in the
-    order of ``names`` (the config's downloads), each once.
-
-    Raises ``WorldAssetError`` naming ``key`` when a pattern matches no download.
-    """
-    out: list[str] = []
-    for pattern in patterns:
-        hits = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
-        if not hits:
-            raise WorldAssetError(f"config key {key}: {pattern!r} matches no entry of `downloads`; "
-                                  "add the download or fix the name")
-        out += [n for n in hits if n not in out]
-    return out
 
 
 def find_map(folder: Path, role: str) -> Path | None:

@@ -10,23 +10,17 @@ breed index means the same shape in every job.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from domrand.seeds import seed_for
 from domrand.world import shapes
 from domrand.world.rig import Joint, Part, Rig
 
 CLASSES = ("cat", "dog", "bicycle", "car")
 ANIMALS = ("cat", "dog")
 QUADRUPED_POSES = ("stand", "walk", "sit", "lie")
-
-
-def seed_for(*keys) -> int:
-    """A stable 63-bit seed from any printable keys (independent of PYTHONHASHSEED)."""
-    digest = hashlib.sha256("/".join(map(str, keys)).encode()).digest()
-    return int.from_bytes(digest[:8], "little") >> 1
 
 
 @dataclass(frozen=True)

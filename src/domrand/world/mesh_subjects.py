@@ -22,7 +22,7 @@ The default pose (``pose: default``) is the bind pose. A model that cannot be po
 without skin or animation, any OBJ or PLY) keeps its bind pose, with a warning at build time
 and ``pose_fallback=True`` in the metadata of every image posed at random.
 
-At render time :func:`subject_rig` gives the :class:`~domrand.render.scene.SceneRenderer`
+At render time :func:`subject_rig` gives the scene (``domrand.render.scene``)
 an object with the interface of a procedural :class:`~domrand.world.rig.Rig` (``parts``,
 ``pose_frame``) plus the groups' own materials and UVs, and, for a rigged model, the posed
 vertices and normals of the current frame (``deformed``) for the scene to upload.
@@ -41,9 +41,10 @@ import trimesh
 from PIL import Image
 
 from domrand.assets.meshes import SUPPORTED_SUFFIXES, MeshError, check_mesh, load_mesh, normalize_mesh
+from domrand.seeds import seed_for
 from domrand.world import textures
 from domrand.world.rig import Part
-from domrand.world.subjects import Breed, build_rig, sample_breed, seed_for
+from domrand.world.subjects import Breed, build_rig, sample_breed
 from domrand.world.target_subjects import build_target_rig, is_target_subject
 
 MESH_DIR = "meshes"
