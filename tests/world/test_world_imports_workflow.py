@@ -4,7 +4,6 @@ asset changes, ATTRIBUTION.md, and the refusal of an unpinned texture."""
 
 from __future__ import annotations
 
-
 import copy
 import hashlib
 import json
