@@ -1,4 +1,5 @@
-# Evaluation: every model on every test set it is asked about.
+# Evaluation: every model on every test set it is asked about; the metrics, and one row per
+# test image (the figures' intervals and paired tests are computed from these).
 
 
 rule evaluate:
@@ -7,7 +8,8 @@ rule evaluate:
         backbone=backbone_file,
         test=test_indexes,
     output:
-        "results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json",
+        json="results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json",
+        predictions="results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.predictions.parquet",
     log:
         "logs/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.log",
     conda:

@@ -3,5 +3,6 @@ from domrand.runtime import run, torch_device
 with run(snakemake) as log:
     from domrand.train.evaluate import evaluate_model
 
-    evaluate_model(snakemake.input.model, snakemake.input.backbone, list(snakemake.input.test), snakemake.output[0],
-                   snakemake.params.evaluate, device=torch_device(snakemake.threads), log=log)
+    evaluate_model(snakemake.input.model, snakemake.input.backbone, list(snakemake.input.test), snakemake.output.json,
+                   snakemake.params.evaluate, device=torch_device(snakemake.threads), log=log,
+                   out_predictions=snakemake.output.predictions)
