@@ -251,8 +251,11 @@ def faithfulness(
     curve_maps = {**maps, **{f"{k}_shifted": shifted_maps(v, rng) for k, v in maps.items()}}
     curves = deletion_insertion(model, images, curve_maps, labels, steps=steps, seed=rng, batch_size=batch_size)
     t2 = time.perf_counter()
-    log(f"faithfulness on {len(labels)} images: maps of the trained and randomised model {t1 - t0:.1f} s, "
-        f"deletion/insertion curves {t2 - t1:.1f} s")
+    n, h, w = len(labels), *images.shape[-2:]
+    windows = (len(range(0, h - occ["window"] + 1, occ["stride"])) * len(range(0, w - occ["window"] + 1, occ["stride"])))
+    log(f"faithfulness on {n} images: occlusion ({windows + 1} passes per image, trained and randomised model "
+        f"together) and GradCAM maps {t1 - t0:.1f} s; deletion/insertion curves "
+        f"({1 + 2 * (1 + 2 * len(curve_maps) * (steps - 1))} passes per image) {t2 - t1:.1f} s")
     return curves, sanity
 
 

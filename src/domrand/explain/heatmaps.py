@@ -184,7 +184,7 @@ class _TargetLogits(nn.Module):
         out, feats = [], {}
         hook = None
         if any(self._shared):
-            hook = self.models[0].backbone.register_forward_hook(lambda mod, inp, o: feats.setdefault("f", o))
+            hook = self.models[0].backbone.register_forward_hook(lambda mod, inp, o: feats.update(f=o))
         try:
             for m, shared in zip(self.models, self._shared):
                 logits = m.head(feats["f"]) if shared else m(x)
