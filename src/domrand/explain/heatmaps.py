@@ -61,8 +61,8 @@ def _check_images(images: torch.Tensor) -> torch.Tensor:
         )
     if not images.is_floating_point():
         raise ValueError(
-            f"images must be normalised float images, got dtype {images.dtype}; "
-            "apply the model's preprocessing (to float, normalise) first"
+            f"images must be float images as the model takes them, got dtype {images.dtype}; "
+            "convert first (the workflow's classifiers take floats in [0, 1])"
         )
     return images
 
@@ -95,10 +95,10 @@ def gradcam(
     """GradCAM maps for class ``target`` (captum ``LayerGradCam``).
 
     Args:
-        model: classifier, normalised images ``(N, C, H, W)`` -> logits ``(N, n_classes)``.
+        model: classifier, float images ``(N, C, H, W)`` -> logits ``(N, n_classes)``.
         target_layer: the module whose output GradCAM weighs (the last conv block); its
             output must be ``(N, K, h, w)``.
-        images: normalised float images ``(N, C, H, W)``, any device (moved to the model's).
+        images: float images ``(N, C, H, W)`` as the model takes them, any device (moved to the model's).
         target: class index whose logit is explained, or one per image.
         batch_size: images per forward/backward pass (memory bound only; results do not
             depend on it).

@@ -142,7 +142,7 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
     ax2.set_xlim(min(lo, 0) - 3, max(hi, 0) + 0.45 * (max(hi, 0) - min(lo, 0)) + 8)
     ax2.set_xlabel("difference from control (points), paired 95% CI")
     ax2.set_ylabel("")
-    ax2.legend(fontsize=7, loc="lower right")
+    ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     ax2.set_title("effect vs control (* : interval excludes 0; p: paired t-test)", fontsize=9)
     fig.suptitle(title("Fig. 4: ablation of each randomization parameter (synthetic-trained, real test set)\n"
                        f"mean over seeds, {CI_NOTE}", proxy), fontsize=9)
