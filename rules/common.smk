@@ -252,6 +252,14 @@ def evals(datasets, tasks, archs, testsets):
     ]
 
 
+def predictions(datasets, tasks, archs, testsets):
+    """Per-image predictions beside each evaluation: the figures' intervals and tests."""
+    return [
+        p.removesuffix(".json") + ".predictions.parquet"
+        for p in evals(datasets, tasks, archs, testsets)
+    ]
+
+
 def histories(datasets):
     return [
         f"{model_dir(d, 'cat_dog', 'dropout', s)}/history.csv"

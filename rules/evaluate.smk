@@ -1,4 +1,5 @@
-# Evaluation: every model on every test set it is asked about.
+# Evaluation: every model on every test set it is asked about; the metrics, and one row per
+# test image (the figures' intervals and paired tests are computed from these).
 
 
 rule evaluate:

@@ -33,6 +33,7 @@ rule fig2_training_curves:
         attribution="results/ATTRIBUTION.md",
         real=histories(["real"]),
         synthetic=histories([SYNTHETIC]),
+        predictions=predictions(["real"], ["cat_dog"], ["dropout"], ["real"]),
     output:
         png=report(
             "results/fig2_training_curves.png",
@@ -54,7 +55,7 @@ rule fig2_training_curves:
 rule fig3_architectures:
     input:
         attribution="results/ATTRIBUTION.md",
-        evals=evals(["real", SYNTHETIC], ["cat_dog"], ARCHS, ["real"]),
+        predictions=predictions(["real", SYNTHETIC], ["cat_dog"], ARCHS, ["real"]),
     output:
         png=report(
             "results/fig3_architectures.png",
@@ -77,7 +78,7 @@ rule fig3_architectures:
 rule fig4_ablation:
     input:
         attribution="results/ATTRIBUTION.md",
-        evals=evals(
+        predictions=predictions(
             [f"synth_{v}" for v in VARIANTS], ["cat_dog"], ["dropout"], ["real"]
         ),
     output:
@@ -153,7 +154,9 @@ rule fig6_domains:
 rule fig7_domain_transfer:
     input:
         attribution="results/ATTRIBUTION.md",
-        evals=evals(["real", SYNTHETIC], ["cat_dog"], ["dropout"], list(TESTSETS)),
+        predictions=predictions(
+            ["real", SYNTHETIC], ["cat_dog"], ["dropout"], list(TESTSETS)
+        ),
     output:
         png=report(
             "results/fig7_domain_transfer.png",
@@ -176,7 +179,7 @@ rule fig7_domain_transfer:
 rule fig8_categories:
     input:
         attribution="results/ATTRIBUTION.md",
-        evals=evals([SYNTHETIC], TASKS, ["dropout"], ["real"]),
+        predictions=predictions([SYNTHETIC], TASKS, ["dropout"], ["real"]),
     output:
         png=report(
             "results/fig8_categories.png",

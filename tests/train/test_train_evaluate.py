@@ -95,3 +95,25 @@ def test_load_classifier_rebuilds_the_frozen_model(always_dog):
     assert all(torch.equal(saved[k], v) for k, v in clf.backbone.state_dict().items())
     with torch.no_grad():
         assert clf(torch.rand(3, 3, 32, 32)).argmax(1).tolist() == [1, 1, 1]
+
+
+def test_evaluate_model_writes_one_prediction_row_per_test_image(always_dog, test_index, tmp_path):
+    import pandas as pd
+
+    from domrand.data.index import read_index
+
+    model, backbone = always_dog
+    out, preds = tmp_path / "eval" / "real.json", tmp_path / "eval" / "real.predictions.parquet"
+    res = evaluate_model(model, backbone, [test_index], out, {"classes": ["cat", "dog"], "input_size": 32},
+                         log=lambda *_: None, out_predictions=preds)
+    p = pd.read_parquet(preds)
+    assert list(p.columns) == ["path", "label", "label_name", "pred", "prob", "p_cat", "p_dog"]
+    stored = read_index(test_index, split="test", resolve=False)
+    assert sorted(p["path"]) == sorted(stored.loc[stored["label"].isin(["cat", "dog"]), "path"])
+    assert p["label"].tolist() == [["cat", "dog"].index(n) for n in p["label_name"]]
+    assert sorted(p["label_name"]) == ["cat"] * 2 + ["dog"] * 3
+    assert (p["pred"] == 1).all()  # always dog
+    assert (p["p_cat"] + p["p_dog"]).to_numpy() == pytest.approx(1.0)
+    assert p["prob"].to_numpy() == pytest.approx(np.where(p["label"] == 1, p["p_dog"], p["p_cat"]))
+    assert (p["pred"] == p["label"]).mean() == pytest.approx(res["accuracy"])
+    assert p["label"].dtype == np.int64 and p["pred"].dtype == np.int64

@@ -1,7 +1,8 @@
 """GradCAM and occlusion-sensitivity heatmaps for an image classifier (paper fig. 5).
 
-The model is any ``torch.nn.Module`` that maps normalised float images ``(N, C, H, W)``
-to logits ``(N, n_classes)``. Nothing here assumes an architecture: GradCAM is told its
+The model is any ``torch.nn.Module`` that maps float images ``(N, C, H, W)`` to logits
+``(N, n_classes)``; the workflow's classifiers take images in [0, 1] and normalise inside,
+so an occluded or deleted pixel set to 0 is black. Nothing here assumes an architecture: GradCAM is told its
 target layer (the last conv block) explicitly.
 
 Every map is a float32 array ``(N, H, W)`` at input resolution, non-negative and scaled
@@ -60,8 +61,8 @@ def _check_images(images: torch.Tensor) -> torch.Tensor:
         )
     if not images.is_floating_point():
         raise ValueError(
-            f"images must be normalised float images, got dtype {images.dtype}; "
-            "apply the model's preprocessing (to float, normalise) first"
+            f"images must be float images as the model takes them, got dtype {images.dtype}; "
+            "convert first (the workflow's classifiers take floats in [0, 1])"
         )
     return images
 
@@ -74,21 +75,31 @@ def _scale_unit(maps: torch.Tensor) -> torch.Tensor:
     return maps / torch.where(peak > 0, peak, torch.ones_like(peak))
 
 
+def _targets(target: int | Sequence[int], n: int) -> list[int]:
+    """One class index per image from an int or a per-image sequence."""
+    if isinstance(target, (int, np.integer)):
+        return [int(target)] * n
+    t = [int(v) for v in target]
+    if len(t) != n:
+        raise ValueError(f"target lists {len(t)} classes for {n} images; give one per image or a single int")
+    return t
+
+
 def gradcam(
     model: nn.Module,
     target_layer: nn.Module,
     images: torch.Tensor,
-    target: int,
+    target: int | Sequence[int],
     batch_size: int = 32,
 ) -> np.ndarray:
     """GradCAM maps for class ``target`` (captum ``LayerGradCam``).
 
     Args:
-        model: classifier, normalised images ``(N, C, H, W)`` -> logits ``(N, n_classes)``.
+        model: classifier, float images ``(N, C, H, W)`` -> logits ``(N, n_classes)``.
         target_layer: the module whose output GradCAM weighs (the last conv block); its
             output must be ``(N, K, h, w)``.
-        images: normalised float images ``(N, C, H, W)``, any device (moved to the model's).
-        target: class index whose logit is explained.
+        images: float images ``(N, C, H, W)`` as the model takes them, any device (moved to the model's).
+        target: class index whose logit is explained, or one per image.
         batch_size: images per forward/backward pass (memory bound only; results do not
             depend on it).
 
@@ -100,13 +111,14 @@ def gradcam(
     device = model_device(model)
     height, width = images.shape[-2:]
     explainer = LayerGradCam(model, target_layer)
+    targets = _targets(target, len(images))
     out = []
     # GradCAM needs gradients of the logit w.r.t. the layer, so grad mode is forced on
     # even if the caller runs under torch.no_grad().
     with _eval_mode(model), torch.enable_grad():
         for start in range(0, len(images), batch_size):
             batch = images[start : start + batch_size].to(device)
-            attr = explainer.attribute(batch, target=int(target), relu_attributions=True)
+            attr = explainer.attribute(batch, target=targets[start : start + batch_size], relu_attributions=True)
             if attr.ndim != 4:
                 raise ValueError(
                     f"GradCAM target layer {type(target_layer).__name__} gave attributions "
@@ -121,7 +133,7 @@ def gradcam(
 def occlusion(
     model: nn.Module,
     images: torch.Tensor,
-    target: int,
+    target: int | Sequence[int],
     window: int,
     stride: int,
     baseline: float = 0.0,
@@ -135,17 +147,70 @@ def occlusion(
     pixel is hidden) is importance; rises are clipped to 0.
 
     Args:
-        model: classifier, normalised images ``(N, C, H, W)`` -> logits ``(N, n_classes)``.
-        images: normalised float images ``(N, C, H, W)``.
-        target: class index whose logit is explained.
+        model: classifier, images ``(N, C, H, W)`` -> logits ``(N, n_classes)``.
+        images: float images ``(N, C, H, W)`` as the model takes them.
+        target: class index whose logit is explained, or one per image.
         window: side of the square occluding patch in pixels.
         stride: step between patches in pixels (``<= window`` to cover every pixel).
-        baseline: value occluded pixels take, in normalised units (0 = dataset mean colour).
+        baseline: value occluded pixels take in the model's input units; the workflow's
+            models take images in [0, 1], so the default 0 is black.
         batch_windows: occluded copies of one image evaluated per forward pass
             (captum ``perturbations_per_eval``); throughput only, the map does not change.
 
     Returns:
         float32 ``(N, H, W)``, each map scaled to [0, 1] by its largest positive value.
+    """
+    return occlusion_models([model], images, target, window, stride, baseline, batch_windows)[0]
+
+
+class _TargetLogits(nn.Module):
+    """The target logit of each of several models, ``(N, M)``, from one set of inputs.
+
+    Models that share a backbone (``model.backbone``, the same object, as the trained and the
+    head-randomised copy of a frozen-backbone classifier) share its forward pass: a hook
+    keeps the first model's backbone output and the others apply only their ``head``."""
+
+    def __init__(self, models: Sequence[nn.Module]):
+        super().__init__()
+        self.models = nn.ModuleList(models)
+        self.target = 0
+        self._features: dict[int, torch.Tensor] = {}
+        self._shared = [
+            i > 0 and hasattr(m, "head") and getattr(m, "backbone", None) is getattr(models[0], "backbone", False)
+            for i, m in enumerate(models)
+        ]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, feats = [], {}
+        hook = None
+        if any(self._shared):
+            hook = self.models[0].backbone.register_forward_hook(lambda mod, inp, o: feats.update(f=o))
+        try:
+            for m, shared in zip(self.models, self._shared):
+                logits = m.head(feats["f"]) if shared else m(x)
+                out.append(logits[:, self.target])
+        finally:
+            if hook is not None:
+                hook.remove()
+        return torch.stack(out, dim=1)
+
+
+def occlusion_models(
+    models: Sequence[nn.Module],
+    images: torch.Tensor,
+    target: int | Sequence[int],
+    window: int,
+    stride: int,
+    baseline: float = 0.0,
+    batch_windows: int = 64,
+) -> list[np.ndarray]:
+    """:func:`occlusion` maps of several models from one pass over the occluded images.
+
+    Each model's map is what :func:`occlusion` gives for it alone; models sharing a frozen
+    backbone object pay for one backbone pass per occluded image (see ``_TargetLogits``).
+
+    Returns:
+        One float32 ``(N, H, W)`` array per model, in order.
     """
     images = _check_images(images)
     if window < 1 or stride < 1:
@@ -161,23 +226,31 @@ def occlusion(
             f"occlusion stride {stride} > window {window} leaves pixels never occluded; "
             "use stride <= window"
         )
-    device = model_device(model)
+    device = model_device(models[0])
     channels = images.shape[1]
-    explainer = Occlusion(model)
-    out = []
-    with _eval_mode(model), torch.no_grad():
-        # One image per call keeps the forward batch at batch_windows images, whatever N is.
-        for image in images:
+    stacked = _TargetLogits(models)
+    explainer = Occlusion(stacked)
+    targets = _targets(target, len(images))
+    out: list[list[torch.Tensor]] = [[] for _ in models]
+    with contextlib.ExitStack() as stack, torch.no_grad():
+        for m in models:
+            stack.enter_context(_eval_mode(m))
+        # One image per call keeps the forward batch at batch_windows images, whatever N is;
+        # with target=None captum attributes each of the M outputs: (M, C, H, W).
+        for image, t in zip(images, targets):
+            stacked.target = t
             attr = explainer.attribute(
                 image[None].to(device),
                 sliding_window_shapes=(channels, window, window),
                 strides=(channels, stride, stride),
                 baselines=float(baseline),
-                target=int(target),
+                target=None,
                 perturbations_per_eval=int(batch_windows),
             )
-            out.append(_scale_unit(attr.sum(dim=1)).cpu())
-    return torch.cat(out).numpy().astype(np.float32, copy=False)
+            attr = attr.reshape(len(models), channels, height, width)
+            for k in range(len(models)):
+                out[k].append(_scale_unit(attr[k : k + 1].sum(dim=1)).cpu())
+    return [torch.cat(o).numpy().astype(np.float32, copy=False) for o in out]
 
 
 def compute_heatmaps(

@@ -1,4 +1,5 @@
-"""Shared pieces of the figures: reading evaluations, mean and 95% CI over seeds, styling."""
+"""Shared pieces of the figures: reading evaluations and per-image predictions, intervals
+(:mod:`domrand.stats`), seaborn bars with error bars and value labels."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+import seaborn as sns  # noqa: E402
+
+from domrand import stats  # noqa: E402
 from domrand.io import atomic_path  # noqa: E402
 
 # The paper's values (FIGURES.md), shown beside ours for reference; single runs, in %.
@@ -27,25 +31,14 @@ PAPER = {
 }
 
 
-def t_critical(df: int) -> float:
-    """Two-sided 95% Student-t quantile (scipy-free table; df >= 30 uses the normal 1.96)."""
-    table = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
-             10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 25: 2.060}
-    if df >= 30:
-        return 1.96
-    return table.get(df) or table[max(k for k in table if k <= df)]
+CI_NOTE = "95% CI: logit-scale t, seed + test-image variance"
 
 
-def mean_ci(values) -> tuple[float, float, float, int]:
-    """Mean and the half-width of its 95% t-interval over seeds (nan with one seed), and n."""
-    v = np.asarray([x for x in values if not math.isnan(x)], float)
-    if len(v) == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    m = float(v.mean())
-    if len(v) < 2:
-        return m, float("nan"), float("nan"), 1
-    h = t_critical(len(v) - 1) * float(v.std(ddof=1)) / math.sqrt(len(v))
-    return m, m - h, m + h, len(v)
+def mean_ci(values, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and its Student-t interval over the values (seeds), and their number; NaN bounds
+    with one value. For quantities without per-image results (training accuracy per epoch)."""
+    r = stats.mean_interval(values, confidence)
+    return r["mean"], r["ci_low"], r["ci_high"], r["n"]
 
 
 def read_evals(paths) -> pd.DataFrame:
@@ -54,21 +47,64 @@ def read_evals(paths) -> pd.DataFrame:
     rows = []
     for p in map(Path, paths):
         e = json.loads(p.read_text())
-        dataset, task, arch, seed = p.parts[-5], p.parts[-4], p.parts[-3], int(p.parts[-2].removeprefix("seed"))
-        rows.append({"dataset": dataset, "task": task, "arch": arch, "seed": seed, "testset": p.stem,
+        rows.append({**_path_keys(p, ".json"),
                      "accuracy": 100 * e["accuracy"], "accuracy_above_random": 100 * e["accuracy_above_random"],
                      "n_classes": len(e["classes"]), "n_test": e["n"]})
     return pd.DataFrame(rows)
 
 
+def _path_keys(p: Path, suffix: str) -> dict:
+    dataset, task, arch, seed = p.parts[-5], p.parts[-4], p.parts[-3], int(p.parts[-2].removeprefix("seed"))
+    return {"dataset": dataset, "task": task, "arch": arch, "seed": seed, "testset": p.name.removesuffix(suffix)}
+
+
+def read_predictions(paths) -> pd.DataFrame:
+    """One row per per-image predictions file
+    (results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.predictions.parquet): the keys
+    from its path, ``accuracy`` and ``accuracy_above_random`` (%), ``n_classes``, ``n_test``,
+    and ``correct``, a 0/1 array over the test images in path order (the same order for
+    every file of one test set, so seeds and models are paired image by image)."""
+    rows = []
+    for p in map(Path, paths):
+        d = pd.read_parquet(p).sort_values("path", kind="stable")
+        n_classes = sum(c.startswith("p_") for c in d.columns)
+        correct = (d["pred"].to_numpy() == d["label"].to_numpy()).astype(np.float64)
+        acc = 100 * float(correct.mean()) if len(correct) else math.nan
+        rows.append({**_path_keys(p, ".predictions.parquet"), "accuracy": acc,
+                     "accuracy_above_random": acc - 100 / n_classes, "n_classes": n_classes, "n_test": len(d),
+                     "correct": correct, "paths": tuple(d["path"])})
+    return pd.DataFrame(rows)
+
+
+def correct_matrix(g: pd.DataFrame) -> np.ndarray:
+    """(seeds, images) correctness of one group of :func:`read_predictions` rows, seeds in order."""
+    g = g.sort_values("seed")
+    if len({p for p in g["paths"]}) != 1:
+        raise ValueError(f"predictions of {g.iloc[0][['dataset', 'task', 'arch', 'testset']].to_dict()} do not "
+                         "cover the same test images for every seed; rerun their evaluate jobs")
+    return np.stack(list(g["correct"]))
+
+
+def interval_columns(value: str, r: dict, offset: float = 0.0) -> dict:
+    """Table columns of a :mod:`domrand.stats` result in %, shifted by ``-offset`` (chance)."""
+    return {f"{value}_mean": 100 * r["mean"] - offset, f"{value}_ci_low": 100 * r["ci_low"] - offset,
+            f"{value}_ci_high": 100 * r["ci_high"] - offset, f"{value}_se_seed": 100 * r["se_seed"],
+            f"{value}_se_test": 100 * r["se_test"], f"{value}_df": r["df"]}
+
+
 def summarise(df: pd.DataFrame, by: list[str], value: str = "accuracy") -> pd.DataFrame:
-    """Mean, 95% CI and per-seed values of `value` per group."""
+    """Per group of :func:`read_predictions` rows: mean over seeds, its interval
+    (:func:`domrand.stats.accuracy_interval`) with its components ``se_seed`` and ``se_test``
+    (percentage points), and the per-seed values. ``value`` = ``accuracy`` or
+    ``accuracy_above_random`` (the same interval shifted by 100 / n_classes)."""
     out = []
     for key, g in df.groupby(by, sort=False):
         key = key if isinstance(key, tuple) else (key,)
-        m, lo, hi, n = mean_ci(g[value].tolist())
-        out.append({**dict(zip(by, key)), f"{value}_mean": m, f"{value}_ci_low": lo, f"{value}_ci_high": hi,
-                    "n_seeds": n, f"{value}_per_seed": ";".join(f"{x:.2f}" for x in g.sort_values("seed")[value])})
+        r = stats.accuracy_interval(correct_matrix(g))
+        offset = 100 / int(g["n_classes"].iloc[0]) if value == "accuracy_above_random" else 0.0
+        out.append({**dict(zip(by, key)), **interval_columns(value, r, offset), "n_seeds": r["n_seeds"],
+                    "n_test": r["n_images"],
+                    f"{value}_per_seed": ";".join(f"{x:.2f}" for x in g.sort_values("seed")[value])})
     return pd.DataFrame(out)
 
 
@@ -84,13 +120,33 @@ def save(fig, png, table: pd.DataFrame, csv) -> None:
         table.to_csv(tmp, index=False, float_format="%.4f")
 
 
-def bars(ax, labels, means, lows, highs, color="C0", offset=0.0, width=0.8, label=None):
-    x = np.arange(len(labels)) + offset
-    m = np.asarray(means, float)
-    err = np.vstack([m - np.asarray(lows, float), np.asarray(highs, float) - m])
-    err = np.where(np.isfinite(err), err, 0)
-    ax.bar(x, m, width, color=color, label=label, yerr=err, capsize=3)
-    for xi, mi in zip(x, m):
-        if np.isfinite(mi):
-            ax.text(xi, mi + 1, f"{mi:.1f}", ha="center", va="bottom", fontsize=7)
-    return x
+def bars(ax, table: pd.DataFrame, x: str, value: str = "accuracy", hue: str | None = None, order=None,
+         hue_order=None, palette=None, labels: bool = True):
+    """Seaborn bars of ``{value}_mean`` with the table's intervals as error bars, and each
+    value printed above its error bar (never on it). Returns the bar centres, one per row of
+    ``table`` in its order (NaN where a row has no bar)."""
+    order = list(order if order is not None else dict.fromkeys(table[x]))
+    hue_order = list(hue_order if hue_order is not None else (dict.fromkeys(table[hue]) if hue else []))
+    t = table[table[x].isin(order)]
+    # Without a hue, colours follow x (hue=x, not dodged, no legend).
+    sns.barplot(data=t, x=x, y=f"{value}_mean", hue=hue or (x if palette else None), order=order,
+                hue_order=hue_order or (order if palette and not hue else None), palette=palette, errorbar=None,
+                ax=ax, width=0.8, dodge=bool(hue), legend=bool(hue))
+    width = 0.8 / max(1, len(hue_order))
+    centres = []
+    for r in table.to_dict("records"):
+        if r[x] not in order or (hue and r[hue] not in hue_order):
+            centres.append(math.nan)
+            continue
+        xc = order.index(r[x]) + (-0.4 + width * (hue_order.index(r[hue]) + 0.5) if hue else 0.0)
+        centres.append(xc)
+        m, lo, hi = (r[f"{value}_{k}"] for k in ("mean", "ci_low", "ci_high"))
+        if not math.isfinite(m):
+            continue
+        if math.isfinite(lo) and math.isfinite(hi):
+            ax.errorbar(xc, m, yerr=[[m - lo], [hi - m]], fmt="none", ecolor="black", elinewidth=1, capsize=3)
+        top = hi if math.isfinite(hi) else m
+        if labels:
+            ax.text(xc, top + 1.0, f"{m:.1f}", ha="center", va="bottom", fontsize=7)
+    ax.set_xlabel("")
+    return np.asarray(centres)

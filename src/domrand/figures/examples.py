@@ -40,7 +40,9 @@ def _pick_indexed(index_path: Path, n: int) -> pd.DataFrame:
 
 def example_grid(groups: dict[str, list], n: int, out_png, out_csv, heading: str, proxy: bool) -> pd.DataFrame:
     """One row of n example images per group (variant or domain), classes alternating."""
-    fig, axes = plt.subplots(len(groups), n, figsize=(1.6 * n, 1.75 * len(groups)), squeeze=False)
+    # Constrained layout places the title right above the grid: no empty band under it.
+    fig, axes = plt.subplots(len(groups), n, figsize=(1.6 * n, 1.75 * len(groups)), squeeze=False,
+                             layout="constrained")
     tables = []
     for r, (name, dirs) in enumerate(groups.items()):
         picked = _pick(dirs, n)
