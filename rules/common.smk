@@ -230,10 +230,19 @@ def balance_params(wildcards):
     return {"seed": config["seed"]}
 
 
+def test_features(wildcards):
+    """A frozen model's evaluation scores every epoch's head on the test set's stored features."""
+    if not config["architectures"][wildcards.arch]["frozen"]:
+        return []
+    d = TESTSETS[wildcards.testset]
+    return [f"results/features/{d}/{c}.pt" for c in test_classes(wildcards)]
+
+
 def eval_params(wildcards):
     return {
         "classes": test_classes(wildcards),
         "input_size": arch_input_size(wildcards.arch),
+        "report": config["evaluation"]["report"],
     }
 
 

@@ -7,6 +7,7 @@ rule evaluate:
         model="results/models/{dataset}/{task}/{arch}/seed{seed}/model.pt",
         backbone=backbone_file,
         test=test_indexes,
+        features=test_features,
     output:
         json="results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json",
         predictions="results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.predictions.parquet",

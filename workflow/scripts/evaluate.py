@@ -6,4 +6,5 @@ with run(snakemake) as log:
 
     evaluate_model(snakemake.input.model, snakemake.input.backbone, list(snakemake.input.test), snakemake.output.json,
                    snakemake.params.evaluate, device=torch_device(snakemake.threads), log=log,
-                   out_predictions=snakemake.output.predictions)
+                   out_predictions=snakemake.output.predictions,
+                   test_features=list(snakemake.input.features))

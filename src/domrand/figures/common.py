@@ -72,8 +72,27 @@ def read_predictions(paths) -> pd.DataFrame:
         acc = 100 * float(correct.mean()) if len(correct) else math.nan
         rows.append({**_path_keys(p, ".predictions.parquet"), "accuracy": acc,
                      "accuracy_above_random": acc - 100 / n_classes, "n_classes": n_classes, "n_test": len(d),
-                     "correct": correct, "paths": tuple(d["path"])})
+                     "correct": correct, "paths": tuple(d["path"]), **_epochs(p)})
     return pd.DataFrame(rows)
+
+
+def _epochs(pred_path: Path) -> dict:
+    """The evaluation JSON's epoch facts beside a predictions file: which epoch the predictions
+    are (`report`), and the final and best-epoch accuracies (%), nan where not scored."""
+    j = pred_path.with_name(pred_path.name.removesuffix(".predictions.parquet") + ".json")
+    e = json.loads(j.read_text()) if j.exists() else {}
+    pct = lambda v: 100 * v if v is not None else math.nan  # noqa: E731
+    return {"report": e.get("report", "final"), "accuracy_final": pct(e.get("accuracy_final")),
+            "accuracy_best_epoch": pct(e.get("accuracy_best_epoch")),
+            "best_epoch": e.get("best_epoch") if e.get("best_epoch") is not None else math.nan}
+
+
+def epoch_note(df: pd.DataFrame) -> str:
+    """Which epoch a figure shows, in words, from :func:`read_predictions` rows."""
+    reports = set(df["report"]) if "report" in df else {"final"}
+    if reports == {"best_epoch"}:
+        return "best epoch on the test set (the paper's protocol; optimistic)"
+    return "final epoch" if reports == {"final"} else "mixed epochs"
 
 
 def correct_matrix(g: pd.DataFrame) -> np.ndarray:
@@ -102,9 +121,15 @@ def summarise(df: pd.DataFrame, by: list[str], value: str = "accuracy") -> pd.Da
         key = key if isinstance(key, tuple) else (key,)
         r = stats.accuracy_interval(correct_matrix(g))
         offset = 100 / int(g["n_classes"].iloc[0]) if value == "accuracy_above_random" else 0.0
+        epochs = {}
+        if value == "accuracy" and "accuracy_final" in g:  # both protocols, whichever the interval is of
+            epochs = {"report": ";".join(sorted(set(g["report"]))),
+                      "accuracy_final_mean": g["accuracy_final"].mean(),
+                      "accuracy_best_epoch_mean": g["accuracy_best_epoch"].mean(),
+                      "best_epoch_per_seed": ";".join(str(x) for x in g.sort_values("seed")["best_epoch"])}
         out.append({**dict(zip(by, key)), **interval_columns(value, r, offset), "n_seeds": r["n_seeds"],
                     "n_test": r["n_images"],
-                    f"{value}_per_seed": ";".join(f"{x:.2f}" for x in g.sort_values("seed")[value])})
+                    f"{value}_per_seed": ";".join(f"{x:.2f}" for x in g.sort_values("seed")[value]), **epochs})
     return pd.DataFrame(out)
 
 

@@ -18,8 +18,8 @@ import pandas as pd
 import seaborn as sns
 
 from domrand import stats
-from domrand.figures.common import (CI_NOTE, PAPER, bars, correct_matrix, interval_columns, mean_ci, read_predictions,
-                                    save, summarise, title)
+from domrand.figures.common import (CI_NOTE, PAPER, bars, correct_matrix, epoch_note, interval_columns, mean_ci,
+                                    read_predictions, save, summarise, title)
 
 PALETTE = {"real": "C0", "synthetic": "C1"}
 
@@ -82,7 +82,8 @@ def fig3_architectures(prediction_paths, out_png, out_csv, proxy: bool, syntheti
     t["paper"] = [PAPER["fig3"].get((a, b), np.nan) for a, b in zip(t["trained_on"], t["arch"])]
     fig, ax = plt.subplots(figsize=(7, 4.2))
     bars(ax, t, "arch", hue="trained_on", hue_order=["real", "synthetic"], palette=PALETTE)
-    _finish(ax, t["accuracy_ci_high"], "Fig. 3: architectures, tested on the real test set", proxy, legend="trained on")
+    _finish(ax, t["accuracy_ci_high"], "Fig. 3: architectures, tested on the real test set", proxy, legend="trained on",
+            epoch=epoch_note(df))
     save(fig, out_png, t, out_csv)
     return t
 
@@ -145,7 +146,7 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
     ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     ax2.set_title("effect vs control (* : interval excludes 0; p: paired t-test)", fontsize=9)
     fig.suptitle(title("Fig. 4: ablation of each randomization parameter (synthetic-trained, real test set)\n"
-                       f"mean over seeds, {CI_NOTE}", proxy), fontsize=9)
+                       f"mean over seeds at the {epoch_note(df)}, {CI_NOTE}", proxy), fontsize=9)
     fig.tight_layout()
     save(fig, out_png, t, out_csv)
     return t
@@ -177,7 +178,8 @@ def fig7_domain_transfer(prediction_paths, out_png, out_csv, proxy: bool, synthe
     fig, ax = plt.subplots(figsize=(8, 4.2))
     bars(ax, t, "tested_on", hue="trained_on", order=cols, hue_order=["real", "synthetic"], palette=PALETTE)
     ax.set_xticks(range(len(cols)), ["real", "synthetic", "toon", "mean", "out-of-domain\nmean"])
-    _finish(ax, t["accuracy_ci_high"], "Fig. 7: domain transfer (columns: test set)", proxy, legend="trained on")
+    _finish(ax, t["accuracy_ci_high"], "Fig. 7: domain transfer (columns: test set)", proxy, legend="trained on",
+            epoch=epoch_note(df))
     save(fig, out_png, t, out_csv)
     return t
 
@@ -201,12 +203,13 @@ def fig8_categories(prediction_paths, out_png, out_csv, proxy: bool, tasks: dict
     bars(ax, long, "label", value="value", hue="measure", order=labels,
          palette={"accuracy": "C1", "accuracy above random (acc - 1/n)": "C4"})
     ax.tick_params(axis="x", labelsize=8)
-    _finish(ax, long["value_ci_high"], "Fig. 8: more categories (synthetic-trained, real test set)", proxy)
+    _finish(ax, long["value_ci_high"], "Fig. 8: more categories (synthetic-trained, real test set)", proxy,
+            epoch=epoch_note(df))
     save(fig, out_png, t, out_csv)
     return t
 
 
-def _finish(ax, highs, text, proxy, legend: str | None = None):
+def _finish(ax, highs, text, proxy, legend: str | None = None, epoch: str | None = None):
     """Axis labels, a y range with room for the labels above the error bars, the legend
     right of the plot, and the title naming the interval."""
     ax.set_ylabel("accuracy (%)")
@@ -217,4 +220,5 @@ def _finish(ax, highs, text, proxy, legend: str | None = None):
         sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), title=legend, fontsize=8,
                         title_fontsize=8, frameon=False)
     if text:
-        ax.set_title(title(f"{text}\nmean over seeds, {CI_NOTE}", proxy), fontsize=9)
+        shown = f" at the {epoch}" if epoch else ""
+        ax.set_title(title(f"{text}\nmean over seeds{shown}, {CI_NOTE}", proxy), fontsize=9)

@@ -3,10 +3,17 @@
 Both paths log one history row per epoch (train loss, train accuracy, accuracy on the
 monitoring test set), checkpoint after every epoch and resume from the checkpoint when a
 killed job is rerun. Hyperparameters follow the paper: Adam, lr 0.001, 10 epochs.
+
+The paper reports each model's best epoch on the test set ("optimal accuracy through 10
+epochs"), so a model keeps what evaluation needs to score every epoch: a frozen model the
+head's weights after each epoch (float16, `epoch_heads`; the test features are stored), a
+fine-tuned model its class probabilities on the monitoring test set after each epoch
+(`epoch_monitor`), since keeping ten copies of a backbone is not worth it.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -44,10 +51,12 @@ def _select(labels: list[str], classes: list[str]) -> torch.Tensor:
 class _Loop:
     """Epoch loop with per-epoch history, checkpoints and resume."""
 
-    def __init__(self, params, checkpoint: Path, modules: dict, opt, gen: torch.Generator, log):
+    def __init__(self, params, checkpoint: Path, modules: dict, opt, gen: torch.Generator, log, snapshot=None):
         self.params, self.modules, self.opt, self.gen, self.log = params, modules, opt, gen, log
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
+        self.snapshot = snapshot  # called after each epoch's evaluation; what it returns is kept per epoch
         self.history: list[dict] = []
+        self.snapshots: list = []
         self.start = 0
         if self.checkpoint is not None and self.checkpoint.exists():
             ck = torch.load(self.checkpoint, map_location="cpu", weights_only=False)
@@ -60,6 +69,7 @@ class _Loop:
                 if torch.cuda.is_available() and ck.get("cuda_rng") is not None:
                     torch.cuda.set_rng_state_all(ck["cuda_rng"])
                 self.history, self.start = ck["history"], ck["epoch"]
+                self.snapshots = ck.get("snapshots", [])
                 log(f"resuming from {self.checkpoint} after epoch {self.start}")
             else:
                 log(f"ignoring {self.checkpoint}: it was made with other parameters")
@@ -69,6 +79,8 @@ class _Loop:
             t0 = time.perf_counter()
             loss, acc, n = train_epoch(epoch)
             test_acc = evaluate()
+            if self.snapshot is not None:
+                self.snapshots.append(self.snapshot())
             dt = time.perf_counter() - t0
             self.history.append({"epoch": epoch + 1, "train_loss": loss, "train_acc": acc, "test_acc": test_acc,
                                  "seconds": dt, "images_per_second": n / dt})
@@ -77,19 +89,20 @@ class _Loop:
             if self.checkpoint is None:
                 continue
             with atomic_path(self.checkpoint) as tmp:
-                torch.save({"params": self.params, "epoch": epoch + 1, "history": self.history, "gen": self.gen.get_state(),
+                torch.save({"params": self.params, "epoch": epoch + 1, "history": self.history,
+                            "snapshots": self.snapshots, "gen": self.gen.get_state(),
                             "torch_rng": torch.get_rng_state(),
                             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
                             "opt": self.opt.state_dict(), "modules": {k: m.state_dict() for k, m in self.modules.items()}}, tmp)
         return self.history
 
 
-def _save_model(out_dir: Path, model_meta: dict, head: Head, backbone_state, history) -> None:
+def _save_model(out_dir: Path, model_meta: dict, head: Head, backbone_state, history, epochs: dict | None = None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "history.csv") as tmp:
         pd.DataFrame(history).to_csv(tmp, index=False)
     with atomic_path(out_dir / "model.pt") as tmp:
-        torch.save({**model_meta, "head": head.state_dict(), "backbone_state": backbone_state}, tmp)
+        torch.save({**model_meta, "head": head.state_dict(), "backbone_state": backbone_state, **(epochs or {})}, tmp)
 
 
 def train_head(train_features: list, monitor_features: list, out_dir, checkpoint, params: dict, device="cpu", log=print) -> list[dict]:
@@ -107,18 +120,24 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
     y = labels_for(pd.DataFrame({"label": [tr["train_labels"][i] for i in keep]}), classes)
     mkeep = _select(mo["test_labels"], classes)
     ym = labels_for(pd.DataFrame({"label": [mo["test_labels"][i] for i in mkeep]}), classes)
-    head, history = fit_head(x, y, mo["test"][mkeep], ym, params, checkpoint, device, log)
+    head, history, epoch_heads = fit_head(x, y, mo["test"][mkeep], ym, params, checkpoint, device, log,
+                                          keep_epochs=True)
     meta = {"backbone": params["backbone"], "classes": classes, "dropout": float(params["dropout"]),
             "frozen": True, "in_features": int(x.shape[-1]), "params": params}
-    _save_model(Path(out_dir), meta, head.cpu(), None, history)
+    _save_model(Path(out_dir), meta, head.cpu(), None, history, {"epoch_heads": epoch_heads})
     return history
 
 
+def _half_state(module) -> dict:
+    return {k: v.detach().to("cpu", torch.float16).clone() for k, v in module.state_dict().items()}
+
+
 def fit_head(x: torch.Tensor, y: torch.Tensor, xm: torch.Tensor, ym: torch.Tensor, params: dict, checkpoint=None,
-             device="cpu", log=print) -> tuple[Head, list[dict]]:
+             device="cpu", log=print, keep_epochs: bool = False):
     """Train a head on stored features: x (views, N, F), labels y (N,) in the order of
     params['classes']; xm, ym the monitoring test set. Epoch e trains on view e mod views.
     checkpoint: a path to checkpoint to and resume from, or None (none kept).
+    Returns (head, history), plus the head's float16 state after each epoch with keep_epochs.
 
     params: seed, classes, dropout, lr, epochs, batch_size."""
     torch.manual_seed(int(params["seed"]))
@@ -127,7 +146,8 @@ def fit_head(x: torch.Tensor, y: torch.Tensor, xm: torch.Tensor, ym: torch.Tenso
     head = Head(x.shape[-1], len(classes), float(params["dropout"])).to(device)
     opt = torch.optim.Adam(head.parameters(), lr=float(params["lr"]))
     gen = torch.Generator().manual_seed(int(params["seed"]))
-    loop = _Loop(params, checkpoint, {"head": head}, opt, gen, log)
+    loop = _Loop(params, checkpoint, {"head": head}, opt, gen, log,
+                 snapshot=(lambda: _half_state(head)) if keep_epochs else None)
     bs = int(params["batch_size"])
 
     def train_epoch(epoch):
@@ -151,7 +171,8 @@ def fit_head(x: torch.Tensor, y: torch.Tensor, xm: torch.Tensor, ym: torch.Tenso
         head.eval()
         return float((head(xm).argmax(1) == ym).float().mean()) if len(ym) else float("nan")
 
-    return head, loop.run(train_epoch, evaluate)
+    history = loop.run(train_epoch, evaluate)
+    return (head, history, loop.snapshots) if keep_epochs else (head, history)
 
 
 def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, checkpoint, params: dict,
@@ -176,7 +197,9 @@ def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, che
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=float(params["lr"]))
     gen = torch.Generator().manual_seed(int(params["seed"]))
-    loop = _Loop(params, checkpoint, {"model": model}, opt, gen, log)
+    monitor_probs = {}
+    loop = _Loop(params, checkpoint, {"model": model}, opt, gen, log,
+                 snapshot=lambda: monitor_probs["last"].to(torch.float16))
     bs = int(params["batch_size"])
     amp = dict(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda"))
 
@@ -199,11 +222,14 @@ def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, che
     @torch.no_grad()
     def evaluate():
         model.eval()
-        preds = torch.cat([model(c.to(device).float().div(255)).argmax(1).cpu() for c in xm.split(256)]) if len(ym) else None
-        return float((preds == ym).float().mean()) if len(ym) else float("nan")
+        probs = (torch.cat([model(c.to(device).float().div(255)).float().softmax(1).cpu() for c in xm.split(256)])
+                 if len(ym) else torch.empty((0, len(classes))))
+        monitor_probs["last"] = probs
+        return float((probs.argmax(1) == ym).float().mean()) if len(ym) else float("nan")
 
     history = loop.run(train_epoch, evaluate)
     meta = {"backbone": params["backbone"], "classes": classes, "dropout": float(params["dropout"]),
             "frozen": False, "in_features": backbone.out_features, "params": params}
-    _save_model(Path(out_dir), meta, head.cpu(), backbone.cpu().state_dict(), history)
+    _save_model(Path(out_dir), meta, head.cpu(), backbone.cpu().state_dict(), history,
+                {"epoch_monitor": {"paths": [os.path.realpath(p) for p in mo["path"]], "probs": loop.snapshots}})
     return history
