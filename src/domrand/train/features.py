@@ -28,12 +28,16 @@ def _embed(backbone, x_uint8, device, batch: int, aug=None, gen=None) -> torch.T
     synchronise every batch).
     """
     cuda = device.startswith("cuda")
+    channels_last = cuda or getattr(backbone, "channels_last_on_cpu", False)
     out = []
     for chunk in x_uint8.split(batch):
         xb = chunk.to(device, non_blocking=cuda)
         xb = augment(xb, aug, gen) if aug is not None else xb.float().div_(255)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=cuda):
-            out.append(backbone(normalise(xb, backbone.norm)).half())  # stored as float16
+            xb = normalise(xb, backbone.norm)
+            if channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            out.append(backbone(xb).half())  # stored as float16
     return torch.cat(out)
 
 
@@ -43,7 +47,7 @@ def extract_features(index_path, backbone_name: str, backbone_path, out_path, pa
     one plain view of the test split. params: input_size, views, augment, seed."""
     torch.manual_seed(int(params["seed"]))
     net = load_backbone(backbone_name, backbone_path, params.get("sha256")).to(device).eval()
-    if device.startswith("cuda"):
+    if device.startswith("cuda") or getattr(net, "channels_last_on_cpu", False):
         net = net.to(memory_format=torch.channels_last)
     df = read_index(index_path)
     size = int(params["input_size"])

@@ -39,6 +39,7 @@ def measure_realism(test_indexes: list, weights_path, sha256: str, out_path, par
     class (index order) of each index; one row per image (path, label, top5, recognised).
     params: images_per_class, input_size."""
     net = load_backbone("efficientnet_lite0", weights_path, sha256).to(device).eval()
+    net = net.to(memory_format=torch.channels_last)
     parts = []
     for p in test_indexes:
         df = read_index(p, split="test")
@@ -48,7 +49,8 @@ def measure_realism(test_indexes: list, weights_path, sha256: str, out_path, par
     if unknown:
         raise ValueError(f"classes {unknown} of {test_indexes} have no ImageNet family in IMAGENET_FAMILIES")
     x = load_images(df["path"].tolist(), int(params["input_size"]), log)
-    top5 = torch.cat([net.classify(normalise(c.to(device).float().div(255), net.norm)).topk(5, dim=1).indices.cpu()
+    top5 = torch.cat([net.classify(normalise(c.to(device).float().div(255), net.norm).contiguous(
+        memory_format=torch.channels_last)).topk(5, dim=1).indices.cpu()
                       for c in x.split(64)]) if len(df) else torch.empty((0, 5), dtype=torch.long)
     out = pd.DataFrame({"path": df["path"], "label": df["label"],
                         "top5": [" ".join(map(str, r.tolist())) for r in top5],
