@@ -174,10 +174,16 @@ def _index(root, dataset, breeds_per_class):
     return out
 
 
-def _ci(values):
-    v = np.asarray(values, float)
-    h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-    return v.mean() - h, v.mean() + h
+def _ci(values, n=20):
+    """Logit-scale interval of a mean accuracy (%) over seeds with a binomial test term,
+    computed here from scipy: logit(p) +- t * sqrt(V) / (p (1 - p)), V = seed + p(1-p)/n."""
+    v = np.asarray(values, float) / 100
+    p, s = v.mean(), len(v)
+    v_seed, v_test = v.var(ddof=1) / s, p * (1 - p) / n
+    df = (v_seed + v_test) ** 2 / (v_seed ** 2 / (s - 1) + v_test ** 2 / (n - 1))
+    h = stats.t.ppf(0.975, df) * math.sqrt(v_seed + v_test) / (p * (1 - p))
+    lo, hi = (1 / (1 + math.exp(-(math.log(p / (1 - p)) + d))) for d in (-h, h))
+    return 100 * lo, 100 * hi
 
 
 def test_fig9_table_follows_from_the_evaluations_and_indexes(tmp_path):

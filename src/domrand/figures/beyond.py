@@ -38,18 +38,6 @@ PARAMETERS = [
 CHANCE = 50.0
 
 
-def mean_ci(values) -> tuple[float, float, float, int]:
-    """Mean of the finite values, the bounds of its 95% t-interval (nan with fewer than two), n."""
-    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], float)
-    if len(v) == 0:
-        return math.nan, math.nan, math.nan, 0
-    m = float(v.mean())
-    if len(v) < 2:
-        return m, math.nan, math.nan, 1
-    h = float(stats.t.ppf(0.975, len(v) - 1)) * float(v.std(ddof=1)) / math.sqrt(len(v))
-    return m, m - h, m + h, len(v)
-
-
 def wilson(errors: float, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion errors/n (errors may be fractional: a mean over seeds)."""
     if n <= 0:
@@ -79,9 +67,22 @@ def _eval_accuracy(path) -> tuple[int, float]:
     return int(p.parent.name.removeprefix("seed")), 100 * json.loads(p.read_text())["accuracy"]
 
 
-def _summary(per_seed: dict[int, float]) -> dict:
-    m, lo, hi, n = mean_ci(per_seed.values())
-    return {"accuracy_mean": m, "accuracy_ci_low": lo, "accuracy_ci_high": hi, "n_seeds": n,
+def _eval_n(path) -> int:
+    return int(json.loads(Path(path).read_text())["n"])
+
+
+def _summary(per_seed: dict[int, float], n_test: int) -> dict:
+    """Mean over seeds with the logit-scale interval of :func:`domrand.stats.binomial_seed_interval`
+    (seed spread plus the binomial test-set term; inside [0, 100])."""
+    from domrand.stats import binomial_seed_interval
+
+    r = binomial_seed_interval([v / 100 for v in per_seed.values()], n_test) if per_seed else None
+    if r is None or not math.isfinite(r["mean"]):
+        return {"accuracy_mean": math.nan, "accuracy_ci_low": math.nan, "accuracy_ci_high": math.nan,
+                "n_seeds": len(per_seed), "n_test": n_test, "accuracy_per_seed": ""}
+    return {"accuracy_mean": 100 * r["mean"], "accuracy_ci_low": 100 * r["ci_low"],
+            "accuracy_ci_high": 100 * r["ci_high"], "accuracy_se_seed": 100 * r["se_seed"],
+            "accuracy_se_test": 100 * r["se_test"], "n_seeds": len(per_seed), "n_test": n_test,
             "accuracy_per_seed": ";".join(f"{per_seed[s]:.2f}" for s in sorted(per_seed))}
 
 
@@ -92,6 +93,29 @@ def _errorbar(ax, x, t: pd.DataFrame, prefix: str, **kw):
 
 
 # -- figure 9 ------------------------------------------------------------------------------
+def _vs_fewest(t: pd.DataFrame, eval_paths, dataset: str) -> dict:
+    """Paired difference (points) of `dataset` from the fewest-breeds dataset on the same real
+    test images and seeds (:func:`domrand.stats.paired_difference`), from the predictions
+    beside the evaluations; does more subject variety help, beyond seed and test noise?"""
+    from domrand import stats as dstats
+    from domrand.figures.common import correct_matrix, read_predictions
+
+    fewest = t.sort_values("breeds_per_class")["dataset"].iloc[0]
+    preds = [str(p).removesuffix(".json") + ".predictions.parquet" for p in eval_paths]
+    preds = [p for p in preds if Path(p).exists()]
+    df = read_predictions(preds) if preds else pd.DataFrame()
+    if df.empty or dataset not in set(df["dataset"]) or fewest not in set(df["dataset"]):
+        mean = t.set_index("dataset")["accuracy_mean"]  # no per-image results: the difference alone
+        return {"delta_vs_fewest": float(mean[dataset] - mean[fewest]), "delta_ci_low": math.nan,
+                "delta_ci_high": math.nan, "p_value": math.nan}
+    r = dstats.paired_difference(correct_matrix(df[df["dataset"] == dataset]),
+                                 correct_matrix(df[df["dataset"] == fewest]))
+    if dataset == fewest:
+        return {"delta_vs_fewest": 0.0, "delta_ci_low": 0.0, "delta_ci_high": 0.0, "p_value": math.nan}
+    return {"delta_vs_fewest": 100 * r["diff"], "delta_ci_low": 100 * r["ci_low"],
+            "delta_ci_high": 100 * r["ci_high"], "p_value": r["p_value"]}
+
+
 def breeds_in_index(index_paths) -> dict[str, int]:
     """Distinct breeds per class in the training split of a dataset's per-class indexes."""
     from domrand.data.index import read_index
@@ -112,9 +136,11 @@ def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes
     of every entry's dataset (results/eval/{dataset}/.../real.json); reference_paths: those of
     the real-trained model; indexes: {dataset: per-class index files} (the breeds counted)."""
     by_dataset: dict[str, dict[int, float]] = {}
+    n_by_dataset: dict[str, int] = {}
     for p in map(Path, eval_paths):
         seed, acc = _eval_accuracy(p)
         by_dataset.setdefault(p.parts[-5], {})[seed] = acc
+        n_by_dataset[p.parts[-5]] = _eval_n(p)
     rows = []
     for e in entries:
         breeds = breeds_in_index(indexes[e["dataset"]])
@@ -122,12 +148,13 @@ def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes
                      "rendered_for_fig9": e["variant"] is not None,
                      "breeds_per_class": float(np.mean(list(breeds.values()))),
                      "breeds_by_class": ";".join(f"{c}:{n}" for c, n in sorted(breeds.items())),
-                     **_summary(by_dataset.get(e["dataset"], {}))})
+                     **_summary(by_dataset.get(e["dataset"], {}), n_by_dataset.get(e["dataset"], 0))})
     t = pd.DataFrame(rows)
-    t["delta_vs_fewest"] = t["accuracy_mean"] - float(t.sort_values("breeds_per_class")["accuracy_mean"].iloc[0])
+    t = pd.concat([t, pd.DataFrame([_vs_fewest(t, eval_paths, d) for d in t["dataset"]])], axis=1)
     ref = {"breed_count": "real-trained", "dataset": "real", "rendered_for_fig9": False,
            "breeds_per_class": math.nan, "breeds_by_class": "",
-           **_summary(dict(_eval_accuracy(p) for p in reference_paths)), "delta_vs_fewest": math.nan}
+           **_summary(dict(_eval_accuracy(p) for p in reference_paths), _eval_n(reference_paths[0])),
+           "delta_vs_fewest": math.nan}
     table = pd.concat([t, pd.DataFrame([ref])], ignore_index=True)
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -169,7 +196,8 @@ def read_heads(paths) -> pd.DataFrame:
 def _point(df: pd.DataFrame, head: str, testset: str, count_col: str) -> dict:
     g = df[(df["head"] == head) & (df["testset"] == testset)]
     count = float(g[count_col].iloc[0]) if len(g) and count_col in g else math.nan
-    return {count_col: count, **_summary(dict(zip(g["seed"], g["accuracy"])))}
+    n_test = int(g["n_test"].min()) if len(g) else 0
+    return {count_col: count, **_summary(dict(zip(g["seed"], g["accuracy"])), n_test)}
 
 
 def fig10_real_mixing(head_paths, real_counts: list, out_png, out_csv, proxy: bool) -> pd.DataFrame:
