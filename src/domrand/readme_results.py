@@ -22,7 +22,9 @@ import pandas as pd
 BEGIN = "<!-- results: written by `python -m domrand.readme_results` from docs/results/default; a test checks it -->"
 END = "<!-- /results -->"
 SNAPSHOT = Path("docs/results/default")
-TABLES = ("fig3_architectures", "fig4_ablation", "fig7_domain_transfer", "fig8_categories", "domain_realism")
+TABLES = ("fig3_architectures", "fig4_ablation", "fig5_faithfulness", "fig7_domain_transfer", "fig8_categories",
+          "domain_realism", "occlusion", "fig9_breed_scaling", "fig10_real_mixing", "fig11_data_size",
+          "fig12_parameter_errors")
 
 
 def ci(r, value: str = "accuracy") -> str:
@@ -33,6 +35,67 @@ def ci(r, value: str = "accuracy") -> str:
 
 def _paper(v) -> str:
     return "" if pd.isna(v) else f"{v:.1f}"
+
+
+def _num(v, fmt: str = ".1f") -> str:
+    return "" if pd.isna(v) else format(v, fmt)
+
+
+def _faithfulness(t: pd.DataFrame) -> list[str]:
+    out = ["", "Figure 5, faithfulness of the heatmaps (mean over test images, 95% t-interval across images; "
+           "gains: area under the deletion or insertion curve of the map against the same map shifted, "
+           "> 0 when the map points at what the model uses; rank correlation: trained vs randomised "
+           "model, the sanity check):", "",
+           "| model | test set | method | measure (baseline) | mean (95% CI) | verdict |", "|---|---|---|---|---|---|"]
+    keep = t[t["measure"].isin(["deletion_gain", "insertion_gain", "rank_corr"])]
+    for _, r in keep.iterrows():
+        base = "" if r["baseline"] == "-" else f" ({r['baseline']})"
+        out.append(f"| {r['model']} | {r['test_set']} | {r['method']} | {r['measure']}{base} | "
+                   f"{r['mean']:.3f} ({r['ci_low']:.3f} to {r['ci_high']:.3f}) | {r['verdict']} |")
+    return out
+
+
+def _occlusion(t: pd.DataFrame) -> list[str]:
+    out = ["", "Occlusion by obstructors (`results/tables/occlusion.csv`; hidden = share of the subject's "
+           "pixels an obstructor covers):", "",
+           "| images of | class | n | some subject hidden (%) | mean hidden (%) | median hidden (%) |",
+           "|---|---|---|---|---|---|"]
+    for _, r in t[t["mean_obstructors"] > 0].iterrows():
+        out.append(f"| {r['source']} | {r['class']} | {r['images']} | {100 * r['share_occluded']:.0f} | "
+                   f"{100 * r['mean_hidden']:.1f} | {100 * r['hidden_q50']:.1f} |")
+    return out
+
+
+def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.DataFrame) -> list[str]:
+    out = ["", "Figure 9 (breeds per class in the synthetic training set, real test set; difference from "
+           "the fewest breeds paired over the same images and seeds):", "",
+           "| breeds per class | accuracy | difference from the fewest | p |", "|---|---|---|---|"]
+    for _, r in t9.iterrows():
+        if r["breed_count"] == "real-trained":
+            out.append(f"| real-trained (reference) | {ci(r)} | | |")
+            continue
+        d = "" if pd.isna(r.get("delta_ci_low")) else (
+            f"{r['delta_vs_fewest']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})")
+        out.append(f"| {r['breeds_per_class']:.0f} | {ci(r)} | {d} | {_num(r.get('p_value'), '.2g')} |")
+    out += ["", "Figure 10 (k real training images per class, real test set):", "",
+            "| k | synthetic + k real | k real alone |", "|---|---|---|"]
+    for k, g in t10.groupby("k", sort=False):
+        cells = {r["curve"]: (ci(r) if pd.notna(r["accuracy_mean"]) else (r.get("note") or "")) for _, r in g.iterrows()}
+        out.append(f"| {k} | {cells.get('synthetic + k real', '')} | {cells.get('k real alone', '')} |")
+    out += ["", "Figure 11 (synthetic training images per class):", "",
+            "| images per class | real test set | synthetic test set |", "|---|---|---|"]
+    for n, g in t11.groupby("n", sort=False):
+        cells = {r["testset"]: ci(r) for _, r in g.iterrows()}
+        out.append(f"| {n} | {cells.get('real', '')} | {cells.get('synthetic', '')} |")
+    out += ["", "Figure 12 (error rate of the synthetic-trained model per bin of each randomized parameter; "
+            "lowest and highest bin, Wilson 95% CI):", "",
+            "| test set | parameter | lowest error: bin, % (CI) | highest error: bin, % (CI) |", "|---|---|---|---|"]
+    for (ts, par), g in t12[t12["n_images"] >= 10].groupby(["testset", "parameter"], sort=False):
+        lo, hi = g.loc[g["error_rate"].idxmin()], g.loc[g["error_rate"].idxmax()]
+        cell = lambda r: (f"{r['bin']}: {100 * r['error_rate']:.0f} "  # noqa: E731
+                          f"({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f}, n={r['n_images']})")
+        out.append(f"| {ts} | {g['label'].iloc[0]} | {cell(lo)} | {cell(hi)} |")
+    return out
 
 
 def render_block(tables: Path, run: dict | None = None) -> str:
@@ -82,6 +145,9 @@ def render_block(tables: Path, run: dict | None = None) -> str:
     for _, r in t["domain_realism"].iterrows():
         out.append(f"| {r['dataset']} ({r['kind']}) | {r['class']} | {r['n']} | "
                    f"{r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) |")
+    out += _faithfulness(t["fig5_faithfulness"]) + _occlusion(t["occlusion"])
+    out += ["", "### Beyond the paper: the numbers"]
+    out += _beyond(t["fig9_breed_scaling"], t["fig10_real_mixing"], t["fig11_data_size"], t["fig12_parameter_errors"])
     return "\n".join(out)
 
 
