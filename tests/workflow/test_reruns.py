@@ -139,6 +139,20 @@ def test_breeds_of_the_control_rerun_the_control_chain(finished):
     expect(finished, change, affected)
 
 
+def test_reported_epoch_reruns_only_evaluations_and_their_figures(finished):
+    # final -> best_epoch: no model retrains (every epoch is already kept); every evaluation
+    # and every figure drawn from evaluations is redone.
+    change = {"evaluation": {"report": "best_epoch"}}
+
+    def affected(out):
+        return out.startswith("results/eval/") or out in (
+            "results/fig2_training_curves.png", "results/fig3_architectures.png", "results/fig4_ablation.png",
+            "results/fig7_domain_transfer.png", "results/fig8_categories.png", "results/fig9_breed_scaling.png",
+            "results/fig12_parameter_errors.png")
+
+    expect(finished, change, affected)
+
+
 def test_breed_count_list_reruns_only_figure9s_chain(finished):
     # ci.yaml: [1, 2, all] with 4 breeds; 3 is a new derived variant, 2 is dropped.
     change = {"beyond": {"breed_counts": [1, 3, "all"]}}
