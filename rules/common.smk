@@ -305,7 +305,8 @@ def all_tables():
 
 def figure_model(fig):
     """The synthetic-trained dataset of figure `fig`: figures.models.<fig>, or for `best` the
-    variant checkpoint choose_best_variant chose from figure 4 (read once it has run)."""
+    variant checkpoint choose_best_variant chose from figure 4 (read once it has run).
+    """
     model = FIGURE_MODELS[fig]
     if model != "best":
         return model
