@@ -14,6 +14,7 @@ from domrand.data.sources import adapter_params, class_sources
 from domrand.train.weights import PACKAGED_WEIGHTS
 from domrand.experiments import breed_scaling, breed_variants, feature_heads
 from domrand.digest import code_digest
+from domrand.figures.best import read_best_variant
 
 VARIANTS = list(config["variants"])
 BREED_VARIANTS = breed_variants(
@@ -26,6 +27,13 @@ FROZEN = [a for a in ARCHS if config["architectures"][a]["frozen"]]
 UNFROZEN = [a for a in ARCHS if not config["architectures"][a]["frozen"]]
 TASKS = list(config["tasks"])
 SYNTHETIC = config["figures"]["synthetic"]
+# The synthetic-trained model of each figure (figures.models, default figures.synthetic):
+# a dataset name, or "best" (chosen by checkpoint choose_best_variant, rules/figures.smk).
+FIGURE_MODELS = {
+    f: (config["figures"].get("models") or {}).get(f, SYNTHETIC)
+    for f in ("fig2", "fig3", "fig5", "fig7", "fig8")
+}
+BEST_TABLE = "results/tables/best_variant.csv"
 TESTSETS = {"real": "real", "synthetic": SYNTHETIC, "toon": "toon"}
 ALL_CLASSES = sorted(
     {c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"])
@@ -57,7 +65,7 @@ wildcard_constraints:
 def dataset_classes(dataset):
     """Classes rendered for a dataset: the study's pair, plus every task class for the
     datasets the category experiment (figure 8) trains and tests on."""
-    if dataset in (SYNTHETIC, "real"):
+    if dataset in (SYNTHETIC, FIGURE_MODELS["fig8"], "real"):
         return ALL_CLASSES
     return list(config["synth"]["classes"])
 
@@ -300,7 +308,26 @@ def all_figures():
 
 def all_tables():
     """Tables without a figure of their own."""
-    return ["results/tables/occlusion.csv"]
+    best = [BEST_TABLE] if "best" in FIGURE_MODELS.values() else []
+    return ["results/tables/occlusion.csv", *best]
+
+
+def figure_model(fig):
+    """The synthetic-trained dataset of figure `fig`: figures.models.<fig>, or for `best` the
+    variant checkpoint choose_best_variant chose from figure 4 (read once it has run).
+    """
+    model = FIGURE_MODELS[fig]
+    if model != "best":
+        return model
+    return read_best_variant(checkpoints.choose_best_variant.get().output.table)
+
+
+def figure_model_note(fig):
+    """How a figure's title names its synthetic model."""
+    model = figure_model(fig)
+    if FIGURE_MODELS[fig] == "best":
+        return f"synthetic-trained: {model}, the best variant of fig. 4"
+    return f"synthetic-trained: {model}"
 
 
 def occlusion_shards(wildcards=None):

@@ -32,7 +32,7 @@ rule fig2_training_curves:
     input:
         attribution="results/ATTRIBUTION.md",
         real=histories(["real"]),
-        synthetic=histories([SYNTHETIC]),
+        synthetic=lambda w: histories([figure_model("fig2")]),
         predictions=predictions(["real"], ["cat_dog"], ["dropout"], ["real"]),
     output:
         png=report(
@@ -47,6 +47,7 @@ rule fig2_training_curves:
         "../envs/figures.yaml"
     params:
         proxy=config["proxy"],
+        model=lambda w: figure_model_note("fig2"),
         code=library_code("fig2_training_curves"),
     script:
         "../workflow/scripts/fig2_training_curves.py"
@@ -55,7 +56,9 @@ rule fig2_training_curves:
 rule fig3_architectures:
     input:
         attribution="results/ATTRIBUTION.md",
-        predictions=predictions(["real", SYNTHETIC], ["cat_dog"], ARCHS, ["real"]),
+        predictions=lambda w: predictions(
+            ["real", figure_model("fig3")], ["cat_dog"], ARCHS, ["real"]
+        ),
     output:
         png=report(
             "results/fig3_architectures.png",
@@ -69,7 +72,8 @@ rule fig3_architectures:
         "../envs/figures.yaml"
     params:
         proxy=config["proxy"],
-        synthetic=SYNTHETIC,
+        synthetic=lambda w: figure_model("fig3"),
+        model=lambda w: figure_model_note("fig3"),
         code=library_code("fig3_architectures"),
     script:
         "../workflow/scripts/fig3_architectures.py"
@@ -100,12 +104,31 @@ rule fig4_ablation:
         "../workflow/scripts/fig4_ablation.py"
 
 
+# The synthetic model of the figures set to `best` (figures.models): chosen from figure 4's
+# numbers (domrand.figures.best states the rule), so the input functions calling
+# figure_model() wait for it and then read the choice.
+checkpoint choose_best_variant:
+    input:
+        fig4="results/tables/fig4_ablation.csv",
+    output:
+        table=BEST_TABLE,
+    log:
+        "logs/figures/best_variant.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        code=library_code("choose_best_variant"),
+    script:
+        "../workflow/scripts/choose_best_variant.py"
+
+
 rule fig5_heatmaps:
     input:
         attribution="results/ATTRIBUTION.md",
         real=[f"results/heatmaps/real/{ts}.npz" for ts in ("real", "synthetic")],
-        synthetic=[
-            f"results/heatmaps/{SYNTHETIC}/{ts}.npz" for ts in ("real", "synthetic")
+        synthetic=lambda w: [
+            f"results/heatmaps/{figure_model('fig5')}/{ts}.npz"
+            for ts in ("real", "synthetic")
         ],
     output:
         png=report(
@@ -121,6 +144,7 @@ rule fig5_heatmaps:
         "../envs/figures.yaml"
     params:
         proxy=config["proxy"],
+        model=lambda w: figure_model_note("fig5"),
         code=library_code("fig5_heatmaps"),
     script:
         "../workflow/scripts/fig5_heatmaps.py"
@@ -154,8 +178,8 @@ rule fig6_domains:
 rule fig7_domain_transfer:
     input:
         attribution="results/ATTRIBUTION.md",
-        predictions=predictions(
-            ["real", SYNTHETIC], ["cat_dog"], ["dropout"], list(TESTSETS)
+        predictions=lambda w: predictions(
+            ["real", figure_model("fig7")], ["cat_dog"], ["dropout"], list(TESTSETS)
         ),
     output:
         png=report(
@@ -170,7 +194,8 @@ rule fig7_domain_transfer:
         "../envs/figures.yaml"
     params:
         proxy=config["proxy"],
-        synthetic=SYNTHETIC,
+        synthetic=lambda w: figure_model("fig7"),
+        model=lambda w: figure_model_note("fig7"),
         code=library_code("fig7_domain_transfer"),
     script:
         "../workflow/scripts/fig7_domain_transfer.py"
@@ -179,7 +204,9 @@ rule fig7_domain_transfer:
 rule fig8_categories:
     input:
         attribution="results/ATTRIBUTION.md",
-        predictions=predictions([SYNTHETIC], TASKS, ["dropout"], ["real"]),
+        predictions=lambda w: predictions(
+            [figure_model("fig8")], TASKS, ["dropout"], ["real"]
+        ),
     output:
         png=report(
             "results/fig8_categories.png",
@@ -194,6 +221,7 @@ rule fig8_categories:
     params:
         proxy=config["proxy"],
         tasks=config["tasks"],
+        model=lambda w: figure_model_note("fig8"),
         code=library_code("fig8_categories"),
     script:
         "../workflow/scripts/fig8_categories.py"

@@ -143,6 +143,17 @@ def test_validate_config_figures_synthetic_must_name_a_variant(config):
         validate_config(config, SCHEMA)
 
 
+def test_validate_config_figure_models_name_a_variant_or_best(config):
+    config["figures"]["models"] = {"fig7": "best", "fig8": "synth_no_poses"}
+    validate_config(config, SCHEMA)
+    config["figures"]["models"]["fig8"] = "synth_missing"
+    with pytest.raises(ConfigError, match=r"figures\.models\.fig8.*synth_missing"):
+        validate_config(config, SCHEMA)
+    config["figures"]["models"] = {"fig4": "best"}  # figure 4 is every variant: no model to choose
+    with pytest.raises(ConfigError, match="fig4"):
+        validate_config(config, SCHEMA)
+
+
 def test_validate_config_task_classes_must_be_in_the_world(config):
     config["world"]["classes"] = ["cat", "dog"]
     with pytest.raises(ConfigError, match=r"tasks\.plus_bicycle.*bicycle"):

@@ -207,6 +207,10 @@ def _check_cross_references(config: dict) -> None:
     synth = config["figures"]["synthetic"]
     if synth.removeprefix("synth_") not in config["variants"]:
         raise ConfigError(f"config key figures.synthetic: {synth!r} names no variant in 'variants'")
+    for fig, model in (config["figures"].get("models") or {}).items():
+        if model != "best" and model.removeprefix("synth_") not in config["variants"]:
+            raise ConfigError(f"config key figures.models.{fig}: {model!r} names no variant in 'variants'; "
+                              "use synth_<variant> or `best`")
     world = set(config["world"]["classes"])
     for key, classes in [("synth.classes", config["synth"]["classes"])] + [
             (f"tasks.{t}", c) for t, c in config["tasks"].items()]:

@@ -352,3 +352,51 @@ def test_readme_results_render_a_finished_runs_own_numbers(finished):
     block = render_block(tables)
     for r in pd.read_csv(tables / "fig4_ablation.csv").itertuples():
         assert f"| {r.variant} | {r.accuracy_mean:.1f} (" in block
+
+
+def _best_variant(work: Path) -> str:
+    """The variant choose_best_variant chose in a finished run (configs/ci.yaml sets fig7: best)."""
+    t = pd.read_csv(work / "results/tables/best_variant.csv")
+    return t.loc[t["chosen"].astype(bool), "variant"].item()
+
+
+def test_best_variant_is_figure_4s_best_and_figure_7s_model(finished):
+    t = pd.read_csv(finished / "results/tables/best_variant.csv")
+    fig4 = pd.read_csv(finished / "results/tables/fig4_ablation.csv")
+    assert list(t["variant"]) == list(fig4["variant"]) and list(t["accuracy_mean"]) == list(fig4["accuracy_mean"])
+    best = _best_variant(finished)
+    top = fig4["accuracy_mean"].max()
+    assert fig4.set_index("variant").loc[best, "accuracy_mean"] == top
+    assert best == "control" or fig4.set_index("variant").loc["control", "accuracy_mean"] < top
+    # figure 7's synthetic model is the chosen one: its evaluations on every test set are there
+    for ts in ("real", "synthetic", "toon"):
+        assert (finished / f"results/eval/synth_{best}/cat_dog/dropout/seed0/{ts}.predictions.parquet").exists()
+
+
+def test_figure8_to_best_plans_only_its_chain(finished):
+    # The choice is already made (figure 7 uses it), so the plan is known without the checkpoint:
+    # figure 8, and if the best variant is not the control, its bicycle and car sets and its
+    # models of the larger tasks with their evaluations.
+    best = _best_variant(finished)
+    got = planned(finished, {"figures": {"models": {"fig7": "best", "fig8": "best"}}})
+    assert "results/fig8_categories.png" in got
+
+    def affected(out):
+        if out == "results/fig8_categories.png":
+            return True
+        if best == "control":
+            return False
+        return (f"synth_{best}/plus_" in out or f"synth/{best}/bicycle/" in out or f"synth/{best}/car/" in out
+                or f"synth_{best}/bicycle." in out or f"synth_{best}/car." in out)
+
+    assert {o for o in got if not affected(o)} == set()
+    if best != "control":
+        models = {o for o, r in got.items() if r == "train_head"}
+        assert len(models) == 2 * len(yaml.safe_load(open(CI))["seeds"])  # plus_bicycle, plus_car per seed
+
+
+def test_figure7_from_best_to_its_own_choice_plans_only_figure7(finished):
+    # Naming the chosen variant explicitly is the same model: only the title's note changes.
+    best = _best_variant(finished)
+    got = planned(finished, {"figures": {"models": {"fig7": f"synth_{best}"}}})
+    assert got == {"results/fig7_domain_transfer.png": "fig7_domain_transfer"}

@@ -68,6 +68,7 @@ def plot_fig5(
     n_per_class: int = 4,
     cmap: str = "jet",
     alpha: float = 0.5,
+    model_note: str = "",
     dpi: int = 120,
 ) -> pd.DataFrame:
     """Draw figure 5 and write the per-panel table beside it (both atomically).
@@ -195,6 +196,8 @@ def plot_fig5(
         cax = fig.add_axes((0.945, 0.03, 0.012, 0.81 * len(row_specs) / n_rows))
         fig.colorbar(overlay, cax=cax).ax.tick_params(labelsize=7)
     title = fig5_title(models, class_names, target, proxy)
+    if model_note:
+        title += f"\n{model_note}"
     fig.suptitle(title, fontsize=11, y=0.99, va="top")
 
     with atomic_path(out_png) as tmp:

@@ -56,14 +56,15 @@ def summarize_faithfulness(curves: pd.DataFrame, sanity: pd.DataFrame, max_rank_
     return pd.DataFrame(rows)
 
 
-def fig5(real_npzs, synth_npzs, out_png, out_csv, out_faithfulness, proxy: bool) -> pd.DataFrame:
-    """Plot figure 5 and write, per model, test set and method, the faithfulness summary."""
+def fig5(real_npzs, synth_npzs, out_png, out_csv, out_faithfulness, proxy: bool, model: str = "") -> pd.DataFrame:
+    """Plot figure 5 and write, per model, test set and method, the faithfulness summary;
+    ``model`` names the synthetic-trained model in the title."""
     parts = {"real-trained": [load_heatmaps(p) for p in real_npzs],
              "synthetic-trained": [load_heatmaps(p) for p in synth_npzs]}
     # Faithfulness rows differ per test set by design; the grid needs only the shared meta.
     records = {name: concat_heatmaps([{**r, "meta": {k: v for k, v in r["meta"].items() if k not in _PER_FILE}}
                                       for r in p]) for name, p in parts.items()}
-    plot_fig5(records, out_png, out_csv, proxy=proxy)
+    plot_fig5(records, out_png, out_csv, proxy=proxy, model_note=model)
     summaries = []
     for name, recs in parts.items():
         for rec in recs:

@@ -28,8 +28,13 @@ def _trained_on(dataset: str, synthetic: str) -> str:
     return "real" if dataset == "real" else "synthetic" if dataset == synthetic else dataset
 
 
+def _model_note(model: str) -> str:
+    """The synthetic model's name on its own title line (figures.models)."""
+    return f"\n{model}" if model else ""
+
+
 def fig2_training_curves(real_histories, synth_histories, test_predictions, out_png, out_csv,
-                         proxy: bool) -> pd.DataFrame:
+                         proxy: bool, model: str = "") -> pd.DataFrame:
     """Test accuracy (real test set) per epoch of real- vs synthetic-trained models.
 
     The histories hold one accuracy per epoch and seed, not per image, so the interval is
@@ -69,20 +74,21 @@ def fig2_training_curves(real_histories, synth_histories, test_predictions, out_
     ax.set_ylim(min(40, np.nanmin(np.r_[table["test_acc_ci_low"].to_numpy(float), 100]) - 2), 100)
     ax.axhline(50, color="grey", lw=0.8, ls=":")
     ax.legend(title="trained on", fontsize=8)
-    ax.set_title(title("Fig. 2: test accuracy per epoch, mean over seeds\n"
+    ax.set_title(title(f"Fig. 2: test accuracy per epoch, mean over seeds{_model_note(model)}\n"
                        "95% CI: logit-scale t, seed spread + binomial test-set bound", proxy), fontsize=9)
     save(fig, out_png, table, out_csv)
     return table
 
 
-def fig3_architectures(prediction_paths, out_png, out_csv, proxy: bool, synthetic: str) -> pd.DataFrame:
+def fig3_architectures(prediction_paths, out_png, out_csv, proxy: bool, synthetic: str,
+                       model: str = "") -> pd.DataFrame:
     df = read_predictions(prediction_paths)
     df["trained_on"] = [_trained_on(d, synthetic) for d in df["dataset"]]
     t = summarise(df, ["trained_on", "arch"])
     t["paper"] = [PAPER["fig3"].get((a, b), np.nan) for a, b in zip(t["trained_on"], t["arch"])]
     fig, ax = plt.subplots(figsize=(7, 4.2))
     bars(ax, t, "arch", hue="trained_on", hue_order=["real", "synthetic"], palette=PALETTE)
-    _finish(ax, t["accuracy_ci_high"], "Fig. 3: architectures, tested on the real test set", proxy, legend="trained on",
+    _finish(ax, t["accuracy_ci_high"], f"Fig. 3: architectures, tested on the real test set{_model_note(model)}", proxy, legend="trained on",
             epoch=epoch_note(df))
     save(fig, out_png, t, out_csv)
     return t
@@ -152,7 +158,8 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
     return t
 
 
-def fig7_domain_transfer(prediction_paths, out_png, out_csv, proxy: bool, synthetic: str) -> pd.DataFrame:
+def fig7_domain_transfer(prediction_paths, out_png, out_csv, proxy: bool, synthetic: str,
+                         model: str = "") -> pd.DataFrame:
     df = read_predictions(prediction_paths)
     df["trained_on"] = [_trained_on(d, synthetic) for d in df["dataset"]]
     rows = []
@@ -178,13 +185,13 @@ def fig7_domain_transfer(prediction_paths, out_png, out_csv, proxy: bool, synthe
     fig, ax = plt.subplots(figsize=(8, 4.2))
     bars(ax, t, "tested_on", hue="trained_on", order=cols, hue_order=["real", "synthetic"], palette=PALETTE)
     ax.set_xticks(range(len(cols)), ["real", "synthetic", "toon", "mean", "out-of-domain\nmean"])
-    _finish(ax, t["accuracy_ci_high"], "Fig. 7: domain transfer (columns: test set)", proxy, legend="trained on",
+    _finish(ax, t["accuracy_ci_high"], f"Fig. 7: domain transfer (columns: test set){_model_note(model)}", proxy, legend="trained on",
             epoch=epoch_note(df))
     save(fig, out_png, t, out_csv)
     return t
 
 
-def fig8_categories(prediction_paths, out_png, out_csv, proxy: bool, tasks: dict) -> pd.DataFrame:
+def fig8_categories(prediction_paths, out_png, out_csv, proxy: bool, tasks: dict, model: str = "") -> pd.DataFrame:
     df = read_predictions(prediction_paths)
     a = summarise(df, ["task"])
     b = summarise(df, ["task"], "accuracy_above_random")
@@ -203,7 +210,7 @@ def fig8_categories(prediction_paths, out_png, out_csv, proxy: bool, tasks: dict
     bars(ax, long, "label", value="value", hue="measure", order=labels,
          palette={"accuracy": "C1", "accuracy above random (acc - 1/n)": "C4"})
     ax.tick_params(axis="x", labelsize=8)
-    _finish(ax, long["value_ci_high"], "Fig. 8: more categories (synthetic-trained, real test set)", proxy,
+    _finish(ax, long["value_ci_high"], "Fig. 8: more categories (synthetic-trained, real test set)" + _model_note(model), proxy,
             epoch=epoch_note(df))
     save(fig, out_png, t, out_csv)
     return t
