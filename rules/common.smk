@@ -70,12 +70,21 @@ def dataset_classes(dataset):
     return list(config["synth"]["classes"])
 
 
+def data_seeds(dataset):
+    """How many disjoint training sets a dataset renders: one per seed when seeds vary the data
+    (`seeds_over: data`, synthetic sets), else one shared by every seed."""
+    if config["seeds_over"] == "data" and dataset.startswith("synth_"):
+        return len(config["seeds"])
+    return 1
+
+
 def set_sizes(dataset):
-    """(train, test) images per class of a dataset."""
+    """(train, test) images per class of a dataset (all seeds' training sets together)."""
+    n_train = config["synth"]["train_per_class"] * data_seeds(dataset)
     if dataset.removeprefix("synth_") in BREED_VARIANTS:
-        return config["synth"]["train_per_class"], 0  # tested on the real test set only
+        return n_train, 0  # tested on the real test set only
     if dataset.startswith("synth_"):
-        return config["synth"]["train_per_class"], config["synth"]["test_per_class"]
+        return n_train, config["synth"]["test_per_class"]
     d = config["domains"][dataset]
     return d["train_per_class"], d["test_per_class"]
 
@@ -171,11 +180,21 @@ def arch_input_size(arch):
     )
 
 
+def data_slice(dataset, seed):
+    """Which of a dataset's per-seed training sets a model of `seed` trains on (None: shared)."""
+    parts = data_seeds(dataset)
+    if parts == 1:
+        return None
+    return {"part": config["seeds"].index(int(seed)), "parts": parts}
+
+
 def train_params(wildcards):
     arch = config["architectures"][wildcards.arch]
     t = {k: v for k, v in config["training"].items() if k != "views"}
     t.update({k: arch[k] for k in ("lr", "epochs", "batch_size") if k in arch})
+    part = data_slice(getattr(wildcards, "dataset", ""), wildcards.seed)
     return {
+        **({"data_slice": part} if part else {}),
         **t,
         "dropout": arch["dropout"],
         "frozen": arch["frozen"],
@@ -570,7 +589,7 @@ def head_features(wildcards):
 
 def head_params(wildcards):
     """The head's subset spec and training config (figures' task and architecture)."""
-    w = SimpleNamespace(task="cat_dog", arch="dropout", seed=wildcards.seed)
+    w = SimpleNamespace(task="cat_dog", arch="dropout", seed=wildcards.seed, dataset=SYNTHETIC)
     return {"spec": FEATURE_HEADS[wildcards.head], "train": train_params(w)}
 
 

@@ -160,3 +160,21 @@ def test_finetune_trains_the_whole_network_and_evaluates(tmp_path, helpers):
     log2 = Log()
     finetune([index], [index], backbone, tmp_path / "m", tmp_path / "ck.pt", params, log=log2)
     assert any("resuming" in m for m in log2) and not any(m.startswith("epoch ") for m in log2)
+
+
+def test_seeds_over_the_data_train_each_seed_on_its_own_chunk(tmp_path, helpers):
+    from domrand.train.fit import _select, slice_part
+
+    labels = ["cat"] * 6 + ["dog"] * 6
+    parts = [_select(labels, ["cat", "dog"], {"part": p, "parts": 3}).tolist() for p in range(3)]
+    assert parts == [[0, 1, 6, 7], [2, 3, 8, 9], [4, 5, 10, 11]]  # disjoint, in image order, per class
+    assert sorted(sum(parts, [])) == list(range(12))
+    with pytest.raises(ValueError, match="per-seed sets"):
+        slice_part(list(range(5)), {"part": 0, "parts": 2})
+    feats = helpers.features(tmp_path / "f.pt", labels, ["cat", "dog"], views=1)
+    logs = []
+    params = {**PARAMS, "data_slice": {"part": 1, "parts": 3}}
+    train_head([feats], [feats], tmp_path / "m", tmp_path / "ck.pt", params, log=logs.append)
+
+    m = torch.load(tmp_path / "m" / "model.pt", weights_only=False)
+    assert m["params"]["data_slice"] == {"part": 1, "parts": 3}

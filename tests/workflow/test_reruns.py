@@ -400,3 +400,12 @@ def test_figure7_from_best_to_its_own_choice_plans_only_figure7(finished):
     best = _best_variant(finished)
     got = planned(finished, {"figures": {"models": {"fig7": f"synth_{best}"}}})
     assert got == {"results/fig7_domain_transfer.png": "fig7_domain_transfer"}
+
+
+def test_seeds_over_the_data_switch_reruns_the_synthetic_chain_only(finished):
+    # ci.yaml renders one synthetic training set per seed (seeds_over: data); back to one
+    # shared set re-renders and retrains every synthetic chain, but no real-image model.
+    got = planned(finished, {"seeds_over": "model"})
+    assert any(o.startswith("results/synth/control/") for o in got)
+    assert any(o.startswith("results/models/synth_control/") for o in got)
+    assert not any(o.startswith(("results/proxy/", "results/models/real/", "results/features/real/")) for o in got)

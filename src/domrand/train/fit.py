@@ -44,8 +44,28 @@ def _read_indexes(paths, split: str) -> pd.DataFrame:
     return pd.concat([read_index(p, split=split) for p in paths], ignore_index=True)
 
 
-def _select(labels: list[str], classes: list[str]) -> torch.Tensor:
-    return torch.tensor([i for i, c in enumerate(labels) if c in classes], dtype=torch.long)
+def _select(labels: list[str], classes: list[str], data_slice: dict | None = None) -> torch.Tensor:
+    """Positions of the labels in `classes`; with `data_slice` ({part, parts}: seeds over the
+    data) only the part-th of `parts` equal, contiguous chunks of each class's positions: the
+    dataset rendered one training set per seed, image numbers in order, so each seed's models
+    train on their own images (own per-image seeds, breeds, poses and augmented views)."""
+    if data_slice is None:
+        return torch.tensor([i for i, c in enumerate(labels) if c in classes], dtype=torch.long)
+    keep = []
+    for c in classes:
+        rows = [i for i, lab in enumerate(labels) if lab == c]
+        keep += slice_part(rows, data_slice)
+    return torch.tensor(sorted(keep), dtype=torch.long)
+
+
+def slice_part(rows: list, data_slice: dict) -> list:
+    """The part-th of `parts` equal contiguous chunks of `rows` (their count must divide)."""
+    part, parts = int(data_slice["part"]), int(data_slice["parts"])
+    if len(rows) % parts:
+        raise ValueError(f"{len(rows)} training images do not split into {parts} per-seed sets; "
+                         "re-render the dataset (its size is train_per_class x number of seeds)")
+    n = len(rows) // parts
+    return rows[part * n:(part + 1) * n]
 
 
 class _Loop:
@@ -113,7 +133,7 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
     """
     classes = list(params["classes"])
     tr, mo = load_features(train_features), load_features(monitor_features)
-    keep = _select(tr["train_labels"], classes)
+    keep = _select(tr["train_labels"], classes, params.get("data_slice"))
     if len(keep) == 0:
         raise ValueError(f"{train_features} has no training images of classes {classes}")
     x = tr["train"] if len(keep) == tr["train"].shape[1] else tr["train"][:, keep]  # (views, N, F) float16
@@ -185,7 +205,7 @@ def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, che
     classes = list(params["classes"])
     size = int(params["input_size"])
     df = _read_indexes(train_index, "train")
-    df = df[df["label"].isin(classes)].reset_index(drop=True)
+    df = df.iloc[_select(df["label"].tolist(), classes, params.get("data_slice")).numpy()].reset_index(drop=True)
     mo = _read_indexes(monitor_index, "test")
     mo = mo[mo["label"].isin(classes)].reset_index(drop=True)
     x, y = load_images(df["path"].tolist(), size, log), labels_for(df, classes)

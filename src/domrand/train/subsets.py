@@ -20,7 +20,7 @@ import torch
 from domrand.data.index import hash_order
 from domrand.io import write_json
 from domrand.train.evaluate import metrics
-from domrand.train.fit import fit_head
+from domrand.train.fit import fit_head, slice_part
 from domrand.train.images import labels_for
 
 
@@ -41,13 +41,17 @@ def _load(path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=False, mmap=True)
 
 
-def _train_rows(files: list, classes: list[str], k, seed, name: str, key: str, log) -> tuple[list, list, dict]:
-    """The chosen training rows of one set's per-class feature files: ([(views, k, F)], labels, counts)."""
+def _train_rows(files: list, classes: list[str], k, seed, name: str, key: str, log,
+                data_slice: dict | None = None) -> tuple[list, list, dict]:
+    """The chosen training rows of one set's per-class feature files: ([(views, k, F)], labels,
+    counts); with `data_slice` (seeds over the data) drawn from this seed's own training set."""
     parts, labels, counts = [], [], {}
     for f in files:
         d = _load(f)
         for cls in classes:
             rows = [i for i, lab in enumerate(d["train_labels"]) if lab == cls]
+            if data_slice is not None:
+                rows = slice_part(rows, data_slice)
             if not rows:
                 continue
             try:
@@ -89,7 +93,8 @@ def train_feature_head(train_sets: dict[str, list], test_sets: dict[str, list], 
     parts, labels, counts = [], [], {}
     for name, files in train_sets.items():
         k = spec["train"][name]
-        p, lab, c = _train_rows(files, classes, k, seed, name, spec["keys"].get(name, name), log)
+        p, lab, c = _train_rows(files, classes, k, seed, name, spec["keys"].get(name, name), log,
+                                params.get("data_slice") if name == "synthetic" else None)
         parts += p
         labels += lab
         counts[name] = c
