@@ -365,6 +365,7 @@ def occlusion_shards(wildcards=None):
 def occlusion_kinds(wildcards=None):
     return {
         **{v: "variant" for v in VARIANTS},
+        **{v: "figure 9 breed count" for v in BREED_VARIANTS},
         **{d: "proxy domain" for d in DOMAINS if d not in SOURCED},
     }
 
