@@ -422,10 +422,14 @@ def realism_indexes(wildcards):
     return [f"results/datasets/{d}/{c}.parquet" for c in dataset_classes(d)]
 
 
+# Every dataset with test images (figure 9's breed-count sets have none).
+REALISM_SETS = [d for d in DATASETS if d.removeprefix("synth_") not in BREED_VARIANTS]
+
+
 def realism_kinds():
     """What each dataset of the realism figure is, in words."""
     kinds = {}
-    for d in DATASETS:
+    for d in REALISM_SETS:
         if d.startswith("synth_"):
             kinds[d] = "synthetic"
         elif d in SOURCED:

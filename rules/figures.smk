@@ -230,7 +230,7 @@ rule fig8_categories:
 rule domain_realism:
     input:
         attribution="results/ATTRIBUTION.md",
-        sets=expand("results/realism/{dataset}.parquet", dataset=DATASETS),
+        sets=expand("results/realism/{dataset}.parquet", dataset=REALISM_SETS),
     output:
         png=report(
             "results/domain_realism.png",
@@ -244,7 +244,7 @@ rule domain_realism:
         "../envs/figures.yaml"
     params:
         code=library_code("domain_realism"),
-        datasets=DATASETS,
+        datasets=REALISM_SETS,
         kinds=realism_kinds(),
         proxy=config["proxy"],
     script:
