@@ -80,3 +80,15 @@ def test_features_on_cuda_match_the_per_batch_implementation(tmp_path, helpers, 
     monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)
     monkeypatch.setattr(torch.backends.cudnn, "benchmark", False)
     _compare(tmp_path, helpers, "cuda")
+
+
+def test_a_domain_without_training_images_gets_test_features_only(tmp_path, helpers):
+    # the toon domain: test images only
+    index = helpers.image_index(tmp_path / "d", [("cat", "test"), ("dog", "test")])
+    backbone = helpers.backbone(tmp_path / "bb.pt")
+    out = tmp_path / "feats.pt"
+    extract_features(index, "small_cnn", backbone, out, {"seed": 0, "input_size": 32, "views": 2, "augment": AUG},
+                     log=lambda *_: None)
+    got = torch.load(out, weights_only=False)
+    assert got["train"].numel() == 0 and got["train_labels"] == []
+    assert got["test"].shape == (2, 512) and got["test_labels"] == ["cat", "dog"]

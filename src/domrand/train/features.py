@@ -60,7 +60,9 @@ def extract_features(index_path, backbone_name: str, backbone_path, out_path, pa
         if device.startswith("cuda") and len(part):
             x = x.pin_memory()  # one host copy per split; lets every batch's upload run async
         if split == "train":
-            views = [_embed(net, x, device, batch, params["augment"], gen) for _ in range(int(params["views"]))]
+            # a domain without training images (toon) has a test split only: embed nothing
+            views = [_embed(net, x, device, batch, params["augment"], gen)
+                     for _ in range(int(params["views"]))] if len(part) else []
             feats = torch.stack(views).cpu() if len(part) else torch.empty(0)
         else:
             feats = _embed(net, x, device, batch).cpu() if len(part) else torch.empty(0)
