@@ -61,11 +61,21 @@ def every_job(work: Path, change: dict | None = None) -> dict[str, str]:
     return planned(work, change, "--forceall")
 
 
+# configs/ci.yaml sets figures.models.fig7: best. The checkpoint that chooses the variant reads
+# figure 4's table, so a change that reruns figure 4 may change the choice: what follows the
+# checkpoint cannot be planned before it has run, and may or may not be in the plan.
+AFTER_CHECKPOINT = {"results/tables/best_variant.csv", "results/fig7_domain_transfer.png"}
+
+
 def expect(work: Path, change: dict, affected) -> None:
-    """The dry run after `change` plans exactly the jobs of the full DAG that `affected` picks."""
+    """The dry run after `change` plans exactly the jobs of the full DAG that `affected` picks
+    (past the best-variant checkpoint, when figure 4 reruns, either way)."""
     dag = every_job(work, change)
     want = {o: r for o, r in dag.items() if affected(o)}
     got = planned(work, change)
+    if "results/fig4_ablation.png" in got:
+        want = {o: r for o, r in want.items() if o not in AFTER_CHECKPOINT}
+        got = {o: r for o, r in got.items() if o not in AFTER_CHECKPOINT}
     assert want, "the predicate picks no job: the test is wrong"
     assert got.keys() - want.keys() == set(), f"planned but not affected: {sorted(got.keys() - want.keys())}"
     assert want.keys() - got.keys() == set(), f"affected but not planned: {sorted(want.keys() - got.keys())}"
@@ -148,7 +158,7 @@ def test_reported_epoch_reruns_only_evaluations_and_their_figures(finished):
         return out.startswith("results/eval/") or out in (
             "results/fig2_training_curves.png", "results/fig3_architectures.png", "results/fig4_ablation.png",
             "results/fig7_domain_transfer.png", "results/fig8_categories.png", "results/fig9_breed_scaling.png",
-            "results/fig12_parameter_errors.png")
+            "results/fig12_parameter_errors.png", "results/tables/best_variant.csv")
 
     expect(finished, change, affected)
 
