@@ -102,3 +102,12 @@ def test_wall_time_from_the_snakemake_log(tmp_path):
     (log / "2026-12-02T031000.1.snakemake.log").write_text(
         "Building DAG\n[Wed Dec  2 03:10:00 2026]\nrule a:\n[Wed Dec  2 03:34:59 2026]\nFinished\n")
     assert wall_time(tmp_path) == "24 min 59 s"
+
+
+def test_findings_follow_from_the_tables(tmp_path):
+    block = render_block(_tables(tmp_path))
+    assert "- Domain gap: on the real test set the synthetic-trained model scores +0.0 points" in block
+    assert "`no_breeds` -20.0 (-25.0 to -15.0)" in block
+    assert "12 breeds per class against 1: +7.5 points (+2.5 to +12.5), which supports" in block
+    assert "no k of real images alone reaches that mean" in block
+    assert "1 of 1 deletion/insertion gains beat the same map shifted" in block

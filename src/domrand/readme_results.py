@@ -98,6 +98,57 @@ def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.Data
     return out
 
 
+def findings(t: dict[str, pd.DataFrame]) -> list[str]:
+    """The run's claims, each read off the tables by a stated rule (so none is typed by hand)."""
+    f7 = t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"])
+    f4 = t["fig4_ablation"].set_index("variant")
+    out = ["**What this run shows** (each line computed from the tables by `domrand.readme_results.findings`):", ""]
+    real, synth = f7.loc[("real", "real")], f7.loc[("synthetic", "real")]
+    out.append(f"- Domain gap: on the real test set the synthetic-trained model scores "
+               f"{synth['accuracy_mean'] - real['accuracy_mean']:+.1f} points against the real-trained one "
+               f"({ci(synth)} vs {ci(real)}); chance is 50.")
+    sig = f4[(f4.index != "control") & f4["significant"].astype(bool)]
+    if len(sig):
+        out.append("- Ablation effects whose paired 95% interval excludes 0: " + "; ".join(
+            f"`{v}` {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})"
+            for v, r in sig.iterrows()) + ". Every other variant's interval includes 0: no effect is claimed.")
+    else:
+        out.append("- No ablation's paired 95% interval excludes 0: no effect is claimed.")
+    t9 = t["fig9_breed_scaling"]
+    t9 = t9[t9["breed_count"] != "real-trained"].sort_values("breeds_per_class")
+    top = t9.iloc[-1]
+    if pd.isna(top.get("delta_ci_low")):
+        verdict = "cannot say (no paired interval)"
+    elif top["delta_ci_low"] > 0:
+        verdict = "supports the paper's conjecture that more subject models help"
+    elif top["delta_ci_high"] < 0:
+        verdict = "contradicts the paper's conjecture"
+    else:
+        verdict = "neither supports nor contradicts the paper's conjecture (the interval includes 0)"
+    out.append(f"- Figure 9: {top['breeds_per_class']:.0f} breeds per class against {t9.iloc[0]['breeds_per_class']:.0f}: "
+               f"{top['delta_vs_fewest']:+.1f} points ({_num(top['delta_ci_low'], '+.1f')} to "
+               f"{_num(top['delta_ci_high'], '+.1f')}), which {verdict}.")
+    t10 = t["fig10_real_mixing"]
+    synth0 = t10[(t10["curve"] == "synthetic + k real")].iloc[0]
+    alone = t10[(t10["curve"] == "k real alone") & t10["accuracy_mean"].notna()]
+    reach = alone[alone["accuracy_mean"] >= synth0["accuracy_mean"]]
+    out.append("- Figure 10: the synthetic set alone scores " + ci(synth0) + "; " + (
+        f"real images alone reach that mean from k = {reach.iloc[0]['k']} per class on."
+        if len(reach) else "no k of real images alone reaches that mean in this run."))
+    f5 = t["fig5_faithfulness"]
+    gains = f5[f5["measure"].str.endswith("_gain")]
+    sanity = f5[f5["measure"] == "rank_corr"]
+    out.append(f"- Heatmaps: {int((gains['verdict'] == 'beats shifted').sum())} of {len(gains)} deletion/insertion "
+               f"gains beat the same map shifted (interval above 0), "
+               f"{int((gains['verdict'] == 'worse than shifted').sum())} are worse; "
+               f"{int((sanity['verdict'] == 'passes').sum())} of {len(sanity)} model-randomisation checks pass.")
+    realism = t["domain_realism"]
+    by = realism.groupby("kind")["share"].mean()
+    out.append("- Realism (mean over classes of the share recognised in the ImageNet top-5): " + "; ".join(
+        f"{k} {v:.0f}%" for k, v in by.items()) + ".")
+    return out
+
+
 def render_block(tables: Path, run: dict | None = None) -> str:
     """Markdown of the headline numbers in the tables folder `tables`."""
     t = {name: pd.read_csv(tables / f"{name}.csv") for name in TABLES if (tables / f"{name}.csv").exists()}
@@ -108,6 +159,7 @@ def render_block(tables: Path, run: dict | None = None) -> str:
     if run:
         out.append(f"Run of {run['date']} at commit {run['commit']} (`{run['command']}`), "
                    f"wall time {run['wall_time']}; tables in `{SNAPSHOT}/tables/`.\n")
+    out += findings(t) + [""]
     f7 = t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"])
     f4 = t["fig4_ablation"].set_index("variant")
     out += ["| result | ours: mean (95% CI) | paper |", "|---|---|---|"]
