@@ -79,7 +79,7 @@ class Job:
 
 # ---------------------------------------------------------------- the DAG (dry run)
 
-_HEADER = re.compile(r"^(local)?rule (\w+):$")
+_HEADER = re.compile(r"^(local)?(?:rule|checkpoint) (\w+):$")  # a checkpoint is a job too
 
 
 def parse_dry_run(text: str) -> list[Job]:
