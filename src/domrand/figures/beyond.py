@@ -19,7 +19,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from domrand.io import atomic_path  # noqa: E402
+from domrand.figures.common import save as _save  # noqa: E402
+from domrand.figures.common import title as _title  # noqa: E402
 
 # Figure 12's randomized parameters: metadata column, axis label, kind. Columns a test set's
 # metadata lacks (an older shard, an imported subject) are left out of its panels.
@@ -49,16 +50,6 @@ def wilson(errors: float, n: int, level: float = 0.95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _title(text: str, proxy: bool) -> str:
-    return f"{text}\nPROXY: procedural renders stand in for real photos" if proxy else text
-
-
-def _save(fig, png, table: pd.DataFrame, csv) -> None:
-    with atomic_path(Path(png)) as tmp:
-        fig.savefig(tmp, dpi=130, bbox_inches="tight", format="png")
-    plt.close(fig)
-    with atomic_path(Path(csv)) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.4f")
 
 
 def _eval_accuracy(path) -> tuple[int, float]:
@@ -173,7 +164,7 @@ def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes
     ax.set_ylabel("accuracy on the real test set (%)")
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(_title("Fig. 9: more subject models per class - mean and 95% CI over seeds", proxy), fontsize=9)
+    ax.set_title(_title("Fig. 9: more subject models per class - mean over seeds, logit-scale 95% CI (seeds and test images)", proxy), fontsize=9)
     _save(fig, out_png, table, out_csv)
     return table
 
@@ -238,8 +229,8 @@ def fig10_real_mixing(head_paths, real_counts: list, out_png, out_csv, proxy: bo
     ax.set_ylabel("accuracy on the real test set (%)")
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(_title("Fig. 10: synthetic + k real images vs k real images alone - mean and 95% CI over seeds",
-                        proxy), fontsize=9)
+    ax.set_title(_title("Fig. 10: synthetic + k real images vs k real images alone - mean over seeds, logit-scale 95% CI "
+                        "(seeds and test images)", proxy), fontsize=9)
     _save(fig, out_png, t, out_csv)
     return t
 
@@ -264,7 +255,7 @@ def fig11_data_size(head_paths, synthetic_counts: list, out_png, out_csv, proxy:
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(_title("Fig. 11: synthetic training set size - mean and 95% CI over seeds", proxy), fontsize=9)
+    ax.set_title(_title("Fig. 11: synthetic training set size - mean over seeds, logit-scale 95% CI (seeds and test images)", proxy), fontsize=9)
     _save(fig, out_png, t, out_csv)
     return t
 
