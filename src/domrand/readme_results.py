@@ -1,6 +1,6 @@
 """The README's Results block, generated from a finished run's tables so it cannot go stale.
 
-`python -m domrand.readme_results [RUN_DIR]` copies RUN_DIR/results/tables/*.csv (default: this
+`python -m domrand.readme_results [RUN_DIR [COMMAND [COMMIT]]]` copies RUN_DIR/results/tables/*.csv (default: this
 checkout's run) to docs/results/default/ with a run.json (date, commit, config files, wall
 time read from Snakemake's log of the run) and rewrites the block between the markers in
 README.md from those copies. A test checks that the README's block is what the committed
@@ -234,7 +234,7 @@ def wall_time(run_dir: Path) -> str:
     return f"{secs // 60} min {secs % 60:02d} s"
 
 
-def snapshot(run_dir: Path, repo: Path, command: str) -> dict:
+def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None) -> dict:
     """Copy the run's tables into the repo's snapshot folder, with run.json."""
     dst = repo / SNAPSHOT
     if dst.exists():
@@ -242,8 +242,8 @@ def snapshot(run_dir: Path, repo: Path, command: str) -> dict:
     (dst / "tables").mkdir(parents=True)
     for p in sorted((run_dir / "results" / "tables").glob("*.csv")):
         shutil.copy2(p, dst / "tables" / p.name)
-    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+    commit = commit or subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+                                      capture_output=True, text=True).stdout.strip() or "unknown"
     logs = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))
     date = datetime.strptime(" ".join(_STAMP.search(logs[-1].read_text()).group(1).split()), "%a %b %d %H:%M:%S %Y")
     run = {"date": date.strftime("%Y-%m-%d"), "commit": commit, "command": command, "wall_time": wall_time(run_dir)}
@@ -255,7 +255,7 @@ def main(argv: list[str]) -> None:
     repo = Path(__file__).resolve().parents[2]
     run_dir = Path(argv[0]) if argv else repo
     command = argv[1] if len(argv) > 1 else "bash setup.sh run"
-    snapshot(run_dir, repo, command)
+    snapshot(run_dir, repo, command, argv[2] if len(argv) > 2 else None)  # the commit the run was made at
     run = json.loads((repo / SNAPSHOT / "run.json").read_text())
     changed = update_readme(repo / "README.md", render_block(repo / SNAPSHOT / "tables", run))
     print("README.md results " + ("updated" if changed else "already current"))
