@@ -42,9 +42,10 @@ WORKFLOW_TIMEOUT = int(os.environ.get("DOMRAND_SLURM_TIMEOUT", "900"))
 # figure 5: heatmaps. Together every rule of the workflow but the download and other figures.
 TARGETS = os.environ.get("DOMRAND_SLURM_TARGETS", "results/fig3_architectures.png results/fig5_heatmaps.png")
 # The only rules allowed to run on the submit host: the workflow's `localrules` (downloads,
-# which need the internet that compute nodes lack, and what gathers them) and the
-# target-only rule `all`. test_local_rules_are_the_listed_ones keeps this list honest.
-LOCAL_RULES = {"all", "download_weights", "download_asset", "download_objaverse", "fetch", "attribution"}
+# which need the internet that compute nodes lack, and what gathers them; the copy of the
+# packaged backbone weights, a file copy not worth a job) and the target-only rule `all`. test_local_rules_are_the_listed_ones keeps this list honest.
+LOCAL_RULES = {"all", "download_weights", "download_asset", "download_objaverse", "fetch", "attribution",
+               "install_backbone"}
 # cluster.sh exit codes that mean "cannot run here" rather than "broken"
 SKIP_CODES = {77: "not root", 78: "slurm/munge packages missing and not installable"}
 # generated or machine-specific; never copied into the run directories
