@@ -594,7 +594,9 @@ def head_features(wildcards):
 
 def head_params(wildcards):
     """The head's subset spec and training config (figures' task and architecture)."""
-    w = SimpleNamespace(task="cat_dog", arch="dropout", seed=wildcards.seed, dataset=SYNTHETIC)
+    w = SimpleNamespace(
+        task="cat_dog", arch="dropout", seed=wildcards.seed, dataset=SYNTHETIC
+    )
     return {"spec": FEATURE_HEADS[wildcards.head], "train": train_params(w)}
 
 
