@@ -220,19 +220,24 @@ def fig10_real_mixing(head_paths, real_counts: list, out_png, out_csv, proxy: bo
                 label="k = 0 alone: no training data (chance)")
     pos = sorted(x for x in t["real_per_class"].dropna().unique() if x > 0)
     ax.set_xscale("symlog", linthresh=pos[0] if pos else 1)
-    ticks = t.drop_duplicates("k").sort_values("real_per_class")
-    ax.set_xticks(ticks["real_per_class"], [k if k != "all" else f"all ({n:g})"
-                                            for k, n in zip(ticks["k"], ticks["real_per_class"])])
-    ax.minorticks_off()
-    ax.axhline(CHANCE, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("real training images per class, k (symmetric log scale)")
-    ax.set_ylabel("accuracy on the real test set (%)")
-    ax.set_ylim(0, 105)
-    ax.legend(fontsize=8, loc="lower right")
+    _count_axis(ax, t, "k", "real_per_class", "real training images per class, k (symmetric log scale)",
+                "accuracy on the real test set (%)")
     ax.set_title(_title("Fig. 10: synthetic + k real images vs k real images alone - mean over seeds, logit-scale 95% CI "
                         "(seeds and test images)", proxy), fontsize=9)
     _save(fig, out_png, t, out_csv)
     return t
+
+
+def _count_axis(ax, t: pd.DataFrame, key: str, count_col: str, xlabel: str, ylabel: str) -> None:
+    """Ticks at the counts the config asked for (`all` with its size), chance line, labels."""
+    ticks = t.drop_duplicates(key).sort_values(count_col)
+    ax.set_xticks(ticks[count_col], [k if k != "all" else f"all ({n:g})" for k, n in zip(ticks[key], ticks[count_col])])
+    ax.minorticks_off()
+    ax.axhline(CHANCE, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=8, loc="lower right")
 
 
 def fig11_data_size(head_paths, synthetic_counts: list, out_png, out_csv, proxy: bool) -> pd.DataFrame:
@@ -246,15 +251,8 @@ def fig11_data_size(head_paths, synthetic_counts: list, out_png, out_csv, proxy:
         s = t[t["testset"] == ts].sort_values("synthetic_per_class")
         _errorbar(ax, s["synthetic_per_class"], s, "accuracy", color=color, label=f"{ts} test set")
     ax.set_xscale("log")
-    ticks = t.drop_duplicates("n").sort_values("synthetic_per_class")
-    ax.set_xticks(ticks["synthetic_per_class"], [n if n != "all" else f"all ({c:g})"
-                                                 for n, c in zip(ticks["n"], ticks["synthetic_per_class"])])
-    ax.minorticks_off()
-    ax.axhline(CHANCE, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("synthetic training images per class (nested subsets, log scale)")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 105)
-    ax.legend(fontsize=8, loc="lower right")
+    _count_axis(ax, t, "n", "synthetic_per_class", "synthetic training images per class (nested subsets, log scale)",
+                "accuracy (%)")
     ax.set_title(_title("Fig. 11: synthetic training set size - mean over seeds, logit-scale 95% CI (seeds and test images)", proxy), fontsize=9)
     _save(fig, out_png, t, out_csv)
     return t
