@@ -44,7 +44,8 @@ def _embed(backbone, x_uint8, device, batch: int, aug=None, gen=None) -> torch.T
 def extract_features(index_path, backbone_name: str, backbone_path, out_path, params: dict,
                      device: str = "cpu", batch: int = 256, log=print) -> None:
     """Features of every image of a dataset index: `views` augmented views of the train split,
-    one plain view of the test split. params: input_size, views, augment, seed."""
+    one plain view of the test split. params: input_size, views, augment, seed, and sha256 (the
+    weights file's pin, checked on loading; None skips the check)."""
     torch.manual_seed(int(params["seed"]))
     net = load_backbone(backbone_name, backbone_path, params.get("sha256")).to(device).eval()
     if device.startswith("cuda") or getattr(net, "channels_last_on_cpu", False):
