@@ -236,6 +236,7 @@ def wall_time(run_dir: Path) -> str:
 
 def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None) -> dict:
     """Copy the run's tables into the repo's snapshot folder, with run.json."""
+    wall = wall_time(run_dir)  # first: a folder that holds no run stops here, before anything is removed
     dst = repo / SNAPSHOT
     if dst.exists():
         shutil.rmtree(dst)
@@ -246,12 +247,16 @@ def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None)
                                       capture_output=True, text=True).stdout.strip() or "unknown"
     logs = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))
     date = datetime.strptime(" ".join(_STAMP.search(logs[-1].read_text()).group(1).split()), "%a %b %d %H:%M:%S %Y")
-    run = {"date": date.strftime("%Y-%m-%d"), "commit": commit, "command": command, "wall_time": wall_time(run_dir)}
+    run = {"date": date.strftime("%Y-%m-%d"), "commit": commit, "command": command, "wall_time": wall}
     (dst / "run.json").write_text(json.dumps(run, indent=1) + "\n")
     return run
 
 
 def main(argv: list[str]) -> None:
+    if argv and argv[0] in ("-h", "--help"):
+        print("usage: python -m domrand.readme_results [RUN_DIR [COMMAND [COMMIT]]]\n"
+              "copies RUN_DIR/results/tables to docs/results/default and rewrites README.md's results block")
+        return
     repo = Path(__file__).resolve().parents[2]
     run_dir = Path(argv[0]) if argv else repo
     command = argv[1] if len(argv) > 1 else "bash setup.sh run"
