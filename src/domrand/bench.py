@@ -83,7 +83,8 @@ def bench_render(config: dict, images: int, processes: int, variant: str = "cont
     steady = sum(len(m) / float(m["render_time"].sum()) for m, _, _ in results)
     return {"images_per_second": images * processes / wall, "processes": processes,
             "image_size": int(config["render"]["image_size"]), "variant": variant, "images": images * processes,
-            "antialiasing": "4x MSAA", "wall_seconds": wall, "backend": config["render"]["backend"],
+            "antialiasing": "4x MSAA", "shadows": bool(gen["lighting"]["shadows"]),
+            "engine": config["render"].get("engine", "fast"), "wall_seconds": wall, "backend": config["render"]["backend"],
             "gl_renderer": gl.get("GL_RENDERER"), "gl": gl,
             "steady_images_per_second": steady, "images_per_cpu_second": images * processes / cpu,
             "cpu_seconds": cpu, "cpus": os.cpu_count(), "load_average_before": load,
