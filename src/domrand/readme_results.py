@@ -98,6 +98,14 @@ def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.Data
     return out
 
 
+def _p(value) -> str:
+    """A p-value as the tables' readers expect it: two significant digits, '< 0.0001' below that."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    value = float(value)
+    return "< 0.0001" if value < 0.0001 else f"{value:.2g}"
+
+
 def findings(t: dict[str, pd.DataFrame]) -> list[str]:
     """The run's claims, each read off the tables by a stated rule (so none is typed by hand)."""
     f7 = t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"])
@@ -108,10 +116,14 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
                f"{synth['accuracy_mean'] - real['accuracy_mean']:+.1f} points against the real-trained one "
                f"({ci(synth)} vs {ci(real)}); chance is 50.")
     sig = f4[(f4.index != "control") & f4["significant"].astype(bool)]
+    n_tests = int((f4.index != "control").sum())
     if len(sig):
+        held = sig[sig["p_holm"].astype(float) < 0.05] if "p_holm" in sig else sig.iloc[:0]
         out.append("- Ablation effects whose paired 95% interval excludes 0: " + "; ".join(
-            f"`{v}` {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})"
-            for v, r in sig.iterrows()) + ". Every other variant's interval includes 0: no effect is claimed.")
+            f"`{v}` {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
+            f"p = {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants {_p(r.get('p_holm'))})"
+            for v, r in sig.iterrows()) + f"; {len(held)} of them also below 0.05 after the Holm adjustment. "
+            "Every other variant's interval includes 0: no effect is claimed.")
     else:
         out.append("- No ablation's paired 95% interval excludes 0: no effect is claimed.")
     t9 = t["fig9_breed_scaling"]
