@@ -108,7 +108,7 @@ def test_wall_time_from_the_snakemake_log(tmp_path):
 def test_findings_follow_from_the_tables(tmp_path):
     block = render_block(_tables(tmp_path))
     assert "- Domain gap: on the real test set the synthetic-trained model scores +0.0 points" in block
-    assert ("`no_breeds` -20.0 (-25.0 to -15.0, p = 0.001, Holm-adjusted over the 1 variants 0.07); "
+    assert ("`no_breeds` -20.0 (-25.0 to -15.0, p = 0.001, Holm-adjusted over the 1 variants p = 0.07); "
             "0 of them also below 0.05 after the Holm adjustment") in block
     assert "12 breeds per class against 1: +7.5 points (+2.5 to +12.5), which supports" in block
     assert "no k of real images alone reaches that mean" in block

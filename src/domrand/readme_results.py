@@ -41,6 +41,13 @@ def _num(v, fmt: str = ".1f") -> str:
     return "" if pd.isna(v) else format(v, fmt)
 
 
+def _p_cell(v) -> str:
+    """A p-value for a table cell: two significant digits, '< 0.0001' below that, blank if none."""
+    if v is None or pd.isna(v):
+        return ""
+    return "< 0.0001" if float(v) < 0.0001 else f"{float(v):.2g}"
+
+
 def _faithfulness(t: pd.DataFrame) -> list[str]:
     out = ["", "Figure 5, faithfulness of the heatmaps (mean over test images, 95% t-interval across images; "
            "gains: area under the deletion or insertion curve of the map against the same map shifted, "
@@ -76,7 +83,7 @@ def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.Data
             continue
         d = "" if pd.isna(r.get("delta_ci_low")) else (
             f"{r['delta_vs_fewest']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})")
-        out.append(f"| {r['breeds_per_class']:.0f} | {ci(r)} | {d} | {_num(r.get('p_value'), '.2g')} |")
+        out.append(f"| {r['breeds_per_class']:.0f} | {ci(r)} | {d} | {_p_cell(r.get('p_value'))} |")
     out += ["", "Figure 10 (k real training images per class, real test set):", "",
             "| k | synthetic + k real | k real alone |", "|---|---|---|"]
     for k, g in t10.groupby("k", sort=False):
@@ -99,11 +106,11 @@ def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.Data
 
 
 def _p(value) -> str:
-    """A p-value as the tables' readers expect it: two significant digits, '< 0.0001' below that."""
+    """'= 0.0012' (two significant digits), '< 0.0001' below that, or ' n/a'."""
     if value is None or pd.isna(value):
-        return "n/a"
+        return " n/a"
     value = float(value)
-    return "< 0.0001" if value < 0.0001 else f"{value:.2g}"
+    return "< 0.0001" if value < 0.0001 else f"= {value:.2g}"
 
 
 def findings(t: dict[str, pd.DataFrame]) -> list[str]:
@@ -121,7 +128,7 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
         held = sig[sig["p_holm"].astype(float) < 0.05] if "p_holm" in sig else sig.iloc[:0]
         out.append("- Ablation effects whose paired 95% interval excludes 0: " + "; ".join(
             f"`{v}` {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
-            f"p = {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants {_p(r.get('p_holm'))})"
+            f"p {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants p {_p(r.get('p_holm'))})"
             for v, r in sig.iterrows()) + f"; {len(held)} of them also below 0.05 after the Holm adjustment. "
             "Every other variant's interval includes 0: no effect is claimed.")
     else:
@@ -187,15 +194,16 @@ def render_block(tables: Path, run: dict | None = None) -> str:
     for _, r in t["fig3_architectures"].iterrows():
         out.append(f"| {r['trained_on']} | {r['arch']} | {ci(r)} | {_paper(r['paper'])} |")
     out += ["", "Figure 4 (ablation, real test set; difference from the control with its paired 95% CI and "
-            "p-value; **bold**: the interval excludes 0):", "",
-            "| variant | accuracy | difference | p | paper |", "|---|---|---|---|---|"]
+            "p-value, and the p-value Holm-adjusted over the variants; **bold**: the interval excludes 0):", "",
+            "| variant | accuracy | difference | p | p (Holm) | paper |", "|---|---|---|---|---|---|"]
     for v, r in f4.iterrows():
         if v == "control":
-            out.append(f"| control | {ci(r)} | | | {_paper(r['paper'])} |")
+            out.append(f"| control | {ci(r)} | | | | {_paper(r['paper'])} |")
             continue
         d = f"{r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})"
         d = f"**{d}**" if bool(r["significant"]) else d
-        out.append(f"| {v} | {ci(r)} | {d} | {r['p_value']:.2g} | {_paper(r['paper'])} |")
+        out.append(f"| {v} | {ci(r)} | {d} | {_p_cell(r['p_value'])} | {_p_cell(r.get('p_holm'))} | "
+                   f"{_paper(r['paper'])} |")
     out += ["", "Figure 7 (domain transfer):", "", "| trained on | tested on | accuracy | paper |", "|---|---|---|---|"]
     for (a, b), r in f7.iterrows():
         out.append(f"| {a} | {b.replace('_', ' ')} | {ci(r)} | {_paper(r['paper'])} |")
