@@ -12,6 +12,17 @@ from domrand.readme_results import SNAPSHOT, TABLES, readme_block, render_block,
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.skipif(not (REPO / ".git").exists(), reason="not a git checkout")
+def test_snapshot_is_not_ignored_by_git():
+    """A clean clone has only what git tracks: an ignore pattern that hides the snapshot would
+    pass here (the files exist) and fail on CI."""
+    import subprocess
+
+    paths = [str(SNAPSHOT / "run.json")] + [str(SNAPSHOT / "tables" / f"{t}.csv") for t in TABLES]
+    ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "--no-index", *paths], capture_output=True, text=True)
+    assert ignored.stdout.strip() == "", f"ignored by .gitignore, so missing from a clone: {ignored.stdout}"
+
+
 def test_readme_results_are_what_the_committed_tables_give():
     import json
 
