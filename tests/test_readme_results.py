@@ -116,6 +116,44 @@ def test_wall_time_from_the_snakemake_log(tmp_path):
     assert wall_time(tmp_path) == "24 min 59 s"
 
 
+def _run_folder(tmp: Path) -> Path:
+    run = tmp / "run"
+    log = run / ".snakemake" / "log"
+    log.mkdir(parents=True)
+    (log / "2026-12-02T031000.1.snakemake.log").write_text(
+        "[Wed Dec  2 03:10:00 2026]\nrule a:\n[Wed Dec  2 03:31:15 2026]\nFinished\n")
+    return run
+
+
+def test_snapshot_copies_the_tables_with_the_run(tmp_path):
+    import json
+
+    from domrand.readme_results import snapshot
+
+    run = _run_folder(tmp_path)
+    (run / "results").mkdir()
+    _tables(tmp_path).rename(run / "results" / "tables")
+    repo = tmp_path / "repo"
+    assert snapshot(run, repo, "bash setup.sh run", "abc1234") == {
+        "date": "2026-12-02", "commit": "abc1234", "command": "bash setup.sh run", "wall_time": "21 min 15 s"}
+    assert json.loads((repo / SNAPSHOT / "run.json").read_text())["wall_time"] == "21 min 15 s"
+    assert sorted(p.stem for p in (repo / SNAPSHOT / "tables").glob("*.csv")) == sorted(TABLES)
+
+
+def test_snapshot_of_an_unfinished_run_keeps_the_old_one(tmp_path):
+    from domrand.readme_results import snapshot
+
+    repo = tmp_path / "repo"
+    (repo / SNAPSHOT).mkdir(parents=True)
+    (repo / SNAPSHOT / "run.json").write_text("old")
+    run = _run_folder(tmp_path)  # a log, but no tables
+    with pytest.raises(FileNotFoundError, match="fig4_ablation.csv"):
+        snapshot(run, repo, "bash setup.sh run", "abc1234")
+    with pytest.raises(FileNotFoundError, match="no Snakemake log"):
+        snapshot(tmp_path / "nothing", repo, "bash setup.sh run", "abc1234")
+    assert (repo / SNAPSHOT / "run.json").read_text() == "old"
+
+
 def test_findings_follow_from_the_tables(tmp_path):
     block = render_block(_tables(tmp_path))
     assert "- Domain gap: on the real test set the synthetic-trained model scores +0.0 points" in block

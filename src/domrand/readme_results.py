@@ -106,11 +106,9 @@ def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.Data
 
 
 def _p(value) -> str:
-    """'= 0.0012' (two significant digits), '< 0.0001' below that, or ' n/a'."""
-    if value is None or pd.isna(value):
-        return " n/a"
-    value = float(value)
-    return "< 0.0001" if value < 0.0001 else f"= {value:.2g}"
+    """'= 0.0012', '< 0.0001' or ' n/a': a p-value inside a sentence (`_p_cell` formats it)."""
+    cell = _p_cell(value)
+    return " n/a" if not cell else cell if cell.startswith("<") else f"= {cell}"
 
 
 def findings(t: dict[str, pd.DataFrame]) -> list[str]:
@@ -125,10 +123,10 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
     sig = f4[(f4.index != "control") & f4["significant"].astype(bool)]
     n_tests = int((f4.index != "control").sum())
     if len(sig):
-        held = sig[sig["p_holm"].astype(float) < 0.05] if "p_holm" in sig else sig.iloc[:0]
+        held = sig[sig["p_holm"].astype(float) < 0.05]
         out.append("- Ablation effects whose paired 95% interval excludes 0: " + "; ".join(
             f"`{v}` {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
-            f"p {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants p {_p(r.get('p_holm'))})"
+            f"p {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants p {_p(r['p_holm'])})"
             for v, r in sig.iterrows()) + f"; {len(held)} of them also below 0.05 after the Holm adjustment. "
             "Every other variant's interval includes 0: no effect is claimed.")
     else:
@@ -202,7 +200,7 @@ def render_block(tables: Path, run: dict | None = None) -> str:
             continue
         d = f"{r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})"
         d = f"**{d}**" if bool(r["significant"]) else d
-        out.append(f"| {v} | {ci(r)} | {d} | {_p_cell(r['p_value'])} | {_p_cell(r.get('p_holm'))} | "
+        out.append(f"| {v} | {ci(r)} | {d} | {_p_cell(r['p_value'])} | {_p_cell(r['p_holm'])} | "
                    f"{_paper(r['paper'])} |")
     out += ["", "Figure 7 (domain transfer):", "", "| trained on | tested on | accuracy | paper |", "|---|---|---|---|"]
     for (a, b), r in f7.iterrows():
@@ -243,20 +241,36 @@ def update_readme(readme: Path, block: str) -> bool:
 _STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]", re.M)
 
 
-def wall_time(run_dir: Path) -> str:
-    """First to last timestamp of the newest Snakemake log in the run (the whole run's wall time
-    when it was made by one `snakemake` call)."""
+def _log_stamps(run_dir: Path) -> list[datetime]:
+    """The timestamps of the newest Snakemake log in the run, in order."""
     logs = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))
     if not logs:
         raise FileNotFoundError(f"{run_dir}/.snakemake/log has no Snakemake log: run the workflow there first")
     stamps = [datetime.strptime(" ".join(s.split()), "%a %b %d %H:%M:%S %Y") for s in _STAMP.findall(logs[-1].read_text())]
+    if not stamps:
+        raise ValueError(f"{logs[-1]} has no job timestamps: not a finished Snakemake run's log")
+    return stamps
+
+
+def _duration(stamps: list[datetime]) -> str:
     secs = int((stamps[-1] - stamps[0]).total_seconds())
     return f"{secs // 60} min {secs % 60:02d} s"
 
 
+def wall_time(run_dir: Path) -> str:
+    """First to last timestamp of the newest Snakemake log in the run (the whole run's wall time
+    when it was made by one `snakemake` call)."""
+    return _duration(_log_stamps(run_dir))
+
+
 def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None) -> dict:
     """Copy the run's tables into the repo's snapshot folder, with run.json."""
-    wall = wall_time(run_dir)  # first: a folder that holds no run stops here, before anything is removed
+    # First: a folder that holds no finished run stops here, before the old snapshot is removed.
+    stamps = _log_stamps(run_dir)
+    missing = [f"{t}.csv" for t in TABLES if not (run_dir / "results" / "tables" / f"{t}.csv").exists()]
+    if missing:
+        raise FileNotFoundError(f"{run_dir}/results/tables lacks {', '.join(missing)}: run the whole workflow "
+                                "(`bash setup.sh run`) there first")
     dst = repo / SNAPSHOT
     if dst.exists():
         shutil.rmtree(dst)
@@ -265,9 +279,8 @@ def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None)
         shutil.copy2(p, dst / "tables" / p.name)
     commit = commit or subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
                                       capture_output=True, text=True).stdout.strip() or "unknown"
-    logs = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))
-    date = datetime.strptime(" ".join(_STAMP.search(logs[-1].read_text()).group(1).split()), "%a %b %d %H:%M:%S %Y")
-    run = {"date": date.strftime("%Y-%m-%d"), "commit": commit, "command": command, "wall_time": wall}
+    run = {"date": stamps[0].strftime("%Y-%m-%d"), "commit": commit, "command": command,
+           "wall_time": _duration(stamps)}
     (dst / "run.json").write_text(json.dumps(run, indent=1) + "\n")
     return run
 
