@@ -7,6 +7,8 @@ from domrand.assets.lock import config_downloads, lock_path, read_lock, resolve_
 from domrand.config import (
     deep_merge,
     domain_generator,
+    subject_generator,
+    subject_pools,
     variant_generator,
     world_imports,
 )
@@ -35,6 +37,7 @@ FIGURE_MODELS = {
 }
 BEST_TABLE = "results/tables/best_variant.csv"
 TESTSETS = {"real": "real", "synthetic": SYNTHETIC, "toon": "toon"}
+SUBJECT_POOLS = subject_pools(config)
 ALL_CLASSES = sorted(
     {c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"])
 )
@@ -60,6 +63,7 @@ wildcard_constraints:
     seed=r"\d+",
     shard=r"\d+",
     testset=_alternatives(TESTSETS),
+    pool=_alternatives(SUBJECT_POOLS),
 
 
 def dataset_classes(dataset):
@@ -317,6 +321,7 @@ def all_figures():
             "fig7_domain_transfer",
             "fig8_categories",
             "domain_realism",
+            "subject_realism",
             "fig9_breed_scaling",
             "fig10_real_mixing",
             "fig11_data_size",
@@ -414,6 +419,39 @@ def heatmaps():
         f"results/heatmaps/{d}/{ts}.npz"
         for d in ("real", SYNTHETIC)
         for ts in ("real", "synthetic")
+    ]
+
+
+def realism_params():
+    return {k: config["realism"][k] for k in ("images_per_class", "input_size")}
+
+
+# Subject realism: every subject pool under one photo-like generator (realism.subjects).
+_SUBJECTS = config["realism"]["subjects"]
+SUBJECT_REFERENCE = (
+    domain_generator(config, _SUBJECTS["generator"])["subject"]["heldout"]
+    if isinstance(_SUBJECTS["generator"], str)
+    else None
+)
+
+
+def generator_of_pool(wildcards):
+    return subject_generator(config, wildcards.pool)
+
+
+def render_of_pool(wildcards):
+    r = config["render"]
+    keys = ("image_size", "backend", "engine", "jpeg_quality")
+    return {
+        **{k: r[k] for k in keys},
+        "seed": config["seed"],
+        "images_per_breed": _SUBJECTS["images_per_breed"],
+    }
+
+
+def subject_shards(wildcards):
+    return [
+        f"results/subjects/{wildcards.pool}/{c}" for c in config["world"]["classes"]
     ]
 
 

@@ -44,7 +44,30 @@ rule realism:
         mem_mb=3000,
     params:
         code=library_code("realism"),
-        realism=config["realism"],
+        realism=realism_params(),
         sha256=config["model"]["sha256"],
     script:
         "../workflow/scripts/realism.py"
+
+
+rule subject_realism_scores:
+    input:
+        shards=subject_shards,
+        weights="results/backbones/efficientnet_lite0.pth",
+    output:
+        "results/realism/subjects/{pool}.parquet",
+    log:
+        "logs/realism/subjects/{pool}.log",
+    benchmark:
+        "benchmarks/realism/subjects/{pool}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=3000,
+    params:
+        code=library_code("subject_realism_scores"),
+        realism=realism_params(),
+        sha256=config["model"]["sha256"],
+    script:
+        "../workflow/scripts/subject_realism_scores.py"

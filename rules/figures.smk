@@ -251,6 +251,30 @@ rule domain_realism:
         "../workflow/scripts/domain_realism.py"
 
 
+rule subject_realism:
+    input:
+        attribution="results/ATTRIBUTION.md",
+        pools=expand("results/realism/subjects/{pool}.parquet", pool=SUBJECT_POOLS),
+    output:
+        png=report(
+            "results/subject_realism.png",
+            caption="../workflow/report/subject_realism.rst",
+            category="Figures",
+        ),
+        table="results/tables/subject_realism.csv",
+    log:
+        "logs/figures/subject_realism.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        code=library_code("subject_realism"),
+        pools=SUBJECT_POOLS,
+        reference=SUBJECT_REFERENCE,
+        proxy=config["proxy"],
+    script:
+        "../workflow/scripts/subject_realism.py"
+
+
 rule occlusion_table:
     input:
         shards=occlusion_shards(),

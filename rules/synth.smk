@@ -45,3 +45,26 @@ rule render_proxy:
         code=library_code("render_shard"),
     script:
         "../workflow/scripts/render_shard.py"
+
+
+rule render_subjects:
+    input:
+        world="resources/world",
+    output:
+        directory("results/subjects/{pool}/{cls}"),
+    log:
+        "logs/subjects/{pool}/{cls}.log",
+    benchmark:
+        "benchmarks/subjects/{pool}/{cls}.tsv"
+    conda:
+        "../envs/render.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        generator=generator_of_pool,
+        render=render_of_pool,
+        source="subjects_{pool}",
+        code=library_code("render_subjects"),
+    script:
+        "../workflow/scripts/render_subjects.py"

@@ -33,6 +33,30 @@ class ConfigError(ValueError):
     pass
 
 
+SYNTHETIC_POOL = "synthetic"
+
+
+def subject_pools(config: dict) -> list[str]:
+    """The subject pools of the subject realism measure: the synthetic breeds, then each
+    held-out pool of world.heldout_breeds."""
+    return [SYNTHETIC_POOL, *config["world"]["heldout_breeds"]]
+
+
+def subject_generator(config: dict, pool: str) -> dict:
+    """The one photo-like generator of the subject realism measure (realism.subjects.generator:
+    a proxy domain's generator, or a patch over the control), drawing every breed of `pool`."""
+    spec = config["realism"]["subjects"]["generator"]
+    if isinstance(spec, str):
+        if "generator" not in config["domains"].get(spec, {}):
+            raise ConfigError(f"config key realism.subjects.generator: {spec!r} is not a domain rendered from a "
+                              f"generator (domains with one: {[d for d, v in config['domains'].items() if 'generator' in v]}); "
+                              "name one, or give a generator patch (see configs/paper.yaml)")
+        base = domain_generator(config, spec)
+    else:
+        base = deep_merge(config["generator"], spec)
+    return deep_merge(base, {"subject": {"heldout": False if pool == SYNTHETIC_POOL else pool, "breeds": "all"}})
+
+
 def read_config_file(path) -> dict:
     """One YAML config file as a dict; ConfigError naming the file, line and column of a
     syntax error, or saying that the top level is not a mapping."""
@@ -221,6 +245,10 @@ def _check_cross_references(config: dict) -> None:
         raise ConfigError("config key explain.target: must be one of tasks.cat_dog")
     _check_sources(config)
     check_domains_disjoint(config)
+    if SYNTHETIC_POOL in config["world"]["heldout_breeds"]:
+        raise ConfigError(f"config key world.heldout_breeds.{SYNTHETIC_POOL}: the name is taken by the synthetic "
+                          "breeds' pool; rename that held-out pool")
+    subject_generator(config, SYNTHETIC_POOL)
     world_imports(config)  # globs match, counts fit
     for cls, spec in (config["world"].get("subjects") or {}).items():
         for i, entry in enumerate(spec["meshes"]):

@@ -36,21 +36,42 @@ def shard_indices(shard: int, shard_size: int, total: int) -> range:
 
 
 def select_breeds(world: World, cls: str, subject: dict):
-    """The breeds a generator may draw: synthetic, or the held-out pool `subject.heldout`
-    names (a target domain's own subjects); all or the first n."""
+    """The pool a generator draws its breeds from: the synthetic breeds, or the held-out pool
+    `subject.heldout` names (a target domain's own subjects). `subject.breeds: n` draws n of
+    them per training set (:func:`breed_draw`); here it is only checked against the pool."""
     pool = subject["heldout"]
     if pool is not False and pool not in world.pools():
         raise ValueError(f"config key subject.heldout: pool {pool!r} is not in the world's held-out pools "
                          f"{world.pools()}: add it to world.heldout_breeds")
     breeds = world.breeds(cls, heldout=pool)
     n = subject["breeds"]
-    if n != "all":
-        if int(n) > len(breeds):
-            key = f"world.heldout_breeds.{pool}" if pool else "world.breeds"
-            raise ValueError(f"subject.breeds={n} but the world has only {len(breeds)} "
-                             f"{f'held-out ({pool}) ' if pool else ''}{cls} breeds: raise {key}")
-        breeds = breeds[: int(n)]
+    if n != "all" and int(n) > len(breeds):
+        key = f"world.heldout_breeds.{pool}" if pool else "world.breeds"
+        raise ValueError(f"subject.breeds={n} but the world has only {len(breeds)} "
+                         f"{f'held-out ({pool}) ' if pool else ''}{cls} breeds: raise {key}")
     return breeds
+
+
+def breed_draw(n_pool: int, n, seed: int, cls: str, draw: int) -> list[int]:
+    """Pool indices of the breeds that draw `draw` of `n` breeds per class uses (sorted).
+
+    Each (seed, class, draw) fixes one random order of the pool, and a count takes its first n,
+    so draws are nested across counts: draw d of 1 breed is inside draw d of 2, and so on."""
+    if n == "all":
+        return list(range(n_pool))
+    order = np.random.default_rng(seed_for("breed draw", seed, cls, draw)).permutation(n_pool)
+    return sorted(int(i) for i in order[: int(n)])
+
+
+def image_draw(i: int, render: dict) -> int:
+    """Which breed draw image `i` belongs to: a dataset rendered as `draws` training sets of
+    `train_per_draw` images each (one per seed, image numbers in order) gives training image i
+    draw i // train_per_draw; its test images cycle through the draws."""
+    draws = int(render.get("draws", 1))
+    if draws == 1:
+        return 0
+    per = int(render["train_per_draw"])
+    return i // per if i < draws * per else (i - draws * per) % draws
 
 
 def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, out_dir: Path,
@@ -58,12 +79,16 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
     """Render shard `shard` of (`source`, `cls`) with generator config `gen` into out_dir.
 
     render: seed, image_size, shard_size, images_per_class (total for this source), backend,
-    jpeg_quality, engine (`fast`, the default, or `pyrender`).
+    jpeg_quality, engine (`fast`, the default, or `pyrender`); draws and train_per_draw when the
+    dataset is rendered as several training sets, each with its own draw of `subject.breeds`
+    (:func:`image_draw`).
     """
     from domrand.render.scene import SceneRenderer
 
     world = World.load(world_dir)
     breeds = select_breeds(world, cls, gen["subject"])
+    n = gen["subject"]["breeds"]
+    draws = {d: breed_draw(len(breeds), n, int(render["seed"]), cls, d) for d in range(int(render.get("draws", 1)))}
     indices = shard_indices(shard, int(render["shard_size"]), int(render["images_per_class"]))
     size = int(render["image_size"])
     rows = []
@@ -71,7 +96,8 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
     with atomic_dir(Path(out_dir)) as tmp, SceneRenderer(world, cls, breeds, gen, size, render["backend"],
                                                      engine=render.get("engine", "fast")) as sr:
         for k, i in enumerate(indices):
-            jpeg, row = render_image(sr, gen, render, source, cls, i, breeds)
+            d = image_draw(i, render)
+            jpeg, row = render_image(sr, gen, render, source, cls, i, breeds, allowed=draws[d])
             (tmp / row["file"]).write_bytes(jpeg)
             rows.append(row)
             if (k + 1) % 100 == 0 or k + 1 == len(indices):
@@ -82,8 +108,38 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
     return Path(out_dir)
 
 
-def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, breeds) -> tuple[bytes, dict]:
+def render_breeds(world_dir: Path, gen: dict, source: str, cls: str, out_dir: Path, render: dict,
+                  log=print) -> Path:
+    """Every breed of the generator's pool `render['images_per_breed']` times, breed by breed
+    (image i shows breed i // images_per_breed): a per-breed sample for measures of the
+    subjects themselves. Same output as :func:`render_shard`.
+
+    render: seed, image_size, images_per_breed, backend, jpeg_quality, engine.
+    """
+    from domrand.render.scene import SceneRenderer
+
+    world = World.load(world_dir)
+    breeds = select_breeds(world, cls, gen["subject"])
+    per = int(render["images_per_breed"])
+    size, rows, t_start = int(render["image_size"]), [], time.perf_counter()
+    with atomic_dir(Path(out_dir)) as tmp, SceneRenderer(world, cls, breeds, gen, size, render["backend"],
+                                                     engine=render.get("engine", "fast")) as sr:
+        for i in range(per * len(breeds)):
+            jpeg, row = render_image(sr, gen, render, source, cls, i, breeds, allowed=[i // per])
+            (tmp / row["file"]).write_bytes(jpeg)
+            rows.append(row)
+            if (i + 1) % per == 0:
+                rate = (i + 1) / (time.perf_counter() - t_start)
+                log(f"{source}/{cls}: {(i + 1) // per}/{len(breeds)} breeds, {rate:.1f} img/s")
+        pd.DataFrame(rows).to_parquet(tmp / "metadata.parquet", index=False)
+    return Path(out_dir)
+
+
+def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, breeds,
+                 allowed: list[int] | None = None) -> tuple[bytes, dict]:
     """Image `i` of (`source`, `cls`) on the job's SceneRenderer: (JPEG bytes, metadata row).
+
+    `allowed`: the indices into `breeds` this image may show (its breed draw; default all).
 
     Timings in the row (seconds): t_sample (drawing the parameters), t_update (posing the
     scene, skinning a rigged mesh subject included), t_occlusion (obstructor layouts and their coverage pass), t_render (drawing,
@@ -99,7 +155,9 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     t0 = time.perf_counter()
     seed = seed_for("image", render["seed"], source, cls, i)
     rng = np.random.default_rng(seed)
-    p = sample_frame(gen, cls, len(breeds), n_mat, n_sky, rng)
+    allowed = list(range(len(breeds))) if allowed is None else allowed
+    p = sample_frame(gen, cls, len(allowed), n_mat, n_sky, rng)
+    p.breed = allowed[p.breed]
     t_sampled = time.perf_counter()
     sr.set_frame(p)
     t1 = time.perf_counter()
@@ -125,7 +183,8 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     Image.fromarray(img).save(buf, format="JPEG", quality=int(render["jpeg_quality"]))
     t4 = time.perf_counter()
     row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
-           **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed,
+           **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed, "breed_draw": ",".join(
+               breeds[b].name for b in allowed),
            **subject_record(breeds[p.breed], p.pose, p.subject_material >= 0), "visible_fraction": visible,
            "occlusion_tries": tries, "n_between": sum(o.between is not None for o in p.obstructors), **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
            "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,
