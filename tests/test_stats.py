@@ -127,3 +127,23 @@ def test_mean_interval_is_scipys_t_interval():
     r = stats.mean_interval(v)
     ci = sps.t.interval(0.95, 4, loc=v.mean(), scale=sps.sem(v))
     assert (r["ci_low"], r["ci_high"]) == pytest.approx(ci) and r["p_value"] == pytest.approx(sps.ttest_1samp(v, 0).pvalue)
+
+
+def test_breed_draws_one_per_seed_enter_the_seed_term_of_the_paired_test():
+    """Known answer: an arm whose seeds each trained on their own breed draw, against a control
+    whose seeds all score the same: the seed term of the paired difference is the spread of the
+    per-draw differences, sd / sqrt(draws), with its 2 df in the interval's Satterthwaite df."""
+    n = 200
+    right = [110, 140, 170]  # images right under three draws of breeds, one per seed
+    per_draw = [k / n for k in right]
+    arm = np.stack([(np.arange(n) < k).astype(float) for k in right])
+    control = np.stack([(np.arange(n) < 160).astype(float)] * 3)
+    r = stats.paired_difference(arm, control)
+    d = np.array(per_draw) - 0.8
+    se = d.std(ddof=1) / math.sqrt(3)
+    assert r["diff"] == pytest.approx(d.mean())
+    assert r["se_seed"] == pytest.approx(se)
+    assert r["df"] >= 2
+    assert r["ci_high"] - r["diff"] == pytest.approx(sps.t.ppf(0.975, r["df"]) * math.hypot(se, r["se_test"]))
+    # The draws' spread is what makes -0.1 points not significant here.
+    assert not r["significant"]

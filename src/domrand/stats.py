@@ -11,6 +11,11 @@ counted here:
   differently; estimated by the variance over images of each image's accuracy averaged
   over seeds, ``V_test = var_i(mean_s c_si) / n``, with ``n - 1`` degrees of freedom.
 
+A seed is the unit of replication, and its variance holds whatever differs between seeds:
+head initialisation and batch order always; with `seeds_over: data` also the rendered training
+images; and wherever a dataset draws a subset of breeds (`subject.breeds: n`), each seed trains on
+its own draw of breeds, so the draw-to-draw variance is inside the seed term (S draws, S - 1 df).
+
 Seeds and images are crossed (every seed sees every image), so the seed x image interaction
 is counted in both terms: ``V_seed + V_test`` is slightly conservative. The interval is a
 Student-t interval on the **logit scale** (delta method, ``se = sqrt(V) / (p (1 - p))``)

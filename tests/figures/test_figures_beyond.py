@@ -165,11 +165,21 @@ def _eval(root, dataset, seed, acc):
     return p
 
 
-def _index(root, dataset, breeds_per_class):
+def _index(root, dataset, breeds_per_class, draws=None):
+    """A dataset's per-class indexes; with `draws`, one training set of 8 images per draw, each
+    with its own breeds (as render_shard records them in breed_draw)."""
     out = []
     for cls in ("cat", "dog"):
-        rows = [{"path": str(root / f"{dataset}_{cls}_{i}.jpg"), "label": cls, "split": "train", "source": "x",
-                 "domain": "synthetic", "breed": f"{cls}_{i % breeds_per_class:02d}"} for i in range(8)]
+        if draws is None:
+            rows = [{"path": str(root / f"{dataset}_{cls}_{i}.jpg"), "label": cls, "split": "train", "source": "x",
+                     "domain": "synthetic", "breed": f"{cls}_{i % breeds_per_class:02d}"} for i in range(8)]
+        else:
+            rows = []
+            for d in range(draws):
+                names = [f"{cls}_{(d * breeds_per_class + b) % 12:02d}" for b in range(breeds_per_class)]
+                rows += [{"path": str(root / f"{dataset}_{cls}_{d}_{i}.jpg"), "label": cls, "split": "train",
+                          "source": "x", "domain": "synthetic", "breed": names[i % breeds_per_class],
+                          "breed_draw": ",".join(names)} for i in range(8)]
         out.append(write_index(pd.DataFrame(rows), root / "datasets" / dataset / f"{cls}.parquet"))
     return out
 
@@ -208,6 +218,25 @@ def test_fig9_table_follows_from_the_evaluations_and_indexes(tmp_path):
     assert s.loc["all", "delta_vs_fewest"] == pytest.approx(75.0 - 45.0)
     assert s.loc["real-trained", "accuracy_mean"] == pytest.approx(90.0)
     assert s.loc["real-trained", "n_seeds"] == 3
+
+
+def test_fig9_counts_each_seeds_breed_draw_and_its_variance(tmp_path):
+    """Below `all`, each seed trains on its own draw of breeds: the table counts breeds per
+    draw (not their union) and the draws, and the interval holds the draw-to-draw spread: a
+    known answer, the logit-scale interval of the per-draw accuracies computed from scipy."""
+    entries = [{"count": 1, "dataset": "synth_no_breeds", "variant": None},
+               {"count": "all", "dataset": "synth_control", "variant": None}]
+    accs = {"synth_no_breeds": (0.40, 0.60, 0.50), "synth_control": (0.75, 0.75, 0.75)}
+    evals = [_eval(tmp_path, d, s, a[s]) for d, a in accs.items() for s in SEEDS]
+    ref = [_eval(tmp_path, "real", s, 0.9) for s in SEEDS]
+    indexes = {"synth_no_breeds": _index(tmp_path, "synth_no_breeds", 1, draws=3),
+               "synth_control": _index(tmp_path, "synth_control", 4)}
+    t = beyond.fig9_breed_scaling(entries, evals, ref, indexes, tmp_path / "f.png", tmp_path / "f.csv", proxy=True)
+    s = t.set_index("breed_count")
+    assert s.loc["1", "breeds_per_class"] == 1 and s.loc["1", "breed_draws"] == 3
+    assert s.loc["all", "breed_draws"] == 1
+    assert (s.loc["1", "accuracy_ci_low"], s.loc["1", "accuracy_ci_high"]) == pytest.approx(_ci([40, 60, 50]))
+    assert s.loc["1", "accuracy_se_seed"] == pytest.approx(100 * np.std([0.4, 0.6, 0.5], ddof=1) / math.sqrt(3))
 
 
 def _head(root, name, seed, counts, tests):

@@ -16,7 +16,15 @@ configure("egl")  # before anything imports pyrender / PyOpenGL
 
 from domrand.config import deep_merge, domain_generator, variant_generator  # noqa: E402
 from domrand.render.sampling import sample_frame  # noqa: E402
-from domrand.render.shard import RenderError, render_shard, select_breeds, shard_indices  # noqa: E402
+from domrand.render.shard import (  # noqa: E402
+    RenderError,
+    breed_draw,
+    image_draw,
+    render_breeds,
+    render_shard,
+    select_breeds,
+    shard_indices,
+)
 from domrand.world.build import World  # noqa: E402
 from domrand.seeds import seed_for  # noqa: E402
 
@@ -183,7 +191,7 @@ def test_shard_indices():
 def test_select_breeds(tiny_world):
     world = World.load(tiny_world)
     assert [b.name for b in select_breeds(world, "cat", {"breeds": "all", "heldout": False})] == ["cat00", "cat01"]
-    assert [b.name for b in select_breeds(world, "cat", {"breeds": 1, "heldout": False})] == ["cat00"]
+    assert [b.name for b in select_breeds(world, "cat", {"breeds": 1, "heldout": False})] == ["cat00", "cat01"]
     assert [b.name for b in select_breeds(world, "dog", {"breeds": "all", "heldout": "real"})] == ["dog_real00"]
     assert [b.name for b in select_breeds(world, "dog", {"breeds": "all", "heldout": "toon"})] == ["dog_toon00"]
     with pytest.raises(ValueError, match="world.breeds"):
@@ -192,6 +200,45 @@ def test_select_breeds(tiny_world):
         select_breeds(world, "cat", {"breeds": 2, "heldout": "real"})
     with pytest.raises(ValueError, match="add it to world.heldout_breeds"):
         select_breeds(world, "cat", {"breeds": "all", "heldout": "sketch"})
+
+
+def test_breed_draws_are_seeded_nested_and_differ_between_draws():
+    draws = [breed_draw(12, 4, 0, "cat", d) for d in range(6)]
+    assert all(len(d) == 4 == len(set(d)) and all(0 <= i < 12 for i in d) for d in draws)
+    assert len({tuple(d) for d in draws}) > 1  # draws are draws, not the first n
+    assert breed_draw(12, 4, 0, "cat", 2) == draws[2]  # a pure function of (seed, class, draw)
+    assert breed_draw(12, 4, 0, "dog", 2) != draws[2] or breed_draw(12, 4, 0, "dog", 3) != draws[3]
+    for d in range(6):  # nested: draw d of 1 breed is inside draw d of 2, of 4
+        assert set(breed_draw(12, 1, 0, "cat", d)) <= set(breed_draw(12, 2, 0, "cat", d)) <= set(draws[d])
+    assert breed_draw(12, "all", 0, "cat", 5) == list(range(12))
+
+
+def test_image_draw_follows_the_per_seed_training_sets():
+    render = {"draws": 3, "train_per_draw": 4}
+    assert [image_draw(i, render) for i in range(12)] == [0] * 4 + [1] * 4 + [2] * 4
+    assert [image_draw(i, render) for i in range(12, 17)] == [0, 1, 2, 0, 1]  # test images cycle
+    assert image_draw(7, {}) == 0
+
+
+def test_each_training_set_shows_only_its_draw(tiny_world, control_gen, tmp_path):
+    gen = deep_merge(control_gen, {"subject": {"breeds": 1}})
+    render = {"seed": 0, "image_size": 32, "shard_size": 8, "images_per_class": 8, "backend": "egl",
+              "jpeg_quality": 90, "draws": 2, "train_per_draw": 4}
+    meta = pd.read_parquet(_render(tiny_world, gen, tmp_path / "s", render) / "metadata.parquet")
+    pool = [b.name for b in World.load(tiny_world).breeds("cat", heldout=False)]
+    for d, g in meta.groupby(meta["index"] // 4):
+        want = [pool[i] for i in breed_draw(len(pool), 1, 0, "cat", d)]
+        assert set(g["breed"]) == set(want) and set(g["breed_draw"]) == {",".join(want)}
+
+
+def test_render_breeds_shows_every_breed_of_the_pool_equally(tiny_world, repo_config, tmp_path):
+    gen = deep_merge(domain_generator(repo_config, "real"), {"subject": {"heldout": False}})
+    render = {"seed": 0, "image_size": 32, "images_per_breed": 3, "backend": "egl", "jpeg_quality": 90}
+    out = render_breeds(tiny_world, gen, "subjects_synthetic", "cat", tmp_path / "b", render, log=QUIET)
+    meta = pd.read_parquet(out / "metadata.parquet")
+    pool = [b.name for b in World.load(tiny_world).breeds("cat", heldout=False)]
+    assert meta["breed"].tolist() == [b for b in pool for _ in range(3)]
+    assert len(list(out.glob("*.jpg"))) == 3 * len(pool)
 
 
 def test_shard_past_the_end_raises_before_writing(tiny_world, control_gen, render_params, tmp_path):

@@ -10,15 +10,17 @@ from domrand.data.index import write_index
 
 
 def gather_shards(shard_dirs, out_index, source: str, domain: str, n_train: int) -> pd.DataFrame:
-    """Index every image of the shards; image numbers below n_train are train, the rest test."""
+    """Index every image of the shards; image numbers below n_train are train, the rest test.
+    Rendered images also carry their breed and breed draw (the breeds their training set drew)."""
     frames = []
     for d in map(Path, shard_dirs):
-        meta = pd.read_parquet(d / "metadata.parquet", columns=["file", "index", "class", "breed"])
+        meta = pd.read_parquet(d / "metadata.parquet")
         frames.append(pd.DataFrame({
             "path": [str(d / f) for f in meta["file"]],
             "label": meta["class"],
             "split": ["train" if i < n_train else "test" for i in meta["index"]],
             "source": source, "domain": domain, "breed": meta["breed"], "image_index": meta["index"],
+            **({"breed_draw": meta["breed_draw"]} if "breed_draw" in meta else {}),
         }))
     df = pd.concat(frames, ignore_index=True)
     write_index(df, out_index)

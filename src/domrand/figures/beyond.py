@@ -107,16 +107,24 @@ def _vs_fewest(t: pd.DataFrame, eval_paths, dataset: str) -> dict:
             "delta_ci_high": 100 * r["ci_high"], "p_value": r["p_value"]}
 
 
-def breeds_in_index(index_paths) -> dict[str, int]:
-    """Distinct breeds per class in the training split of a dataset's per-class indexes."""
+def breeds_in_index(index_paths) -> tuple[dict[str, float], int]:
+    """Breeds per class in each training set of a dataset's per-class indexes (mean over its
+    breed draws), and the number of breed draws (training sets with their own draw of breeds;
+    the fewest over classes; 1 for an index without draws)."""
     from domrand.data.index import read_index
 
-    out = {}
+    per_class, draws = {}, []
     for p in index_paths:
         df = read_index(p, split="train", resolve=False)
         for cls, g in df.groupby("label"):
-            out[cls] = int(g["breed"].nunique())
-    return out
+            if "breed_draw" in g:
+                sets = g["breed_draw"].drop_duplicates()
+                per_class[cls] = float(np.mean([len(s.split(",")) for s in sets]))
+                draws.append(len(sets))
+            else:
+                per_class[cls] = float(g["breed"].nunique())
+                draws.append(1)
+    return per_class, min(draws, default=0)
 
 
 def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes: dict[str, list], out_png, out_csv,
@@ -134,16 +142,17 @@ def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes
         n_by_dataset[p.parts[-5]] = _eval_n(p)
     rows = []
     for e in entries:
-        breeds = breeds_in_index(indexes[e["dataset"]])
+        breeds, draws = breeds_in_index(indexes[e["dataset"]])
         rows.append({"breed_count": str(e["count"]), "dataset": e["dataset"],
                      "rendered_for_fig9": e["variant"] is not None,
                      "breeds_per_class": float(np.mean(list(breeds.values()))),
-                     "breeds_by_class": ";".join(f"{c}:{n}" for c, n in sorted(breeds.items())),
+                     "breeds_by_class": ";".join(f"{c}:{n:g}" for c, n in sorted(breeds.items())),
+                     "breed_draws": draws,
                      **_summary(by_dataset.get(e["dataset"], {}), n_by_dataset.get(e["dataset"], 0))})
     t = pd.DataFrame(rows)
     t = pd.concat([t, pd.DataFrame([_vs_fewest(t, eval_paths, d) for d in t["dataset"]])], axis=1)
     ref = {"breed_count": "real-trained", "dataset": "real", "rendered_for_fig9": False,
-           "breeds_per_class": math.nan, "breeds_by_class": "",
+           "breeds_per_class": math.nan, "breeds_by_class": "", "breed_draws": 0,
            **_summary(dict(_eval_accuracy(p) for p in reference_paths), _eval_n(reference_paths[0])),
            "delta_vs_fewest": math.nan}
     table = pd.concat([t, pd.DataFrame([ref])], ignore_index=True)
@@ -153,7 +162,8 @@ def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes
     _errorbar(ax, s["breeds_per_class"], s, "accuracy", color="C1", label="trained on synthetic (real test set)")
     ax.set_xscale("log", base=2)
     ax.set_xticks(s["breeds_per_class"],
-                  [c if c != "all" else f"all ({b:g})" for c, b in zip(s["breed_count"], s["breeds_per_class"])])
+                  [f"{c}\n{d} draws" if c != "all" else f"all ({b:g})"
+                   for c, b, d in zip(s["breed_count"], s["breeds_per_class"], s["breed_draws"])])
     ax.minorticks_off()
     if math.isfinite(ref["accuracy_mean"]):
         ax.axhline(ref["accuracy_mean"], color="C0", lw=1.2, label=f"trained on real ({ref['accuracy_mean']:.1f})")
@@ -164,7 +174,8 @@ def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes
     ax.set_ylabel("accuracy on the real test set (%)")
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(_title("Fig. 9: more subject models per class - mean over seeds, logit-scale 95% CI (seeds and test images)", proxy), fontsize=9)
+    ax.set_title(_title("Fig. 9: more subject models per class - mean over seeds, each seed its own draw of breeds;\n"
+                        "logit-scale 95% CI (seeds with their draws, and test images)", proxy), fontsize=9)
     _save(fig, out_png, table, out_csv)
     return table
 
