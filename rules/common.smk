@@ -635,7 +635,10 @@ def head_params(wildcards):
     w = SimpleNamespace(
         task="cat_dog", arch="dropout", seed=wildcards.seed, dataset=SYNTHETIC
     )
-    return {"spec": FEATURE_HEADS[wildcards.head], "train": train_params(w)}
+    return {
+        "spec": FEATURE_HEADS[wildcards.head],
+        "train": {**train_params(w), "report": config["evaluation"]["report"]},
+    }
 
 
 def parameter_predictions():

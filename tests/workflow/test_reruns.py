@@ -425,3 +425,19 @@ def test_seeds_over_the_data_switch_reruns_the_synthetic_chain_only(finished):
     assert any(o.startswith("results/synth/control/") for o in got)
     assert any(o.startswith("results/models/synth_control/") for o in got)
     assert not any(o.startswith(("results/proxy/", "results/models/real/", "results/features/real/")) for o in got)
+
+
+def test_figure10_without_real_images_is_the_figures_synthetic_model(finished):
+    """Figure 10's k = 0 head trains on the same stored features with the same seed and is
+    scored like `evaluate` scores the figures' synthetic model (each epoch's stored head, the
+    reported epoch): per seed, the same accuracy on the real test set as that model's evaluation."""
+    import json
+
+    ci = yaml.safe_load(Path(CI).read_text())
+    fig10 = pd.read_csv(finished / "results/tables/fig10_real_mixing.csv")
+    k0 = fig10[(fig10["k"].astype(str) == "0") & (fig10["curve"] == "synthetic + k real")].iloc[0]
+    per_seed = [float(v) for v in k0["accuracy_per_seed"].split(";")]
+    model = "synth_control"  # figures.synthetic, which the heads of figures 10 and 11 train on
+    evals = [100 * json.loads((finished / f"results/eval/{model}/cat_dog/dropout/seed{s}/real.json").read_text())
+             ["accuracy"] for s in ci["seeds"]]
+    assert per_seed == pytest.approx(evals, abs=0.005)  # the table keeps two decimals

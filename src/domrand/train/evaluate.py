@@ -82,12 +82,20 @@ def _epoch_probs_from_features(m: dict, feature_paths: list, files: list[str]) -
     if missing:
         raise ValueError(f"features {feature_paths} lack {len(missing)} test image(s) of the index, e.g. "
                          f"{missing[:2]}; rerun extract_features for them")
-    x = torch.stack([feats[k][i] for k, i in (index[os.path.realpath(f)] for f in files)]).float()
+    x = torch.stack([feats[k][i] for k, i in (index[os.path.realpath(f)] for f in files)])
+    return epoch_head_probs(m["epoch_heads"], m["in_features"], len(m["classes"]), m["dropout"], x)
+
+
+@torch.no_grad()
+def epoch_head_probs(states: list[dict], in_features: int, n_classes: int, dropout: float,
+                     x: torch.Tensor) -> list[np.ndarray]:
+    """Class probabilities on features `x` of each epoch's stored head (float16 states, as
+    models keep them): the one way every head on stored features is scored."""
     out = []
-    head = Head(m["in_features"], len(m["classes"]), m["dropout"]).eval()
-    for state in m["epoch_heads"]:
+    head = Head(in_features, n_classes, dropout).eval()
+    for state in states:
         head.load_state_dict({k: v.float() for k, v in state.items()})
-        out.append(torch.softmax(head(x), 1).numpy())
+        out.append(torch.softmax(head(x.float()), 1).numpy())
     return out
 
 

@@ -19,7 +19,7 @@ import torch
 
 from domrand.data.index import hash_order
 from domrand.io import write_json
-from domrand.train.evaluate import metrics
+from domrand.train.evaluate import epoch_choice, epoch_head_probs, metrics
 from domrand.train.fit import fit_head, slice_part
 from domrand.train.images import labels_for
 
@@ -85,7 +85,8 @@ def train_feature_head(train_sets: dict[str, list], test_sets: dict[str, list], 
     train_sets: {set name: per-class feature files}, in training order (e.g. synthetic, real);
     test_sets: {test set name: per-class feature files}, the first one monitors each epoch.
     spec: {"train": {set: count per class | "all"}, "keys": {set: config key of the count}}.
-    params: the head's training params (seed, classes, dropout, lr, epochs, batch_size, ...);
+    params: the head's training params (seed, classes, dropout, lr, epochs, batch_size, ...),
+    and report (`final` | `best_epoch`: which epoch's head each test set reports, as `evaluate`);
     params["seed"] also draws the subsets. Writes out_json: the counts per set and class,
     metrics per test set (as `evaluate`) and the per-epoch history."""
     classes = list(params["classes"])
@@ -104,15 +105,23 @@ def train_feature_head(train_sets: dict[str, list], test_sets: dict[str, list], 
     y = labels_for(pd.DataFrame({"label": labels}), classes)
     tests = {name: _test_rows(files, classes) for name, files in test_sets.items()}
     xm, lm = next(iter(tests.values()))
-    head, history = fit_head(x, y, xm, labels_for(pd.DataFrame({"label": lm}), classes), params, None, device, log)
-    head.eval()
+    _, history, epoch_heads = fit_head(x, y, xm, labels_for(pd.DataFrame({"label": lm}), classes), params, None,
+                                       device, log, keep_epochs=True)
+    # Scored as `evaluate` scores a model's head: each epoch's stored head, the epoch that
+    # params["report"] names, so a head equal to a model's scores what that model scores.
+    report = params.get("report", "final")
     results = {}
-    with torch.no_grad():
-        for name, (xt, lt) in tests.items():
-            yt = labels_for(pd.DataFrame({"label": lt}), classes).numpy()
-            pred = head(xt.float().to(device)).argmax(1).cpu().numpy() if len(lt) else np.zeros(0, int)
-            results[name] = metrics(yt, pred, classes)
-            log(f"{name} test set: accuracy {results[name]['accuracy']:.4f} (n={len(lt)})")
+    for name, (xt, lt) in tests.items():
+        yt = labels_for(pd.DataFrame({"label": lt}), classes).numpy()
+        if not len(lt):
+            results[name] = metrics(yt, np.zeros(0, int), classes)
+            continue
+        preds = [p.argmax(1) for p in epoch_head_probs(epoch_heads, x.shape[-1], len(classes),
+                                                       float(params["dropout"]), xt)]
+        accs = [float((p == yt).mean()) for p in preds]
+        e = epoch_choice(accs, report)
+        results[name] = {**metrics(yt, preds[e], classes), "report": report, "epoch": e + 1, "epoch_accuracy": accs}
+        log(f"{name} test set: accuracy {results[name]['accuracy']:.4f} at epoch {e + 1} ({report}, n={len(lt)})")
     out = {"train": spec["train"], "counts": counts, "seed": seed, "classes": classes, "tests": results,
            "history": history}
     write_json(out, Path(out_json))
