@@ -196,6 +196,7 @@ rule fig7_domain_transfer:
         proxy=config["proxy"],
         synthetic=lambda w: figure_model("fig7"),
         model=lambda w: figure_model_note("fig7"),
+        chosen_best=FIGURE_MODELS["fig7"] == "best",
         code=library_code("fig7_domain_transfer"),
     script:
         "../workflow/scripts/fig7_domain_transfer.py"
@@ -222,6 +223,7 @@ rule fig8_categories:
         proxy=config["proxy"],
         tasks=config["tasks"],
         model=lambda w: figure_model_note("fig8"),
+        chosen_best=FIGURE_MODELS["fig8"] == "best",
         code=library_code("fig8_categories"),
     script:
         "../workflow/scripts/fig8_categories.py"

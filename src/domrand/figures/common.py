@@ -31,6 +31,18 @@ PAPER = {
 }
 
 
+def paper_same_model(paper_best: float, dataset: str, chosen_best: bool) -> tuple[float, str]:
+    """The paper's value for the synthetic-trained model a row of figures 7 or 8 reports, and
+    which model of the paper that is. The paper reports those figures for its best variant; ours
+    use `figures.models`: when that is `best` (chosen from figure 4) the paper's value compares
+    like with like, otherwise only the real test set of the cat/dog task has a paper value for
+    the same variant (figure 4's bar), and the other cells stay empty."""
+    if chosen_best:
+        return paper_best, "its best variant"
+    variant = dataset.removeprefix("synth_")
+    return PAPER["fig4"].get(variant, math.nan), (variant if variant in PAPER["fig4"] else "")
+
+
 CI_NOTE = "95% CI: logit-scale t, seed + test-image variance"
 
 

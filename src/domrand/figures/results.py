@@ -19,7 +19,7 @@ import seaborn as sns
 
 from domrand import stats
 from domrand.figures.common import (CI_NOTE, PAPER, bars, correct_matrix, epoch_note, interval_columns, mean_ci,
-                                    read_predictions, save, summarise, title)
+                                    paper_same_model, read_predictions, save, summarise, title)
 
 PALETTE = {"real": "C0", "synthetic": "C1"}
 
@@ -158,8 +158,24 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
     return t
 
 
+def _paper_cell(trained_on: str, testset: str, synthetic: str, chosen_best: bool) -> dict:
+    """Figure 7's paper value for the same model as the row's, and that model."""
+    paper = PAPER["fig7"].get((trained_on, testset), np.nan)
+    if trained_on == "real":
+        return {"paper": paper, "paper_model": "real photos" if np.isfinite(paper) else ""}
+    if trained_on != "synthetic" or not np.isfinite(paper):
+        return {"paper": np.nan, "paper_model": ""}
+    value, which = paper_same_model(paper, synthetic, chosen_best)
+    if not chosen_best and testset != "real":
+        value, which = np.nan, ""
+    return {"paper": value, "paper_model": which if np.isfinite(value) else ""}
+
+
 def fig7_domain_transfer(prediction_paths, out_png, out_csv, proxy: bool, synthetic: str,
-                         model: str = "") -> pd.DataFrame:
+                         model: str = "", chosen_best: bool = False) -> pd.DataFrame:
+    """Every model on every test set. `synthetic`: the synthetic-trained model's dataset;
+    chosen_best: it is figure 4's best variant (figures.models.fig7: best), the model whose
+    values the paper reports here (else the paper column holds the same variant's value only)."""
     df = read_predictions(prediction_paths)
     df["trained_on"] = [_trained_on(d, synthetic) for d in df["dataset"]]
     rows = []
@@ -170,7 +186,8 @@ def fig7_domain_transfer(prediction_paths, out_png, out_csv, proxy: bool, synthe
             rows.append({"trained_on": trained_on, "tested_on": testset, **interval_columns("accuracy", r),
                          "n_seeds": r["n_seeds"], "n_test": r["n_images"],
                          "accuracy_per_seed": ";".join(f"{x:.2f}" for x in gt.sort_values("seed")["accuracy"]),
-                         "paper": PAPER["fig7"].get((trained_on, testset), np.nan)})
+                         "model": synthetic if trained_on == "synthetic" else trained_on,
+                         **_paper_cell(trained_on, testset, synthetic, chosen_best)})
         # Means over test sets: per seed, then over seeds; the test sets' sampling variances add.
         for name, cols in (("mean", list(mats)), ("out_of_domain_mean", [c for c in mats if c != trained_on])):
             if not cols:
@@ -179,7 +196,9 @@ def fig7_domain_transfer(prediction_paths, out_png, out_csv, proxy: bool, synthe
             per_seed = g[g["testset"].isin(cols)].pivot_table(index="seed", columns="testset", values="accuracy")
             rows.append({"trained_on": trained_on, "tested_on": name, **interval_columns("accuracy", r),
                          "n_seeds": r["n_seeds"], "n_test": r["n_images"],
-                         "accuracy_per_seed": ";".join(f"{x:.2f}" for x in per_seed.mean(axis=1)), "paper": np.nan})
+                         "accuracy_per_seed": ";".join(f"{x:.2f}" for x in per_seed.mean(axis=1)),
+                         "model": synthetic if trained_on == "synthetic" else trained_on, "paper": np.nan,
+                         "paper_model": ""})
     t = pd.DataFrame(rows)
     cols = ["real", "synthetic", "toon", "mean", "out_of_domain_mean"]
     fig, ax = plt.subplots(figsize=(8, 4.2))
@@ -191,7 +210,10 @@ def fig7_domain_transfer(prediction_paths, out_png, out_csv, proxy: bool, synthe
     return t
 
 
-def fig8_categories(prediction_paths, out_png, out_csv, proxy: bool, tasks: dict, model: str = "") -> pd.DataFrame:
+def fig8_categories(prediction_paths, out_png, out_csv, proxy: bool, tasks: dict, model: str = "",
+                    chosen_best: bool = False) -> pd.DataFrame:
+    """The synthetic-trained model on the real test set of each task; chosen_best as in
+    :func:`fig7_domain_transfer` (the paper's values are its best variant's)."""
     df = read_predictions(prediction_paths)
     a = summarise(df, ["task"])
     b = summarise(df, ["task"], "accuracy_above_random")
@@ -199,7 +221,11 @@ def fig8_categories(prediction_paths, out_png, out_csv, proxy: bool, tasks: dict
     t["classes"] = [",".join(tasks[k]) for k in t["task"]]
     t["n_classes"] = [len(tasks[k]) for k in t["task"]]
     t = t.sort_values("n_classes").reset_index(drop=True)
-    t["paper"] = [PAPER["fig8"].get(n, np.nan) for n in t["n_classes"]]
+    synthetic = df["dataset"].iloc[0]
+    cells = [paper_same_model(PAPER["fig8"].get(n, np.nan), synthetic, chosen_best) if chosen_best or n == 2
+             else (np.nan, "") for n in t["n_classes"]]
+    t["paper"] = [v for v, _ in cells]
+    t["paper_model"] = [m if np.isfinite(v) else "" for v, m in cells]
     labels = [f"{n} classes\n({c})" for n, c in zip(t["n_classes"], t["classes"])]
     long = pd.concat([t.assign(label=labels, measure=name, **{f"value_{k}": t[f"{col}_{k}"]
                                                               for k in ("mean", "ci_low", "ci_high")})
