@@ -41,18 +41,6 @@ def mean_ci(values, confidence: float = 0.95) -> tuple[float, float, float, int]
     return r["mean"], r["ci_low"], r["ci_high"], r["n"]
 
 
-def read_evals(paths) -> pd.DataFrame:
-    """One row per evaluation JSON, with dataset, task, arch, seed and test set from its path
-    (results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json)."""
-    rows = []
-    for p in map(Path, paths):
-        e = json.loads(p.read_text())
-        rows.append({**_path_keys(p, ".json"),
-                     "accuracy": 100 * e["accuracy"], "accuracy_above_random": 100 * e["accuracy_above_random"],
-                     "n_classes": len(e["classes"]), "n_test": e["n"]})
-    return pd.DataFrame(rows)
-
-
 def _path_keys(p: Path, suffix: str) -> dict:
     dataset, task, arch, seed = p.parts[-5], p.parts[-4], p.parts[-3], int(p.parts[-2].removeprefix("seed"))
     return {"dataset": dataset, "task": task, "arch": arch, "seed": seed, "testset": p.name.removesuffix(suffix)}
