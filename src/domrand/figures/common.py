@@ -19,7 +19,8 @@ import seaborn as sns  # noqa: E402
 from domrand import stats  # noqa: E402
 from domrand.io import atomic_path  # noqa: E402
 
-# The paper's values (FIGURES.md), shown beside ours for reference; single runs, in %.
+# The paper's values, shown beside ours for reference; single runs, in %. Where each was read
+# in the paper (figure, section, text or bar chart): docs/paper_values.md.
 PAPER = {
     "fig3": {("real", "dropout"): 97.70, ("real", "no_dropout"): 97.72, ("real", "unfrozen"): 50.01,
              ("synthetic", "dropout"): 85.36, ("synthetic", "no_dropout"): 85.78, ("synthetic", "unfrozen"): 66.23},

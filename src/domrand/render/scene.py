@@ -2,8 +2,8 @@
 
 One `SceneRenderer` lives for a whole shard job: every breed's parts, the sky dome, the
 ground, the obstructor shapes and every texture are uploaded once (`domrand.render.gl`),
-and a frame is only a list of (mesh, pose, material) draws (DESIGN.md: rebuilding per
-frame is ~3x slower).
+and a frame is only a list of (mesh, pose, material) draws (rebuilding per frame is ~3x
+slower).
 
 Two engines draw those lists: `fast` (domrand.render.gl, the default) and `pyrender`
 (domrand.render.pyrender_engine: pyrender's own Scene and OffscreenRenderer, the reference).
