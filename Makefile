@@ -13,4 +13,4 @@ lint:
 format:
 	.venv/bin/snakefmt .
 rulegraph:
-	.venv/bin/python -m domrand.docs
+	.venv/bin/python -m domrand.tools.docs

@@ -41,7 +41,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 case "${1:-}" in
   run) shift; python -m domrand.config "$@"; exec snakemake --cores all "$@" ;;
   test) shift; exec pytest "$@" ;;
-  bench) shift; exec python -m domrand.bench "$@" ;;
+  bench) shift; exec python -m domrand.tools.bench "$@" ;;
   "") echo "setup: done (use: bash setup.sh run|test|bench)" ;;
   *) echo "usage: bash setup.sh [run|test|bench] [args...]" >&2; exit 2 ;;
 esac

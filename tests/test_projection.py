@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from domrand.projection import (Job, ProjectionError, parse_dry_run, project, read_profile, schedule,
+from domrand.tools.projection import (Job, ProjectionError, parse_dry_run, project, read_profile, schedule,
                                 to_markdown, work_units)
 from domrand.config import load_config
 

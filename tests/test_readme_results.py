@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from domrand.readme_results import SNAPSHOT, TABLES, readme_block, render_block, update_readme, wall_time
+from domrand.tools.readme_results import SNAPSHOT, TABLES, readme_block, render_block, update_readme, wall_time
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,10 +27,10 @@ def test_readme_results_are_what_the_committed_tables_give():
     import json
 
     block = readme_block((REPO / "README.md").read_text())
-    assert block is not None, "README.md has no results block: run `python -m domrand.readme_results`"
+    assert block is not None, "README.md has no results block: run `python -m domrand.tools.readme_results`"
     run = json.loads((REPO / SNAPSHOT / "run.json").read_text())
     assert block == render_block(REPO / SNAPSHOT / "tables", run), \
-        "README.md's results are stale: run `python -m domrand.readme_results` on a finished run"
+        "README.md's results are stale: run `python -m domrand.tools.readme_results` on a finished run"
 
 
 def _tables(tmp: Path) -> Path:
@@ -99,7 +99,7 @@ def test_missing_table_is_named(tmp_path):
 
 
 def test_update_readme_rewrites_only_the_block(tmp_path):
-    from domrand.readme_results import BEGIN, END
+    from domrand.tools.readme_results import BEGIN, END
 
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{BEGIN}\nold\n{END}\noutro\n")
@@ -128,7 +128,7 @@ def _run_folder(tmp: Path) -> Path:
 def test_snapshot_copies_the_tables_with_the_run(tmp_path):
     import json
 
-    from domrand.readme_results import snapshot
+    from domrand.tools.readme_results import snapshot
 
     run = _run_folder(tmp_path)
     (run / "results").mkdir()
@@ -141,7 +141,7 @@ def test_snapshot_copies_the_tables_with_the_run(tmp_path):
 
 
 def test_snapshot_of_an_unfinished_run_keeps_the_old_one(tmp_path):
-    from domrand.readme_results import snapshot
+    from domrand.tools.readme_results import snapshot
 
     repo = tmp_path / "repo"
     (repo / SNAPSHOT).mkdir(parents=True)

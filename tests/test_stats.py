@@ -147,3 +147,24 @@ def test_breed_draws_one_per_seed_enter_the_seed_term_of_the_paired_test():
     assert r["ci_high"] - r["diff"] == pytest.approx(sps.t.ppf(0.975, r["df"]) * math.hypot(se, r["se_test"]))
     # The draws' spread is what makes -0.1 points not significant here.
     assert not r["significant"]
+
+
+# Newcombe (1998), "Two-sided confidence intervals for the single proportion: comparison of
+# seven methods", Statistics in Medicine 17:857-872, Table I, method 3 (score method, Wilson
+# 1927), 95%: the published bounds, to the 4 decimals printed there.
+@pytest.mark.parametrize("k, n, low, high", [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
+                                             (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)])
+def test_wilson_interval_known_answers(k, n, low, high):
+    assert stats.wilson(k, n) == pytest.approx((low, high), abs=5e-5)
+
+
+def test_wilson_interval_is_the_score_test_inversion_and_edges():
+    z = sps.norm.ppf(0.975)
+    for k, n in ((0, 10), (3, 10), (10, 10), (37, 120), (1.5, 4)):
+        for bound in stats.wilson(k, n):
+            # Both bounds solve (k/n - p)^2 = z^2 p (1 - p) / n, the score test's boundary.
+            assert (k / n - bound) ** 2 == pytest.approx(z * z * bound * (1 - bound) / n, abs=1e-12)
+    assert stats.wilson(0, 10)[1] == pytest.approx(z * z / (10 + z * z), abs=1e-15)
+    lo, hi = stats.wilson(1.5, 4)  # a fractional count (errors averaged over seeds)
+    assert lo < 1.5 / 4 < hi
+    assert all(math.isnan(x) for x in stats.wilson(0, 0))

@@ -203,3 +203,15 @@ def mean_interval(values, confidence: float = 0.95) -> dict:
     h = t_quantile(confidence, n - 1) * se
     p = float(2 * stats.t.sf(abs(m / se), n - 1)) if se > 0 else (1.0 if m == 0 else 0.0)
     return {"mean": m, "ci_low": m - h, "ci_high": m + h, "se": se, "n": n, "p_value": p}
+
+
+def wilson(count: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of the proportion ``count / n`` at confidence ``level`` (``count``
+    may be fractional: a count averaged over seeds); (nan, nan) when ``n`` is 0."""
+    if n <= 0:
+        return math.nan, math.nan
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = count / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from domrand.assets.download import STAMP_NAME, AssetError, fetch_asset, verify_sha256
+from domrand.assets.download import STAMP_NAME, AssetError, fetch_asset
 
 PAYLOAD = b"a pinned asset\n" * 1000
 
@@ -218,17 +218,3 @@ def test_bad_specs_are_rejected_before_any_request(
     with pytest.raises(AssetError, match=match):
         fetch(spec, tmp_path / "res")
     assert http_server.count("blob.zip") == 0
-
-
-def test_verify_sha256(tmp_path, kit):
-    path = tmp_path / "f.bin"
-    path.write_bytes(PAYLOAD)
-    good = kit.sha256_bytes(PAYLOAD)
-    assert verify_sha256(path, good) == good
-    with pytest.raises(AssetError) as err:
-        verify_sha256(path, "f" * 64)
-    assert (
-        str(path) in str(err.value)
-        and good in str(err.value)
-        and "f" * 64 in str(err.value)
-    )

@@ -99,7 +99,7 @@ def test_mesh_rig_skins_the_sampled_clip_and_time_and_grounds(mesh_world, kit):
     assert np.allclose(mats["group00"][:3, :3], np.eye(3)) and bounds[0, 1] == pytest.approx(0.0)
     assert np.linalg.norm(bounds[1] - bounds[0]) == pytest.approx(1.0, rel=1e-3)
     rest = rig.posed(None, None)[0]
-    from domrand.assets.skinning import load_skinned_gltf
+    from domrand.meshes.gltf import load_skinned_gltf
 
     model = load_skinned_gltf(breed.shape["source"])
     tr = np.load(world.root / breed.shape["mesh"])["transform"]

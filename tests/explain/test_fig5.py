@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from domrand.explain.heatmaps import load_heatmaps, save_heatmaps
-from domrand.figures.fig5 import CSV_COLUMNS, fig5_title, plot_fig5, top_mass
+from domrand.figures.heatmaps import CSV_COLUMNS, fig5_title, plot_fig5, top_mass
 
 CLASSES = ["cat", "dog"]
 TEST_SETS = ["real", "synthetic"]

@@ -108,15 +108,6 @@ def test_binning_known_answer(rendered):
     assert (obs.loc[2, "ci_low"], obs.loc[2, "ci_high"]) == pytest.approx((want.low, want.high), abs=1e-4)
 
 
-def test_wilson_interval_against_scipy_and_edges():
-    for k, n in ((0, 10), (3, 10), (10, 10), (37, 120)):
-        want = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-        assert beyond.wilson(k, n) == pytest.approx((want.low, want.high), abs=1e-4)
-    lo, hi = beyond.wilson(1.5, 4)  # a fractional count (errors averaged over seeds)
-    assert lo < 1.5 / 4 < hi
-    assert all(math.isnan(x) for x in beyond.wilson(0, 0))
-
-
 def test_category_indices_become_names():
     manifest = {"skies": [{"kind": "day"}, {"kind": "night"}, {"kind": "clouds"}],
                 "materials": [{"name": "000_wood", "family": "wood"}, {"name": "001_stone", "family": "stone"}],

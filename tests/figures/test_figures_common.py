@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from domrand.figures.common import mean_ci, read_evals, read_predictions, summarise, title
+from domrand.figures.common import mean_ci, read_predictions, summarise, title
 
 
 def test_mean_ci_known_answer():
@@ -42,26 +41,6 @@ def test_mean_ci_ignores_nan_and_handles_empty():
 
 def test_mean_ci_identical_values_have_zero_width():
     assert mean_ci([5.0, 5.0, 5.0])[:3] == (5.0, 5.0, 5.0)
-
-
-def _eval(root, dataset, task, arch, seed, testset, acc, classes=("cat", "dog"), n=10):
-    p = root / "results" / "eval" / dataset / task / arch / f"seed{seed}" / f"{testset}.json"
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps({"accuracy": acc, "accuracy_above_random": acc - 1 / len(classes),
-                             "classes": list(classes), "n": n}))
-    return p
-
-
-def test_read_evals_parses_the_path_layout(tmp_path):
-    paths = [_eval(tmp_path, "synth_control", "cat_dog", "dropout", 2, "real", 0.8),
-             _eval(tmp_path, "real", "plus_car", "unfrozen", 11, "toon", 0.5, ("cat", "dog", "bicycle", "car"), 7)]
-    df = read_evals(paths)
-    assert df.to_dict("records") == [
-        {"dataset": "synth_control", "task": "cat_dog", "arch": "dropout", "seed": 2, "testset": "real",
-         "accuracy": pytest.approx(80.0), "accuracy_above_random": pytest.approx(30.0), "n_classes": 2, "n_test": 10},
-        {"dataset": "real", "task": "plus_car", "arch": "unfrozen", "seed": 11, "testset": "toon",
-         "accuracy": pytest.approx(50.0), "accuracy_above_random": pytest.approx(25.0), "n_classes": 4, "n_test": 7},
-    ]
 
 
 def _preds(root, dataset, seed, correct, testset="real"):

@@ -1,4 +1,4 @@
-"""`python -m domrand.bench` render entries on a tiny world: the fields render.json promises."""
+"""`python -m domrand.tools.bench` render entries on a tiny world: the fields render.json promises."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from domrand.bench import _rss_mb, bench_memory, bench_render
+from domrand.tools.bench import _rss_mb, bench_memory, bench_render
 
 TINY_WORLD = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
               "skies": 2, "texture_size": 32, "sky_width": 64}

@@ -179,7 +179,7 @@ def test_an_obstructor_above_the_subject_shades_it(scene, gen):
 
 
 def test_shadow_frustum_sees_the_casters_and_the_ground_they_shade():
-    from domrand.render.scene import direction, shadow_frustum
+    from domrand.render.camera import direction, shadow_frustum
 
     lo, hi = np.array([-1.0, 0.0, -0.5]), np.array([1.0, 1.5, 0.5])
     for el in (10.0, 45.0, 90.0):

@@ -1,4 +1,4 @@
-"""`python -m domrand.bench` training entries: the training step and the frozen run."""
+"""`python -m domrand.tools.bench` training entries: the training step and the frozen run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from domrand.bench import bench_frozen_run, bench_train
+from domrand.tools.bench import bench_frozen_run, bench_train
 from domrand.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""The wall-time projection (domrand.projection) on a finished configs/ci.yaml run's benchmark
+"""The wall-time projection (domrand.tools.projection) on a finished configs/ci.yaml run's benchmark
 TSVs, through its command line and through `bench --only projection`."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from test_workflow import REPO, snakemake
 
-from domrand.bench import main as bench_main
+from domrand.tools.bench import main as bench_main
 
 pytestmark = pytest.mark.slow
 CI = str(REPO / "configs/ci.yaml")
@@ -36,7 +36,7 @@ def _dag_counts(work) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def projection(finished, tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("projection") / "ci"
-    p = subprocess.run([sys.executable, "-m", "domrand.projection", "--run", str(finished), "--configfile", CI,
+    p = subprocess.run([sys.executable, "-m", "domrand.tools.projection", "--run", str(finished), "--configfile", CI,
                         "--nodes", "1", "4", "16", "--cores-per-node", "16", "--gpus-per-node", "1",
                         "--out", str(out)], capture_output=True, text=True, cwd=REPO, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
@@ -103,7 +103,7 @@ def test_missing_tsvs_of_a_rule_name_it(finished, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(finished / "benchmarks", run / "benchmarks")
     shutil.rmtree(run / "benchmarks" / "eval")
-    p = subprocess.run([sys.executable, "-m", "domrand.projection", "--run", str(run), "--configfile", CI,
+    p = subprocess.run([sys.executable, "-m", "domrand.tools.projection", "--run", str(run), "--configfile", CI,
                         "--out", str(tmp_path / "p")], capture_output=True, text=True, cwd=REPO, timeout=600)
     assert p.returncode != 0
     assert "rule evaluate: no benchmark TSV" in p.stderr and "--assume" in p.stderr

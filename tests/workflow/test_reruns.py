@@ -361,7 +361,7 @@ def test_report_bundles_every_figure_with_its_caption_and_config(finished, tmp_p
 
 def test_readme_results_render_a_finished_runs_own_numbers(finished):
     """The README's Results generator on the tables of a run the tests made."""
-    from domrand.readme_results import TABLES, render_block
+    from domrand.tools.readme_results import TABLES, render_block
 
     tables = finished / "results" / "tables"
     assert set(TABLES) <= {p.stem for p in tables.glob("*.csv")}

@@ -115,7 +115,7 @@ def test_ci_config_builds_figure2(tmp_path):
 
 
 def test_readme_rulegraph_is_current():
-    from domrand.docs import readme_block, rulegraph
+    from domrand.tools.docs import readme_block, rulegraph
 
     block = readme_block((REPO / "README.md").read_text())
     assert block is not None, "README.md has no rule graph block: run `make rulegraph`"

@@ -65,22 +65,6 @@ def fetch_unpinned(url: str, target: Path, what: str, log: Log = print, timeout_
     return target
 
 
-def verify_sha256(path: Path, expected: str) -> str:
-    """Check that the file at ``path`` has sha256 ``expected`` (hex, optional ``sha256:`` prefix).
-
-    Returns the actual digest; raises ``AssetError`` naming both digests on mismatch.
-    """
-    expected = _normalise_hash(expected, str(path))
-    actual = pooch.file_hash(Path(path))
-    if actual != expected:
-        raise AssetError(
-            f"sha256 mismatch for {path}: expected {expected}, got {actual}. "
-            "The file is corrupt or was replaced; delete it and fetch it again, or, if the "
-            "new content is intended, update the sha256 in the config."
-        )
-    return actual
-
-
 def fetch_asset(
     spec: dict,
     dest_dir: Path,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from domrand.io import atomic_path as _atomic_path
+from domrand.io import atomic_path
 from captum.attr import LayerAttribution, LayerGradCam, Occlusion
 from torch import nn
 
@@ -297,10 +297,6 @@ def compute_heatmaps(
 _occlusion = occlusion
 
 
-# One atomic-write helper for the whole project (kept importable from here for callers).
-atomic_path = _atomic_path
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
@@ -328,7 +324,7 @@ def save_heatmaps(
         meta: JSON-serialisable dict (numpy values allowed). Per-image entries are lists of
             length N. The fig. 5 code reads ``test_set`` (list[str]), ``label`` (list[int]),
             ``index`` (list[int], position in its test set), ``class_names`` (list[str]),
-            ``target`` (int); see :mod:`domrand.figures.fig5`.
+            ``target`` (int); see :mod:`domrand.figures.heatmaps`.
     """
     images = (
         images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)

@@ -2,7 +2,8 @@
 rates per randomized parameter. Each writes its PNG and the table behind it.
 
 Intervals: over seeds, mean and the 95% Student-t interval (scipy.stats.t); per bin of images
-(figure 12), the 95% Wilson score interval of the error rate with n = the images in the bin.
+(figure 12), the 95% Wilson score interval of the error rate (:func:`domrand.stats.wilson`) with n =
+the images in the bin.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
 
 from domrand.figures.common import save as _save  # noqa: E402
 from domrand.figures.common import title as _title  # noqa: E402
+from domrand.stats import wilson  # noqa: E402
 
 # Figure 12's randomized parameters: metadata column, axis label, kind. Columns a test set's
 # metadata lacks (an older shard, an imported subject) are left out of its panels.
@@ -37,19 +38,6 @@ PARAMETERS = [
     ("ground_material", "ground material (family)", "category"),
 ]
 CHANCE = 50.0
-
-
-def wilson(errors: float, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion errors/n (errors may be fractional: a mean over seeds)."""
-    if n <= 0:
-        return math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = errors / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 
 
 def _eval_accuracy(path) -> tuple[int, float]:

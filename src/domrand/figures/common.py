@@ -19,7 +19,8 @@ import seaborn as sns  # noqa: E402
 from domrand import stats  # noqa: E402
 from domrand.io import atomic_path  # noqa: E402
 
-# The paper's values (FIGURES.md), shown beside ours for reference; single runs, in %.
+# The paper's values, shown beside ours for reference; single runs, in %. Where each was read
+# in the paper (figure, section, text or bar chart): docs/paper_values.md.
 PAPER = {
     "fig3": {("real", "dropout"): 97.70, ("real", "no_dropout"): 97.72, ("real", "unfrozen"): 50.01,
              ("synthetic", "dropout"): 85.36, ("synthetic", "no_dropout"): 85.78, ("synthetic", "unfrozen"): 66.23},
@@ -51,18 +52,6 @@ def mean_ci(values, confidence: float = 0.95) -> tuple[float, float, float, int]
     with one value. For quantities without per-image results (training accuracy per epoch)."""
     r = stats.mean_interval(values, confidence)
     return r["mean"], r["ci_low"], r["ci_high"], r["n"]
-
-
-def read_evals(paths) -> pd.DataFrame:
-    """One row per evaluation JSON, with dataset, task, arch, seed and test set from its path
-    (results/eval/{dataset}/{task}/{arch}/seed{seed}/{testset}.json)."""
-    rows = []
-    for p in map(Path, paths):
-        e = json.loads(p.read_text())
-        rows.append({**_path_keys(p, ".json"),
-                     "accuracy": 100 * e["accuracy"], "accuracy_above_random": 100 * e["accuracy_above_random"],
-                     "n_classes": len(e["classes"]), "n_test": e["n"]})
-    return pd.DataFrame(rows)
 
 
 def _path_keys(p: Path, suffix: str) -> dict:

@@ -25,6 +25,7 @@ import numpy as np
 
 from domrand.render import gl as gl_module
 from domrand.render.backend import configure, create_platform, release_platform
+from domrand.render.camera import look_at
 from domrand.render.gl import SHADOW_POLYGON_OFFSET, Material
 
 
@@ -188,8 +189,6 @@ class PyrenderRenderer:
         peak = float(radiance.max())
         self._light.color = radiance / peak if peak > 0 else np.ones(3)
         self._light.intensity = peak
-        from domrand.render.scene import look_at
-
         # A directional light shines along its node's -Z.
         self.scene.set_pose(self._light_node, look_at(np.zeros(3), np.asarray(light_dir, float)))
         self.scene.ambient_light = np.asarray(ambient, float)

@@ -2,8 +2,8 @@
 
 One `SceneRenderer` lives for a whole shard job: every breed's parts, the sky dome, the
 ground, the obstructor shapes and every texture are uploaded once (`domrand.render.gl`),
-and a frame is only a list of (mesh, pose, material) draws (DESIGN.md: rebuilding per
-frame is ~3x slower).
+and a frame is only a list of (mesh, pose, material) draws (rebuilding per frame is ~3x
+slower).
 
 Two engines draw those lists: `fast` (domrand.render.gl, the default) and `pyrender`
 (domrand.render.pyrender_engine: pyrender's own Scene and OffscreenRenderer, the reference).
@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from domrand.render.backend import configure
+from domrand.render.camera import direction, look_at, shadow_frustum
 from domrand.render.sampling import FrameParams, Obstructor
 from domrand.world import shapes
 from domrand.world.rig import rotation
@@ -27,7 +28,6 @@ from domrand.world.subjects import Breed
 
 SUBJECT_DIAGONAL = 1.5  # every subject is scaled to this bounding-box diagonal at rest
 ENGINES = ("fast", "pyrender")
-SHADOW_FAR_LIMIT = 100.0  # world units: the light's far plane stays inside the sky dome (radius 150)
 SKYLIGHT_TINT = (0.8, 0.92, 1.1)  # daylight ambient: the blue sky's colour, mean ~0.94
 
 
@@ -44,48 +44,6 @@ def ambient_light(lighting: dict) -> tuple[float, float, float]:
     if lighting["model"] == "daylight":
         return tuple(a * t for t in SKYLIGHT_TINT)
     return (a, a, a)
-
-
-def look_at(eye: np.ndarray, target: np.ndarray, up=(0.0, 1.0, 0.0)) -> np.ndarray:
-    """Camera-to-world 4x4 for an OpenGL camera (looking down -Z) at `eye` facing `target`."""
-    z = eye - target
-    z = z / np.linalg.norm(z)
-    x = np.cross(up, z)
-    if np.linalg.norm(x) < 1e-6:
-        x = np.cross((0.0, 0.0, 1.0), z)
-    x = x / np.linalg.norm(x)
-    y = np.cross(z, x)
-    m = np.eye(4)
-    m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = x, y, z, eye
-    return m
-
-
-def shadow_frustum(lo: np.ndarray, hi: np.ndarray, light_dir, ground_y: float = 0.0):
-    """(view 4x4, projection 4x4) of a directional light's shadow camera that sees the box
-    [lo, hi] (the shadow casters' bounds, world units) and every ground point they shade.
-
-    An orthographic camera looking along `light_dir` (the direction the light travels), its
-    square side the box's diagonal plus 5% (casters never touch the map's edge, where
-    lookups outside read "lit"), its far plane past where the box's shadow meets the
-    ground plane y = ground_y (pyrender counts points beyond the far plane as lit).
-    """
-    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
-    d = np.asarray(light_dir, float)
-    d = d / np.linalg.norm(d)
-    center = (lo + hi) / 2.0
-    r = 1.05 * max(float(np.linalg.norm(hi - lo)) / 2.0, 1e-3)
-    eye = center - 2.0 * r * d
-    pose = look_at(eye, center)
-    reach = (hi[1] - ground_y) / max(-d[1], 0.02)  # along the light, from the box to the ground
-    far = min(3.0 * r + max(reach, 0.0) + r, SHADOW_FAR_LIMIT)
-    from domrand.render.gl import orthographic
-
-    return np.linalg.inv(pose), orthographic(r, r, r, far)
-
-
-def direction(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
-    a, e = np.radians(azimuth_deg), np.radians(elevation_deg)
-    return np.array([np.cos(e) * np.cos(a), np.sin(e), np.cos(e) * np.sin(a)])
 
 
 class SceneRenderer:

@@ -1,8 +1,7 @@
 """Frozen-backbone features, computed once per image and augmented view.
 
 A frozen backbone makes every epoch's forward pass through it redundant; the head trains on
-stored features instead (DESIGN.md: on a CPU this is the difference between minutes and
-hours). Train-time augmentation is kept by storing `views` augmented views per training
+stored features instead (on a CPU this is the difference between minutes and hours). Train-time augmentation is kept by storing `views` augmented views per training
 image; epoch e trains on view e mod views.
 """
 

@@ -3,7 +3,7 @@ procedural breeds.
 
 At world build time (:func:`add_mesh_breeds`) every mesh the config lists for a class
 (``world.subjects.<cls>``) becomes one breed: it is loaded, turned to +Y up, scaled and
-centred (:func:`~domrand.assets.meshes.normalize_mesh`), and stored in the world folder
+centred (:func:`~domrand.meshes.load.normalize_mesh`), and stored in the world folder
 (``meshes/<breed>.npz``) with its own base colours: glTF baseColorTexture / baseColorFactor /
 COLOR_0, OBJ+MTL ``map_Kd`` / ``Kd``, PLY vertex colours. Faces are grouped by material
 (``meshes/<breed>_<k>.png`` holds a group's texture, resized to at most ``texture_size``);
@@ -13,7 +13,7 @@ white) wears the breed's procedural coat, on procedural texture coordinates.
 
 A rigged, animated glTF keeps its skeleton, skin weights and clips in the npz. Each image
 shows a random clip at a random time, skinned for that frame (linear-blend skinning,
-:mod:`domrand.assets.skinning`, as the paper posed its Unity models): the clip and time are
+:mod:`domrand.meshes.skinning`, as the paper posed its Unity models): the clip and time are
 drawn from the frame's sampled pose (:func:`clip_time`), so they are fixed by the image's
 seed and written into its metadata (``clip``, ``clip_time``). Times are quantised to
 ``time_step`` seconds from the clip start (default 1/30 s: the frames of a 30 fps animation),
@@ -40,7 +40,7 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from domrand.assets.meshes import SUPPORTED_SUFFIXES, MeshError, check_mesh, load_mesh, normalize_mesh
+from domrand.meshes.load import SUPPORTED_SUFFIXES, MeshError, check_mesh, load_mesh, normalize_mesh
 from domrand.seeds import seed_for
 from domrand.world import textures
 from domrand.world.rig import Part
@@ -93,7 +93,8 @@ def import_subject(path: Path, up_axis: str, max_texture: int) -> dict:
     path = Path(path)
     clips, model = [], None
     if path.suffix.lower() in (".glb", ".gltf"):
-        from domrand.assets.skinning import load_skinned_gltf, model_arrays
+        from domrand.meshes.arrays import model_arrays
+        from domrand.meshes.gltf import load_skinned_gltf
 
         model = load_skinned_gltf(path)
         verts, faces = model.bind_pose(), np.asarray(model.faces)
@@ -346,7 +347,7 @@ class MeshRig:
         self._rest = verts
         self._model = None
         if breed.shape.get("clips"):
-            from domrand.assets.skinning import model_from_arrays
+            from domrand.meshes.arrays import model_from_arrays
 
             self._model = model_from_arrays(data, breed.shape["source"])
             self._transform = np.asarray(data["transform"])

@@ -1,6 +1,6 @@
 """Keep the README's picture of the workflow (Snakemake's rule graph, as mermaid) current.
 
-`python -m domrand.docs` rewrites the block between the markers in README.md; a test fails
+`python -m domrand.tools.docs` rewrites the block between the markers in README.md; a test fails
 when the block and `snakemake --rulegraph mermaid-js` disagree.
 """
 
@@ -49,6 +49,6 @@ def update_readme(readme: Path, graph: str) -> bool:
 
 
 if __name__ == "__main__":
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     changed = update_readme(root / "README.md", rulegraph(root))
     print("README.md rule graph " + ("updated" if changed else "already current"))

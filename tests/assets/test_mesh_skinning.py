@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from domrand.assets.meshes import MeshError
-from domrand.assets.skinning import load_skinned_gltf, slerp, trs_matrix
+from domrand.meshes.load import MeshError
+from domrand.meshes.animation import slerp
+from domrand.meshes.gltf import load_skinned_gltf
+from domrand.meshes.skinning import trs_matrices
 
 BEND, SLIDE, SNAP, EASE = range(4)
 
@@ -181,10 +183,10 @@ def test_truncated_glb_is_a_mesh_error(tmp_path, kit):
 
 def test_slerp_takes_the_short_way_and_trs_composes():
     q = np.array([0.0, 0.0, np.sin(np.pi / 8), np.cos(np.pi / 8)])  # 45 deg about Z
-    np.testing.assert_allclose(
-        slerp(q, -q, 0.5), q, atol=1e-12
-    )  # -q is the same rotation
-    m = trs_matrix([1, 2, 3], [0, 0, np.sin(np.pi / 4), np.cos(np.pi / 4)], [2, 2, 2])
+    half = slerp(q[None], -q[None], np.array([0.5]))[0]
+    np.testing.assert_allclose(half * np.sign(half[3]), q, atol=1e-12)  # -q is the same rotation
+    m = trs_matrices(np.array([[1, 2, 3]]), np.array([[0, 0, np.sin(np.pi / 4), np.cos(np.pi / 4)]]),
+                     np.array([[2, 2, 2]]))[0]
     np.testing.assert_allclose(
         m @ [1, 0, 0, 1], [1, 4, 3, 1], atol=1e-12
     )  # S, then R, then T

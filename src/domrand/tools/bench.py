@@ -11,7 +11,7 @@ head) at the configured input size. Frozen run: the workflow's own frozen-backbo
 `--train-config configs/paper.yaml` measures the paper's VGG-16 at 224 px (random weights:
 speed does not depend on them). Projection: when the working directory holds a finished
 run's benchmark TSVs (benchmarks/), the whole study's wall time on 1, 4 and 16 nodes
-(domrand.projection), written as projection.json and projection.md.
+(domrand.tools.projection), written as projection.json and projection.md.
 """
 
 from __future__ import annotations
@@ -260,10 +260,10 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
 
 
 def bench_projection(run_dir, configfiles, out: Path, **kwargs) -> dict | None:
-    """The wall-time projection (domrand.projection) of the run in `run_dir`, written to
+    """The wall-time projection (domrand.tools.projection) of the run in `run_dir`, written to
     out/projection.json and out/projection.md; None when the run left no benchmark TSVs."""
     from domrand.io import atomic_path
-    from domrand.projection import project, to_markdown
+    from domrand.tools.projection import project, to_markdown
 
     if not any((Path(run_dir) / "benchmarks").rglob("*.tsv")):
         return None
@@ -307,7 +307,7 @@ def main(argv=None) -> None:
         write_json(t, out / "train.json")
         print(json.dumps(t, indent=1))
     if a.only in (None, "projection"):
-        from domrand.projection import ProjectionError, to_markdown
+        from domrand.tools.projection import ProjectionError, to_markdown
 
         configs = a.run_config if a.run_config is not None else \
             ([] if Path(a.config).resolve() == Path("config.yaml").resolve() else [a.config])

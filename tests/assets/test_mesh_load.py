@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from domrand.assets.meshes import MeshError, check_mesh, load_mesh, normalize_mesh
+from domrand.meshes.load import MeshError, check_mesh, load_mesh, normalize_mesh
 
 EXTENTS = np.array([2.0, 1.0, 0.5])
 OFFSET = np.array([3.0, -4.0, 5.0])

@@ -1,6 +1,6 @@
 """The README's Results block, generated from a finished run's tables so it cannot go stale.
 
-`python -m domrand.readme_results [RUN_DIR [COMMAND [COMMIT]]]` copies RUN_DIR/results/tables/*.csv (default: this
+`python -m domrand.tools.readme_results [RUN_DIR [COMMAND [COMMIT]]]` copies RUN_DIR/results/tables/*.csv (default: this
 checkout's run) to docs/results/default/ with a run.json (date, commit, config files, wall
 time read from Snakemake's log of the run) and rewrites the block between the markers in
 README.md from those copies. A test checks that the README's block is what the committed
@@ -287,10 +287,10 @@ def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None)
 
 def main(argv: list[str]) -> None:
     if argv and argv[0] in ("-h", "--help"):
-        print("usage: python -m domrand.readme_results [RUN_DIR [COMMAND [COMMIT]]]\n"
+        print("usage: python -m domrand.tools.readme_results [RUN_DIR [COMMAND [COMMIT]]]\n"
               "copies RUN_DIR/results/tables to docs/results/default and rewrites README.md's results block")
         return
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     run_dir = Path(argv[0]) if argv else repo
     command = argv[1] if len(argv) > 1 else "bash setup.sh run"
     snapshot(run_dir, repo, command, argv[2] if len(argv) > 2 else None)  # the commit the run was made at

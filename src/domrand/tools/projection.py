@@ -1,6 +1,6 @@
 """Projected wall time of a whole study on 1, 4, 16 ... cluster nodes, from a finished run.
 
-    python -m domrand.projection --run DIR --configfile configs/ci.yaml \\
+    python -m domrand.tools.projection --run DIR --configfile configs/ci.yaml \\
         [--target-configfile configs/paper.yaml] [--nodes 1 4 16] [--cores-per-node 16] \\
         [--gpus-per-node 1] [--profile profiles/slurm] [--out results/projection]
 
@@ -54,7 +54,7 @@ from pathlib import Path
 from domrand.config import load_config
 from domrand.io import atomic_path, write_json
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 class ProjectionError(ValueError):
@@ -209,7 +209,7 @@ def work_units(rule: str, config: dict, wildcards: dict) -> float:
         return float(WORK[rule][1](config, wildcards))
     except KeyError as e:
         raise ProjectionError(f"rule {rule}: cannot size a job with wildcards {wildcards} from the config "
-                              f"(missing key {e}); update domrand.projection.WORK") from None
+                              f"(missing key {e}); update domrand.tools.projection.WORK") from None
 
 
 # ---------------------------------------------------------------- measured job times
