@@ -9,9 +9,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from scipy.stats import binomtest
 
 from domrand.figures.common import save, title
+from domrand.stats import wilson
+
+
+def _share_row(g: pd.DataFrame) -> dict:
+    """n, recognised, share (%) and its Wilson 95% CI (%) of per-image `recognised` flags."""
+    n, k = len(g), int(g["recognised"].sum())
+    low, high = wilson(k, n)
+    return {"n": n, "recognised": k, "share": 100 * k / n, "ci_low": 100 * low, "ci_high": 100 * high}
 
 
 def realism_table(paths: dict[str, str], kinds: dict[str, str]) -> pd.DataFrame:
@@ -23,10 +30,7 @@ def realism_table(paths: dict[str, str], kinds: dict[str, str]) -> pd.DataFrame:
     for dataset, p in paths.items():
         df = pd.read_parquet(p)
         for cls, g in df.groupby("label", sort=False):
-            n, k = len(g), int(g["recognised"].sum())
-            ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-            rows.append({"dataset": dataset, "kind": kinds[dataset], "class": cls, "n": n, "recognised": k,
-                         "share": 100 * k / n, "ci_low": 100 * ci.low, "ci_high": 100 * ci.high})
+            rows.append({"dataset": dataset, "kind": kinds[dataset], "class": cls, **_share_row(g)})
     return pd.DataFrame(rows)
 
 
@@ -53,12 +57,6 @@ def domain_realism(paths: dict[str, str], kinds: dict[str, str], out_png, out_cs
                        proxy), fontsize=9)
     save(fig, Path(out_png), t, Path(out_csv))
     return t
-
-
-def _share_row(g: pd.DataFrame) -> dict:
-    n, k = len(g), int(g["recognised"].sum())
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return {"n": n, "recognised": k, "share": 100 * k / n, "ci_low": 100 * ci.low, "ci_high": 100 * ci.high}
 
 
 def subject_realism_table(paths: dict[str, str], reference: str | None) -> pd.DataFrame:
