@@ -7,7 +7,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from domrand.tools.readme_results import SNAPSHOT, TABLES, readme_block, render_block, update_readme, wall_time
+from domrand.tools.readme_results import (
+    GALLERY,
+    RESULTS_DOC,
+    SNAPSHOT,
+    TABLES,
+    readme_block,
+    render_block,
+    render_tables,
+    tables_block,
+    update_readme,
+    wall_time,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -19,6 +30,7 @@ def test_snapshot_is_not_ignored_by_git():
     import subprocess
 
     paths = [str(SNAPSHOT / "run.json")] + [str(SNAPSHOT / "tables" / f"{t}.csv") for t in TABLES]
+    paths += [str(SNAPSHOT / "figures" / f"{g}.png") for g in GALLERY]
     ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "--no-index", *paths], capture_output=True, text=True)
     assert ignored.stdout.strip() == "", f"ignored by .gitignore, so missing from a clone: {ignored.stdout}"
 
@@ -31,6 +43,17 @@ def test_readme_results_are_what_the_committed_tables_give():
     run = json.loads((REPO / SNAPSHOT / "run.json").read_text())
     assert block == render_block(REPO / SNAPSHOT / "tables", run), \
         "README.md's results are stale: run `python -m domrand.tools.readme_results` on a finished run"
+    tables = tables_block((REPO / RESULTS_DOC).read_text())
+    assert tables == render_tables(REPO / SNAPSHOT / "tables", run), \
+        f"{RESULTS_DOC} is stale: run `python -m domrand.tools.readme_results` on a finished run"
+
+
+def test_gallery_shows_the_snapshots_figures():
+    readme = (REPO / "README.md").read_text()
+    for g in GALLERY:
+        path = SNAPSHOT / "figures" / f"{g}.png"
+        assert f"]({path})" in readme, f"README.md's gallery lacks {path}"
+        assert (REPO / path).exists(), f"{path} is missing: run `python -m domrand.tools.readme_results`"
 
 
 def _tables(tmp: Path) -> Path:
@@ -45,8 +68,19 @@ def _tables(tmp: Path) -> Path:
                    "delta_ci_low": -25.0, "delta_ci_high": -15.0, "p_value": 0.001, "significant": True,
                    "p_holm": 0.07}]
                  ).to_csv(d / "fig4_ablation.csv", index=False)
-    pd.DataFrame([{"trained_on": a, "tested_on": b, **acc} for a in ("real", "synthetic")
-                  for b in ("real", "synthetic", "toon")]).to_csv(d / "fig7_domain_transfer.csv", index=False)
+    pd.DataFrame([{"trained_on": a, "tested_on": b, **acc, "accuracy_per_seed": "80.00;79.00;81.00",
+                   "model": "synth_control" if a == "synthetic" else a,
+                   "paper_model": {"real": "real photos", "synthetic": "control"}[a]}
+                  for a in ("real", "synthetic") for b in ("real", "synthetic", "toon")]
+                 ).to_csv(d / "fig7_domain_transfer.csv", index=False)
+    pd.DataFrame([{"pool": "synthetic", "class": "cat", "breed": "all", "n": 240, "recognised": 168, "share": 70.0,
+                   "ci_low": 63.9, "ci_high": 75.4, "worst_breed": "cat07", "worst_share": 35.0,
+                   "reference_share": 78.0, "gap_to_reference": -8.0},
+                  {"pool": "synthetic", "class": "cat", "breed": "cat07", "n": 20, "recognised": 7, "share": 35.0,
+                   "ci_low": 18.1, "ci_high": 56.7},
+                  {"pool": "real", "class": "cat", "breed": "all", "n": 160, "recognised": 125, "share": 78.0,
+                   "ci_low": 71.1, "ci_high": 83.7, "worst_breed": "cat_real03", "worst_share": 60.0,
+                   "reference_share": 78.0, "gap_to_reference": 0.0}]).to_csv(d / "subject_realism.csv", index=False)
     pd.DataFrame([{"task": "cat_dog", "classes": "cat,dog", **acc, "accuracy_above_random_mean": 30.0,
                    "accuracy_above_random_ci_low": 25.5, "accuracy_above_random_ci_high": 34.25}]
                  ).to_csv(d / "fig8_categories.csv", index=False)
@@ -61,14 +95,16 @@ def _tables(tmp: Path) -> Path:
     pd.DataFrame([{"kind": "variant", "source": "control", "class": "cat", "images": 500, "share_occluded": 0.64,
                    "mean_hidden": 0.081, "hidden_q25": 0.0, "hidden_q50": 0.05, "hidden_q75": 0.1, "hidden_q90": 0.2,
                    "mean_obstructors": 2.5, "mean_between": 1.2}]).to_csv(d / "occlusion.csv", index=False)
-    pd.DataFrame([{"breed_count": "1", "breeds_per_class": 1.0, **acc, "delta_vs_fewest": 0.0, "delta_ci_low": 0.0,
-                   "delta_ci_high": 0.0, "p_value": float("nan")},
-                  {"breed_count": "all", "breeds_per_class": 12.0, **acc, "delta_vs_fewest": 7.5,
-                   "delta_ci_low": 2.5, "delta_ci_high": 12.5, "p_value": 0.01},
-                  {"breed_count": "real-trained", "breeds_per_class": float("nan"), **acc,
+    pd.DataFrame([{"breed_count": "1", "dataset": "synth_no_breeds", "breeds_per_class": 1.0, "breed_draws": 3, **acc,
+                   "delta_vs_fewest": 0.0, "delta_ci_low": 0.0, "delta_ci_high": 0.0, "p_value": float("nan")},
+                  {"breed_count": "all", "dataset": "synth_control", "breeds_per_class": 12.0, "breed_draws": 1, **acc,
+                   "delta_vs_fewest": 7.5, "delta_ci_low": 2.5, "delta_ci_high": 12.5, "p_value": 0.01},
+                  {"breed_count": "real-trained", "dataset": "real", "breeds_per_class": float("nan"),
+                   "breed_draws": 0, **acc,
                    "delta_vs_fewest": float("nan"), "delta_ci_low": float("nan"), "delta_ci_high": float("nan"),
                    "p_value": float("nan")}]).to_csv(d / "fig9_breed_scaling.csv", index=False)
-    pd.DataFrame([{"k": "0", "curve": "synthetic + k real", **acc, "note": ""},
+    pd.DataFrame([{"k": "0", "curve": "synthetic + k real", **acc, "accuracy_per_seed": "80.00;79.00;81.00",
+                   "note": ""},
                   {"k": "0", "curve": "k real alone", "accuracy_mean": float("nan"), "accuracy_ci_low": float("nan"),
                    "accuracy_ci_high": float("nan"), "note": "no model"}]).to_csv(d / "fig10_real_mixing.csv", index=False)
     pd.DataFrame([{"n": "25", "testset": "real", **acc}]).to_csv(d / "fig11_data_size.csv", index=False)
@@ -79,12 +115,17 @@ def _tables(tmp: Path) -> Path:
 
 
 def test_block_carries_the_tables_numbers_and_marks_significant_effects(tmp_path):
-    block = render_block(_tables(tmp_path))
-    assert "| synthetic-trained on the real test set | 80.0 (75.5-84.2) | 85.4 |" in block
-    assert "| `no_breeds` (one model per class) on the real test set | 60.0 (75.5-84.2) | 85.4 |" in block
+    d = _tables(tmp_path)
+    block = render_block(d)
+    assert "| synthetic-trained (synth_control) on the real test set | 80.0 (75.5-84.2) | 85.4 (control) |" in block
+    assert "| real-trained on the real test set | 80.0 (75.5-84.2) | 85.4 (real photos) |" in block
+    assert "| `no_breeds` (one breed per class) on the real test set | 60.0 (75.5-84.2) | 85.4 (no_breeds) |" in block
+    block = render_tables(d)
+    assert "| synthetic | cat | 240 | 70 (64-75) | 78 | cat07: 35 |" in block
+    assert "| 1 | 3 | 80.0 (75.5-84.2) |" in block
     assert "**-20.0 (-25.0 to -15.0)**" in block
     assert "| real (proxy real) | cat | 100 | 55 (45-64) |" in block
-    assert "| 12 | 80.0 (75.5-84.2) | +7.5 (+2.5 to +12.5) | 0.01 |" in block
+    assert "| 12 | 1 | 80.0 (75.5-84.2) | +7.5 (+2.5 to +12.5) | 0.01 |" in block
     assert "| 0 | 80.0 (75.5-84.2) | no model |" in block
     assert "| synthetic | camera elevation (deg) | 0-30: 20 (10-30, n=40) | 30-60: 40 (30-50, n=40) |" in block
     assert "| control | cat | 500 | 64 | 8.1 | 5.0 |" in block
@@ -133,11 +174,20 @@ def test_snapshot_copies_the_tables_with_the_run(tmp_path):
     run = _run_folder(tmp_path)
     (run / "results").mkdir()
     _tables(tmp_path).rename(run / "results" / "tables")
+    from PIL import Image
+
+    for g in GALLERY:
+        Image.new("RGB", (1800, 900), "white").save(run / "results" / f"{g}.png")
     repo = tmp_path / "repo"
     assert snapshot(run, repo, "bash setup.sh run", "abc1234") == {
         "date": "2026-12-02", "commit": "abc1234", "command": "bash setup.sh run", "wall_time": "21 min 15 s"}
     assert json.loads((repo / SNAPSHOT / "run.json").read_text())["wall_time"] == "21 min 15 s"
     assert sorted(p.stem for p in (repo / SNAPSHOT / "tables").glob("*.csv")) == sorted(TABLES)
+    from PIL import Image
+
+    for g in GALLERY:  # small copies of the run's figures
+        with Image.open(repo / SNAPSHOT / "figures" / f"{g}.png") as im:
+            assert im.size == (900, 450)
 
 
 def test_snapshot_of_an_unfinished_run_keeps_the_old_one(tmp_path):
@@ -157,8 +207,13 @@ def test_snapshot_of_an_unfinished_run_keeps_the_old_one(tmp_path):
 def test_findings_follow_from_the_tables(tmp_path):
     block = render_block(_tables(tmp_path))
     assert "- Domain gap: on the real test set the synthetic-trained model scores +0.0 points" in block
-    assert ("`no_breeds` -20.0 (-25.0 to -15.0, p = 0.001, Holm-adjusted over the 1 variants p = 0.07); "
+    assert ("-20.0 (-25.0 to -15.0, p = 0.001, Holm-adjusted over the 1 variants p = 0.07); "
             "0 of them also below 0.05 after the Holm adjustment") in block
-    assert "12 breeds per class against 1: +7.5 points (+2.5 to +12.5), which supports" in block
+    assert ("12 breeds per class against 1 (3 breed draws, one per seed; the interval holds the draw-to-draw "
+            "variance): +7.5 points (+2.5 to +12.5), which supports") in block
+    assert "`no_breeds` (3 breed draws, one per seed) -20.0" in block
+    assert "the synthetic set alone scores 80.0 (75.5-84.2) (per seed, figure 7's synthetic-trained model)" in block
+    assert ("the synthetic breeds' cat 70% (64-75) vs 78% of the proxy-real ones; the least recognised "
+            "synthetic breed, cat07, 35% of 20 images.") in block
     assert "no k of real images alone reaches that mean" in block
     assert "1 of 1 deletion/insertion gains beat the same map shifted" in block

@@ -361,13 +361,15 @@ def test_report_bundles_every_figure_with_its_caption_and_config(finished, tmp_p
 
 def test_readme_results_render_a_finished_runs_own_numbers(finished):
     """The README's Results generator on the tables of a run the tests made."""
-    from domrand.tools.readme_results import TABLES, render_block
+    from domrand.tools.readme_results import GALLERY, TABLES, render_block, render_tables
 
     tables = finished / "results" / "tables"
     assert set(TABLES) <= {p.stem for p in tables.glob("*.csv")}
-    block = render_block(tables)
+    assert all((finished / "results" / f"{g}.png").exists() for g in GALLERY)
+    block = render_tables(tables)
     for r in pd.read_csv(tables / "fig4_ablation.csv").itertuples():
         assert f"| {r.variant} | {r.accuracy_mean:.1f} (" in block
+    assert "- Subjects: under one photo-like generator" in render_block(tables)
 
 
 def _best_variant(work: Path) -> str:

@@ -114,12 +114,13 @@ def test_ci_config_builds_figure2(tmp_path):
     shutil.rmtree(tmp_path / "results")
 
 
-def test_readme_rulegraph_is_current():
-    from domrand.tools.docs import readme_block, rulegraph
+def test_docs_rulegraph_is_current():
+    from domrand.tools.docs import DOC, doc_graph, rulegraph
 
-    block = readme_block((REPO / "README.md").read_text())
-    assert block is not None, "README.md has no rule graph block: run `make rulegraph`"
-    assert block == rulegraph(REPO), "README.md's rule graph is stale: run `make rulegraph`"
+    block = doc_graph((REPO / DOC).read_text())
+    assert block is not None, f"{DOC} has no rule graph block: run `make rulegraph`"
+    assert "style " not in block
+    assert block == rulegraph(REPO), f"{DOC}'s rule graph is stale: run `make rulegraph`"
 
 
 def _serve_real_sources(server, pin=True):

@@ -1,10 +1,11 @@
-"""The README's Results block, generated from a finished run's tables so it cannot go stale.
+"""The README's results and docs/results.md, generated from a finished run so they cannot go stale.
 
-`python -m domrand.tools.readme_results [RUN_DIR [COMMAND [COMMIT]]]` copies RUN_DIR/results/tables/*.csv (default: this
-checkout's run) to docs/results/default/ with a run.json (date, commit, config files, wall
-time read from Snakemake's log of the run) and rewrites the block between the markers in
-README.md from those copies. A test checks that the README's block is what the committed
-tables give, and that a run the tests make renders into a block with its own numbers.
+`python -m domrand.tools.readme_results [RUN_DIR [COMMAND [COMMIT]]]` copies RUN_DIR/results/tables/*.csv
+(default: this checkout's run) and small copies of the gallery's figures to docs/results/default/
+with a run.json (date, commit, command, wall time read from Snakemake's log of the run), then
+rewrites the block between the markers in README.md (findings and one summary table) and in
+docs/results.md (every table) from those copies. Tests check that both blocks are what the
+committed tables give, and that a run the tests make renders into blocks with its own numbers.
 """
 
 from __future__ import annotations
@@ -19,12 +20,22 @@ from pathlib import Path
 
 import pandas as pd
 
-BEGIN = "<!-- results: written by `python -m domrand.readme_results` from docs/results/default; a test checks it -->"
+from domrand.tools.blocks import read_block, write_block
+
+BEGIN = "<!-- results: written by `python -m domrand.tools.readme_results` from docs/results/default; a test checks it -->"
 END = "<!-- /results -->"
+TABLES_BEGIN = ("<!-- tables: written by `python -m domrand.tools.readme_results` from docs/results/default; "
+                "a test checks it -->")
+TABLES_END = "<!-- /tables -->"
+RESULTS_DOC = Path("docs/results.md")
 SNAPSHOT = Path("docs/results/default")
 TABLES = ("fig3_architectures", "fig4_ablation", "fig5_faithfulness", "fig7_domain_transfer", "fig8_categories",
-          "domain_realism", "occlusion", "fig9_breed_scaling", "fig10_real_mixing", "fig11_data_size",
-          "fig12_parameter_errors")
+          "domain_realism", "subject_realism", "occlusion", "fig9_breed_scaling", "fig10_real_mixing",
+          "fig11_data_size", "fig12_parameter_errors")
+# The README's gallery: these figures of the run, copied at GALLERY_WIDTH px into SNAPSHOT/figures.
+GALLERY = ("fig1_examples", "fig4_ablation", "fig5_heatmaps", "fig7_domain_transfer", "fig9_breed_scaling",
+           "subject_realism", "domain_realism")
+GALLERY_WIDTH = 900
 
 
 def ci(r, value: str = "accuracy") -> str:
@@ -76,14 +87,14 @@ def _occlusion(t: pd.DataFrame) -> list[str]:
 def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.DataFrame) -> list[str]:
     out = ["", "Figure 9 (breeds per class in the synthetic training set, real test set; difference from "
            "the fewest breeds paired over the same images and seeds):", "",
-           "| breeds per class | accuracy | difference from the fewest | p |", "|---|---|---|---|"]
+           "| breeds per class | breed draws | accuracy | difference from the fewest | p |", "|---|---|---|---|---|"]
     for _, r in t9.iterrows():
         if r["breed_count"] == "real-trained":
-            out.append(f"| real-trained (reference) | {ci(r)} | | |")
+            out.append(f"| real-trained (reference) | | {ci(r)} | | |")
             continue
         d = "" if pd.isna(r.get("delta_ci_low")) else (
             f"{r['delta_vs_fewest']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})")
-        out.append(f"| {r['breeds_per_class']:.0f} | {ci(r)} | {d} | {_p_cell(r.get('p_value'))} |")
+        out.append(f"| {r['breeds_per_class']:.0f} | {_draws(r)} | {ci(r)} | {d} | {_p_cell(r.get('p_value'))} |")
     out += ["", "Figure 10 (k real training images per class, real test set):", "",
             "| k | synthetic + k real | k real alone |", "|---|---|---|"]
     for k, g in t10.groupby("k", sort=False):
@@ -111,29 +122,58 @@ def _p(value) -> str:
     return " n/a" if not cell else cell if cell.startswith("<") else f"= {cell}"
 
 
+def _draws(r) -> str:
+    """A figure 9 row's number of breed draws (one per seed below `all`)."""
+    v = r.get("breed_draws")
+    return "" if v is None or pd.isna(v) else f"{int(v)}"
+
+
+def _subjects(t: pd.DataFrame) -> str:
+    """The synthetic subjects' realism per class against the reference pool, and the worst breed."""
+    pooled = t[(t["pool"] == "synthetic") & (t["breed"] == "all")]
+    cells = []
+    for _, r in pooled.iterrows():
+        ref = "" if pd.isna(r.get("reference_share")) else f" vs {r['reference_share']:.0f}% of the proxy-real ones"
+        cells.append(f"{r['class']} {r['share']:.0f}% ({r['ci_low']:.0f}-{r['ci_high']:.0f}){ref}")
+    worst = pooled.loc[pooled["worst_share"].idxmin()] if len(pooled) else None
+    n = int(t.loc[t["breed"] != "all", "n"].min()) if (t["breed"] != "all").any() else 0
+    tail = (f"; the least recognised synthetic breed, {worst['worst_breed']}, {worst['worst_share']:.0f}% "
+            f"of {n} images" if worst is not None else "")
+    return ("- Subjects: under one photo-like generator, the ImageNet classifier's top-5 holds the right "
+            "family for the synthetic breeds' " + "; ".join(cells) + tail + ".")
+
+
 def findings(t: dict[str, pd.DataFrame]) -> list[str]:
     """The run's claims, each read off the tables by a stated rule (so none is typed by hand)."""
     f7 = t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"])
     f4 = t["fig4_ablation"].set_index("variant")
-    out = ["**What this run shows** (each line computed from the tables by `domrand.readme_results.findings`):", ""]
+    t9 = t["fig9_breed_scaling"]
+    out = ["**What this run shows** (each line computed from the tables by "
+           "`domrand.tools.readme_results.findings`):", ""]
     real, synth = f7.loc[("real", "real")], f7.loc[("synthetic", "real")]
     out.append(f"- Domain gap: on the real test set the synthetic-trained model scores "
                f"{synth['accuracy_mean'] - real['accuracy_mean']:+.1f} points against the real-trained one "
                f"({ci(synth)} vs {ci(real)}); chance is 50.")
+    out.append(_subjects(t["subject_realism"]))
     sig = f4[(f4.index != "control") & f4["significant"].astype(bool)]
     n_tests = int((f4.index != "control").sum())
+    draws = {r["dataset"].removeprefix("synth_"): _draws(r) for _, r in t9.iterrows() if isinstance(r["dataset"], str)}
+
+    def name(v):
+        d = draws.get(v, "")
+        return f"`{v}` ({d} breed draws, one per seed)" if d and d != "1" else f"`{v}`"
+
     if len(sig):
         held = sig[sig["p_holm"].astype(float) < 0.05]
         out.append("- Ablation effects whose paired 95% interval excludes 0: " + "; ".join(
-            f"`{v}` {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
+            f"{name(v)} {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
             f"p {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants p {_p(r['p_holm'])})"
             for v, r in sig.iterrows()) + f"; {len(held)} of them also below 0.05 after the Holm adjustment. "
             "Every other variant's interval includes 0: no effect is claimed.")
     else:
         out.append("- No ablation's paired 95% interval excludes 0: no effect is claimed.")
-    t9 = t["fig9_breed_scaling"]
     t9 = t9[t9["breed_count"] != "real-trained"].sort_values("breeds_per_class")
-    top = t9.iloc[-1]
+    top, fewest = t9.iloc[-1], t9.iloc[0]
     if pd.isna(top.get("delta_ci_low")):
         verdict = "cannot say (no paired interval)"
     elif top["delta_ci_low"] > 0:
@@ -142,14 +182,17 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
         verdict = "contradicts the paper's conjecture"
     else:
         verdict = "neither supports nor contradicts the paper's conjecture (the interval includes 0)"
-    out.append(f"- Figure 9: {top['breeds_per_class']:.0f} breeds per class against {t9.iloc[0]['breeds_per_class']:.0f}: "
+    out.append(f"- Figure 9: {top['breeds_per_class']:.0f} breeds per class against {fewest['breeds_per_class']:.0f} "
+               f"({_draws(fewest)} breed draws, one per seed; the interval holds the draw-to-draw variance): "
                f"{top['delta_vs_fewest']:+.1f} points ({_num(top['delta_ci_low'], '+.1f')} to "
                f"{_num(top['delta_ci_high'], '+.1f')}), which {verdict}.")
     t10 = t["fig10_real_mixing"]
     synth0 = t10[(t10["curve"] == "synthetic + k real")].iloc[0]
     alone = t10[(t10["curve"] == "k real alone") & t10["accuracy_mean"].notna()]
     reach = alone[alone["accuracy_mean"] >= synth0["accuracy_mean"]]
-    out.append("- Figure 10: the synthetic set alone scores " + ci(synth0) + "; " + (
+    same = str(synth0.get("accuracy_per_seed")) == str(synth.get("accuracy_per_seed"))
+    out.append("- Figure 10: the synthetic set alone scores " + ci(synth0)
+               + (" (per seed, figure 7's synthetic-trained model)" if same else "") + "; " + (
         f"real images alone reach that mean from k = {reach.iloc[0]['k']} per class on."
         if len(reach) else "no k of real images alone reaches that mean in this run."))
     f5 = t["fig5_faithfulness"]
@@ -161,40 +204,65 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
                f"{int((sanity['verdict'] == 'passes').sum())} of {len(sanity)} model-randomisation checks pass.")
     realism = t["domain_realism"]
     by = realism.groupby("kind")["share"].mean()
-    out.append("- Realism (mean over classes of the share recognised in the ImageNet top-5): " + "; ".join(
-        f"{k} {v:.0f}%" for k, v in by.items()) + ".")
+    out.append("- Domain realism (mean over classes of the share of test images recognised in the ImageNet "
+               "top-5): " + "; ".join(f"{k} {v:.0f}%" for k, v in by.items()) + ".")
     return out
 
 
-def render_block(tables: Path, run: dict | None = None) -> str:
-    """Markdown of the headline numbers in the tables folder `tables`."""
+def _paper_cell(r) -> str:
+    """The paper's value with the paper's model it belongs to, where the table names one."""
+    v = _paper(r.get("paper"))
+    model = r.get("paper_model")
+    return f"{v} ({model})" if v and isinstance(model, str) and model else v
+
+
+def _read(tables: Path) -> dict[str, pd.DataFrame]:
     t = {name: pd.read_csv(tables / f"{name}.csv") for name in TABLES if (tables / f"{name}.csv").exists()}
     missing = sorted(set(TABLES) - set(t))
     if missing:
         raise FileNotFoundError(f"{tables} lacks {', '.join(m + '.csv' for m in missing)}: run the whole workflow first")
-    out = []
-    if run:
-        out.append(f"Run of {run['date']} at commit {run['commit']} (`{run['command']}`), "
-                   f"wall time {run['wall_time']}; tables in `{SNAPSHOT}/tables/`.\n")
-    out += findings(t) + [""]
+    return t
+
+
+def _run_line(run: dict | None) -> list[str]:
+    if not run:
+        return []
+    return [f"Run of {run['date']} at commit {run['commit']} (`{run['command']}`), wall time {run['wall_time']}; "
+            f"tables in `{SNAPSHOT}/tables/`.\n"]
+
+
+def render_block(tables: Path, run: dict | None = None) -> str:
+    """The README's block: the findings and one summary table of the tables folder `tables`."""
+    t = _read(tables)
+    out = _run_line(run) + findings(t) + [""]
     f7 = t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"])
     f4 = t["fig4_ablation"].set_index("variant")
-    out += ["| result | ours: mean (95% CI) | paper |", "|---|---|---|"]
-    rows = [("synthetic-trained on the real test set", f7.loc[("synthetic", "real")]),
-            ("synthetic-trained on the synthetic test set", f7.loc[("synthetic", "synthetic")]),
+    model = f7.loc[("synthetic", "real")].get("model")
+    model = f" ({model})" if isinstance(model, str) else ""
+    out += ["| result | ours: mean (95% CI) | paper (its model) |", "|---|---|---|"]
+    rows = [(f"synthetic-trained{model} on the real test set", f7.loc[("synthetic", "real")]),
+            (f"synthetic-trained{model} on the synthetic test set", f7.loc[("synthetic", "synthetic")]),
             ("real-trained on the real test set", f7.loc[("real", "real")])]
     if "no_breeds" in f4.index:
-        rows.append(("`no_breeds` (one model per class) on the real test set", f4.loc["no_breeds"]))
-    for name, r in rows:
-        out.append(f"| {name} | {ci(r)} | {_paper(r['paper'])} |")
-    out += ["", "Figure 3 (architectures, real test set):", "",
+        rows.append(("`no_breeds` (one breed per class) on the real test set",
+                     {**f4.loc["no_breeds"].to_dict(), "paper_model": "no_breeds"}))
+    for label, r in rows:
+        out.append(f"| {label} | {ci(r)} | {_paper_cell(r)} |")
+    return "\n".join(out)
+
+
+def render_tables(tables: Path, run: dict | None = None) -> str:
+    """docs/results.md's block: every table of the run, in Markdown."""
+    t = _read(tables)
+    out = _run_line(run)
+    out += ["Figure 3 (architectures, real test set):", "",
             "| trained on | architecture | accuracy | paper |", "|---|---|---|---|"]
     for _, r in t["fig3_architectures"].iterrows():
         out.append(f"| {r['trained_on']} | {r['arch']} | {ci(r)} | {_paper(r['paper'])} |")
     out += ["", "Figure 4 (ablation, real test set; difference from the control with its paired 95% CI and "
             "p-value, and the p-value Holm-adjusted over the variants; **bold**: the interval excludes 0):", "",
             "| variant | accuracy | difference | p | p (Holm) | paper |", "|---|---|---|---|---|---|"]
-    for v, r in f4.iterrows():
+    for v, r in t["fig4_ablation"].set_index("variant").iterrows():
         if v == "control":
             out.append(f"| control | {ci(r)} | | | | {_paper(r['paper'])} |")
             continue
@@ -202,40 +270,43 @@ def render_block(tables: Path, run: dict | None = None) -> str:
         d = f"**{d}**" if bool(r["significant"]) else d
         out.append(f"| {v} | {ci(r)} | {d} | {_p_cell(r['p_value'])} | {_p_cell(r['p_holm'])} | "
                    f"{_paper(r['paper'])} |")
-    out += ["", "Figure 7 (domain transfer):", "", "| trained on | tested on | accuracy | paper |", "|---|---|---|---|"]
-    for (a, b), r in f7.iterrows():
-        out.append(f"| {a} | {b.replace('_', ' ')} | {ci(r)} | {_paper(r['paper'])} |")
+    out += ["", "Figure 7 (domain transfer):", "", "| trained on | tested on | accuracy | paper (its model) |",
+            "|---|---|---|---|"]
+    for (a, b), r in t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"]).iterrows():
+        out.append(f"| {a} | {b.replace('_', ' ')} | {ci(r)} | {_paper_cell(r)} |")
     out += ["", "Figure 8 (more classes, real test set):", "",
-            "| task | accuracy | above random | paper |", "|---|---|---|---|"]
+            "| task | accuracy | above random | paper (its model) |", "|---|---|---|---|"]
     for _, r in t["fig8_categories"].iterrows():
         out.append(f"| {r['task']} ({r['classes']}) | {ci(r)} | {ci(r, 'accuracy_above_random')} | "
-                   f"{_paper(r['paper'])} |")
+                   f"{_paper_cell(r)} |")
+    out += ["", "Subject realism (every subject pool under one photo-like generator; share of images whose "
+            "ImageNet top-5 holds a class of their family, Wilson 95% CI; worst breed of each pool and class):", "",
+            "| pool | class | n | recognised (%) | proxy-real pool (%) | worst breed (%) |", "|---|---|---|---|---|---|"]
+    sr = t["subject_realism"]
+    for _, r in sr[sr["breed"] == "all"].iterrows():
+        out.append(f"| {r['pool']} | {r['class']} | {r['n']} | {r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) "
+                   f"| {_num(r.get('reference_share'), '.0f')} | {r['worst_breed']}: {r['worst_share']:.0f} |")
     out += ["", "Domain realism (share of test images whose ImageNet top-5 holds a class of their family, "
             "Wilson 95% CI):", "", "| dataset | class | n | recognised (%) |", "|---|---|---|---|"]
     for _, r in t["domain_realism"].iterrows():
         out.append(f"| {r['dataset']} ({r['kind']}) | {r['class']} | {r['n']} | "
                    f"{r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) |")
     out += _faithfulness(t["fig5_faithfulness"]) + _occlusion(t["occlusion"])
-    out += ["", "### Beyond the paper: the numbers"]
+    out += ["", "Beyond the paper:"]
     out += _beyond(t["fig9_breed_scaling"], t["fig10_real_mixing"], t["fig11_data_size"], t["fig12_parameter_errors"])
     return "\n".join(out)
 
 
 def readme_block(text: str) -> str | None:
-    if BEGIN not in text or END not in text:
-        return None
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+    return read_block(text, BEGIN, END)
+
+
+def tables_block(text: str) -> str | None:
+    return read_block(text, TABLES_BEGIN, TABLES_END)
 
 
 def update_readme(readme: Path, block: str) -> bool:
-    text = readme.read_text()
-    if readme_block(text) is None:
-        raise SystemExit(f"{readme}: add the lines\n{BEGIN}\n{END}\nwhere the results should go")
-    head, rest = text.split(BEGIN, 1)
-    new = f"{head}{BEGIN}\n{block}\n{END}{rest.split(END, 1)[1]}"
-    if new != text:
-        readme.write_text(new)
-    return new != text
+    return write_block(readme, BEGIN, END, block)
 
 
 _STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]", re.M)
@@ -263,11 +334,24 @@ def wall_time(run_dir: Path) -> str:
     return _duration(_log_stamps(run_dir))
 
 
+def small_copy(src: Path, dst: Path, width: int = GALLERY_WIDTH) -> None:
+    """A copy of the PNG `src` at most `width` px wide (aspect kept), for the README's gallery."""
+    from PIL import Image
+
+    with Image.open(src) as im:
+        im = im.convert("RGB")
+        if im.width > width:
+            im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+        im.save(dst, format="PNG", optimize=True)
+
+
 def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None) -> dict:
-    """Copy the run's tables into the repo's snapshot folder, with run.json."""
+    """Copy the run's tables and small copies of the gallery's figures into the repo's snapshot
+    folder, with run.json."""
     # First: a folder that holds no finished run stops here, before the old snapshot is removed.
     stamps = _log_stamps(run_dir)
-    missing = [f"{t}.csv" for t in TABLES if not (run_dir / "results" / "tables" / f"{t}.csv").exists()]
+    missing = [f"tables/{t}.csv" for t in TABLES if not (run_dir / "results" / "tables" / f"{t}.csv").exists()]
+    missing += [f"{g}.png" for g in GALLERY if not (run_dir / "results" / f"{g}.png").exists()]
     if missing:
         raise FileNotFoundError(f"{run_dir}/results/tables lacks {', '.join(missing)}: run the whole workflow "
                                 "(`bash setup.sh run`) there first")
@@ -277,6 +361,9 @@ def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None)
     (dst / "tables").mkdir(parents=True)
     for p in sorted((run_dir / "results" / "tables").glob("*.csv")):
         shutil.copy2(p, dst / "tables" / p.name)
+    (dst / "figures").mkdir()
+    for name in GALLERY:
+        small_copy(run_dir / "results" / f"{name}.png", dst / "figures" / f"{name}.png")
     commit = commit or subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
                                       capture_output=True, text=True).stdout.strip() or "unknown"
     run = {"date": stamps[0].strftime("%Y-%m-%d"), "commit": commit, "command": command,
@@ -295,8 +382,11 @@ def main(argv: list[str]) -> None:
     command = argv[1] if len(argv) > 1 else "bash setup.sh run"
     snapshot(run_dir, repo, command, argv[2] if len(argv) > 2 else None)  # the commit the run was made at
     run = json.loads((repo / SNAPSHOT / "run.json").read_text())
-    changed = update_readme(repo / "README.md", render_block(repo / SNAPSHOT / "tables", run))
+    tables = repo / SNAPSHOT / "tables"
+    changed = update_readme(repo / "README.md", render_block(tables, run))
     print("README.md results " + ("updated" if changed else "already current"))
+    changed = write_block(repo / RESULTS_DOC, TABLES_BEGIN, TABLES_END, render_tables(tables, run))
+    print(f"{RESULTS_DOC} tables " + ("updated" if changed else "already current"))
 
 
 if __name__ == "__main__":
