@@ -17,9 +17,6 @@ from __future__ import annotations
 
 from domrand.config import ConfigError, deep_merge, variant_generator
 
-FIGURE_TASK = "cat_dog"
-FIGURE_ARCH = "dropout"
-
 
 def _count_name(n) -> str:
     return str(n)
