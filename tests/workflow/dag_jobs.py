@@ -3,7 +3,7 @@
     python tests/workflow/dag_jobs.py OUT.json [CONFIGFILE ...]
 
 Built through the Snakemake API (the DAG a dry run prints, not re-derived here): one record per
-job with its rule, wildcards, inputs, outputs and params (values that are not JSON become
+job with its rule, wildcards, inputs (all, and by name), outputs and params (values that are not JSON become
 their repr). A checkpoint's downstream jobs are not in it, as in a dry run."""
 
 from __future__ import annotations
@@ -45,9 +45,11 @@ def dag_jobs(configfiles, workdir) -> list[dict]:
         out = []
         for job in wf.dag.jobs:
             params = {k: _plain(v) for k, v in job.params.items()}
+            named = {name: [str(f) for f in (files if isinstance(files, list) else [files])]
+                     for name, files in job.input.items()}
             out.append({"rule": job.rule.name, "wildcards": dict(job.wildcards_dict),
-                        "input": list(map(str, job.input)), "output": list(map(str, job.output)),
-                        "params": params})
+                        "input": list(map(str, job.input)), "input_named": named,
+                        "output": list(map(str, job.output)), "params": params})
         return out
 
 
