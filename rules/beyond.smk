@@ -11,7 +11,7 @@ rule train_feature_head:
     log:
         "logs/beyond/heads/{head}/seed{seed}.log",
     wildcard_constraints:
-        head=_alternatives(FEATURE_HEADS),
+        head=_alternatives(PLAN.feature_heads),
     conda:
         "../envs/train.yaml"
     threads: 1
@@ -27,8 +27,8 @@ rule train_feature_head:
 rule fig9_breed_scaling:
     input:
         attribution="results/ATTRIBUTION.md",
-        evals=evals(breed_datasets(), ["cat_dog"], ["dropout"], ["real"]),
-        reference=evals(["real"], ["cat_dog"], ["dropout"], ["real"]),
+        evals=evals(breed_datasets(), [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
+        reference=evals(["real"], [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
         indexes=[p for d in breed_datasets() for p in breed_indexes()[d]],
     output:
         png=report(
@@ -44,7 +44,7 @@ rule fig9_breed_scaling:
     params:
         code=library_code("fig9_breed_scaling"),
         proxy=config["proxy"],
-        entries=BREED_SCALING,
+        entries=PLAN.breed_scaling,
         indexes=breed_indexes(),
     script:
         "../workflow/scripts/fig9_breed_scaling.py"

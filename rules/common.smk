@@ -1,11 +1,10 @@
-# Helpers: wildcard constraints from config names, input functions, and config slices.
-# Each rule's params carry exactly the slice it depends on, so reruns are exact.
-import math
+# Snakemake glue over the study's plan (domrand.plan): wildcard constraints, input functions
+# that format paths from the plan, checkpoints, and config slices. Each rule's params carry
+# exactly the slice it depends on, so reruns are exact.
 from types import SimpleNamespace
 
 from domrand.assets.lock import config_downloads, lock_path, read_lock, resolve_download
 from domrand.config import (
-    deep_merge,
     domain_generator,
     subject_generator,
     subject_pools,
@@ -14,33 +13,31 @@ from domrand.config import (
 )
 from domrand.data.sources import adapter_params, class_sources
 from domrand.train.weights import PACKAGED_WEIGHTS
-from domrand.experiments import breed_scaling, breed_variants, feature_heads
 from domrand.digest import code_digest
 from domrand.figures.best import read_best_variant
-
-VARIANTS = list(config["variants"])
-BREED_VARIANTS = breed_variants(
-    config
-)  # figure 9's derived variants (rules/beyond.smk)
-DOMAINS = list(config["domains"])
-DATASETS = [f"synth_{v}" for v in [*VARIANTS, *BREED_VARIANTS]] + DOMAINS
-ARCHS = list(config["architectures"])
-FROZEN = [a for a in ARCHS if config["architectures"][a]["frozen"]]
-UNFROZEN = [a for a in ARCHS if not config["architectures"][a]["frozen"]]
-TASKS = list(config["tasks"])
-SYNTHETIC = config["figures"]["synthetic"]
-# The synthetic-trained model of each figure (figures.models, default figures.synthetic):
-# a dataset name, or "best" (chosen by checkpoint choose_best_variant, rules/figures.smk).
-FIGURE_MODELS = {
-    f: (config["figures"].get("models") or {}).get(f, SYNTHETIC)
-    for f in ("fig2", "fig3", "fig5", "fig7", "fig8")
-}
-BEST_TABLE = "results/tables/best_variant.csv"
-TESTSETS = {"real": "real", "synthetic": SYNTHETIC, "toon": "toon"}
-SUBJECT_POOLS = subject_pools(config)
-ALL_CLASSES = sorted(
-    {c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"])
+from domrand.plan import (
+    BEST,
+    FIGURE_ARCH,
+    FIGURE_TASK,
+    Plan,
+    dataset_variant,
+    is_synthetic,
+    variant_dataset,
 )
+
+PLAN = Plan(config)
+SUBJECT_POOLS = subject_pools(config)
+BEST_TABLE = "results/tables/best_variant.csv"
+# Downloads and real-image domains (rules/assets.smk, rules/realdata.smk).
+LOCK = read_lock(lock_path(config, workflow.basedir))
+DOWNLOADS = config_downloads(config)
+ASSETS = [n for n, (key, _) in DOWNLOADS.items() if key.startswith("downloads.")]
+OBJAVERSE = [
+    c
+    for c, spec in config["world"].get("subjects", {}).items()
+    if any(m.get("objaverse") for m in spec["meshes"])
+]
+WORLD_IMPORTS = world_imports(config)
 
 
 def library_code(script):
@@ -54,64 +51,25 @@ def _alternatives(names):
 
 
 wildcard_constraints:
-    variant=_alternatives([*VARIANTS, *BREED_VARIANTS]),
-    domain=_alternatives(DOMAINS),
-    dataset=_alternatives(DATASETS),
+    variant=_alternatives([*PLAN.variants, *PLAN.breed_variants]),
+    domain=_alternatives(PLAN.domains),
+    dataset=_alternatives(PLAN.datasets),
     cls=_alternatives(config["world"]["classes"]),
-    arch=_alternatives(ARCHS),
-    task=_alternatives(TASKS),
+    arch=_alternatives(PLAN.archs),
+    task=_alternatives(PLAN.tasks),
     seed=r"\d+",
     shard=r"\d+",
-    testset=_alternatives(TESTSETS),
+    testset=_alternatives(PLAN.testsets),
     pool=_alternatives(SUBJECT_POOLS),
 
 
-def dataset_classes(dataset):
-    """Classes rendered for a dataset: the study's pair, plus every task class for the
-    datasets the category experiment (figure 8) trains and tests on."""
-    if dataset in (SYNTHETIC, FIGURE_MODELS["fig8"], "real"):
-        return ALL_CLASSES
-    return list(config["synth"]["classes"])
-
-
-def data_seeds(dataset):
-    """How many disjoint training sets a dataset renders: one per seed when seeds vary the data
-    (`seeds_over: data`, synthetic sets), else one shared by every seed."""
-    if config["seeds_over"] == "data" and dataset.startswith("synth_"):
-        return len(config["seeds"])
-    return 1
-
-
-def set_sizes(dataset):
-    """(train, test) images per class of a dataset (all seeds' training sets together)."""
-    n_train = config["synth"]["train_per_class"] * data_seeds(dataset)
-    if dataset.removeprefix("synth_") in BREED_VARIANTS:
-        return n_train, 0  # tested on the real test set only
-    if dataset.startswith("synth_"):
-        return n_train, config["synth"]["test_per_class"]
-    d = config["domains"][dataset]
-    return d["train_per_class"], d["test_per_class"]
-
-
-def n_shards(dataset):
-    return math.ceil(sum(set_sizes(dataset)) / config["render"]["shard_size"])
-
-
 def shard_dirs(wildcards):
-    d = wildcards.dataset
-    root = f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
-    return [f"{root}/{wildcards.cls}/{s}" for s in range(n_shards(d))]
-
-
-def render_slice(dataset):
-    """What a render job of a dataset depends on besides its generator."""
-    r = config["render"]
-    return {**r, "seed": config["seed"], "images_per_class": sum(set_sizes(dataset))}
+    return PLAN.shard_dirs(wildcards.dataset, wildcards.cls)
 
 
 def generator_of_variant(wildcards):
-    if wildcards.variant in BREED_VARIANTS:
-        return BREED_VARIANTS[wildcards.variant]
+    if wildcards.variant in PLAN.breed_variants:
+        return PLAN.breed_variants[wildcards.variant]
     return variant_generator(config, wildcards.variant)
 
 
@@ -120,19 +78,19 @@ def generator_of_domain(wildcards):
 
 
 def render_of_variant(wildcards):
-    return render_slice(f"synth_{wildcards.variant}")
+    return PLAN.render_slice(variant_dataset(wildcards.variant))
 
 
 def render_of_domain(wildcards):
-    return render_slice(wildcards.domain)
+    return PLAN.render_slice(wildcards.domain)
 
 
 def gather_params(wildcards):
     d = wildcards.dataset
     return {
         "source": d,
-        "domain": "synthetic" if d.startswith("synth_") else d,
-        "n_train": set_sizes(d)[0],
+        "domain": "synthetic" if is_synthetic(d) else d,
+        "n_train": PLAN.set_sizes(d)[0],
     }
 
 
@@ -178,35 +136,19 @@ def weights_asset(wildcards=None):
     return config["model"]["weights"]
 
 
-def arch_input_size(arch):
-    return config["architectures"][arch].get(
-        "input_size", config["model"]["input_size"]
-    )
-
-
-def data_slice(dataset, seed):
-    """Which of a dataset's per-seed training sets a model of `seed` trains on (None: shared)."""
-    parts = data_seeds(dataset)
-    if parts == 1:
-        return None
-    return {"part": config["seeds"].index(int(seed)), "parts": parts}
-
-
 def train_params(wildcards):
     arch = config["architectures"][wildcards.arch]
-    t = {k: v for k, v in config["training"].items() if k != "views"}
-    t.update({k: arch[k] for k in ("lr", "epochs", "batch_size") if k in arch})
-    part = data_slice(getattr(wildcards, "dataset", ""), wildcards.seed)
+    part = PLAN.data_slice(getattr(wildcards, "dataset", ""), wildcards.seed)
     return {
         **({"data_slice": part} if part else {}),
-        **t,
+        **PLAN.training(wildcards.arch),
         "dropout": arch["dropout"],
         "frozen": arch["frozen"],
         "seed": int(wildcards.seed),
         "classes": config["tasks"][wildcards.task],
         "backbone": config["model"]["backbone"],
         "sha256": backbone_sha256(),
-        "input_size": arch_input_size(wildcards.arch),
+        "input_size": PLAN.input_size(wildcards.arch),
     }
 
 
@@ -235,21 +177,19 @@ def monitor_indexes(wildcards):
 
 
 def test_classes(wildcards):
-    """The task's classes that the test set has (toon covers only the study's pair)."""
-    have = dataset_classes(TESTSETS[wildcards.testset])
-    return [c for c in config["tasks"][wildcards.task] if c in have]
+    return PLAN.test_classes(wildcards.testset, wildcards.task)
 
 
 def test_indexes(wildcards):
-    d = TESTSETS[wildcards.testset]
+    d = PLAN.testsets[wildcards.testset]
     # domains.<d>.balance_tasks: one index of the task's classes, capped at its smallest
-    if d in BALANCED:
+    if d in PLAN.balanced:
         return [f"results/datasets/{d}/tasks/{wildcards.task}.parquet"]
     return [f"results/datasets/{d}/{c}.parquet" for c in test_classes(wildcards)]
 
 
 def balance_inputs(wildcards):
-    have = dataset_classes(wildcards.dataset)
+    have = PLAN.dataset_classes(wildcards.dataset)
     return [
         f"results/datasets/{wildcards.dataset}/{c}.parquet"
         for c in config["tasks"][wildcards.task]
@@ -265,14 +205,14 @@ def test_features(wildcards):
     """A frozen model's evaluation scores every epoch's head on the test set's stored features."""
     if not config["architectures"][wildcards.arch]["frozen"]:
         return []
-    d = TESTSETS[wildcards.testset]
+    d = PLAN.testsets[wildcards.testset]
     return [f"results/features/{d}/{c}.pt" for c in test_classes(wildcards)]
 
 
 def eval_params(wildcards):
     return {
         "classes": test_classes(wildcards),
-        "input_size": arch_input_size(wildcards.arch),
+        "input_size": PLAN.input_size(wildcards.arch),
         "report": config["evaluation"]["report"],
     }
 
@@ -302,7 +242,7 @@ def predictions(datasets, tasks, archs, testsets):
 
 def histories(datasets):
     return [
-        f"{model_dir(d, 'cat_dog', 'dropout', s)}/history.csv"
+        f"{model_dir(d, FIGURE_TASK, FIGURE_ARCH, s)}/history.csv"
         for d in datasets
         for s in config["seeds"]
     ]
@@ -332,7 +272,7 @@ def all_figures():
 
 def all_tables():
     """Tables without a figure of their own."""
-    best = [BEST_TABLE] if "best" in FIGURE_MODELS.values() else []
+    best = [BEST_TABLE] if PLAN.uses_best() else []
     return ["results/tables/occlusion.csv", *best]
 
 
@@ -340,8 +280,8 @@ def figure_model(fig):
     """The synthetic-trained dataset of figure `fig`: figures.models.<fig>, or for `best` the
     variant checkpoint choose_best_variant chose from figure 4 (read once it has run).
     """
-    model = FIGURE_MODELS[fig]
-    if model != "best":
+    model = PLAN.figure_model(fig)
+    if model != BEST:
         return model
     return read_best_variant(checkpoints.choose_best_variant.get().output.table)
 
@@ -349,29 +289,26 @@ def figure_model(fig):
 def figure_model_note(fig):
     """How a figure's title names its synthetic model."""
     model = figure_model(fig)
-    if FIGURE_MODELS[fig] == "best":
+    if PLAN.figure_model(fig) == BEST:
         return f"synthetic-trained: {model}, the best variant of fig. 4"
     return f"synthetic-trained: {model}"
 
 
 def occlusion_shards(wildcards=None):
     """Every render shard of every rendered variant and proxy domain, all its classes."""
-    out = []
-    for d in RENDERED:
-        root = (
-            f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
-        )
-        out += [
-            f"{root}/{c}/{s}" for c in dataset_classes(d) for s in range(n_shards(d))
-        ]
-    return out
+    return [
+        path
+        for d in PLAN.rendered
+        for c in PLAN.dataset_classes(d)
+        for path in PLAN.shard_dirs(d, c)
+    ]
 
 
 def occlusion_kinds(wildcards=None):
     return {
-        **{v: "variant" for v in VARIANTS},
-        **{v: "figure 9 breed count" for v in BREED_VARIANTS},
-        **{d: "proxy domain" for d in DOMAINS if d not in SOURCED},
+        **{v: "variant" for v in PLAN.variants},
+        **{v: "figure 9 breed count" for v in PLAN.breed_variants},
+        **{d: "proxy domain" for d in PLAN.domains if d not in PLAN.sourced},
     }
 
 
@@ -386,29 +323,27 @@ def first_shards(datasets, classes):
     for a domain of real images)."""
     out = []
     for d in datasets:
-        if d in SOURCED:
+        if d in PLAN.sourced:
             out += [f"results/datasets/{d}/{c}.parquet" for c in classes]
-            continue
-        root = (
-            f"results/synth/{d[6:]}" if d.startswith("synth_") else f"results/proxy/{d}"
-        )
-        out += [f"{root}/{c}/0" for c in classes]
+        else:
+            out += [f"{PLAN.shard_root(d)}/{c}/0" for c in classes]
     return out
 
 
 def heatmap_model(wildcards):
-    return f"{model_dir(wildcards.dataset, 'cat_dog', 'dropout', config['seeds'][0])}/model.pt"
+    seed = config["seeds"][0]
+    return f"{model_dir(wildcards.dataset, FIGURE_TASK, FIGURE_ARCH, seed)}/model.pt"
 
 
 def heatmap_test_indexes(wildcards):
-    d = TESTSETS[wildcards.testset]
-    return [f"results/datasets/{d}/{c}.parquet" for c in config["tasks"]["cat_dog"]]
+    d = PLAN.testsets[wildcards.testset]
+    return [f"results/datasets/{d}/{c}.parquet" for c in config["tasks"][FIGURE_TASK]]
 
 
 def explain_params(wildcards=None):
     return {
         **config["explain"],
-        "classes": config["tasks"]["cat_dog"],
+        "classes": config["tasks"][FIGURE_TASK],
         "input_size": config["model"]["input_size"],
         "seed": config["seed"],
     }
@@ -417,7 +352,7 @@ def explain_params(wildcards=None):
 def heatmaps():
     return [
         f"results/heatmaps/{d}/{ts}.npz"
-        for d in ("real", SYNTHETIC)
+        for d in ("real", PLAN.synthetic)
         for ts in ("real", "synthetic")
     ]
 
@@ -457,39 +392,20 @@ def subject_shards(wildcards):
 
 def realism_indexes(wildcards):
     d = wildcards.dataset
-    return [f"results/datasets/{d}/{c}.parquet" for c in dataset_classes(d)]
-
-
-# Every dataset with test images (figure 9's breed-count sets have none).
-REALISM_SETS = [d for d in DATASETS if d.removeprefix("synth_") not in BREED_VARIANTS]
+    return [f"results/datasets/{d}/{c}.parquet" for c in PLAN.dataset_classes(d)]
 
 
 def realism_kinds():
     """What each dataset of the realism figure is, in words."""
     kinds = {}
-    for d in REALISM_SETS:
-        if d.startswith("synth_"):
+    for d in PLAN.realism_sets:
+        if is_synthetic(d):
             kinds[d] = "synthetic"
-        elif d in SOURCED:
+        elif d in PLAN.sourced:
             kinds[d] = f"{d}: downloaded images"
         else:
             kinds[d] = f"proxy {d}"
     return kinds
-
-
-# Downloads and real-image domains (rules/assets.smk, rules/realdata.smk).
-LOCK = read_lock(lock_path(config, workflow.basedir))
-DOWNLOADS = config_downloads(config)
-SOURCED = [d for d in DOMAINS if "sources" in config["domains"][d]]
-BALANCED = [d for d in SOURCED if config["domains"][d].get("balance_tasks")]
-RENDERED = [d for d in DATASETS if d not in SOURCED]
-SOURCES = sorted({s for d in SOURCED for s in config["domains"][d]["sources"]})
-ASSETS = [n for n, (key, _) in DOWNLOADS.items() if key.startswith("downloads.")]
-OBJAVERSE = [
-    c
-    for c, spec in config["world"].get("subjects", {}).items()
-    if any(m.get("objaverse") for m in spec["meshes"])
-]
 
 
 def objaverse_objects(wildcards):
@@ -529,7 +445,7 @@ def source_params(wildcards):
             wildcards.source,
             src,
             wildcards.domain,
-            set_sizes(wildcards.domain),
+            PLAN.set_sizes(wildcards.domain),
             config["seed"],
         ),
     }
@@ -541,11 +457,8 @@ def class_source_index(wildcards):
 
 
 def select_params(wildcards):
-    n_train, n_test = set_sizes(wildcards.dataset)
+    n_train, n_test = PLAN.set_sizes(wildcards.dataset)
     return {"n_train": n_train, "n_test": n_test, "seed": config["seed"]}
-
-
-WORLD_IMPORTS = world_imports(config)
 
 
 def world_downloads(wildcards=None):
@@ -579,10 +492,10 @@ def attribution_params(wildcards=None):
                     s: src["adapter"]
                     for s, src in config["domains"][d]["sources"].items()
                 }
-                if d in SOURCED
+                if d in PLAN.sourced
                 else "proxy"
             )
-            for d in DOMAINS
+            for d in PLAN.domains
         },
         "subjects": config["world"].get("subjects", {}),
         "objects": {c: LOCK["objects"].get(f"objaverse/{c}") for c in OBJAVERSE},
@@ -591,19 +504,13 @@ def attribution_params(wildcards=None):
 
 
 # Beyond the paper: figures 9-12 (rules/beyond.smk, domrand.experiments).
-BREED_SCALING = breed_scaling(config)
-FEATURE_HEADS = feature_heads(config)
-# Figure 12 needs render metadata: the synthetic test set, and the real one where it is rendered.
-PARAMETER_TESTSETS = ["synthetic"] + (["real"] if "real" not in SOURCED else [])
-
-
 def breed_datasets():
-    return list(dict.fromkeys(e["dataset"] for e in BREED_SCALING))
+    return list(dict.fromkeys(e["dataset"] for e in PLAN.breed_scaling))
 
 
 def breed_indexes():
     return {
-        d: [f"results/datasets/{d}/{c}.parquet" for c in config["tasks"]["cat_dog"]]
+        d: [f"results/datasets/{d}/{c}.parquet" for c in config["tasks"][FIGURE_TASK]]
         for d in breed_datasets()
     }
 
@@ -611,20 +518,20 @@ def breed_indexes():
 def heads_of(prefix):
     return [
         f"results/beyond/heads/{h}/seed{s}.json"
-        for h in FEATURE_HEADS
+        for h in PLAN.feature_heads
         if h.startswith(prefix)
         for s in config["seeds"]
     ]
 
 
 def _features_of(testset):
-    d = {"synthetic": SYNTHETIC, "real": "real"}[testset]
-    return [f"results/features/{d}/{c}.pt" for c in config["tasks"]["cat_dog"]]
+    d = {"synthetic": PLAN.synthetic, "real": "real"}[testset]
+    return [f"results/features/{d}/{c}.pt" for c in config["tasks"][FIGURE_TASK]]
 
 
 def head_features(wildcards):
     """Per-class feature files a head trains on (train_<set>) and is tested on (test_<set>)."""
-    spec = FEATURE_HEADS[wildcards.head]
+    spec = PLAN.feature_heads[wildcards.head]
     out = {f"train_{n}": _features_of(n) for n in spec["train"]}
     out.update({f"test_{n}": _features_of(n) for n in spec["test"]})
     return out
@@ -633,39 +540,39 @@ def head_features(wildcards):
 def head_params(wildcards):
     """The head's subset spec and training config (figures' task and architecture)."""
     w = SimpleNamespace(
-        task="cat_dog", arch="dropout", seed=wildcards.seed, dataset=SYNTHETIC
+        task=FIGURE_TASK, arch=FIGURE_ARCH, seed=wildcards.seed, dataset=PLAN.synthetic
     )
     return {
-        "spec": FEATURE_HEADS[wildcards.head],
+        "spec": PLAN.feature_heads[wildcards.head],
         "train": {**train_params(w), "report": config["evaluation"]["report"]},
     }
 
 
 def parameter_predictions():
-    model = f"results/eval/{SYNTHETIC}/cat_dog/dropout"
+    model = f"results/eval/{PLAN.synthetic}/{FIGURE_TASK}/{FIGURE_ARCH}"
     return {
         ts: [f"{model}/seed{s}/{ts}.predictions.parquet" for s in config["seeds"]]
-        for ts in PARAMETER_TESTSETS
+        for ts in PLAN.parameter_testsets
     }
 
 
 def parameter_indexes():
     return {
         ts: [
-            f"results/datasets/{TESTSETS[ts]}/{c}.parquet"
-            for c in config["tasks"]["cat_dog"]
+            f"results/datasets/{PLAN.testsets[ts]}/{c}.parquet"
+            for c in config["tasks"][FIGURE_TASK]
         ]
-        for ts in PARAMETER_TESTSETS
+        for ts in PLAN.parameter_testsets
     }
 
 
 def parameter_generators(wildcards=None):
     """Each test set's sky and materials config: what its sky and ground indices name."""
-    gens = {"synthetic": variant_generator(config, SYNTHETIC.removeprefix("synth_"))}
-    if "real" in PARAMETER_TESTSETS:
+    gens = {"synthetic": variant_generator(config, dataset_variant(PLAN.synthetic))}
+    if "real" in PLAN.parameter_testsets:
         gens["real"] = domain_generator(config, "real")
     return {
         ts: {"sky": g["sky"], "materials": g["materials"]}
         for ts, g in gens.items()
-        if ts in PARAMETER_TESTSETS
+        if ts in PLAN.parameter_testsets
     }

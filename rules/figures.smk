@@ -4,9 +4,7 @@
 rule fig1_examples:
     input:
         attribution="results/ATTRIBUTION.md",
-        shards=first_shards(
-            [f"synth_{v}" for v in VARIANTS], config["synth"]["classes"]
-        ),
+        shards=first_shards(PLAN.variant_datasets, config["synth"]["classes"]),
     output:
         png=report(
             "results/fig1_examples.png",
@@ -19,7 +17,7 @@ rule fig1_examples:
     conda:
         "../envs/figures.yaml"
     params:
-        variants=VARIANTS,
+        variants=PLAN.variants,
         classes=config["synth"]["classes"],
         n=config["figures"]["examples_per_variant"],
         proxy=config["proxy"],
@@ -33,7 +31,7 @@ rule fig2_training_curves:
         attribution="results/ATTRIBUTION.md",
         real=histories(["real"]),
         synthetic=lambda w: histories([figure_model("fig2")]),
-        predictions=predictions(["real"], ["cat_dog"], ["dropout"], ["real"]),
+        predictions=predictions(["real"], [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
     output:
         png=report(
             "results/fig2_training_curves.png",
@@ -57,7 +55,7 @@ rule fig3_architectures:
     input:
         attribution="results/ATTRIBUTION.md",
         predictions=lambda w: predictions(
-            ["real", figure_model("fig3")], ["cat_dog"], ARCHS, ["real"]
+            ["real", figure_model("fig3")], [FIGURE_TASK], PLAN.archs, ["real"]
         ),
     output:
         png=report(
@@ -83,7 +81,7 @@ rule fig4_ablation:
     input:
         attribution="results/ATTRIBUTION.md",
         predictions=predictions(
-            [f"synth_{v}" for v in VARIANTS], ["cat_dog"], ["dropout"], ["real"]
+            PLAN.variant_datasets, [FIGURE_TASK], [FIGURE_ARCH], ["real"]
         ),
     output:
         png=report(
@@ -98,7 +96,7 @@ rule fig4_ablation:
         "../envs/figures.yaml"
     params:
         proxy=config["proxy"],
-        variants=VARIANTS,
+        variants=PLAN.variants,
         code=library_code("fig4_ablation"),
     script:
         "../workflow/scripts/fig4_ablation.py"
@@ -153,9 +151,9 @@ rule fig5_heatmaps:
 rule fig6_domains:
     input:
         attribution="results/ATTRIBUTION.md",
-        real=first_shards(["real"], config["tasks"]["cat_dog"]),
-        synthetic=first_shards([SYNTHETIC], config["tasks"]["cat_dog"]),
-        toon=first_shards(["toon"], config["tasks"]["cat_dog"]),
+        real=first_shards(["real"], config["tasks"][FIGURE_TASK]),
+        synthetic=first_shards([PLAN.synthetic], config["tasks"][FIGURE_TASK]),
+        toon=first_shards(["toon"], config["tasks"][FIGURE_TASK]),
     output:
         png=report(
             "results/fig6_domains.png",
@@ -179,7 +177,10 @@ rule fig7_domain_transfer:
     input:
         attribution="results/ATTRIBUTION.md",
         predictions=lambda w: predictions(
-            ["real", figure_model("fig7")], ["cat_dog"], ["dropout"], list(TESTSETS)
+            ["real", figure_model("fig7")],
+            [FIGURE_TASK],
+            [FIGURE_ARCH],
+            list(PLAN.testsets),
         ),
     output:
         png=report(
@@ -196,7 +197,7 @@ rule fig7_domain_transfer:
         proxy=config["proxy"],
         synthetic=lambda w: figure_model("fig7"),
         model=lambda w: figure_model_note("fig7"),
-        chosen_best=FIGURE_MODELS["fig7"] == "best",
+        chosen_best=PLAN.figure_models["fig7"] == BEST,
         code=library_code("fig7_domain_transfer"),
     script:
         "../workflow/scripts/fig7_domain_transfer.py"
@@ -206,7 +207,7 @@ rule fig8_categories:
     input:
         attribution="results/ATTRIBUTION.md",
         predictions=lambda w: predictions(
-            [figure_model("fig8")], TASKS, ["dropout"], ["real"]
+            [figure_model("fig8")], PLAN.tasks, [FIGURE_ARCH], ["real"]
         ),
     output:
         png=report(
@@ -223,7 +224,7 @@ rule fig8_categories:
         proxy=config["proxy"],
         tasks=config["tasks"],
         model=lambda w: figure_model_note("fig8"),
-        chosen_best=FIGURE_MODELS["fig8"] == "best",
+        chosen_best=PLAN.figure_models["fig8"] == BEST,
         code=library_code("fig8_categories"),
     script:
         "../workflow/scripts/fig8_categories.py"
@@ -232,7 +233,7 @@ rule fig8_categories:
 rule domain_realism:
     input:
         attribution="results/ATTRIBUTION.md",
-        sets=expand("results/realism/{dataset}.parquet", dataset=REALISM_SETS),
+        sets=expand("results/realism/{dataset}.parquet", dataset=PLAN.realism_sets),
     output:
         png=report(
             "results/domain_realism.png",
@@ -246,7 +247,7 @@ rule domain_realism:
         "../envs/figures.yaml"
     params:
         code=library_code("domain_realism"),
-        datasets=REALISM_SETS,
+        datasets=PLAN.realism_sets,
         kinds=realism_kinds(),
         proxy=config["proxy"],
     script:

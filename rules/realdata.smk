@@ -13,8 +13,8 @@ rule index_source:
     benchmark:
         "benchmarks/sources/{domain}/{source}.tsv"
     wildcard_constraints:
-        domain=_alternatives(SOURCED) if SOURCED else "^$",
-        source=_alternatives(SOURCES) if SOURCES else "^$",
+        domain=_alternatives(PLAN.sourced) if PLAN.sourced else "^$",
+        source=_alternatives(PLAN.sources) if PLAN.sources else "^$",
     conda:
         "../envs/world.yaml"
     threads: 4
@@ -33,7 +33,7 @@ rule select_class:
     log:
         "logs/datasets/{dataset}/{cls}.log",
     wildcard_constraints:
-        dataset=_alternatives(SOURCED) if SOURCED else "^$",
+        dataset=_alternatives(PLAN.sourced) if PLAN.sourced else "^$",
     conda:
         "../envs/world.yaml"
     params:
@@ -52,7 +52,7 @@ rule balance_task:
     log:
         "logs/datasets/{dataset}/tasks/{task}.log",
     wildcard_constraints:
-        dataset=_alternatives(BALANCED) if BALANCED else "^$",
+        dataset=_alternatives(PLAN.balanced) if PLAN.balanced else "^$",
     conda:
         "../envs/world.yaml"
     params:

@@ -77,7 +77,7 @@ rule train_head:
     benchmark:
         "benchmarks/train/{dataset}/{task}/{arch}/seed{seed}.tsv"
     wildcard_constraints:
-        arch=_alternatives(FROZEN) if FROZEN else "^$",
+        arch=_alternatives(PLAN.frozen) if PLAN.frozen else "^$",
     conda:
         "../envs/train.yaml"
     threads: 1
@@ -104,7 +104,7 @@ rule train_finetune:
     benchmark:
         "benchmarks/train/{dataset}/{task}/{arch}/seed{seed}.tsv"
     wildcard_constraints:
-        arch=_alternatives(UNFROZEN) if UNFROZEN else "^$",
+        arch=_alternatives(PLAN.unfrozen) if PLAN.unfrozen else "^$",
     conda:
         "../envs/train.yaml"
     threads: 2

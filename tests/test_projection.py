@@ -132,10 +132,11 @@ def test_job_times_scale_with_images_per_job(tmp_path):
     """0.5 s per image measured on shards of 20; the target's shards of 40 take 20 s each,
     and the target's last, partial shard (70 images in shards of 40: 30) takes 15 s."""
     run = tmp_path / "run"
+    counts = {"beyond": {"synthetic_counts": [25, "all"]}}  # within train_per_class: valid configs
     measured = _config(tmp_path, "m.yaml", {"render": {"shard_size": 20}, "synth": {"train_per_class": 30,
-                                                                                     "test_per_class": 10}})
+                                                                                     "test_per_class": 10}, **counts})
     target = _config(tmp_path, "t.yaml", {"render": {"shard_size": 40}, "synth": {"train_per_class": 60,
-                                                                                   "test_per_class": 10}})
+                                                                                   "test_per_class": 10}, **counts})
 
     def shard(i, s):
         return Job(i, "render_shard", False, {"variant": "control", "cls": "cat", "shard": str(s)}, [], [f"s{s}"],
@@ -153,7 +154,19 @@ def test_job_times_scale_with_images_per_job(tmp_path):
 def test_work_units_follow_the_workflow_sizes():
     c = load_config(REPO / "configs/ci.yaml", base=REPO / "config.yaml")
     views = c["training"]["views"]
-    assert work_units("extract_features", c, {"dataset": "synth_control", "cls": "cat"}) == 30 * views + 10
+    # seeds_over: data (ci.yaml): a synthetic set renders and embeds one training set per seed
+    n_seeds = len(c["seeds"])
+    assert c["seeds_over"] == "data" and n_seeds == 2
+    assert work_units("extract_features", c, {"dataset": "synth_control", "cls": "cat"}) == 30 * n_seeds * views + 10
+    assert work_units("extract_features", c, {"dataset": "real", "cls": "cat"}) == 30 * views + 10
+    # 70 images per class in shards of 20: 20, 20, 20, 10; figure 9's breeds2 has no test images: 20, 20, 20
+    assert [work_units("render_shard", c, {"variant": "control", "cls": "cat", "shard": s}) for s in "0123"] == [
+        20, 20, 20, 10]
+    assert [work_units("render_shard", c, {"variant": "breeds2", "cls": "cat", "shard": s}) for s in "012"] == [
+        20, 20, 20]
+    # each seed's model trains on its own 30 images per class
+    w = {"dataset": "synth_control", "task": "cat_dog", "arch": "dropout", "seed": "1"}
+    assert work_units("train_head", c, w) == 30 * 2 * c["training"]["epochs"]
     assert work_units("extract_features", c, {"dataset": "toon", "cls": "cat"}) == 10
     assert work_units("render_proxy", c, {"domain": "toon", "cls": "dog", "shard": "0"}) == 10
     w = {"dataset": "real", "task": "cat_dog", "arch": "dropout", "seed": "0"}

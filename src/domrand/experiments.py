@@ -1,7 +1,7 @@
 """Beyond the paper (figures 9-12): the datasets and heads the config's `beyond` section asks for.
 
-Pure functions of the config, so the workflow's helpers (rules/common.smk) and the tests derive
-the same names:
+Pure functions of the config, so the study's plan (domrand.plan, used by rules/common.smk)
+and the tests derive the same names:
 
 - figure 9, breed scaling: for each n in `beyond.breed_counts`, the synthetic training set of
   `figures.synthetic` with `subject.breeds: n`. A count whose generator equals an existing
@@ -16,9 +16,6 @@ the same names:
 from __future__ import annotations
 
 from domrand.config import ConfigError, deep_merge, variant_generator
-
-FIGURE_TASK = "cat_dog"
-FIGURE_ARCH = "dropout"
 
 
 def _count_name(n) -> str:

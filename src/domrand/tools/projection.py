@@ -12,10 +12,12 @@ The model, in four steps; everything it leaves out is listed after them.
    DIR/benchmarks/ in the measured run; its `s` column (the mean over its rows) is the job's
    wall time. A rule's cost per work unit is the sum of its measured jobs' seconds over the
    sum of their work units, and a target job takes that cost times its own work units
-   (`WORK`): images for render_shard/render_proxy (the shard's images), extract_features
-   (forward passes: train x views + test) and evaluate (test images of the task's classes);
-   training images x epochs for train_head and train_finetune; pretraining images x epochs
-   for pretrain_backbone; one unit per job for every other rule. Only these counts are
+   (`WORK`, sized by the workflow's own plan, domrand.plan): images for
+   render_shard/render_proxy (the shard's images), extract_features (forward passes: train
+   x views + test; every seed's training set where `seeds_over: data`) and evaluate (test
+   images of the task's classes the test set has); training images x epochs for train_head
+   and train_finetune (the model's own seed's set); pretraining images x epochs for
+   pretrain_backbone; one unit per job for every other rule. Only these counts are
    scaled: image size, backbone, device and threads must be those of the target, i.e.
    measure on the target's hardware at the target's sizes with fewer images.
 2. The DAG. Jobs, their rule, wildcards, inputs and outputs come from `snakemake --dry-run
@@ -53,6 +55,7 @@ from pathlib import Path
 
 from domrand.config import load_config
 from domrand.io import atomic_path, write_json
+from domrand.plan import Plan, variant_dataset
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -155,58 +158,32 @@ def dry_run(configfiles, snakefile=None, cores: int = 1) -> list[Job]:
 
 # ---------------------------------------------------------------- work units per job
 
-_TESTSETS = {"real": "real", "toon": "toon"}
+def _train_units(plan: Plan, w: dict) -> int:
+    return plan.training_images(w["dataset"], w["task"]) * int(plan.training(w["arch"])["epochs"])
 
 
-def _sizes(config: dict, dataset: str) -> tuple[int, int]:
-    """(train, test) images per class, as rules/common.smk's set_sizes."""
-    d = config["synth"] if dataset.startswith("synth_") else config["domains"][dataset]
-    return int(d["train_per_class"]), int(d["test_per_class"])
-
-
-def _classes_of(config: dict, dataset: str) -> set:
-    """Classes a dataset has, as rules/common.smk's dataset_classes."""
-    if dataset in (config["figures"]["synthetic"], "real"):
-        return {c for t in config["tasks"].values() for c in t} | set(config["synth"]["classes"])
-    return set(config["synth"]["classes"])
-
-
-def _shard_images(config: dict, dataset: str, shard: str) -> int:
-    total, size = sum(_sizes(config, dataset)), int(config["render"]["shard_size"])
-    return max(0, min(size, total - int(shard) * size))
-
-
-def _epochs(config: dict, arch: str) -> int:
-    return int(config["architectures"][arch].get("epochs", config["training"]["epochs"]))
-
-
-def _train_units(config: dict, w: dict) -> int:
-    return _sizes(config, w["dataset"])[0] * len(config["tasks"][w["task"]]) * _epochs(config, w["arch"])
-
-
-def _eval_units(config: dict, w: dict) -> int:
-    d = {**_TESTSETS, "synthetic": config["figures"]["synthetic"]}[w["testset"]]
-    have = _classes_of(config, d)
-    return _sizes(config, d)[1] * sum(c in have for c in config["tasks"][w["task"]])
-
-
+# {rule: (unit, units of one job from the plan and the job's wildcards)}: the sizes the
+# workflow's own rules get from domrand.plan (tests/workflow/test_plan_dag.py checks them
+# against the params of every job of a dry run).
 WORK = {
-    "render_shard": ("images", lambda c, w: _shard_images(c, f"synth_{w['variant']}", w["shard"])),
-    "render_proxy": ("images", lambda c, w: _shard_images(c, w["domain"], w["shard"])),
-    "extract_features": ("forward passes", lambda c, w: _sizes(c, w["dataset"])[0] * int(c["training"]["views"])
-                         + _sizes(c, w["dataset"])[1]),
+    "render_shard": ("images", lambda p, w: p.shard_images(variant_dataset(w["variant"]), w["shard"])),
+    "render_proxy": ("images", lambda p, w: p.shard_images(w["domain"], w["shard"])),
+    "extract_features": ("forward passes", lambda p, w: p.forward_passes(w["dataset"])),
     "train_head": ("training images x epochs", _train_units),
     "train_finetune": ("training images x epochs", _train_units),
-    "evaluate": ("test images", _eval_units),
-    "pretrain_backbone": ("images x epochs", lambda c, w: int(c["pretrain"]["images"]) * int(c["pretrain"]["epochs"])),
+    "evaluate": ("test images", lambda p, w: p.test_images(w["testset"], w["task"])),
+    "pretrain_backbone": ("images x epochs",
+                          lambda p, w: int(p.config["pretrain"]["images"]) * int(p.config["pretrain"]["epochs"])),
 }
 
 
-def work_units(rule: str, config: dict, wildcards: dict) -> float:
+def work_units(rule: str, plan: Plan | dict, wildcards: dict) -> float:
+    """Work units of one job (WORK); `plan`: the study's Plan, or its config."""
     if rule not in WORK:
         return 1.0
     try:
-        return float(WORK[rule][1](config, wildcards))
+        plan = plan if isinstance(plan, Plan) else Plan(plan)
+        return float(WORK[rule][1](plan, wildcards))
     except KeyError as e:
         raise ProjectionError(f"rule {rule}: cannot size a job with wildcards {wildcards} from the config "
                               f"(missing key {e}); update domrand.tools.projection.WORK") from None
@@ -224,9 +201,10 @@ def read_benchmark(path: Path) -> float:
     return float(df["s"].mean())
 
 
-def rule_costs(run_dir: Path, jobs: list[Job], config: dict) -> dict:
+def rule_costs(run_dir: Path, jobs: list[Job], config: Plan | dict) -> dict:
     """{rule: {seconds_per_unit, measured_jobs, jobs, measured_seconds}} of every rule with a
     `benchmark:` directive whose TSVs the run left (rules without any TSV are left out)."""
+    plan = config if isinstance(config, Plan) else Plan(config)
     acc: dict = {}
     for j in jobs:
         if not j.benchmark:
@@ -237,7 +215,7 @@ def rule_costs(run_dir: Path, jobs: list[Job], config: dict) -> dict:
         if tsv.is_file():
             a["measured_jobs"] += 1
             a["seconds"] += read_benchmark(tsv)
-            a["units"] += work_units(j.rule, config, j.wildcards)
+            a["units"] += work_units(j.rule, plan, j.wildcards)
     out = {}
     for rule, a in acc.items():
         if a["measured_jobs"] == 0:
@@ -379,13 +357,13 @@ def project(run_dir, configfiles, target_configfiles=None, nodes=(1, 4, 16), cor
     configfiles = [str(c) for c in configfiles or []]
     target_configfiles = configfiles if target_configfiles is None else [str(c) for c in target_configfiles]
     base = Path(snakefile).parent / "config.yaml" if snakefile else REPO / "config.yaml"
-    m_config, t_config = load_config(*configfiles, base=base), load_config(*target_configfiles, base=base)
+    m_plan, t_plan = Plan(load_config(*configfiles, base=base)), Plan(load_config(*target_configfiles, base=base))
     if measured_jobs is None:
         measured_jobs = dry_run(configfiles, snakefile, cores_per_node)
     if target_jobs is None:
         target_jobs = (measured_jobs if target_configfiles == configfiles
                        else dry_run(target_configfiles, snakefile, cores_per_node))
-    costs = rule_costs(run_dir, measured_jobs, m_config)
+    costs = rule_costs(run_dir, measured_jobs, m_plan)
     assume = dict(assume or {})
     prof = read_profile(Path(profile) if profile else None)
 
@@ -407,7 +385,7 @@ def project(run_dir, configfiles, target_configfiles=None, nodes=(1, 4, 16), cor
         if j.rule in assume:
             t = float(assume[j.rule])
         elif j.rule in costs:
-            t = costs[j.rule]["seconds_per_unit"] * work_units(j.rule, t_config, j.wildcards)
+            t = costs[j.rule]["seconds_per_unit"] * work_units(j.rule, t_plan, j.wildcards)
         else:
             t = 0.0
         threads[j.jobid] = min(prof["set-threads"].get(j.rule, j.threads), cores_per_node)
@@ -420,7 +398,7 @@ def project(run_dir, configfiles, target_configfiles=None, nodes=(1, 4, 16), cor
         unit = WORK[rule][0] if rule in WORK else "jobs"
         stats[rule] = {"jobs": len(js), "mean_job_seconds": sum(ts) / len(ts), "job_seconds": sum(ts),
                        "threads": threads[js[0].jobid], "gpus": gpus[js[0].jobid], "local": js[0].local,
-                       "unit": unit, "units": sum(work_units(rule, t_config, j.wildcards) for j in js),
+                       "unit": unit, "units": sum(work_units(rule, t_plan, j.wildcards) for j in js),
                        "source": ("assumed" if rule in assume else "measured" if rule in costs else "unmeasured")}
         if rule in costs:
             stats[rule].update({k: costs[rule][k] for k in ("seconds_per_unit", "measured_jobs", "measured_seconds",
