@@ -63,9 +63,24 @@ def test_datasets(config):
 def test_set_sizes_shared_by_every_seed(config):
     p = Plan(config)
     assert p.set_sizes("synth_control") == (30, 10)
-    assert p.set_sizes("synth_breeds2") == (30, 0)  # figure 9's derived sets: tested on real only
     assert p.set_sizes("real") == (40, 20) and p.set_sizes("toon") == (0, 15) and p.set_sizes("photos") == (8, 4)
     assert p.data_seeds("synth_control") == 1 and p.data_slice("synth_control", "2") is None
+
+
+def test_a_set_of_fewer_breeds_draws_them_per_seed(config):
+    """`subject.breeds: n` below all: which breeds is a random factor, one draw per seed's
+    training set, even where seeds otherwise share the data (`seeds_over: model`)."""
+    p = Plan(config)
+    assert p.draws_breeds("synth_no_breeds") and p.draws_breeds("synth_breeds2")
+    assert not p.draws_breeds("synth_control") and not p.draws_breeds("real")
+    assert p.data_seeds("synth_no_breeds") == 3
+    assert p.set_sizes("synth_no_breeds") == (90, 10)
+    assert p.set_sizes("synth_breeds2") == (90, 0)  # figure 9's derived sets: tested on real only
+    assert p.data_slice("synth_breeds2", "1") == {"part": 1, "parts": 3}
+    r = p.render_slice("synth_no_breeds")
+    assert (r["images_per_class"], r["draws"], r["train_per_draw"]) == (100, 3, 30)
+    assert "draws" not in p.render_slice("synth_control")
+    assert p.training_images("synth_no_breeds", "cat_dog") == 30 * 2
 
 
 def test_seeds_over_data_renders_a_training_set_per_seed(config):
@@ -89,13 +104,13 @@ def test_shards(config):
     p = Plan(config)
     assert p.n_shards("synth_control") == 2  # 40 images in shards of 25
     assert [p.shard_images("synth_control", s) for s in (0, 1, 2)] == [25, 15, 0]
-    assert p.n_shards("synth_breeds2") == 2 and p.shard_images("synth_breeds2", "1") == 5
+    assert p.n_shards("synth_breeds2") == 4 and p.shard_images("synth_breeds2", "3") == 15  # 3 draws x 30
     assert p.n_shards("toon") == 1 and p.shard_images("toon", 0) == 15
     assert p.shard_root("synth_breeds2") == "results/synth/breeds2"
     assert p.shard_root("real") == "results/proxy/real"
     assert p.shard_dirs("real", "dog") == ["results/proxy/real/dog/0", "results/proxy/real/dog/1",
                                            "results/proxy/real/dog/2"]  # 60 images
-    assert p.render_slice("synth_breeds2") == {**config["render"], "seed": 0, "images_per_class": 30}
+    assert p.render_slice("synth_control") == {**config["render"], "seed": 0, "images_per_class": 40}
     config["seeds_over"] = "data"
     p = Plan(config)
     assert p.n_shards("synth_control") == 4  # 100 images: 25 x 4

@@ -2,7 +2,7 @@
 
 Pure functions of the config dict (no Snakemake), built once as ``Plan(config)``. The
 workflow's rule files (rules/common.smk) format their paths and params from it, and the
-wall-time projection (domrand.projection) sizes each job's work from it, so both see the
+wall-time projection (domrand.tools.projection) sizes each job's work from it, so both see the
 same study.
 
 Datasets: ``synth_<variant>`` for every variant and every derived breed variant of figure 9
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from domrand.config import variant_generator
 from domrand.experiments import breed_scaling, breed_variants, feature_heads
 
 # The task and architecture of the figures' models (figures 2, 4-7 and 9-12; figure 3 varies
@@ -97,12 +98,23 @@ class Plan:
         have = self.dataset_classes(self.testsets[testset])
         return [cl for cl in self.config["tasks"][task] if cl in have]
 
+    def generator(self, dataset: str) -> dict:
+        """The generator config of a synthetic dataset (a variant's, or a derived breed variant's)."""
+        v = dataset_variant(dataset)
+        return self.breed_variants[v] if v in self.breed_variants else variant_generator(self.config, v)
+
+    def draws_breeds(self, dataset: str) -> bool:
+        """Whether a synthetic dataset keeps fewer than all breeds (`subject.breeds: n`): which
+        breeds is then a random factor, drawn anew for each seed's training set."""
+        return is_synthetic(dataset) and self.generator(dataset)["subject"]["breeds"] != "all"
+
     # ------------------------------------------------------------ images per class
 
     def data_seeds(self, dataset: str) -> int:
         """How many disjoint training sets a dataset renders: one per seed when seeds vary the
-        data (`seeds_over: data`, synthetic sets), else one shared by every seed."""
-        if self.config["seeds_over"] == "data" and is_synthetic(dataset):
+        data (`seeds_over: data`, synthetic sets) or the set draws its breeds (one draw per
+        seed), else one shared by every seed."""
+        if is_synthetic(dataset) and (self.config["seeds_over"] == "data" or self.draws_breeds(dataset)):
             return len(self.config["seeds"])
         return 1
 
@@ -143,7 +155,11 @@ class Plan:
     def render_slice(self, dataset: str) -> dict:
         """What a render job of a dataset depends on besides its generator."""
         c = self.config
-        return {**c["render"], "seed": c["seed"], "images_per_class": sum(self.set_sizes(dataset))}
+        out = {**c["render"], "seed": c["seed"], "images_per_class": sum(self.set_sizes(dataset))}
+        if self.draws_breeds(dataset) and self.data_seeds(dataset) > 1:
+            # each seed's training set its own draw of breeds (domrand.render.shard.image_draw)
+            out.update(draws=self.data_seeds(dataset), train_per_draw=c["synth"]["train_per_class"])
+        return out
 
     # ------------------------------------------------------------ models
 

@@ -1,4 +1,4 @@
-"""The projection's view of a study (domrand.projection, sized by domrand.plan) against the
+"""The projection's view of a study (domrand.tools.projection, sized by domrand.plan) against the
 DAG Snakemake builds for it, for configs/ci.yaml, configs/paper.yaml and ci.yaml with figure 8
 on another variant than the control.
 
@@ -27,7 +27,7 @@ import yaml
 from test_workflow import REPO
 
 from domrand.config import load_config
-from domrand.projection import WORK, dry_run, work_units
+from domrand.tools.projection import WORK, dry_run, work_units
 from domrand.render.shard import shard_indices
 
 HERE = Path(__file__).resolve().parent
