@@ -167,10 +167,11 @@ def _index(root, dataset, breeds_per_class, draws=None):
         else:
             rows = []
             for d in range(draws):
-                names = [f"{cls}_{(d * breeds_per_class + b) % 12:02d}" for b in range(breeds_per_class)]
+                # draws may coincide (the first two here do): they still count as draws
+                names = [f"{cls}_{(max(d, 1) * breeds_per_class + b) % 12:02d}" for b in range(breeds_per_class)]
                 rows += [{"path": str(root / f"{dataset}_{cls}_{d}_{i}.jpg"), "label": cls, "split": "train",
                           "source": "x", "domain": "synthetic", "breed": names[i % breeds_per_class],
-                          "breed_draw": ",".join(names)} for i in range(8)]
+                          "breed_draw": d, "draw_breeds": ",".join(names)} for i in range(8)]
         out.append(write_index(pd.DataFrame(rows), root / "datasets" / dataset / f"{cls}.parquet"))
     return out
 

@@ -228,7 +228,8 @@ def test_each_training_set_shows_only_its_draw(tiny_world, control_gen, tmp_path
     pool = [b.name for b in World.load(tiny_world).breeds("cat", heldout=False)]
     for d, g in meta.groupby(meta["index"] // 4):
         want = [pool[i] for i in breed_draw(len(pool), 1, 0, "cat", d)]
-        assert set(g["breed"]) == set(want) and set(g["breed_draw"]) == {",".join(want)}
+        assert set(g["breed"]) == set(want) and set(g["draw_breeds"]) == {",".join(want)}
+        assert set(g["breed_draw"]) == {d}
 
 
 def test_render_breeds_shows_every_breed_of_the_pool_equally(tiny_world, repo_config, tmp_path):

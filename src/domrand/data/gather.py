@@ -20,7 +20,7 @@ def gather_shards(shard_dirs, out_index, source: str, domain: str, n_train: int)
             "label": meta["class"],
             "split": ["train" if i < n_train else "test" for i in meta["index"]],
             "source": source, "domain": domain, "breed": meta["breed"], "image_index": meta["index"],
-            **({"breed_draw": meta["breed_draw"]} if "breed_draw" in meta else {}),
+            **{k: meta[k] for k in ("breed_draw", "draw_breeds") if k in meta},
         }))
     df = pd.concat(frames, ignore_index=True)
     write_index(df, out_index)

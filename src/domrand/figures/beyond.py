@@ -106,7 +106,7 @@ def breeds_in_index(index_paths) -> tuple[dict[str, float], int]:
         df = read_index(p, split="train", resolve=False)
         for cls, g in df.groupby("label"):
             if "breed_draw" in g:
-                sets = g["breed_draw"].drop_duplicates()
+                sets = g.drop_duplicates("breed_draw")["draw_breeds"]
                 per_class[cls] = float(np.mean([len(s.split(",")) for s in sets]))
                 draws.append(len(sets))
             else:

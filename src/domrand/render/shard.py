@@ -97,7 +97,7 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
                                                      engine=render.get("engine", "fast")) as sr:
         for k, i in enumerate(indices):
             d = image_draw(i, render)
-            jpeg, row = render_image(sr, gen, render, source, cls, i, breeds, allowed=draws[d])
+            jpeg, row = render_image(sr, gen, render, source, cls, i, breeds, allowed=draws[d], draw=d)
             (tmp / row["file"]).write_bytes(jpeg)
             rows.append(row)
             if (k + 1) % 100 == 0 or k + 1 == len(indices):
@@ -136,10 +136,11 @@ def render_breeds(world_dir: Path, gen: dict, source: str, cls: str, out_dir: Pa
 
 
 def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, breeds,
-                 allowed: list[int] | None = None) -> tuple[bytes, dict]:
+                 allowed: list[int] | None = None, draw: int = 0) -> tuple[bytes, dict]:
     """Image `i` of (`source`, `cls`) on the job's SceneRenderer: (JPEG bytes, metadata row).
 
-    `allowed`: the indices into `breeds` this image may show (its breed draw; default all).
+    `allowed`: the indices into `breeds` this image may show (breed draw number `draw`; default
+    all). The row records both: `breed_draw` (the number) and `draw_breeds` (the breeds' names).
 
     Timings in the row (seconds): t_sample (drawing the parameters), t_update (posing the
     scene, skinning a rigged mesh subject included), t_occlusion (obstructor layouts and their coverage pass), t_render (drawing,
@@ -183,8 +184,8 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     Image.fromarray(img).save(buf, format="JPEG", quality=int(render["jpeg_quality"]))
     t4 = time.perf_counter()
     row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
-           **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed, "breed_draw": ",".join(
-               breeds[b].name for b in allowed),
+           **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed, "breed_draw": draw,
+           "draw_breeds": ",".join(breeds[b].name for b in allowed),
            **subject_record(breeds[p.breed], p.pose, p.subject_material >= 0), "visible_fraction": visible,
            "occlusion_tries": tries, "n_between": sum(o.between is not None for o in p.obstructors), **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
            "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,
