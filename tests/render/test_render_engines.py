@@ -68,11 +68,17 @@ def test_the_engines_agree_on_subject_coverage(frames):
 
 
 def test_shadows_change_both_engines_alike(frames):
+    # Every frame is compared: the comparison used to be skipped on frames where the reference
+    # shadow covered under 1% of the image (seed 2's covers 0.4%), so engines that both stopped
+    # drawing shadows would have passed. Each sampled frame casts a visible shadow (measured:
+    # 0.4% to 12% of the values change by > 10), and the fast engine darkens >= 80% of what the
+    # reference darkens (measured: 89% to 99%).
     for s in SEEDS:
         fast = frames["fast", False, s][0] - frames["fast", True, s][0]
         ref = frames["pyrender", False, s][0] - frames["pyrender", True, s][0]
-        if (ref > 10).mean() > 0.01:  # a visible shadow
-            assert ((fast > 10) & (ref > 10)).sum() >= 0.8 * (ref > 10).sum()
+        shadow = ref > 10
+        assert shadow.mean() > 0.001, f"seed {s}: the reference frame shows no shadow"
+        assert ((fast > 10) & shadow).sum() >= 0.8 * shadow.sum(), f"seed {s}"
 
 
 def test_unknown_engine_names_the_config_key(tiny_world, repo_config):
