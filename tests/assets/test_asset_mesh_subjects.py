@@ -18,7 +18,7 @@ import yaml
 from domrand.world.build import World, build_world
 from domrand.world.mesh_subjects import MeshRig, clip_time, subject_record, subject_rig
 from domrand.world.subjects import sample_pose
-from textured_models import build_textured_rig, write_textured_obj
+from helpers.textured_models import build_textured_rig, write_textured_obj
 
 ROOT = Path(__file__).resolve().parents[2]
 PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,

@@ -21,7 +21,7 @@ from domrand.explain.faithfulness import (
 from domrand.explain.heatmaps import compute_heatmaps, occlusion, occlusion_models
 from domrand.figures.heatmaps import summarize_faithfulness
 from domrand.train.backbones import Classifier, Head, SmallCNN
-from explain_models import SIZE, ConstantModel, RegionModel
+from helpers.explain_models import SIZE, ConstantModel, RegionModel
 
 REGION = (slice(0, SIZE // 2), slice(0, SIZE // 2))  # top-left quadrant
 ELSEWHERE = (slice(SIZE // 2, SIZE), slice(SIZE // 2, SIZE))  # bottom-right quadrant

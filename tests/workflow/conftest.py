@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_workflow import REPO, snakemake
+from helpers.workflow import REPO, snakemake
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import sys
 
 import pandas as pd
 import pytest
-from test_workflow import REPO, snakemake
+from helpers.workflow import REPO, snakemake
 
 from domrand.bench import main as bench_main
 

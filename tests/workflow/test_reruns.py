@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from test_workflow import BIN, REPO, snakemake
+from helpers.workflow import BIN, REPO, snakemake
 
 pytestmark = pytest.mark.slow
 CI = str(REPO / "configs/ci.yaml")

@@ -4,7 +4,6 @@ errors before any job, and a tiny end-to-end run that builds figure 2."""
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -13,22 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from helpers.workflow import BIN, REPO, snakemake
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 CONFIGS = [None, "configs/ci.yaml", "configs/paper.yaml"]
 FIGURES = ["fig1_examples", "fig2_training_curves", "fig3_architectures", "fig4_ablation", "fig5_heatmaps",
            "fig6_domains", "fig7_domain_transfer", "fig8_categories", "fig9_breed_scaling", "fig10_real_mixing",
            "fig11_data_size", "fig12_parameter_errors"]
-
-
-def snakemake(*args, cwd=REPO, timeout=600, check=True):
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), *args]
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
-    return p
 
 
 def test_lint_is_clean():
@@ -125,8 +114,7 @@ def test_readme_rulegraph_is_current():
 def _serve_real_sources(server, pin=True):
     """Fixture archives of PetImages and DomainNet on the loopback server, and the config
     override that makes the real and toon domains out of them."""
-    sys.path.insert(0, str(REPO / "tests"))
-    import realdata_archives as ra
+    from helpers import realdata_archives as ra
 
     files = {"kagglecatsanddogs_5340.zip": ra.petimages_zip(10)}
     for dom, cats in (("real", ["bicycle", "car", "police_car"]), ("clipart", ["cat", "dog"]),
@@ -156,8 +144,7 @@ def _serve_real_sources(server, pin=True):
 
 
 def test_real_domains_from_served_archives(tmp_path, monkeypatch):
-    sys.path.insert(0, str(REPO / "tests"))
-    from httpserver import LoopbackServer
+    from helpers.httpserver import LoopbackServer
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
@@ -189,8 +176,7 @@ def test_real_domains_from_served_archives(tmp_path, monkeypatch):
 
 
 def test_unpinned_download_is_refused(tmp_path, monkeypatch):
-    sys.path.insert(0, str(REPO / "tests"))
-    from httpserver import LoopbackServer
+    from helpers.httpserver import LoopbackServer
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     with LoopbackServer(tmp_path / "www") as server:

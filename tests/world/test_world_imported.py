@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-import texture_archives as ta
+from helpers import texture_archives as ta
 from PIL import Image
 
 from domrand.config import ConfigError, expand_names

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import texture_archives as ta
+from helpers import texture_archives as ta
 import yaml
-from httpserver import LoopbackServer
+from helpers.httpserver import LoopbackServer
 
 from domrand.config import ConfigError, deep_merge, validate_config, world_imports
 

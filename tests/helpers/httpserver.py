@@ -2,7 +2,7 @@
 
 Usage from any conftest::
 
-    from httpserver import LoopbackServer, closed_port   # see tests/assets/conftest.py
+    from helpers.httpserver import LoopbackServer, closed_port   # see tests/assets/conftest.py
 
     with LoopbackServer(tmp_path) as server:
         (server.root / "a.bin").write_bytes(b"...")
