@@ -126,6 +126,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     t4 = time.perf_counter()
     row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
            **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed,
+           # after p.record(): a mesh subject's pose columns say the clip and time it showed
            **subject_record(breeds[p.breed], p.pose, p.subject_material >= 0), "visible_fraction": visible,
            "occlusion_tries": tries, "n_between": sum(o.between is not None for o in p.obstructors), **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
            "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,
