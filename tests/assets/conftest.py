@@ -16,10 +16,10 @@ import numpy as np
 import pygltflib
 import pytest
 import trimesh
-from helpers.httpserver import LoopbackServer, closed_port
-from helpers.realdata_archives import zip_bytes
 from PIL import Image
 
+from helpers.httpserver import LoopbackServer, closed_port
+from helpers.realdata_archives import zip_bytes
 
 
 @pytest.fixture

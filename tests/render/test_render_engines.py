@@ -15,15 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from domrand.render.backend import configure
-
-configure("egl")  # before anything imports pyrender / PyOpenGL
-
-from domrand.config import deep_merge, variant_generator  # noqa: E402
-from domrand.render.sampling import sample_frame, sample_obstructors  # noqa: E402
-from domrand.render.scene import SceneRenderer  # noqa: E402
-from domrand.render.shard import select_breeds  # noqa: E402
-from domrand.world.build import World  # noqa: E402
+from domrand.config import deep_merge, variant_generator
+from domrand.render.sampling import sample_frame, sample_obstructors
+from domrand.render.scene import SceneRenderer
+from domrand.render.shard import select_breeds
+from domrand.world.build import World
 
 SIZE = 128
 SEEDS = range(6)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+
 from helpers.workflow import BIN, REPO, snakemake
 
 pytestmark = pytest.mark.slow

@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+
 from helpers.workflow import BIN, REPO, snakemake
 
 CONFIGS = [None, "configs/ci.yaml", "configs/paper.yaml"]
@@ -128,7 +127,9 @@ def _serve_real_sources(server, pin=True):
         downloads[name] = {"url": server.url(fname), "licence": "test licence", "attribution": f"test {name}"}
         if pin:
             downloads[name]["sha256"] = hashlib.sha256(data).hexdigest()
-    dn = lambda *doms: [f"dn_{d}{s}" for d in doms for s in ("", "_train", "_test")]  # noqa: E731
+    def dn(*doms):
+        return [f"dn_{d}{s}" for d in doms for s in ("", "_train", "_test")]
+
     return {
         "domains": {
             "real": {"train_per_class": 6, "test_per_class": 2, "sources": {

@@ -20,8 +20,9 @@ import tarfile
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Callable, NoReturn
+from typing import NoReturn
 from urllib.parse import unquote, urlparse
 
 import pooch

@@ -735,7 +735,9 @@ def model_arrays(model: SkinnedModel, prefix: str = "skin_") -> dict[str, np.nda
 def model_from_arrays(data, path: Path, prefix: str = "skin_") -> SkinnedModel:
     """The posable model stored by :func:`model_arrays` (``data``: a mapping such as an
     ``np.load`` result); ``path`` names it in messages."""
-    g = lambda k: data[prefix + k]  # noqa: E731
+    def g(k):
+        return data[prefix + k]
+
     nodes = tuple(
         Node(f"node{i}", int(p), t, r, s, m if hm else None)
         for i, (p, t, r, s, hm, m) in enumerate(zip(g("parent"), g("translation"), g("rotation"), g("scale"),

@@ -18,8 +18,19 @@ import pandas as pd
 import seaborn as sns
 
 from domrand import stats
-from domrand.figures.common import (CI_NOTE, PAPER, bars, correct_matrix, epoch_note, interval_columns, mean_ci,
-                                    read_predictions, save, summarise, title)
+from domrand.figures.common import (
+    CI_NOTE,
+    PAPER,
+    bars,
+    correct_matrix,
+    epoch_note,
+    interval_columns,
+    mean_ci,
+    read_predictions,
+    save,
+    summarise,
+    title,
+)
 
 PALETTE = {"real": "C0", "synthetic": "C1"}
 

@@ -105,7 +105,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     t1 = time.perf_counter()
     visible, tries = 1.0, 0
     if occ["enabled"]:
-        for tries in range(1, int(occ["max_tries"]) + 1):
+        for tries in range(1, int(occ["max_tries"]) + 1):  # noqa: B007 -- the count is recorded after the loop
             p.obstructors = sample_obstructors(occ, n_mat, gen["materials"]["random"], rng)
             sr.set_obstructors(p.obstructors)
             full, seen = sr.coverage()

@@ -195,7 +195,7 @@ def _groups(faces, face_part, sources, colors, max_texture):
             levels = np.round(fc * (PALETTE_LEVELS - 1)).astype(int)
             keys, inverse = np.unique(levels, axis=0, return_inverse=True)
             f = np.ones(4) if factor is None else np.asarray(factor, float)
-            for q, key in enumerate(keys):
+            for q in range(len(keys)):
                 face_group[sel[inverse.ravel() == q]] = len(groups)
                 mean = fc[inverse.ravel() == q].mean(axis=0)
                 groups.append({"own": True, "factor": [*(mean * f[:3]).tolist(), 1.0], "texture": None})
@@ -366,7 +366,7 @@ class MeshRig:
         self.skin_seconds = 0.0  # of the last pose_frame (0 when served from the cache)
 
     @classmethod
-    def load(cls, world_root: Path, breed: Breed) -> "MeshRig":
+    def load(cls, world_root: Path, breed: Breed) -> MeshRig:
         data = np.load(Path(world_root) / breed.shape["mesh"])
         return cls(breed, {k: data[k] for k in data.files}, world_root)
 
