@@ -5,7 +5,7 @@
 # torch optimizer, performs) segfaults. Loading triton first is safe, and the render tests
 # share a pytest process with the training tests.
 try:
-    import triton  # noqa: F401
+    import triton  # noqa: F401 -- imported for its side effect: LLVM load order (above)
 except ImportError:  # CPU-only torch builds ship without triton
     pass
 

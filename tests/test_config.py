@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from domrand.config import (ConfigError, deep_merge, domain_generator, drop_nulls, load_config,
-                            read_config_file, validate_config, variant_generator)
+from domrand.config import (
+    ConfigError,
+    deep_merge,
+    domain_generator,
+    drop_nulls,
+    load_config,
+    read_config_file,
+    validate_config,
+    variant_generator,
+)
 from domrand.config import main as config_main
 
 ROOT = Path(__file__).resolve().parents[1]

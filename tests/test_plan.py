@@ -14,8 +14,7 @@ import pytest
 import yaml
 
 from domrand.config import load_config
-from domrand.plan import (BEST, FIGURE_ARCH, FIGURE_TASK, Plan, dataset_variant, is_synthetic,
-                          variant_dataset)
+from domrand.plan import BEST, FIGURE_ARCH, FIGURE_TASK, Plan, dataset_variant, is_synthetic, variant_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,9 +10,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from domrand.tools.projection import (Job, ProjectionError, parse_dry_run, project, read_profile, schedule,
-                                to_markdown, work_units)
 from domrand.config import load_config
+from domrand.tools.projection import (
+    Job,
+    ProjectionError,
+    parse_dry_run,
+    project,
+    read_profile,
+    schedule,
+    to_markdown,
+    work_units,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

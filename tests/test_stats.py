@@ -24,7 +24,9 @@ def test_one_seed_matches_the_logit_formula_and_scipy_bootstrap():
     # The textbook logit (Wald) interval, with the unbiased variance p(1-p) n/(n-1) of 0/1 data.
     se = 1 / math.sqrt((n - 1) * p * (1 - p))
     q = sps.t.ppf(0.975, n - 1)
-    expit = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    def expit(z):
+        return 1 / (1 + math.exp(-z))
+
     lo, hi = expit(math.log(p / (1 - p)) - q * se), expit(math.log(p / (1 - p)) + q * se)
     assert (r["mean"], r["ci_low"], r["ci_high"]) == pytest.approx((0.8, lo, hi), abs=1e-9)
     assert r["se_seed"] == 0 and r["n_seeds"] == 1 and r["n_images"] == 400

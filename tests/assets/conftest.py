@@ -1,7 +1,7 @@
 """Fixtures for the asset layer, all built at test time (no binary blobs in the repo).
 
 ``http_server`` (a loopback file server) is meant for reuse: another folder's conftest can
-do the same two lines below (or the lead can move them to tests/conftest.py).
+build one the same way from tests/helpers/httpserver.py.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import sys
 import tarfile
 from pathlib import Path
 
@@ -19,13 +18,8 @@ import pytest
 import trimesh
 from PIL import Image
 
-# tests/ holds helpers shared by every test folder; put it on the path whatever the import mode.
-_TESTS = str(Path(__file__).resolve().parents[1])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
-
-from httpserver import LoopbackServer, closed_port  # noqa: E402
-from realdata_archives import zip_bytes  # noqa: E402
+from helpers.httpserver import LoopbackServer, closed_port
+from helpers.realdata_archives import zip_bytes
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import yaml
 from domrand.world.build import World, build_world
 from domrand.world.mesh_subjects import MeshRig, clip_time, subject_record, subject_rig
 from domrand.world.subjects import sample_pose
-from textured_models import build_textured_rig, write_textured_obj
+from helpers.textured_models import build_textured_rig, write_textured_obj
 
 ROOT = Path(__file__).resolve().parents[2]
 PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
@@ -208,6 +208,10 @@ def test_two_frames_with_different_clip_or_time_differ_in_pose(textured_world, t
     assert (meta["subject_texture"] == "own").all() and not meta["pose_fallback"].any()
     keys = list(zip(meta["clip"], meta["clip_time"]))
     assert len(set(keys)) >= 3  # drawn per image
+    # The pose columns record what the skinned mesh showed (its clip and time), not the joint
+    # angles of the procedural quadruped that it never uses.
+    assert (meta["pose_mode"] == "clip").all()
+    assert [json.loads(x) for x in meta["pose"]] == [{"clip": c, "clip_time": t} for c, t in keys]
     # A pair of rows whose clip or time differ.
     i, j = next((i, j) for i in range(len(keys)) for j in range(i + 1, len(keys)) if keys[i] != keys[j])
     # The recorded clip and time are what the image shows: re-render two rows' frames with only
@@ -226,9 +230,12 @@ def test_two_frames_with_different_clip_or_time_differ_in_pose(textured_world, t
     with SceneRenderer(world, "cat", [breed], gen, 48, "egl") as sr:
         imgs = []
         for row, pose_row in ((a, a), (a, b), (a, a)):
-            p = sample_frame(gen, "cat", 1, len(sr.materials), len(sr.skies),
-                             np.random.default_rng(seed_for("image", 0, "control", "cat", int(row["index"]))))
-            p.pose = {k: np.asarray(v) for k, v in json.loads(pose_row["pose"]).items()}
+            def frame(r):
+                return sample_frame(gen, "cat", 1, len(sr.materials), len(sr.skies),
+                                    np.random.default_rng(seed_for("image", 0, "control", "cat", int(r["index"]))))
+
+            p = frame(row)
+            p.pose = frame(pose_row).pose  # the pose drawn for pose_row's image seeds its clip and time
             assert subject_record(breed, p.pose)["clip_time"] == pose_row["clip_time"]
             sr.set_frame(p)
             imgs.append(sr.render(np.random.default_rng(0))[0].astype(int))
@@ -247,4 +254,5 @@ def test_shard_of_mesh_subjects_renders(mesh_world, tmp_path):
     assert len(meta) == 4 and (meta["subject_kind"] == "mesh").all()
     assert meta["pose_fallback"].all()  # random poses asked, the model has no animation
     assert meta["clip"].isna().all()
+    assert (meta["pose_mode"] == "bind").all() and (meta["pose"] == "{}").all()  # no joint angles
     assert (meta["visible_fraction"] > 0).all()

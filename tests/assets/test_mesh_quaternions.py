@@ -1,13 +1,10 @@
 """The quaternion math of domrand.meshes (scipy's Rotation) against the hand-written math it
 replaced, kept here as the reference: scalar and vectorised slerp (nlerp when nearly
 parallel) and T @ R @ S matrices, and whole poses of the test rigs (the 2-bone rig of
-tests/assets/conftest.py, the 8-bone tube of tests/textured_models.py) skinned with it.
+tests/assets/conftest.py, the 8-bone tube of tests/helpers/textured_models.py) skinned with it.
 A few poses are also pinned to the numbers the replaced code printed."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,9 +12,7 @@ import pytest
 from domrand.meshes.animation import INTERPOLATIONS, slerp
 from domrand.meshes.gltf import load_skinned_gltf
 from domrand.meshes.skinning import trs_matrices
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from textured_models import build_textured_rig  # noqa: E402
+from helpers.textured_models import build_textured_rig
 
 # --- the replaced implementation (domrand/assets/skinning.py before the move to scipy) ------
 

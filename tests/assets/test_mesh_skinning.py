@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from domrand.meshes.load import MeshError
 from domrand.meshes.animation import slerp
 from domrand.meshes.gltf import load_skinned_gltf
+from domrand.meshes.load import MeshError
 from domrand.meshes.skinning import trs_matrices
 
 BEND, SLIDE, SNAP, EASE = range(4)

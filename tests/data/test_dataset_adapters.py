@@ -58,7 +58,7 @@ def test_petimages_counts_and_skipped(petimages_root):
     assert set(index["source"]) == {"petimages"} and set(index["domain"]) == {"real"}
     assert all(os.path.isabs(p) for p in index["path"])
     assert all(
-        f"/{'Cat' if l == 'cat' else 'Dog'}/" in p for p, l in zip(index["path"], index["label"])
+        f"/{'Cat' if lab == 'cat' else 'Dog'}/" in p for p, lab in zip(index["path"], index["label"])
     )
     reasons = skipped_map(skipped, petimages_root)
     assert set(reasons) == {
@@ -133,8 +133,8 @@ def test_petimages_errors(petimages_root, caplog):
 def test_oxford_official_split_and_species(oxford_root):
     index, skipped = index_oxford_pet(oxford_root, {}, LOG)
     names = {
-        os.path.basename(p): (l, s)
-        for p, l, s in zip(index["path"], index["label"], index["split"])
+        os.path.basename(p): (lab, s)
+        for p, lab, s in zip(index["path"], index["label"], index["split"])
     }
     assert len(index) == 16
     assert names["Abyssinian_1.jpg"] == ("cat", "train")
@@ -198,7 +198,7 @@ def test_domainnet_tags_classes_and_splits(domainnet_root):
     assert all(
         p.endswith("_000003.jpg") == (s == "test") for p, s in zip(index["path"], index["split"])
     )
-    assert all(p.split(os.sep)[-2] == l for p, l in zip(index["path"], index["label"]))
+    assert all(p.split(os.sep)[-2] == lab for p, lab in zip(index["path"], index["label"]))
     reasons = skipped_map(skipped, domainnet_root)
     assert set(reasons) == {
         "clipart/cat/clipart_061_009999.jpg",
@@ -279,7 +279,7 @@ def test_folder_with_split_folders(tmp_path, images):
         ("train", "bicycle"): 3,
         ("train", "car"): 3,
     }
-    assert all(f"/{s}/{l}/" in p for p, s, l in zip(index["path"], index["split"], index["label"]))
+    assert all(f"/{s}/{lab}/" in p for p, s, lab in zip(index["path"], index["split"], index["label"]))
     assert set(index["source"]) == {"my_photos"} and skipped.empty
     with pytest.raises(ValueError, match="fix the split; drop params\\['test_fraction'\\]"):
         index_folder(root, {**params, "test_fraction": 0.2}, LOG)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from explain_models import SIZE
+from helpers.explain_models import SIZE
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from domrand.explain.faithfulness import (
 from domrand.explain.heatmaps import compute_heatmaps, occlusion, occlusion_models
 from domrand.figures.heatmaps import summarize_faithfulness
 from domrand.train.backbones import Classifier, Head, SmallCNN
-from explain_models import SIZE, ConstantModel, RegionModel
+from helpers.explain_models import SIZE, ConstantModel, RegionModel
 
 REGION = (slice(0, SIZE // 2), slice(0, SIZE // 2))  # top-left quadrant
 ELSEWHERE = (slice(SIZE // 2, SIZE), slice(SIZE // 2, SIZE))  # bottom-right quadrant
@@ -162,8 +162,7 @@ def test_occlusion_of_models_sharing_a_backbone_equals_each_alone(many_images):
 def test_sanity_check_flags_a_method_that_ignores_the_model(many_images):
     """An 'explanation' that is the image's own brightness is the same for any weights: the
     check fails it. The real methods on a classifier and its randomised copy change: they pass."""
-    clf = _classifier()
-    rand = randomised_copy(clf, seed=1)
+    clf = _classifier()  # faithfulness() makes the randomised copy itself
     x = many_images[:12]
     brightness = x.mean(1).numpy()
     fake = pd.DataFrame([(i, 0, "brightness", "head", rank_correlation(brightness[i], brightness[i]))

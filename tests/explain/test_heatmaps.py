@@ -14,7 +14,7 @@ from domrand.explain.heatmaps import (
     occlusion,
     save_heatmaps,
 )
-from explain_models import SIZE, ConstantModel, RegionModel, SmallCNN
+from helpers.explain_models import SIZE, ConstantModel, RegionModel, SmallCNN
 
 H = SIZE // 2
 REGIONS = {

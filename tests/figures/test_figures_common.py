@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import stats as sps
 
 from domrand.figures.common import mean_ci, read_predictions, summarise, title

@@ -205,7 +205,9 @@ def test_fig7_domain_transfer(tmp_path, titles):
     t = pd.read_csv(csv).set_index(["trained_on", "tested_on"])
     assert len(t) == 2 * 5
     _check_intervals(t)
-    pct = lambda k: 100 * np.asarray(acc[k])  # noqa: E731
+    def pct(k):
+        return 100 * np.asarray(acc[k])
+
     assert t.loc[("real", "synthetic"), "accuracy_mean"] == pytest.approx(62.0, abs=1e-3)
     # out-of-domain mean of the real-trained model: per seed, mean of its synthetic and toon accuracies
     ood_real = (pct(("real", "synthetic")) + pct(("real", "toon"))) / 2

@@ -7,6 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from domrand.render.backend import configure
+
+# EGL offscreen, chosen before any render test module imports pyrender / PyOpenGL (pytest
+# imports this conftest before the test modules of its folder).
+configure("egl")
+
 ROOT = Path(__file__).resolve().parents[2]
 WORLD_PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
                 "skies": 2, "texture_size": 32, "sky_width": 64}

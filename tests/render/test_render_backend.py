@@ -26,7 +26,7 @@ def test_configure_sets_the_platform(monkeypatch):
 def test_cannot_switch_platform_after_pyopengl_is_loaded(monkeypatch):
     monkeypatch.setenv("PYOPENGL_PLATFORM", "egl")
     configure("egl")
-    import OpenGL  # noqa: F401
+    import OpenGL  # noqa: F401 -- loading PyOpenGL is the state under test
 
     with pytest.raises(BackendError, match="already loaded"):
         configure("osmesa")

@@ -7,16 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from domrand.render.backend import configure
-
-configure("egl")  # before anything imports pyrender / PyOpenGL
-
-from domrand.config import variant_generator  # noqa: E402
-from domrand.render.gl import perspective  # noqa: E402
-from domrand.render.sampling import Obstructor, sample_frame  # noqa: E402
-from domrand.render.scene import SceneRenderer  # noqa: E402
-from domrand.render.shard import select_breeds  # noqa: E402
-from domrand.world.build import World  # noqa: E402
+from domrand.config import variant_generator
+from domrand.render.gl import perspective
+from domrand.render.sampling import Obstructor, sample_frame
+from domrand.render.scene import SceneRenderer
+from domrand.render.shard import select_breeds
+from domrand.world.build import World
 
 SIZE = 96
 

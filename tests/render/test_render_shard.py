@@ -10,13 +10,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from domrand.render.backend import configure
-
-configure("egl")  # before anything imports pyrender / PyOpenGL
-
-from domrand.config import deep_merge, domain_generator, variant_generator  # noqa: E402
-from domrand.render.sampling import sample_frame  # noqa: E402
-from domrand.render.shard import (  # noqa: E402
+from domrand.config import deep_merge, domain_generator, variant_generator
+from domrand.render.sampling import sample_frame
+from domrand.render.shard import (
     RenderError,
     breed_draw,
     image_draw,
@@ -25,10 +21,14 @@ from domrand.render.shard import (  # noqa: E402
     select_breeds,
     shard_indices,
 )
-from domrand.world.build import World  # noqa: E402
-from domrand.seeds import seed_for  # noqa: E402
+from domrand.seeds import seed_for
+from domrand.world.build import World
 
-QUIET = lambda *_: None  # noqa: E731
+
+def QUIET(*_):
+    return None
+
+
 SAMPLED_COLUMNS = {
     "file", "index", "seed", "class", "source", "breed", "pose_mode", "pose", "camera_azimuth",
     "camera_elevation", "camera_distance", "camera_target", "light_azimuth", "light_elevation",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from domrand.tools.bench import bench_frozen_run, bench_train
 from domrand.config import load_config
+from domrand.tools.bench import bench_frozen_run, bench_train
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,10 @@ from domrand.train.features import extract_features
 from domrand.train.fit import finetune, train_head
 
 AUG = {"zoom": [0.8, 1.0], "rotation": 10, "flip": True, "brightness": 0.2}
-QUIET = lambda *_: None  # noqa: E731
+
+
+def QUIET(*_):
+    return None
 
 
 def test_epoch_choice_final_best_and_ties():

@@ -52,29 +52,30 @@ def always_dog(tmp_path, helpers):
 
 
 @pytest.fixture
-def test_index(tmp_path, helpers):
+def split_index(tmp_path, helpers):
+    """An image index of test and train images, of the model's classes and of another."""
     rows = [("cat", "test")] * 2 + [("dog", "test")] * 3 + [("bicycle", "test")] * 2 + [("cat", "train")] * 4
     return helpers.image_index(tmp_path / "data", rows)
 
 
-def test_evaluate_model_known_answer_on_the_test_split_only(always_dog, test_index, tmp_path):
+def test_evaluate_model_known_answer_on_the_test_split_only(always_dog, split_index, tmp_path):
     model, backbone = always_dog
     out = tmp_path / "eval" / "real.json"
-    res = evaluate_model(model, backbone, [test_index], out, {"classes": ["cat", "dog"], "input_size": 32},
+    res = evaluate_model(model, backbone, [split_index], out, {"classes": ["cat", "dog"], "input_size": 32},
                          log=lambda *_: None)
     assert res["n"] == 5  # 2 cats + 3 dogs of the test split; bicycles and train images left out
     assert res["accuracy"] == pytest.approx(0.6)
     assert res["confusion"] == [[0, 2], [0, 3]]
     assert res["accuracy_above_random"] == pytest.approx(0.1)
     assert json.loads(out.read_text()) == json.loads(json.dumps(res))
-    assert res["test_set"] == [str(test_index)]
+    assert res["test_set"] == [str(split_index)]
 
 
-def test_evaluate_model_rejects_classes_the_model_was_not_trained_on(always_dog, test_index, tmp_path):
+def test_evaluate_model_rejects_classes_the_model_was_not_trained_on(always_dog, split_index, tmp_path):
     model, backbone = always_dog
     out = tmp_path / "eval.json"
     with pytest.raises(ValueError, match=r"\['bicycle'\].*not trained on.*\['cat', 'dog'\]"):
-        evaluate_model(model, backbone, [test_index], out, {"classes": ["cat", "dog", "bicycle"], "input_size": 32},
+        evaluate_model(model, backbone, [split_index], out, {"classes": ["cat", "dog", "bicycle"], "input_size": 32},
                        log=lambda *_: None)
     assert not out.exists()
 
@@ -97,18 +98,18 @@ def test_load_classifier_rebuilds_the_frozen_model(always_dog):
         assert clf(torch.rand(3, 3, 32, 32)).argmax(1).tolist() == [1, 1, 1]
 
 
-def test_evaluate_model_writes_one_prediction_row_per_test_image(always_dog, test_index, tmp_path):
+def test_evaluate_model_writes_one_prediction_row_per_test_image(always_dog, split_index, tmp_path):
     import pandas as pd
 
     from domrand.data.index import read_index
 
     model, backbone = always_dog
     out, preds = tmp_path / "eval" / "real.json", tmp_path / "eval" / "real.predictions.parquet"
-    res = evaluate_model(model, backbone, [test_index], out, {"classes": ["cat", "dog"], "input_size": 32},
+    res = evaluate_model(model, backbone, [split_index], out, {"classes": ["cat", "dog"], "input_size": 32},
                          log=lambda *_: None, out_predictions=preds)
     p = pd.read_parquet(preds)
     assert list(p.columns) == ["path", "label", "label_name", "pred", "prob", "p_cat", "p_dog"]
-    stored = read_index(test_index, split="test", resolve=False)
+    stored = read_index(split_index, split="test", resolve=False)
     assert sorted(p["path"]) == sorted(stored.loc[stored["label"].isin(["cat", "dog"]), "path"])
     assert p["label"].tolist() == [["cat", "dog"].index(n) for n in p["label_name"]]
     assert sorted(p["label_name"]) == ["cat"] * 2 + ["dog"] * 3

@@ -71,7 +71,9 @@ def test_train_head_without_training_images_of_the_classes_raises(tmp_path, help
 def test_train_head_is_deterministic(feats, tmp_path):
     a = _train(feats, tmp_path / "a", {**PARAMS, "epochs": 2})
     b = _train(feats, tmp_path / "b", {**PARAMS, "epochs": 2})
-    key = lambda h: [(r["train_loss"], r["train_acc"], r["test_acc"]) for r in h]  # noqa: E731
+    def key(h):
+        return [(r["train_loss"], r["train_acc"], r["test_acc"]) for r in h]
+
     assert key(a) == key(b)
 
 

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from test_workflow import REPO, snakemake
+
+from helpers.workflow import REPO, snakemake
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_workflow import REPO
 
 from domrand.config import load_config
-from domrand.tools.projection import WORK, dry_run, work_units
 from domrand.render.shard import shard_indices
+from domrand.tools.projection import WORK, dry_run, work_units
+from helpers.workflow import REPO
 
 HERE = Path(__file__).resolve().parent
 STUDIES = {

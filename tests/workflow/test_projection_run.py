@@ -10,9 +10,9 @@ import sys
 
 import pandas as pd
 import pytest
-from test_workflow import REPO, snakemake
 
 from domrand.tools.bench import main as bench_main
+from helpers.workflow import REPO, snakemake
 
 pytestmark = pytest.mark.slow
 CI = str(REPO / "configs/ci.yaml")

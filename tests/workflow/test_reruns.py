@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from test_workflow import BIN, REPO, snakemake
+
+from helpers.workflow import BIN, REPO, snakemake
 
 pytestmark = pytest.mark.slow
 CI = str(REPO / "configs/ci.yaml")
@@ -256,25 +257,66 @@ def test_runtime_knobs_rerun_nothing(finished):
 
 
 def _start(work: Path, target: str, change: dict | None, **env) -> subprocess.Popen:
+    """Snakemake in its own session (so it and its jobs can be killed together); its output
+    goes to a file beside `work` (`_output`), never to a pipe that nobody drains and that
+    would block it once full."""
     cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), target, "--cores", "1",
            "--directory", str(work), "--configfile", *_configs(work, change)]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env})
+    with open(_output_file(work), "w") as out:
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env})
+
+
+def _output_file(work: Path) -> Path:
+    return work.parent / f"{work.name}.snakemake.out"
+
+
+def _output(work: Path) -> str:
+    return _output_file(work).read_text()[-3000:]
+
+
+def _holds(condition) -> bool:
+    """`condition()`, where a file it reads that vanishes between its checks (Snakemake removes
+    a job's old log and output when the job starts; a finished job renames its temporary
+    folder) means "not yet" rather than an error."""
+    try:
+        return bool(condition())
+    except FileNotFoundError:
+        return False
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (zombies, which no reaper may collect in a
+    container, do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 def _kill_when(proc: subprocess.Popen, work: Path, ready, timeout: float = 300) -> None:
     """SIGKILL Snakemake and its job together once `ready()` (as a crashed machine would), then
-    release the lock the dead Snakemake left, as its message tells a user to."""
-    t0 = time.monotonic()
-    while not ready():
+    release the lock the dead Snakemake left, as its message tells a user to. Returns once no
+    process of the group runs, so nothing of the killed job writes after it."""
+    deadline = time.monotonic() + timeout
+    while not _holds(ready):
         if proc.poll() is not None:
-            raise AssertionError(f"the job ended before it could be killed:\n{proc.stdout.read()[-3000:]}")
-        if time.monotonic() - t0 > timeout:
+            raise AssertionError(f"the job ended before it could be killed:\n{_output(work)}")
+        if time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
-            raise AssertionError("the job never reached the point to kill it at")
+            proc.wait()
+            raise AssertionError(f"the job never reached the point to kill it at:\n{_output(work)}")
         time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # the leader is not reaped yet (no poll since), so the group exists
     proc.wait()
+    deadline = time.monotonic() + 60
+    while _group_alive(proc.pid):
+        assert time.monotonic() < deadline, "a killed job's process outlived SIGKILL for a minute"
+        time.sleep(0.05)
     snakemake("--unlock", "--directory", str(work), "--configfile", CI)
 
 
@@ -299,7 +341,7 @@ def test_killed_render_shard_leaves_nothing_finished_and_is_redone_alone(copy):
     proc = _start(copy, shard, {"render": {"shard_size": 400}, "synth": {"train_per_class": 2000}})
     parent = (copy / shard).parent
 
-    def half_written():
+    def half_written():  # the temporary folder may be renamed or removed between the globs
         return any(len(list(d.glob("*.jpg"))) >= 5 for d in parent.glob(".1.*"))
 
     _kill_when(proc, copy, half_written)
@@ -320,8 +362,24 @@ def test_killed_training_resumes_from_its_checkpoint(copy, tmp_path):
     reference = tmp_path / "reference"
     shutil.copytree(copy, reference, symlinks=True)
 
+    import torch
+
+    checkpoint = copy / "results/checkpoints/synth_control/cat_dog/unfrozen/seed0.pt"
+    seen = {"stat": None, "epoch": 0}
+
+    def four_epochs_checkpointed():
+        # Waits on the checkpoint, which is only ever replaced whole (renamed over) and never
+        # removed, rather than on the job's log, which Snakemake deletes when the job starts.
+        # Loaded only when it changed: it is replaced once an epoch.
+        st = checkpoint.stat()
+        if (st.st_ino, st.st_mtime_ns) != seen["stat"]:
+            seen["stat"] = (st.st_ino, st.st_mtime_ns)
+            ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+            seen["epoch"] = ck["epoch"] if ck["params"].get("epochs") == 12 else 0
+        return seen["epoch"] >= 4
+
     proc = _start(copy, model, change)
-    _kill_when(proc, copy, lambda: log.exists() and "epoch 5/12" in log.read_text())
+    _kill_when(proc, copy, four_epochs_checkpointed)
     assert not (copy / model).exists()
     snakemake(model, "--cores", "1", "--directory", str(copy), "--configfile", *_configs(copy, change))
     text = log.read_text()
@@ -342,7 +400,8 @@ def test_retries_absorb_a_transient_failure(copy, tmp_path):
     figure.unlink()
     marker = tmp_path / "fault.marker"
     proc = _start(copy, str(figure.relative_to(copy)), None, DOMRAND_INJECT_FAULT=f"fig4_ablation:{marker}")
-    out, _ = proc.communicate(timeout=600)
+    proc.wait(timeout=600)
+    out = _output_file(copy).read_text()
     assert proc.returncode == 0, out[-3000:]
     assert marker.exists(), "the fault was never injected"
     assert "Trying to restart job" in out and figure.exists()

@@ -4,31 +4,19 @@ errors before any job, and a tiny end-to-end run that builds figure 2."""
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from helpers.workflow import BIN, REPO, snakemake
+
 CONFIGS = [None, "configs/ci.yaml", "configs/paper.yaml"]
 FIGURES = ["fig1_examples", "fig2_training_curves", "fig3_architectures", "fig4_ablation", "fig5_heatmaps",
            "fig6_domains", "fig7_domain_transfer", "fig8_categories", "fig9_breed_scaling", "fig10_real_mixing",
            "fig11_data_size", "fig12_parameter_errors"]
-
-
-def snakemake(*args, cwd=REPO, timeout=600, check=True):
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), *args]
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
-    return p
 
 
 def test_lint_is_clean():
@@ -126,8 +114,7 @@ def test_docs_rulegraph_is_current():
 def _serve_real_sources(server, pin=True):
     """Fixture archives of PetImages and DomainNet on the loopback server, and the config
     override that makes the real and toon domains out of them."""
-    sys.path.insert(0, str(REPO / "tests"))
-    import realdata_archives as ra
+    from helpers import realdata_archives as ra
 
     files = {"kagglecatsanddogs_5340.zip": ra.petimages_zip(10)}
     for dom, cats in (("real", ["bicycle", "car", "police_car"]), ("clipart", ["cat", "dog"]),
@@ -141,7 +128,9 @@ def _serve_real_sources(server, pin=True):
         downloads[name] = {"url": server.url(fname), "licence": "test licence", "attribution": f"test {name}"}
         if pin:
             downloads[name]["sha256"] = hashlib.sha256(data).hexdigest()
-    dn = lambda *doms: [f"dn_{d}{s}" for d in doms for s in ("", "_train", "_test")]  # noqa: E731
+    def dn(*doms):
+        return [f"dn_{d}{s}" for d in doms for s in ("", "_train", "_test")]
+
     return {
         "domains": {
             "real": {"train_per_class": 6, "test_per_class": 2, "sources": {
@@ -157,8 +146,7 @@ def _serve_real_sources(server, pin=True):
 
 
 def test_real_domains_from_served_archives(tmp_path, monkeypatch):
-    sys.path.insert(0, str(REPO / "tests"))
-    from httpserver import LoopbackServer
+    from helpers.httpserver import LoopbackServer
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
@@ -190,8 +178,7 @@ def test_real_domains_from_served_archives(tmp_path, monkeypatch):
 
 
 def test_unpinned_download_is_refused(tmp_path, monkeypatch):
-    sys.path.insert(0, str(REPO / "tests"))
-    from httpserver import LoopbackServer
+    from helpers.httpserver import LoopbackServer
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     with LoopbackServer(tmp_path / "www") as server:

@@ -7,13 +7,13 @@ import json
 
 import numpy as np
 import pytest
-import texture_archives as ta
 from PIL import Image
 
 from domrand.config import ConfigError, expand_names
 from domrand.world import imported, textures
 from domrand.world.build import World, build_world
 from domrand.world.imported import WorldAssetError
+from helpers import texture_archives as ta
 
 PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 1, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 4,
           "skies": 3, "texture_size": 32, "sky_width": 64}

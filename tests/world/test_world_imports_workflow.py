@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import texture_archives as ta
 import yaml
-from httpserver import LoopbackServer
 
 from domrand.config import ConfigError, deep_merge, validate_config, world_imports
+from helpers import texture_archives as ta
+from helpers.httpserver import LoopbackServer
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

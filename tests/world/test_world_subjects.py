@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from domrand.world.rig import rotation
-from domrand.world.subjects import (CLASSES, QUADRUPED_POSES, build_rig, default_pose, sample_breed, sample_pose,
-                                    seed_for)
+from domrand.world.subjects import (
+    CLASSES,
+    QUADRUPED_POSES,
+    build_rig,
+    default_pose,
+    sample_breed,
+    sample_pose,
+    seed_for,
+)
 
 N_BREEDS = 12
 
@@ -58,7 +65,9 @@ def test_cat_snouts_are_all_shorter_than_the_mean_dog_snout():
 
 
 def test_cat_tails_are_longer_relative_to_the_body_on_average():
-    ratio = lambda bs: np.mean([b.shape["tail_length"] / b.shape["body_length"] for b in bs])  # noqa: E731
+    def ratio(bs):
+        return np.mean([b.shape["tail_length"] / b.shape["body_length"] for b in bs])
+
     assert ratio(_breeds("cat")) > ratio(_breeds("dog"))
 
 

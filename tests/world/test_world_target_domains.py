@@ -10,12 +10,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from domrand.config import ConfigError, check_domains_disjoint, deep_merge, domain_generator, load_config, variant_generator
+from domrand.config import (
+    ConfigError,
+    check_domains_disjoint,
+    deep_merge,
+    domain_generator,
+    load_config,
+    variant_generator,
+)
 from domrand.world import target_scenery, textures
 from domrand.world.build import World, build_world
 from domrand.world.subjects import CLASSES, build_rig, sample_breed, sample_pose
-from domrand.world.target_subjects import (CONSTRUCTION, build_target_rig, is_target_subject, loft,
-                                           sample_target_subject, target_coat_texture)
+from domrand.world.target_subjects import (
+    CONSTRUCTION,
+    build_target_rig,
+    is_target_subject,
+    loft,
+    sample_target_subject,
+    target_coat_texture,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 PARAMS = {"seed": 0, "classes": list(CLASSES), "breeds": 3, "heldout_breeds": {"real": 3, "toon": 2}, "materials": 14,

@@ -20,8 +20,9 @@ import tarfile
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Callable, NoReturn
+from typing import NoReturn
 from urllib.parse import unquote, urlparse
 
 import pooch
@@ -41,28 +42,43 @@ class AssetError(RuntimeError):
 
 
 def fetch_unpinned(url: str, target: Path, what: str, log: Log = print, timeout_s: float = 120.0,
-                   refresh: bool = False) -> Path:
+                   refresh: bool = False, retries: int = 4, backoff_s: float = 2.0) -> Path:
     """Download ``url`` to ``target`` with no known checksum (to pin it: the pin command), or
     keep ``target`` when it is there already (unless ``refresh``). Only a complete download is
-    renamed into place. Raises ``AssetError`` starting with ``what`` (a config key or a name)."""
+    renamed into place. A failed attempt (connection error, timeout, HTTP 5xx, 408, 425, 429)
+    is retried ``retries`` times, waiting ``backoff_s``, then twice as long before each next
+    retry; another 4xx answer is final. Raises ``AssetError`` starting with ``what`` (a config
+    key or a name)."""
     target = Path(target)
     if target.is_file() and not refresh:
         log(f"{what}: using cached {target}")
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.pin-", dir=target.parent))
-    try:
-        log(f"{what}: downloading {url}")
-        got = pooch.retrieve(url, known_hash=None, fname=target.name, path=tmp, progressbar=False,
-                             downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS))
-        os.chmod(got, 0o644)
-        Path(got).replace(target)
-    except Exception as exc:  # noqa: BLE001 - requests/pooch raise many types; `what` is what matters
-        raise AssetError(f"{what}: cannot download {url} ({type(exc).__name__}: {exc}); "
-                         "pinning needs internet access and a working URL") from exc
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    attempts = 1 + max(int(retries), 0)
+    for attempt in range(1, attempts + 1):
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.pin-", dir=target.parent))
+        try:
+            log(f"{what}: downloading {url}" + (f" (attempt {attempt}/{attempts})" if attempt > 1 else ""))
+            got = pooch.retrieve(url, known_hash=None, fname=target.name, path=tmp, progressbar=False,
+                                 downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS))
+            os.chmod(got, 0o644)
+            Path(got).replace(target)
+            return target
+        except Exception as exc:  # noqa: BLE001 -- requests/pooch raise many types; `what` is what matters
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            final = status is not None and 400 <= status < 500 and status not in _RETRYABLE_4XX
+            transient = isinstance(exc, requests.exceptions.RequestException) and not final
+            if not transient or attempt == attempts:
+                tried = f" after {attempt} attempts" if attempt > 1 else ""
+                raise AssetError(f"{what}: cannot download {url}{tried} ({type(exc).__name__}: {exc}); "
+                                 "pinning needs internet access and a working URL") from exc
+            wait = backoff_s * 2 ** (attempt - 1)
+            log(f"{what}: attempt {attempt}/{attempts} failed ({exc}); retrying in {wait:g} s")
+            if wait > 0:
+                time.sleep(wait)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 def fetch_asset(

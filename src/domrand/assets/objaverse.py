@@ -20,7 +20,7 @@ import pooch
 
 from domrand.io import atomic_dir
 
-from .download import Log, fetch_asset, fetch_unpinned
+from .download import AssetError, Log, fetch_asset, fetch_unpinned
 from .lock import PIN_COMMAND, write_lock
 
 DEFAULT_BASE = "https://huggingface.co/datasets/allenai/objaverse/resolve/main"
@@ -85,34 +85,64 @@ def _per_class(spec: dict, cls: str) -> int:
 
 
 def pin_objaverse(spec: dict, classes: list[str], lock: dict, lock_file: Path, cache_dir: Path,
-                  log: Log = print, refresh: bool = False, timeout_s: float = 120.0) -> dict:
-    """Choose, download and hash the objects of each class; record them in ``lock``."""
+                  log: Log = print, refresh: bool = False, timeout_s: float = 120.0, retries: int = 4,
+                  backoff_s: float = 2.0) -> dict:
+    """Choose, download and hash the objects of each class; record them in ``lock``.
+
+    A class is pinned again when the lock has fewer than ``per_class`` objects for it. A class
+    with fewer than ``per_class`` objects of an allowed licence is an ``AssetError`` naming its
+    LVIS categories, and nothing of it goes into the lock (classes pinned before it stay).
+    """
     base = spec.get("base_url", DEFAULT_BASE)
-    todo = [c for c in classes if refresh or lock_key(c) not in lock["objects"]]
+    todo = [c for c in classes
+            if refresh or len(lock["objects"].get(lock_key(c)) or []) < _per_class(spec, c)]
     if not todo:
         log("objaverse: every class pinned already")
         return lock
     # GLBs go where the workflow's fetch looks for them (cache/<uid>.glb); indexes beside.
     glb_dir, cache_dir = Path(cache_dir), Path(cache_dir) / "objaverse"
-    annotations = _json_gz(f"{base}/lvis-annotations.json.gz", cache_dir, log, timeout_s)
-    paths = _json_gz(f"{base}/object-paths.json.gz", cache_dir, log, timeout_s)
+
+    def get(url):
+        return _get(url, cache_dir, log, timeout_s, retries, backoff_s)
+
+    categories = {c: (spec.get("categories") or DEFAULT_CATEGORIES)[c] for c in todo}
+    annotations = _json_gz(get(f"{base}/lvis-annotations.json.gz"))
+    annotations = {k: annotations.get(k, []) for cats in categories.values() for k in cats}
+    # Of the ~800k objects' paths and metadata, only those of the wanted categories are kept.
+    wanted_all = {u for uids in annotations.values() for u in uids}
+    paths = {u: p for u, p in _json_gz(get(f"{base}/object-paths.json.gz")).items() if u in wanted_all}
     for cls in todo:
-        wanted = sorted({u for c in (spec.get("categories") or DEFAULT_CATEGORIES)[cls]
-                         for u in annotations.get(c, [])})
-        shards = sorted({paths[u].split("/")[1] for u in wanted if u in paths})
-        metadata: dict = {}
-        for shard in shards:
-            metadata.update(_json_gz(f"{base}/metadata/{shard}.json.gz", cache_dir, log, timeout_s))
+        wanted = {u for c in categories[cls] for u in annotations[c]}
+        metadata = shard_metadata(base, {paths[u] for u in wanted if u in paths}, wanted, get)
         objects = select_objects(cls, annotations, paths, metadata, spec, base)
-        if len(objects) < _per_class(spec, cls):
-            log(f"objaverse/{cls}: only {len(objects)} objects with an allowed licence")
+        n = _per_class(spec, cls)
+        if len(objects) < n:
+            allowed = ", ".join(spec.get("licences") or DEFAULT_LICENCES)
+            raise AssetError(
+                f"objaverse/{cls}: the LVIS categories {categories[cls]} have only {len(objects)} objects "
+                f"with an allowed licence ({allowed}), {n} asked; nothing was pinned for {cls}. Lower "
+                f"objaverse.per_class.{cls} to {len(objects)} or fewer, or add LVIS categories under "
+                f"objaverse.categories.{cls}, then rerun the pin command")
         for obj in objects:
-            path = _get(obj["url"], glb_dir, log, timeout_s)
+            path = _get(obj["url"], glb_dir, log, timeout_s, retries, backoff_s)
             obj["sha256"], obj["size"] = pooch.file_hash(str(path)), path.stat().st_size
         lock["objects"][lock_key(cls)] = objects
         write_lock(lock, lock_file)
         log(f"objaverse/{cls}: pinned {len(objects)} objects")
     return lock
+
+
+def shard_metadata(base: str, paths: set[str], wanted: set[str], get) -> dict:
+    """uid -> Sketchfab metadata of the ``wanted`` uids, from the metadata shards their
+    ``paths`` ('glbs/<shard>/<uid>.glb') lie in. Each shard holds ~5k objects' metadata; one
+    is read at a time and only its wanted entries are kept (as the objaverse package does),
+    so memory follows the wanted uids, not the ~800k objects of the shards they spread over."""
+    out: dict = {}
+    for shard in sorted({p.split("/")[1] for p in paths}):
+        data = _json_gz(get(f"{base}/metadata/{shard}.json.gz"))
+        out.update({u: data[u] for u in wanted if u in data})
+        del data
+    return out
 
 
 def fetch_objects(objects: list[dict] | None, cls: str, out_dir: Path, cache_dir: Path,
@@ -140,10 +170,11 @@ def fetch_objects(objects: list[dict] | None, cls: str, out_dir: Path, cache_dir
     return Path(out_dir)
 
 
-def _get(url: str, folder: Path, log: Log, timeout_s: float) -> Path:
-    return fetch_unpinned(url, Path(folder) / url.rsplit("/", 1)[-1], "objaverse", log, timeout_s)
+def _get(url: str, folder: Path, log: Log, timeout_s: float, retries: int = 4, backoff_s: float = 2.0) -> Path:
+    return fetch_unpinned(url, Path(folder) / url.rsplit("/", 1)[-1], "objaverse", log, timeout_s,
+                          retries=retries, backoff_s=backoff_s)
 
 
-def _json_gz(url: str, folder: Path, log: Log, timeout_s: float):
-    with gzip.open(_get(url, folder, log, timeout_s), "rt", encoding="utf-8") as fh:
+def _json_gz(path: Path):
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
         return json.load(fh)

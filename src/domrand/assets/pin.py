@@ -26,10 +26,13 @@ CACHE = Path("resources/assets/.archives")
 
 
 def pin_downloads(config: dict, lock_file: Path, cache_dir: Path, log: Log = print,
-                  refresh: bool = False, timeout_s: float = 120.0) -> dict:
+                  refresh: bool = False, timeout_s: float = 120.0, retries: int = 4,
+                  backoff_s: float = 2.0) -> dict:
     """Fetch every download of ``config`` not yet in ``lock_file`` and write the lock.
 
-    ``refresh`` re-downloads and re-pins entries already in the lock. Returns the lock.
+    ``refresh`` re-downloads and re-pins entries already in the lock. A failed request is
+    retried ``retries`` times with exponential backoff from ``backoff_s`` seconds (files
+    already downloaded are kept, so a rerun resumes). Returns the lock.
     Raises ``AssetError`` naming the config key when a download fails or does not match
     a sha256 the config gives. The lock is written after each new pin, so an interrupted
     run keeps what it has done.
@@ -44,7 +47,8 @@ def pin_downloads(config: dict, lock_file: Path, cache_dir: Path, log: Log = pri
             log(f"{key}: pinned already ({known['sha256'][:12]}...)")
             continue
         filename = entry.get("filename") or Path(unquote(urlparse(url).path)).name or name
-        path = fetch_unpinned(url, cache_dir / filename, f"config key {key}", log, timeout_s, refresh)
+        path = fetch_unpinned(url, cache_dir / filename, f"config key {key}", log, timeout_s, refresh,
+                              retries=retries, backoff_s=backoff_s)
         sha = pooch.file_hash(str(path))
         if entry.get("sha256") and entry["sha256"] != sha:
             path.unlink()
@@ -60,7 +64,7 @@ def pin_downloads(config: dict, lock_file: Path, cache_dir: Path, log: Log = pri
         from .objaverse import pin_objaverse
 
         pin_objaverse(config.get("objaverse") or {}, classes, lock, lock_file, cache_dir, log,
-                      refresh=refresh, timeout_s=timeout_s)
+                      refresh=refresh, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s)
     write_lock(lock, lock_file)
     return lock
 

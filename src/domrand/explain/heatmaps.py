@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import torch
-
-from domrand.io import atomic_path
 from captum.attr import LayerAttribution, LayerGradCam, Occlusion
 from torch import nn
+
+from domrand.io import atomic_path
 
 METHODS = ("gradcam", "occlusion")
 

@@ -13,15 +13,15 @@ import math
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+
+from domrand.figures.common import save as _save
+from domrand.figures.common import title as _title
+from domrand.stats import wilson
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from domrand.figures.common import save as _save  # noqa: E402
-from domrand.figures.common import title as _title  # noqa: E402
-from domrand.stats import wilson  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402 -- after matplotlib.use("Agg"): no display on compute nodes
 
 # Figure 12's randomized parameters: metadata column, axis label, kind. Columns a test set's
 # metadata lacks (an older shard, an imported subject) are left out of its panels.
@@ -405,7 +405,7 @@ def fig12_parameter_errors(predictions: dict[str, list], indexes: dict[str, list
     nrows = math.ceil(len(params) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.9 * nrows), squeeze=False)
     colors = {ts: f"C{1 if ts == 'synthetic' else 0}" for ts in joined}
-    for ax, (column, label, kind) in zip(axes.flat, params):
+    for ax, (column, label, _kind) in zip(axes.flat, params):
         g = t[t["parameter"] == column]
         order = g.drop_duplicates("bin").sort_values(["bin_order", "bin"])["bin"].tolist()
         pos = {b: i for i, b in enumerate(order)}

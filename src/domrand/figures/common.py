@@ -8,16 +8,15 @@ import math
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+
+from domrand import stats
+from domrand.io import atomic_path
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-import seaborn as sns  # noqa: E402
-
-from domrand import stats  # noqa: E402
-from domrand.io import atomic_path  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402 -- after matplotlib.use("Agg"): no display on compute nodes
+import seaborn as sns  # noqa: E402 -- imports pyplot
 
 # The paper's values, shown beside ours for reference; single runs, in %. Where each was read
 # in the paper (figure, section, text or bar chart): docs/paper_values.md.
@@ -82,7 +81,9 @@ def _epochs(pred_path: Path) -> dict:
     are (`report`), and the final and best-epoch accuracies (%), nan where not scored."""
     j = pred_path.with_name(pred_path.name.removesuffix(".predictions.parquet") + ".json")
     e = json.loads(j.read_text()) if j.exists() else {}
-    pct = lambda v: 100 * v if v is not None else math.nan  # noqa: E731
+    def pct(v):
+        return 100 * v if v is not None else math.nan
+
     return {"report": e.get("report", "final"), "accuracy_final": pct(e.get("accuracy_final")),
             "accuracy_best_epoch": pct(e.get("accuracy_best_epoch")),
             "best_epoch": e.get("best_epoch") if e.get("best_epoch") is not None else math.nan}

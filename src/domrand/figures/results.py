@@ -18,8 +18,20 @@ import pandas as pd
 import seaborn as sns
 
 from domrand import stats
-from domrand.figures.common import (CI_NOTE, PAPER, bars, correct_matrix, epoch_note, interval_columns, mean_ci,
-                                    paper_same_model, read_predictions, save, summarise, title)
+from domrand.figures.common import (
+    CI_NOTE,
+    PAPER,
+    bars,
+    correct_matrix,
+    epoch_note,
+    interval_columns,
+    mean_ci,
+    paper_same_model,
+    read_predictions,
+    save,
+    summarise,
+    title,
+)
 
 PALETTE = {"real": "C0", "synthetic": "C1"}
 

@@ -22,6 +22,7 @@ from scipy.spatial.transform import Rotation
 
 from .animation import IDENTITY, AnimationClip, sample_clip
 
+
 @dataclass(frozen=True)
 class Node:
     """A scene node: rest TRS (rotation as x, y, z, w) or a fixed 4x4 ``matrix``."""

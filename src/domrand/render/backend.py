@@ -209,7 +209,7 @@ def release_platform(platform) -> None:
     if egl_display is None:
         platform.delete_context()
         return
-    from OpenGL.EGL import eglDestroyContext, eglMakeCurrent, EGL_NO_CONTEXT, EGL_NO_SURFACE
+    from OpenGL.EGL import EGL_NO_CONTEXT, EGL_NO_SURFACE, eglDestroyContext, eglMakeCurrent
 
     key = _display_key(platform)
     _LIVE_EGL_CONTEXTS[key] = _LIVE_EGL_CONTEXTS.get(key, 1) - 1

@@ -20,9 +20,9 @@ from domrand.render.backend import configure
 from domrand.render.camera import direction, look_at, shadow_frustum
 from domrand.render.sampling import FrameParams, Obstructor
 from domrand.world import shapes
-from domrand.world.rig import rotation
 from domrand.world.build import World
 from domrand.world.mesh_subjects import subject_rig
+from domrand.world.rig import rotation
 from domrand.world.sets import MATERIAL_SETS, SKY_SETS
 from domrand.world.subjects import Breed
 
@@ -106,7 +106,9 @@ class SceneRenderer:
             # Coat parts first, fixed-colour parts (eyes, nose, glass) after: few material switches
             # per subject. An imported mesh's parts are its material groups: own colours (and own
             # UVs) where the model has them, else None (the coat, on procedural UVs).
-            fixed = lambda q: q[1].dark or q[1].color is not None  # noqa: E731
+            def fixed(q):
+                return q[1].dark or q[1].color is not None
+
             own = _own_materials(rig, textured)
             uvs = getattr(rig, "uvs", [None] * len(rig.parts))
             parts = [(part.name, self._mesh(part.mesh, uvs[i]), self._fixed_material(part, toon), own[i])

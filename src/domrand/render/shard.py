@@ -164,7 +164,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     t1 = time.perf_counter()
     visible, tries = 1.0, 0
     if occ["enabled"]:
-        for tries in range(1, int(occ["max_tries"]) + 1):
+        for tries in range(1, int(occ["max_tries"]) + 1):  # noqa: B007 -- the count is recorded after the loop
             p.obstructors = sample_obstructors(occ, n_mat, gen["materials"]["random"], rng)
             sr.set_obstructors(p.obstructors)
             full, seen = sr.coverage()
@@ -186,6 +186,7 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
            **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed, "breed_draw": draw,
            "draw_breeds": ",".join(breeds[b].name for b in allowed),
+           # after p.record(): a mesh subject's pose columns say the clip and time it showed
            **subject_record(breeds[p.breed], p.pose, p.subject_material >= 0), "visible_fraction": visible,
            "occlusion_tries": tries, "n_between": sum(o.between is not None for o in p.obstructors), **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
            "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,

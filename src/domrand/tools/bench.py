@@ -25,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 from domrand.config import load_config, variant_generator
 from domrand.io import write_json
 
@@ -315,7 +314,7 @@ def main(argv=None) -> None:
             p = bench_projection(a.run_dir, configs, out)
         except ProjectionError as e:
             if a.only == "projection":
-                raise SystemExit(f"projection: {e}")
+                raise SystemExit(f"projection: {e}") from e
             print(f"projection skipped: {e}", file=sys.stderr)
         else:
             print(to_markdown(p) if p else f"projection: no benchmark TSVs under {Path(a.run_dir) / 'benchmarks'}")

@@ -44,8 +44,6 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import json
-import math
 import re
 import subprocess
 import sys

@@ -108,10 +108,12 @@ def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.Data
     out += ["", "Figure 12 (error rate of the synthetic-trained model per bin of each randomized parameter; "
             "lowest and highest bin, Wilson 95% CI):", "",
             "| test set | parameter | lowest error: bin, % (CI) | highest error: bin, % (CI) |", "|---|---|---|---|"]
-    for (ts, par), g in t12[t12["n_images"] >= 10].groupby(["testset", "parameter"], sort=False):
+    def cell(r):
+        return (f"{r['bin']}: {100 * r['error_rate']:.0f} "
+                f"({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f}, n={r['n_images']})")
+
+    for (ts, _par), g in t12[t12["n_images"] >= 10].groupby(["testset", "parameter"], sort=False):
         lo, hi = g.loc[g["error_rate"].idxmin()], g.loc[g["error_rate"].idxmax()]
-        cell = lambda r: (f"{r['bin']}: {100 * r['error_rate']:.0f} "  # noqa: E731
-                          f"({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f}, n={r['n_images']})")
         out.append(f"| {ts} | {g['label'].iloc[0]} | {cell(lo)} | {cell(hi)} |")
     return out
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 import torch
 
 from domrand.data.index import read_index

@@ -146,7 +146,7 @@ class World:
     manifest: dict
 
     @classmethod
-    def load(cls, root) -> "World":
+    def load(cls, root) -> World:
         root = Path(root)
         path = root / "world.json"
         if not path.exists():

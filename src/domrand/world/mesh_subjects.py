@@ -196,7 +196,7 @@ def _groups(faces, face_part, sources, colors, max_texture):
             levels = np.round(fc * (PALETTE_LEVELS - 1)).astype(int)
             keys, inverse = np.unique(levels, axis=0, return_inverse=True)
             f = np.ones(4) if factor is None else np.asarray(factor, float)
-            for q, key in enumerate(keys):
+            for q in range(len(keys)):
                 face_group[sel[inverse.ravel() == q]] = len(groups)
                 mean = fc[inverse.ravel() == q].mean(axis=0)
                 groups.append({"own": True, "factor": [*(mean * f[:3]).tolist(), 1.0], "texture": None})
@@ -279,8 +279,8 @@ def is_mesh_breed(breed: Breed) -> bool:
 
 def _uniforms(pose: dict) -> tuple[float, float]:
     """Two numbers in [0, 1) fixed by a frame's sampled pose (and so by its image seed).
-    Angles are rounded as the metadata's ``pose`` column stores them (4 decimals), so a frame
-    replayed from its metadata shows the same clip and time."""
+    Angles are rounded as :meth:`FrameParams.record` rounds a procedural subject's (4 decimals),
+    so a frame replayed from its seed shows the same clip and time."""
     text = json.dumps({k: [round(float(a), 4) for a in v] for k, v in sorted(pose.items())})
     h = hashlib.blake2b(text.encode(), digest_size=16).digest()
     return int.from_bytes(h[:8], "big") / 2.0**64, int.from_bytes(h[8:], "big") / 2.0**64
@@ -307,15 +307,24 @@ def subject_record(breed: Breed, pose: dict, random_material: bool = False) -> d
     """Metadata columns of a frame's subject: kind, mesh file, clip name and time (seconds),
     whether a random pose fell back to the bind pose, and the texture it wore (``own``,
     ``own+coat``: own colours where the model has them, ``coat``: the procedural coat,
-    ``random_material``)."""
+    ``random_material``).
+
+    For a mesh subject it also replaces the frame's ``pose_mode`` and ``pose`` columns, which
+    otherwise hold the procedural quadruped's sampled mode and joint angles: a mesh is never
+    posed by them (they only seed its clip and time), so its columns say what was applied:
+    ``pose_mode`` ``clip`` (a clip at a time) or ``bind`` (the bind pose: the default pose, or a
+    model without animation), ``pose`` the JSON ``{"clip": name, "clip_time": seconds}`` or
+    ``{}``."""
     texture = "random_material" if random_material else breed.shape.get("texture", "coat")
     if not is_mesh_breed(breed):
         return {"subject_kind": "lofted" if is_target_subject(breed) else "procedural", "subject_mesh": None,
                 "clip": None, "clip_time": None, "pose_fallback": False, "subject_texture": texture}
     c, t = clip_time(breed, pose)
-    return {"subject_kind": "mesh", "subject_mesh": breed.shape["source"],
-            "clip": None if c is None else breed.shape["clips"][c]["name"], "clip_time": t,
-            "pose_fallback": bool(pose) and bool(breed.shape.get("fallback")), "subject_texture": texture}
+    clip = None if c is None else breed.shape["clips"][c]["name"]
+    return {"subject_kind": "mesh", "subject_mesh": breed.shape["source"], "clip": clip, "clip_time": t,
+            "pose_fallback": bool(pose) and bool(breed.shape.get("fallback")), "subject_texture": texture,
+            "pose_mode": "bind" if clip is None else "clip",
+            "pose": json.dumps({} if clip is None else {"clip": clip, "clip_time": t})}
 
 
 class MeshRig:
@@ -358,7 +367,7 @@ class MeshRig:
         self.skin_seconds = 0.0  # of the last pose_frame (0 when served from the cache)
 
     @classmethod
-    def load(cls, world_root: Path, breed: Breed) -> "MeshRig":
+    def load(cls, world_root: Path, breed: Breed) -> MeshRig:
         data = np.load(Path(world_root) / breed.shape["mesh"])
         return cls(breed, {k: data[k] for k in data.files}, world_root)
 

@@ -175,7 +175,9 @@ def _quadruped(b: Breed) -> Rig:
         joints.append(Joint(f"{name}_hip", "root", (x, -0.2 * H, side * 0.3 * W)))
         joints.append(Joint(f"{name}_knee", f"{name}_hip", (0.0, -upper, 0.0)))
 
-    P = lambda name, joint, mesh, dark=False: Part(name, joint, mesh, dark)  # noqa: E731
+    def P(name, joint, mesh, dark=False):
+        return Part(name, joint, mesh, dark)
+
     head_c = (0.55 * hr, 0.15 * hr, 0.0)
     snout_len = s["snout_length"]
     snout_r = s["snout_radius"] * hr
@@ -303,7 +305,9 @@ def default_pose(cls: str) -> dict:
 
 def sample_pose(cls: str, rng: np.random.Generator, modes=QUADRUPED_POSES) -> tuple[dict, str]:
     """A random articulated pose and its mode name (stand, walk, sit, lie; or steer)."""
-    u = lambda lo, hi: float(rng.uniform(lo, hi))  # noqa: E731
+    def u(lo, hi):
+        return float(rng.uniform(lo, hi))
+
     if cls == "bicycle":
         return {"steer": (0.0, u(-0.6, 0.6), 0.0), "root": (u(-0.08, 0.08), 0.0, 0.0)}, "steer"
     if cls == "car":

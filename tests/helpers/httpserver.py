@@ -2,7 +2,7 @@
 
 Usage from any conftest::
 
-    from httpserver import LoopbackServer, closed_port   # see tests/assets/conftest.py
+    from helpers.httpserver import LoopbackServer, closed_port   # see tests/assets/conftest.py
 
     with LoopbackServer(tmp_path) as server:
         (server.root / "a.bin").write_bytes(b"...")
@@ -63,7 +63,7 @@ class LoopbackServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -97,11 +97,11 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_error(status)
         return True
 
-    def do_GET(self):  # noqa: N802 (http.server naming)
+    def do_GET(self):  # noqa: N802 -- http.server names its handler methods so
         if not self._maybe_fail():
             super().do_GET()
 
-    def do_HEAD(self):  # noqa: N802
+    def do_HEAD(self):  # noqa: N802 -- http.server names its handler methods so
         if not self._maybe_fail():
             super().do_HEAD()
 

@@ -145,15 +145,15 @@ def write_textured_obj(folder: Path, *, texture_rgb=(40, 200, 60), kd=None) -> P
     folder.mkdir(parents=True, exist_ok=True)
     box = trimesh.creation.box(extents=(0.6, 1.5, 1.0))
     lines = ["mtllib model.mtl", "usemtl skin"]
-    lines += ["v %.6f %.6f %.6f" % tuple(v) for v in box.vertices]
+    lines += ["v {:.6f} {:.6f} {:.6f}".format(*v) for v in box.vertices]
     if kd is None:
         lines += ["vt 0.25 0.25", "vt 0.75 0.25", "vt 0.75 0.75"]
-        lines += ["f %d/%d %d/%d %d/%d" % (f[0] + 1, 1, f[1] + 1, 2, f[2] + 1, 3) for f in box.faces]
+        lines += [f"f {f[0] + 1}/1 {f[1] + 1}/2 {f[2] + 1}/3" for f in box.faces]
         (folder / "skin.png").write_bytes(solid_png(texture_rgb))
         mtl = "newmtl skin\nKd 0.4 0.4 0.4\nmap_Kd skin.png\n"
     else:
-        lines += ["f %d %d %d" % tuple(f + 1) for f in box.faces]
-        mtl = "newmtl skin\nKd %.4f %.4f %.4f\n" % tuple(kd)
+        lines += ["f {} {} {}".format(*(int(i) + 1 for i in f)) for f in box.faces]
+        mtl = "newmtl skin\nKd {:.4f} {:.4f} {:.4f}\n".format(*kd)
     (folder / "model.mtl").write_text(mtl)
     (folder / "model.obj").write_text("\n".join(lines) + "\n")
     return folder / "model.obj"
