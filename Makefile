@@ -9,8 +9,9 @@ test:
 bench:
 	bash setup.sh bench
 lint:
+	.venv/bin/ruff check src tests workflow && .venv/bin/ruff format --check src tests workflow
 	.venv/bin/snakemake --lint && .venv/bin/snakefmt --check .
 format:
-	.venv/bin/snakefmt .
+	.venv/bin/ruff format src tests workflow && .venv/bin/snakefmt .
 rulegraph:
 	.venv/bin/python -m domrand.tools.docs
