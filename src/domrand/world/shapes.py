@@ -123,3 +123,8 @@ def _align_z_to(direction: np.ndarray) -> np.ndarray:
     vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
     m[:3, :3] = np.eye(3) + vx + vx @ vx * (1.0 / (1.0 + c))
     return m
+
+
+def hull(points) -> trimesh.Trimesh:
+    """The convex hull of `points` (N, 3): a closed solid with flat faces (car bodies, cabins)."""
+    return trimesh.convex.convex_hull(np.asarray(points, float))
