@@ -68,14 +68,14 @@ CAT_PALETTE = {
     "tabby": [((0.56, 0.47, 0.36), (0.2, 0.15, 0.11)), ((0.63, 0.62, 0.6), (0.17, 0.17, 0.17)),
               ((0.88, 0.57, 0.27), (0.55, 0.27, 0.09)), ((0.47, 0.4, 0.33), (0.12, 0.1, 0.08)),
               ((0.76, 0.75, 0.72), (0.25, 0.25, 0.26))],
-    "tortoiseshell": [((0.11, 0.09, 0.08), (0.78, 0.47, 0.19)), ((0.2, 0.15, 0.12), (0.83, 0.62, 0.38))],
-    "bicolor": [((0.1, 0.1, 0.1), (0.94, 0.93, 0.9)), ((0.55, 0.46, 0.36), (0.93, 0.91, 0.87)),
+    "tortoiseshell": [((0.21, 0.16, 0.12), (0.8, 0.5, 0.22)), ((0.27, 0.21, 0.16), (0.84, 0.62, 0.38))],
+    "bicolor": [((0.6, 0.6, 0.59), (0.94, 0.93, 0.9)), ((0.55, 0.46, 0.36), (0.93, 0.91, 0.87)),
                 ((0.83, 0.53, 0.25), (0.95, 0.93, 0.88))],
     "solid": [((0.08, 0.08, 0.08), (0.14, 0.13, 0.12)), ((0.46, 0.48, 0.52), (0.38, 0.4, 0.44)),
               ((0.93, 0.91, 0.86), (0.82, 0.79, 0.74)), ((0.86, 0.54, 0.24), (0.7, 0.4, 0.16))],
     "pointed": [((0.91, 0.86, 0.76), (0.27, 0.19, 0.14)), ((0.9, 0.88, 0.83), (0.33, 0.3, 0.33))],
 }
-CAT_PATTERNS = ("tabby", "tabby", "tabby", "tabby", "tortoiseshell", "bicolor", "solid", "pointed")
+CAT_PATTERNS = ("tabby", "tabby", "tabby", "tabby", "tabby", "tortoiseshell", "bicolor", "solid", "pointed")
 CAT_EYE_COLOURS = [(0.72, 0.66, 0.16), (0.44, 0.62, 0.2), (0.85, 0.6, 0.12), (0.3, 0.55, 0.8)]
 PINK_NOSE = (0.82, 0.52, 0.52)
 EAR_PINK = (0.86, 0.64, 0.6)
@@ -93,7 +93,7 @@ def _cat(rng):
         neck_length=_u(rng, 0.04, 0.08), neck_radius=_u(rng, 0.075, 0.095),
         head_radius=_u(rng, 0.14, 0.165), head_elongation=_u(rng, 0.88, 0.98), head_width=_u(rng, 1.02, 1.15),
         snout_length=_u(rng, 0.0, 0.025), snout_radius=_u(rng, 0.24, 0.3),
-        ear_kind="upright", ear_size=_u(rng, 0.09, 0.13), ear_flare=_u(rng, 0.95, 1.25),
+        ear_kind="upright", ear_size=_u(rng, 0.1, 0.14), ear_flare=_u(rng, 0.95, 1.25),
         tail_length=_u(rng, 0.6, 0.85), tail_radius=_u(rng, 0.026, 0.036), tail_curl=_u(rng, 0.05, 0.3),
         tail_rest=_u(rng, -0.9, 0.2),
         eye_colour=CAT_EYE_COLOURS[int(rng.integers(len(CAT_EYE_COLOURS)))] if pattern != "pointed" else (0.32, 0.55, 0.85),
@@ -101,7 +101,7 @@ def _cat(rng):
         point_colour=_jitter(rng, second, 0.03) if pattern == "pointed" else None,
     )
     coat = dict(base=_jitter(rng, base, 0.04), second=_jitter(rng, second, 0.03), pattern=pattern,
-                frequency=_u(rng, 9.0, 14.0), fur=_u(rng, 0.08, 0.2))
+                frequency=_u(rng, 9.0, 14.0), fur=_u(rng, 0.2, 0.35))
     return shape, coat
 
 
@@ -159,7 +159,7 @@ CAR_TRIM = (0.1, 0.1, 0.1)
 HEADLIGHT = (0.95, 0.95, 0.9)
 TAILLIGHT = (0.72, 0.05, 0.04)
 PLATE = (0.92, 0.92, 0.88)
-HUB = (0.72, 0.73, 0.75)
+HUB = (0.6, 0.61, 0.63)
 
 
 def _car(rng):
@@ -302,7 +302,8 @@ def _cat_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
     size, flare = s["ear_size"], s["ear_flare"]
     for side in ("l", "r"):
         ear = shapes.ear("upright", size, flare)
-        ear.apply_transform(_yaw(np.pi / 2))  # the flat face looks forward
+        ear.apply_transform(_yaw(np.pi / 2))  # the flat face looks forward, a cupped ear
+        ear.vertices[:, 0] *= 1.6
         inner = shapes.ear("upright", 0.72 * size, 0.8 * flare)
         inner.apply_transform(_yaw(np.pi / 2))
         inner.apply_translation((0.07 * size * flare, 0.04 * size, 0))
@@ -426,9 +427,9 @@ def _car_rig(b: Breed) -> Rig:
     P = lambda name, mesh, color=None, joint="root": Part(name, joint, mesh, color=color)  # noqa: E731
     xf_mid = cabin_at(y1 + 0.5 * ch)[0]
     parts = [
-        P("body", shapes.hull(body_pts)),
-        P("cabin", shapes.hull(cab_pts)),
-        P("glass", shapes.hull(glass_pts), CAR_GLASS),
+        P("body", shapes.hull(body_pts, rounding=0.12)),
+        P("cabin", shapes.hull(cab_pts, rounding=0.07)),
+        P("glass", shapes.hull(glass_pts, rounding=0.04), CAR_GLASS),
         P("pillar", shapes.box((0.08, ch * 0.9, W * 0.99), center=(0.5 * (xf_mid + cabin_at(y1 + 0.5 * ch)[1]) + 0.1, y1 + 0.48 * ch, 0))),
         P("grille", shapes.box((0.04, 0.16, W * 0.42), center=(L / 2 + 0.005, 0.5 * (y0 + nose) + 0.02, 0)), CAR_TRIM),
         P("bumper_f", shapes.box((0.14, 0.14, W * 0.96), center=(L / 2 - 0.02, y0 + 0.09, 0)), CAR_TRIM),
