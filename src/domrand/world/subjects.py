@@ -61,21 +61,20 @@ def _u(rng, lo, hi) -> float:
 
 
 # Cat coats of the synthetic world: pattern -> [(base, second)] (sRGB), the cats' own palette.
-# tabby: a mackerel tabby (dark stripes of `second` on `base`); tortoiseshell: black and ginger
-# patches; bicolor: a colour with white patches; solid: one colour; pointed: a pale body with dark
-# ears, face, legs and tail (`point_colour` parts).
+# tabby: a mackerel tabby (dark stripes of `second` on `base`); classic: a classic tabby (broad
+# swirled bands); solid: one colour; pointed: a pale body with dark ears, face, legs and tail
+# (`point_colour` parts). No tortoiseshells or white bicolours: ImageNet reads those as
+# black-and-tan or piebald dogs.
 CAT_PALETTE = {
     "tabby": [((0.56, 0.47, 0.36), (0.2, 0.15, 0.11)), ((0.63, 0.62, 0.6), (0.17, 0.17, 0.17)),
-              ((0.88, 0.57, 0.27), (0.55, 0.27, 0.09)), ((0.47, 0.4, 0.33), (0.12, 0.1, 0.08)),
+              ((0.88, 0.57, 0.27), (0.55, 0.27, 0.09)), ((0.6, 0.51, 0.4), (0.16, 0.13, 0.1)),
               ((0.76, 0.75, 0.72), (0.25, 0.25, 0.26))],
-    "tortoiseshell": [((0.21, 0.16, 0.12), (0.8, 0.5, 0.22)), ((0.27, 0.21, 0.16), (0.84, 0.62, 0.38))],
-    "bicolor": [((0.6, 0.6, 0.59), (0.94, 0.93, 0.9)), ((0.55, 0.46, 0.36), (0.93, 0.91, 0.87)),
-                ((0.83, 0.53, 0.25), (0.95, 0.93, 0.88))],
-    "solid": [((0.08, 0.08, 0.08), (0.14, 0.13, 0.12)), ((0.46, 0.48, 0.52), (0.38, 0.4, 0.44)),
-              ((0.93, 0.91, 0.86), (0.82, 0.79, 0.74)), ((0.86, 0.54, 0.24), (0.7, 0.4, 0.16))],
+    "classic": [((0.61, 0.5, 0.37), (0.18, 0.13, 0.09)), ((0.68, 0.67, 0.65), (0.21, 0.21, 0.22)),
+                ((0.9, 0.62, 0.33), (0.6, 0.31, 0.11))],
+    "solid": [((0.46, 0.48, 0.52), (0.38, 0.4, 0.44)), ((0.86, 0.54, 0.24), (0.7, 0.4, 0.16))],
     "pointed": [((0.91, 0.86, 0.76), (0.27, 0.19, 0.14)), ((0.9, 0.88, 0.83), (0.33, 0.3, 0.33))],
 }
-CAT_PATTERNS = ("tabby", "tabby", "tabby", "tabby", "tabby", "tortoiseshell", "bicolor", "solid", "pointed")
+CAT_PATTERNS = ("tabby", "tabby", "tabby", "tabby", "classic", "classic", "solid", "pointed")
 CAT_EYE_COLOURS = [(0.72, 0.66, 0.16), (0.44, 0.62, 0.2), (0.85, 0.6, 0.12), (0.3, 0.55, 0.8)]
 PINK_NOSE = (0.82, 0.52, 0.52)
 EAR_PINK = (0.86, 0.64, 0.6)
@@ -88,7 +87,7 @@ def _cat(rng):
     palette = CAT_PALETTE[pattern]
     base, second = palette[int(rng.integers(len(palette)))]
     shape = dict(
-        body_length=_u(rng, 0.75, 0.92), body_height=_u(rng, 0.27, 0.33), body_width=_u(rng, 0.22, 0.28),
+        body_length=_u(rng, 0.75, 0.92), body_height=_u(rng, 0.3, 0.35), body_width=_u(rng, 0.25, 0.31),
         leg_length=_u(rng, 0.3, 0.38), leg_radius=_u(rng, 0.042, 0.054),
         neck_length=_u(rng, 0.04, 0.08), neck_radius=_u(rng, 0.075, 0.095),
         head_radius=_u(rng, 0.14, 0.165), head_elongation=_u(rng, 0.88, 0.98), head_width=_u(rng, 1.02, 1.15),
@@ -97,7 +96,7 @@ def _cat(rng):
         tail_length=_u(rng, 0.6, 0.85), tail_radius=_u(rng, 0.026, 0.036), tail_curl=_u(rng, 0.05, 0.3),
         tail_rest=_u(rng, -0.9, 0.2),
         eye_colour=CAT_EYE_COLOURS[int(rng.integers(len(CAT_EYE_COLOURS)))] if pattern != "pointed" else (0.32, 0.55, 0.85),
-        nose_colour=PINK_NOSE if pattern not in ("solid", "tortoiseshell") else (0.15, 0.12, 0.12),
+        nose_colour=PINK_NOSE if pattern != "solid" else (0.15, 0.12, 0.12),
         point_colour=_jitter(rng, second, 0.03) if pattern == "pointed" else None,
     )
     coat = dict(base=_jitter(rng, base, 0.04), second=_jitter(rng, second, 0.03), pattern=pattern,
@@ -180,7 +179,8 @@ def _car(rng):
     )
     base = CAR_PALETTE[int(rng.integers(len(CAR_PALETTE)))]
     return shape, dict(base=np.clip(np.asarray(base) + rng.uniform(-0.03, 0.03, 3), 0, 1).tolist(),
-                       second=[0.15, 0.15, 0.15], pattern="paint", frequency=1.0, fur=0.0)
+                       second=[0.15, 0.15, 0.15], pattern="paint", frequency=1.0, fur=0.0,
+                       roughness=_u(rng, 0.2, 0.35))  # glossy car paint
 
 
 def _paint(rng, palette) -> dict:
@@ -413,15 +413,20 @@ def _car_rig(b: Breed) -> Rig:
         rear = min(rear, -L / 2 + 0.08)
     top = y1 + ch
     run_f, run_r = ch * s["windscreen_slope"] * 1.6, ch * s["rear_slope"] * 1.6
-    def cabin_at(y):  # the cabin's x extent and half width at height y
-        t = (y - y1) / ch
-        return front + 0.15 - t * run_f, rear + t * run_r, hw * (0.96 - 0.1 * t)
+    def cabin_at(y):  # the cabin's x extent and half width at height y: screens bend into the roof
+        t = np.clip((y - y1) / ch, 0.0, 1.0)
+        bend = 0.55 * t + 0.45 * t ** 3
+        return front + 0.15 - bend * run_f, rear + bend * run_r, hw * (0.96 - 0.16 * t * t)
     cab_pts = []
-    for y in (y1 - 0.02, top):
+    for y in (y1 - 0.02, y1 + 0.4 * ch, y1 + 0.75 * ch, top):
         xf, xr, zz = cabin_at(y)
         cab_pts += [(xf, y, zz), (xf, y, -zz), (xr, y, zz), (xr, y, -zz)]
+    xf, xr, zz = cabin_at(top)  # a crowned roof: a shorter, narrower ridge above the roof's edges
+    mid, half = 0.5 * (xf + xr), 0.5 * (xf - xr)
+    cab_pts += [(mid + 0.75 * half, top + 0.05, 0.8 * zz), (mid + 0.75 * half, top + 0.05, -0.8 * zz),
+                (mid - 0.75 * half, top + 0.05, 0.8 * zz), (mid - 0.75 * half, top + 0.05, -0.8 * zz)]
     glass_pts = []
-    for y in (y1 + 0.06, top - 0.06):
+    for y in (y1 + 0.05, y1 + 0.4 * ch, y1 + 0.75 * ch, top - 0.05):
         xf, xr, zz = cabin_at(y)
         glass_pts += [(xf + 0.03, y, zz + 0.02), (xf + 0.03, y, -zz - 0.02), (xr - 0.03, y, zz + 0.02), (xr - 0.03, y, -zz - 0.02)]
     P = lambda name, mesh, color=None, joint="root": Part(name, joint, mesh, color=color)  # noqa: E731
