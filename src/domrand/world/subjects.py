@@ -71,10 +71,10 @@ CAT_PALETTE = {
               ((0.76, 0.75, 0.72), (0.25, 0.25, 0.26))],
     "classic": [((0.61, 0.5, 0.37), (0.18, 0.13, 0.09)), ((0.68, 0.67, 0.65), (0.21, 0.21, 0.22)),
                 ((0.9, 0.62, 0.33), (0.6, 0.31, 0.11))],
-    "solid": [((0.46, 0.48, 0.52), (0.38, 0.4, 0.44)), ((0.86, 0.54, 0.24), (0.7, 0.4, 0.16))],
-    "pointed": [((0.91, 0.86, 0.76), (0.27, 0.19, 0.14)), ((0.9, 0.88, 0.83), (0.33, 0.3, 0.33))],
+    "solid": [((0.36, 0.38, 0.43), (0.3, 0.32, 0.36)), ((0.86, 0.54, 0.24), (0.7, 0.4, 0.16))],
+    "pointed": [((0.86, 0.77, 0.62), (0.27, 0.19, 0.14)), ((0.84, 0.8, 0.74), (0.33, 0.3, 0.33))],
 }
-CAT_PATTERNS = ("tabby", "tabby", "tabby", "tabby", "classic", "classic", "solid", "pointed")
+CAT_PATTERNS = ("tabby", "tabby", "tabby", "tabby", "tabby", "classic", "classic", "solid", "pointed")
 CAT_EYE_COLOURS = [(0.72, 0.66, 0.16), (0.44, 0.62, 0.2), (0.85, 0.6, 0.12), (0.3, 0.55, 0.8)]
 PINK_NOSE = (0.82, 0.52, 0.52)
 EAR_PINK = (0.86, 0.64, 0.6)
@@ -92,13 +92,15 @@ def _cat(rng):
         neck_length=_u(rng, 0.04, 0.08), neck_radius=_u(rng, 0.075, 0.095),
         head_radius=_u(rng, 0.14, 0.165), head_elongation=_u(rng, 0.88, 0.98), head_width=_u(rng, 1.02, 1.15),
         snout_length=_u(rng, 0.0, 0.025), snout_radius=_u(rng, 0.24, 0.3),
-        ear_kind="upright", ear_size=_u(rng, 0.1, 0.14), ear_flare=_u(rng, 0.95, 1.25),
+        ear_kind="upright", ear_size=_u(rng, 0.11, 0.15), ear_flare=_u(rng, 0.95, 1.25),
         tail_length=_u(rng, 0.6, 0.85), tail_radius=_u(rng, 0.026, 0.036), tail_curl=_u(rng, 0.05, 0.3),
         tail_rest=_u(rng, -0.9, 0.2),
         eye_colour=CAT_EYE_COLOURS[int(rng.integers(len(CAT_EYE_COLOURS)))] if pattern != "pointed" else (0.32, 0.55, 0.85),
         nose_colour=PINK_NOSE if pattern != "solid" else (0.15, 0.12, 0.12),
         point_colour=_jitter(rng, second, 0.03) if pattern == "pointed" else None,
     )
+    # tabbies have a pale muzzle and chin (whisker pads lighter than the coat)
+    shape["muzzle_colour"] = (0.45 * np.asarray(base) + 0.55 * np.array([0.95, 0.93, 0.88])).tolist() if pattern in ("tabby", "classic") else None
     coat = dict(base=_jitter(rng, base, 0.04), second=_jitter(rng, second, 0.03), pattern=pattern,
                 frequency=_u(rng, 9.0, 14.0), fur=_u(rng, 0.2, 0.35))
     return shape, coat
@@ -115,7 +117,7 @@ def _dog(rng):
         body_length=_u(rng, 0.8, 1.3), body_height=_u(rng, 0.28, 0.48), body_width=_u(rng, 0.24, 0.40),
         leg_length=_u(rng, 0.30, 0.80), leg_radius=_u(rng, 0.05, 0.10),
         neck_length=_u(rng, 0.10, 0.26), neck_radius=_u(rng, 0.08, 0.13),
-        head_radius=_u(rng, 0.13, 0.22), head_elongation=_u(rng, 1.05, 1.35),
+        head_radius=_u(rng, 0.15, 0.22), head_elongation=_u(rng, 1.05, 1.35),
         snout_length=_u(rng, 0.10, 0.38), snout_radius=_u(rng, 0.38, 0.60),
         ear_kind=ear, ear_size=_u(rng, 0.10, 0.22), ear_flare=_u(rng, 0.8, 1.2),
         tail_length=_u(rng, 0.12, 0.50), tail_radius=_u(rng, 0.03, 0.07), tail_curl=_u(rng, 0.0, 0.9),
@@ -123,16 +125,22 @@ def _dog(rng):
     )
     palette = [(0.55, 0.35, 0.18), (0.08, 0.07, 0.06), (0.9, 0.88, 0.82), (0.85, 0.65, 0.35),
                (0.4, 0.3, 0.25), (0.75, 0.55, 0.3)]
-    coat = _coat(rng, palette, patterns=("solid", "solid", "bicolor", "spots", "saddle"))
+    shape["neck_length"] = min(shape["neck_length"], 1.2 * shape["head_radius"])  # no small head on a long neck
+    coat = _coat(rng, palette, patterns=("solid", "solid", "bicolor", "spots", "solid"))
+    if coat["pattern"] != "solid":  # patches are white on a coloured dog, or dark on a white one
+        light = float(np.mean(coat["base"])) > 0.7
+        coat["second"] = [0.12, 0.1, 0.09] if light else [0.92, 0.9, 0.86]
     return shape, coat
 
 
 def _coat(rng, palette, patterns) -> dict:
+    """Two palette colours, each a little lighter or darker (one jitter for all channels: dog
+    coats are not tinted), a pattern, its frequency and the fur's strength."""
     i, j = rng.choice(len(palette), size=2, replace=False)
-    jitter = rng.uniform(-0.06, 0.06, size=3)
+    jitter = float(np.mean(rng.uniform(-0.06, 0.06, size=3)))
     return dict(
         base=np.clip(np.asarray(palette[i]) + jitter, 0, 1).tolist(),
-        second=np.clip(np.asarray(palette[j]) + rng.uniform(-0.06, 0.06, size=3), 0, 1).tolist(),
+        second=np.clip(np.asarray(palette[j]) + float(np.mean(rng.uniform(-0.06, 0.06, size=3))), 0, 1).tolist(),
         pattern=str(rng.choice(patterns)),
         frequency=_u(rng, 3.0, 9.0),
         fur=_u(rng, 0.05, 0.2),
@@ -150,9 +158,10 @@ def _bicycle(rng):
     return shape, _paint(rng, palette)
 
 
-# Car paints of the synthetic world (sRGB): silver, white, black, greys, dark blue, red, green, beige.
-CAR_PALETTE = [(0.7, 0.71, 0.73), (0.93, 0.93, 0.92), (0.04, 0.04, 0.05), (0.36, 0.37, 0.39), (0.08, 0.14, 0.4),
-               (0.66, 0.06, 0.06), (0.12, 0.3, 0.2), (0.68, 0.62, 0.5), (0.25, 0.36, 0.6)]
+# Car paints of the synthetic world (sRGB): silver, white, black, greys, dark blue, red, taxi yellow, orange
+# (no dark green or beige: ImageNet reads such slabs under dark glass as pool tables or projectors).
+CAR_PALETTE = [(0.7, 0.71, 0.73), (0.93, 0.93, 0.92), (0.04, 0.04, 0.05), (0.5, 0.52, 0.55), (0.08, 0.14, 0.4),
+               (0.66, 0.06, 0.06), (0.86, 0.72, 0.12), (0.88, 0.42, 0.1), (0.25, 0.36, 0.6)]
 CAR_GLASS = (0.07, 0.09, 0.11)
 CAR_TRIM = (0.1, 0.1, 0.1)
 HEADLIGHT = (0.95, 0.95, 0.9)
@@ -172,7 +181,7 @@ def _car(rng):
               "van": (-0.1, -0.06), "pickup": (0.02, 0.08)}[kind]
     shape = dict(
         kind=kind, length=length, width=_u(rng, 1.72, 1.9),
-        body_height=_u(rng, 0.6, 0.7) + tall * 0.6, cabin_height=(_u(rng, 0.42, 0.5) if kind != "coupe" else _u(rng, 0.36, 0.4)) + tall * 0.4,
+        body_height=_u(rng, 0.5, 0.6) + tall * 0.5, cabin_height=(_u(rng, 0.44, 0.52) if kind != "coupe" else _u(rng, 0.36, 0.4)) + tall * 0.4,
         cabin_length=_u(rng, *cabin), cabin_offset=_u(rng, *offset), wheel_radius=_u(rng, 0.31, 0.35) + tall * 0.15,
         clearance=_u(rng, 0.14, 0.2) + tall * 0.2, hood_drop=_u(rng, 0.1, 0.2), windscreen_slope=_u(rng, 0.45, 0.7) if kind != "van" else _u(rng, 0.25, 0.35),
         rear_slope=_u(rng, 0.3, 0.6) if kind in ("sedan", "coupe") else _u(rng, 0.05, 0.15),
@@ -274,6 +283,7 @@ def _cat_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
     L, H, W = s["body_length"], s["body_height"], s["body_width"]
     legr, hr, he, hw = s["leg_radius"], s["head_radius"], s["head_elongation"], s["head_width"]
     point = tuple(s["point_colour"]) if s.get("point_colour") else None
+    muzzle = tuple(s["muzzle_colour"]) if s.get("muzzle_colour") else point
     P = lambda name, joint, mesh, color=None, dark=False: Part(name, joint, mesh, dark, color)  # noqa: E731
     hc = np.array([0.55 * hr, 0.15 * hr, 0.0])
     ha, hb, hcz = hr * he, 0.88 * hr, hr * hw  # head semi-axes
@@ -286,12 +296,12 @@ def _cat_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
     pad_x = hc[0] + 0.8 * ha + s["snout_length"]
     for side, z in (("l", 1), ("r", -1)):  # whisker pads
         parts.append(P(f"snout_{side}", "head", shapes.ellipsoid((pad, 0.8 * pad, pad), center=(pad_x, hc[1] - 0.3 * hr, z * 0.75 * pad)),
-                       color=point))
+                       color=muzzle))
     parts.append(P("chin", "head", shapes.ellipsoid((0.7 * pad, 0.55 * pad, 0.8 * pad), center=(pad_x - 0.3 * pad, hc[1] - 0.52 * hr, 0)),
-                   color=point))
+                   color=muzzle))
     parts.append(P("nose", "head", shapes.ellipsoid((0.35 * pad, 0.3 * pad, 0.42 * pad), center=(pad_x + 0.75 * pad, hc[1] - 0.12 * hr, 0)),
                    color=tuple(s["nose_colour"])))
-    e = 0.2 * hr
+    e = 0.23 * hr  # large eyes: the face is what ImageNet reads as a cat
     for side, z in (("l", 1), ("r", -1)):  # eyes on the head's surface, looking forward
         ey, ez = 0.14 * hr, 0.38 * hcz
         ex = hc[0] + ha * np.sqrt(max(1 - (ey / hb) ** 2 - (ez / hcz) ** 2, 0.05))
@@ -404,9 +414,12 @@ def _car_rig(b: Breed) -> Rig:
     hw = W / 2
     nose = y1 - s["hood_drop"]
     body_pts = []
-    for z in (hw, -hw):
-        body_pts += [(L / 2, y0 + 0.08, z * 0.92), (L / 2, nose, z * 0.9), (L / 2 - 0.25, y0, z), (L / 2 - 0.45, y1 - 0.02, z),
-                     (-L / 2, y0 + 0.1, z * 0.93), (-L / 2, y1 - 0.06, z * 0.92), (-L / 2 + 0.3, y0, z), (-L / 2 + 0.25, y1, z)]
+    ym = 0.5 * (y0 + y1)
+    for z in (hw, -hw):  # sides bulge at mid height (tumblehome above, tuck under below); a long sloping hood
+        body_pts += [(L / 2, y0 + 0.08, z * 0.86), (L / 2 - 0.04, nose, z * 0.82), (L / 2 - 0.25, y0, z * 0.93),
+                     (L / 2 - 0.3, ym, z), (L / 2 - 0.65, y1 - 0.02, z * 0.9),
+                     (-L / 2, y0 + 0.1, z * 0.88), (-L / 2, y1 - 0.08, z * 0.85), (-L / 2 + 0.3, y0, z * 0.93),
+                     (-L / 2 + 0.3, ym, z), (-L / 2 + 0.3, y1, z * 0.9)]
     cab_len, cab_x = s["cabin_length"] * L, s["cabin_offset"] * L
     front, rear = cab_x + cab_len / 2, cab_x - cab_len / 2
     if s["kind"] in ("hatchback", "suv", "van"):
@@ -428,7 +441,7 @@ def _car_rig(b: Breed) -> Rig:
     glass_pts = []
     for y in (y1 + 0.05, y1 + 0.4 * ch, y1 + 0.75 * ch, top - 0.05):
         xf, xr, zz = cabin_at(y)
-        glass_pts += [(xf + 0.03, y, zz + 0.02), (xf + 0.03, y, -zz - 0.02), (xr - 0.03, y, zz + 0.02), (xr - 0.03, y, -zz - 0.02)]
+        glass_pts += [(xf + 0.05, y, zz + 0.035), (xf + 0.05, y, -zz - 0.035), (xr - 0.05, y, zz + 0.035), (xr - 0.05, y, -zz - 0.035)]
     P = lambda name, mesh, color=None, joint="root": Part(name, joint, mesh, color=color)  # noqa: E731
     xf_mid = cabin_at(y1 + 0.5 * ch)[0]
     parts = [

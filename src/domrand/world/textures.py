@@ -184,11 +184,12 @@ def coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.ndarray:
         t = np.clip((wave - 0.45) * 4, 0, 1) * (fbm(size, rng, base=8) > 0.3)
         tick = fbm(size, rng, octaves=3, base=32)
         img = _mix(_mix(base, second, 0.25 * tick), second, t.astype(np.float32))
-    elif pattern == "classic":  # classic tabby: broad swirled dark bands (contours of smooth noise)
-        swirl = fbm(size, rng, octaves=2, base=3) * 0.35 * f + fbm(size, rng, base=8) * 0.5
-        t = np.clip((np.abs(np.sin(swirl * np.pi)) - 0.55) * 5, 0, 1)
+    elif pattern == "classic":  # classic tabby: broad dark bands, strongly bent, on a ticked ground
+        warp = fbm(size, rng, base=3) * 2.5 + 0.3 * np.sin(yy * 4 * np.pi)
+        wave = np.sin((xx * 0.6 * f + warp) * 2 * np.pi)
+        t = np.clip((wave - 0.1) * 3, 0, 1) * 0.85
         tick = fbm(size, rng, octaves=3, base=32)
-        img = _mix(_mix(base, second, 0.2 * tick), second, t.astype(np.float32))
+        img = _mix(_mix(base, second, 0.25 * tick), second, t.astype(np.float32))
     elif pattern == "tortoiseshell":  # black and ginger patches, finely mottled
         t = np.clip((fbm(size, rng, base=6) - 0.45) * 6, 0, 1) * 0.8 + 0.2 * (fbm(size, rng, base=24) > 0.6)
         img = _mix(base, second, t.astype(np.float32))
