@@ -126,6 +126,9 @@ def _dog(rng):
     palette = [(0.55, 0.35, 0.18), (0.08, 0.07, 0.06), (0.9, 0.88, 0.82), (0.85, 0.65, 0.35),
                (0.4, 0.3, 0.25), (0.75, 0.55, 0.3)]
     shape["neck_length"] = min(shape["neck_length"], 1.2 * shape["head_radius"])  # no small head on a long neck
+    # no plank on stilts (ImageNet: balance beam): a body at least 1/3.4 of its length deep, legs at most twice that
+    shape["body_height"] = max(shape["body_height"], shape["body_length"] / 3.4)
+    shape["leg_length"] = min(shape["leg_length"], 2.0 * shape["body_height"])
     coat = _coat(rng, palette, patterns=("solid", "solid", "bicolor", "spots", "solid"))
     if coat["pattern"] != "solid":  # patches are white on a coloured dog, or dark on a white one
         light = float(np.mean(coat["base"])) > 0.7
@@ -467,6 +470,10 @@ def _car_rig(b: Breed) -> Rig:
     for name in ("fl", "fr", "rl", "rr"):
         parts.append(P(f"tyre_{name}", shapes.wheel(R, 0.22), CAR_TRIM, f"wheel_{name}"))
         parts.append(P(f"rim_{name}", shapes.wheel(R * 0.62, 0.24, sections=12), HUB, f"wheel_{name}"))
+        for k in range(5):  # an alloy wheel: five dark openings between the spokes
+            a = 2 * np.pi * k / 5
+            parts.append(P(f"rim_{name}_gap{k}", shapes.wheel(0.13 * R, 0.25, center=(0.36 * R * np.cos(a), 0.36 * R * np.sin(a), 0),
+                                                             sections=8), CAR_TRIM, f"wheel_{name}"))
     return Rig(b.cls, b.name, joints, parts)
 
 
