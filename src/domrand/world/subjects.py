@@ -72,9 +72,9 @@ CAT_PALETTE = {
     "classic": [((0.61, 0.5, 0.37), (0.18, 0.13, 0.09)), ((0.68, 0.67, 0.65), (0.21, 0.21, 0.22)),
                 ((0.9, 0.62, 0.33), (0.6, 0.31, 0.11))],
     "solid": [((0.36, 0.38, 0.43), (0.3, 0.32, 0.36)), ((0.86, 0.54, 0.24), (0.7, 0.4, 0.16))],
-    "pointed": [((0.86, 0.77, 0.62), (0.27, 0.19, 0.14)), ((0.84, 0.8, 0.74), (0.33, 0.3, 0.33))],
+    "pointed": [((0.86, 0.77, 0.62), (0.27, 0.19, 0.14)), ((0.84, 0.8, 0.74), (0.2, 0.15, 0.12))],
 }
-CAT_PATTERNS = ("tabby", "tabby", "tabby", "tabby", "tabby", "classic", "classic", "solid", "pointed")
+CAT_PATTERNS = ("tabby",) * 7 + ("classic", "classic", "solid", "pointed")
 CAT_EYE_COLOURS = [(0.72, 0.66, 0.16), (0.44, 0.62, 0.2), (0.85, 0.6, 0.12), (0.3, 0.55, 0.8)]
 PINK_NOSE = (0.82, 0.52, 0.52)
 EAR_PINK = (0.86, 0.64, 0.6)
@@ -88,12 +88,12 @@ def _cat(rng):
     base, second = palette[int(rng.integers(len(palette)))]
     shape = dict(
         body_length=_u(rng, 0.75, 0.92), body_height=_u(rng, 0.3, 0.35), body_width=_u(rng, 0.25, 0.31),
-        leg_length=_u(rng, 0.3, 0.38), leg_radius=_u(rng, 0.042, 0.054),
+        leg_length=_u(rng, 0.28, 0.35), leg_radius=_u(rng, 0.048, 0.06),
         neck_length=_u(rng, 0.04, 0.08), neck_radius=_u(rng, 0.075, 0.095),
         head_radius=_u(rng, 0.14, 0.165), head_elongation=_u(rng, 0.88, 0.98), head_width=_u(rng, 1.02, 1.15),
         snout_length=_u(rng, 0.0, 0.025), snout_radius=_u(rng, 0.24, 0.3),
         ear_kind="upright", ear_size=_u(rng, 0.11, 0.15), ear_flare=_u(rng, 0.95, 1.25),
-        tail_length=_u(rng, 0.6, 0.85), tail_radius=_u(rng, 0.026, 0.036), tail_curl=_u(rng, 0.05, 0.3),
+        tail_length=_u(rng, 0.6, 0.85), tail_radius=_u(rng, 0.03, 0.04), tail_curl=_u(rng, 0.05, 0.3),
         tail_rest=_u(rng, -0.9, 0.2),
         eye_colour=CAT_EYE_COLOURS[int(rng.integers(len(CAT_EYE_COLOURS)))] if pattern != "pointed" else (0.32, 0.55, 0.85),
         nose_colour=PINK_NOSE if pattern != "solid" else (0.15, 0.12, 0.12),

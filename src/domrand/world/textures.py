@@ -197,7 +197,7 @@ def coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.ndarray:
         t = (fbm(size, rng, base=int(max(2, f))) > 0.62).astype(np.float32)
         img = _mix(base, second, t)
     elif pattern == "bicolor":
-        img = _mix(base, second, (fbm(size, rng, base=2) > 0.55).astype(np.float32))
+        img = _mix(base, second, (fbm(size, rng, base=2) > 0.62).astype(np.float32))  # patches, not a white dog
     elif pattern == "saddle":
         img = _mix(base, second * 0.5, np.clip((yy - 0.35) * 4, 0, 1) * (fbm(size, rng, base=2) > 0.4))
     else:  # solid, pointed (dark points are parts of their own), paint
