@@ -62,19 +62,19 @@ def _u(rng, lo, hi) -> float:
 
 # Cat coats of the synthetic world: pattern -> [(base, second)] (sRGB), the cats' own palette.
 # tabby: a mackerel tabby (dark stripes of `second` on `base`); classic: a classic tabby (broad
-# swirled bands); solid: one colour; pointed: a pale body with dark ears, face, legs and tail
-# (`point_colour` parts). No tortoiseshells or white bicolours: ImageNet reads those as
-# black-and-tan or piebald dogs.
+# swirled bands); smoke: blue-grey with faint tabby ghost stripes; pointed: a pale body with dark ears, face, legs and
+# tail (`point_colour` parts). No tortoiseshells, white bicolours or solid gingers: ImageNet reads
+# those as black-and-tan, piebald or red dogs (miniature pinscher, hounds, vizsla).
 CAT_PALETTE = {
     "tabby": [((0.56, 0.47, 0.36), (0.2, 0.15, 0.11)), ((0.63, 0.62, 0.6), (0.17, 0.17, 0.17)),
               ((0.88, 0.57, 0.27), (0.55, 0.27, 0.09)), ((0.6, 0.51, 0.4), (0.16, 0.13, 0.1)),
               ((0.76, 0.75, 0.72), (0.25, 0.25, 0.26))],
     "classic": [((0.61, 0.5, 0.37), (0.18, 0.13, 0.09)), ((0.68, 0.67, 0.65), (0.21, 0.21, 0.22)),
                 ((0.9, 0.62, 0.33), (0.6, 0.31, 0.11))],
-    "solid": [((0.36, 0.38, 0.43), (0.3, 0.32, 0.36)), ((0.86, 0.54, 0.24), (0.7, 0.4, 0.16))],
+    "smoke": [((0.36, 0.38, 0.43), (0.22, 0.23, 0.26)), ((0.41, 0.42, 0.46), (0.25, 0.26, 0.29))],
     "pointed": [((0.86, 0.77, 0.62), (0.27, 0.19, 0.14)), ((0.84, 0.8, 0.74), (0.2, 0.15, 0.12))],
 }
-CAT_PATTERNS = ("tabby",) * 7 + ("classic", "classic", "solid", "pointed")
+CAT_PATTERNS = ("tabby",) * 7 + ("classic", "classic", "smoke", "pointed")
 CAT_EYE_COLOURS = [(0.72, 0.66, 0.16), (0.44, 0.62, 0.2), (0.85, 0.6, 0.12), (0.3, 0.55, 0.8)]
 PINK_NOSE = (0.82, 0.52, 0.52)
 EAR_PINK = (0.86, 0.64, 0.6)
@@ -96,11 +96,11 @@ def _cat(rng):
         tail_length=_u(rng, 0.6, 0.85), tail_radius=_u(rng, 0.03, 0.04), tail_curl=_u(rng, 0.05, 0.3),
         tail_rest=_u(rng, -0.9, 0.2),
         eye_colour=CAT_EYE_COLOURS[int(rng.integers(len(CAT_EYE_COLOURS)))] if pattern != "pointed" else (0.32, 0.55, 0.85),
-        nose_colour=PINK_NOSE if pattern != "solid" else (0.15, 0.12, 0.12),
+        nose_colour=PINK_NOSE if pattern != "smoke" else (0.15, 0.12, 0.12),
         point_colour=_jitter(rng, second, 0.03) if pattern == "pointed" else None,
     )
     # tabbies have a pale muzzle and chin (whisker pads lighter than the coat)
-    shape["muzzle_colour"] = (0.45 * np.asarray(base) + 0.55 * np.array([0.95, 0.93, 0.88])).tolist() if pattern in ("tabby", "classic") else None
+    shape["muzzle_colour"] = (0.45 * np.asarray(base) + 0.55 * np.array([0.95, 0.93, 0.88])).tolist() if pattern in ("tabby", "classic", "smoke") else None
     coat = dict(base=_jitter(rng, base, 0.04), second=_jitter(rng, second, 0.03), pattern=pattern,
                 frequency=_u(rng, 9.0, 14.0), fur=_u(rng, 0.2, 0.35))
     return shape, coat

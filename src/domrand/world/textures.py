@@ -12,7 +12,7 @@ MATERIAL_FAMILIES = (
     "wood", "stone", "metal", "fabric", "noise", "stripes", "checker", "marble", "bricks",
     "dots", "sprinkles", "rainbow", "cells", "gradient",
 )
-CAT_COATS = ("tabby", "classic", "tortoiseshell")  # synthetic coat patterns drawn with fur strands
+CAT_COATS = ("tabby", "smoke", "classic", "tortoiseshell")  # synthetic coat patterns drawn with fur strands
 SKY_KINDS = ("day", "clouds", "overcast", "sunset", "night", "dusk", "alien", "bands")
 
 
@@ -178,10 +178,11 @@ def coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.ndarray:
     fur = fbm(size, rng, octaves=6, base=16)
     f = coat["frequency"]
     pattern = coat["pattern"]
-    if pattern == "tabby":  # mackerel stripes of `second`, broken and wavy, with a ticked ground
+    if pattern in ("tabby", "smoke"):  # mackerel stripes of `second`, broken and wavy, with a ticked ground
+        # (smoke: a near-solid coat, its stripes only a ghost)
         warp = fbm(size, rng, base=4) * 1.2 + 0.15 * np.sin(yy * 6 * np.pi)
         wave = np.sin((xx * f + warp) * 2 * np.pi)
-        t = np.clip((wave - 0.45) * 4, 0, 1) * (fbm(size, rng, base=8) > 0.3)
+        t = np.clip((wave - 0.45) * 4, 0, 1) * (fbm(size, rng, base=8) > 0.3) * (0.35 if pattern == "smoke" else 1.0)
         tick = fbm(size, rng, octaves=3, base=32)
         img = _mix(_mix(base, second, 0.25 * tick), second, t.astype(np.float32))
     elif pattern == "classic":  # classic tabby: broad dark bands, strongly bent, on a ticked ground
