@@ -10,7 +10,6 @@ from domrand.world.subjects import (
     CLASSES,
     QUADRUPED_POSES,
     build_rig,
-    default_pose,
     sample_breed,
     sample_pose,
     seed_for,
@@ -100,11 +99,12 @@ def test_build_rig_parts_hang_on_known_joints_with_finite_vertices(cls):
 
 @pytest.mark.parametrize("cls", CLASSES)
 def test_pose_frame_grounds_the_default_pose(cls):
+    """The default pose is the empty pose (every joint at rest): standing square, wheels straight."""
     for i in range(3):
         rig = build_rig(sample_breed(cls, i, 0))
-        mesh = rig.posed_mesh(default_pose(cls))
+        mesh = rig.posed_mesh({})
         assert mesh.vertices[:, 1].min() == pytest.approx(0.0, abs=1e-6)
-        _, bounds = rig.pose_frame(default_pose(cls))
+        _, bounds = rig.pose_frame({})
         np.testing.assert_allclose(bounds, mesh.bounds, atol=1e-9)
 
 
@@ -162,3 +162,44 @@ def test_sample_pose_only_moves_joints_of_the_rig(cls):
         pose, _ = sample_pose(cls, np.random.default_rng(s))
         assert set(pose) <= set(rig.joint_names())
         assert all(len(v) == 3 for v in pose.values())
+
+
+# -- class cues the ImageNet network reads (docs/proxy_domains.md) -----------------------
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cat_proportions_stay_cat_like(seed):
+    """Round head large against the body, legs about a body's depth, short neck and muzzle,
+    a tail near the body's length; coloured eyes and coat patterns of cats."""
+    for b in _breeds("cat", seed):
+        s = b.shape
+        assert 0.4 <= s["head_radius"] / s["body_height"] <= 0.65
+        assert 0.8 <= s["leg_length"] / s["body_height"] <= 1.45
+        assert s["neck_length"] < 0.5 * s["head_radius"] and s["snout_length"] < 0.2 * s["head_radius"]
+        assert 0.65 <= s["tail_length"] / s["body_length"] <= 1.15
+        assert s["head_width"] > 1.0 and b.coat["pattern"] in ("tabby", "classic", "smoke", "pointed")
+        parts = {p.name: p for p in build_rig(b).parts}
+        assert parts["eye_l"].color is not None and parts["pupil_l"].dark
+
+
+def test_cat_breeds_vary_in_coat_and_proportions():
+    cats = [b for seed in (0, 1, 2) for b in _breeds("cat", seed)]
+    assert len({b.coat["pattern"] for b in cats}) >= 4
+    for key in ("body_length", "leg_length", "head_radius", "tail_length", "ear_size"):
+        values = [b.shape[key] for b in cats]
+        assert np.ptp(values) > 0.1 * np.mean(values)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cars_are_long_and_low_with_glass_lights_and_wheels_outside_the_body(seed):
+    for b in _breeds("car", seed):
+        rig = build_rig(b)
+        bounds = rig.posed_bounds({})
+        length, height, width = bounds[1] - bounds[0]
+        assert length > 1.9 * height and length > 1.8 * width  # width: mirrors included
+        parts = {p.name: p for p in rig.parts}
+        assert {"glass", "light_l", "taillight_r", "tyre_fl", "rim_rr", "arch_lf"} <= set(parts)
+        assert parts["tyre_fl"].color is not None and np.mean(parts["tyre_fl"].color) < np.mean(parts["rim_fl"].color)
+        mats = rig.part_transforms({})
+        tyre = parts["tyre_fl"].mesh.vertices @ mats["tyre_fl"][:3, :3].T + mats["tyre_fl"][:3, 3]
+        body = parts["body"].mesh.vertices @ mats["body"][:3, :3].T + mats["body"][:3, 3]
+        assert tyre[:, 2].max() > body[:, 2].max()  # the wheel's face shows beside the body

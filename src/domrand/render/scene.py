@@ -95,7 +95,9 @@ class SceneRenderer:
             if toon:
                 self.coats.append(Material(base_color=(*map(float, b.coat["base"]), 1.0), roughness=1.0))
             else:
-                self.coats.append(textured(np.asarray(Image.open(world.coat_file(b)).convert("RGB")), 0.0, 0.7))
+                # A breed's coat may carry its own finish (synthetic car paint: glossy); else matte.
+                self.coats.append(textured(np.asarray(Image.open(world.coat_file(b)).convert("RGB")),
+                                           b.coat.get("metallic", 0.0), b.coat.get("roughness", 0.7)))
 
         self._coloured: dict[tuple, Material] = {}
         self.subjects = []

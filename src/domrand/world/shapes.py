@@ -123,3 +123,17 @@ def _align_z_to(direction: np.ndarray) -> np.ndarray:
     vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
     m[:3, :3] = np.eye(3) + vx + vx @ vx * (1.0 / (1.0 + c))
     return m
+
+
+def hull(points, rounding: float = 0.0) -> trimesh.Trimesh:
+    """The convex hull of `points` (N, 3): a closed solid with flat faces (car bodies, cabins).
+    rounding: radius of its rounded edges and corners (the points are drawn in per axis by
+    it, then each grows into a small sphere); the outer extents stay those of `points`."""
+    pts = np.asarray(points, float)
+    if rounding > 0:
+        lo, hi = pts.min(0), pts.max(0)
+        c, half = (lo + hi) / 2, np.maximum((hi - lo) / 2, 1e-9)
+        pts = c + (pts - c) * np.clip(1 - rounding / half, 0.05, 1)
+        ball = trimesh.creation.icosphere(subdivisions=1).vertices * rounding
+        pts = (pts[:, None, :] + ball[None, :, :]).reshape(-1, 3)
+    return trimesh.convex.convex_hull(pts)

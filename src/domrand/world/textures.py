@@ -12,6 +12,7 @@ MATERIAL_FAMILIES = (
     "wood", "stone", "metal", "fabric", "noise", "stripes", "checker", "marble", "bricks",
     "dots", "sprinkles", "rainbow", "cells", "gradient",
 )
+CAT_COATS = ("tabby", "smoke", "classic", "tortoiseshell")  # synthetic coat patterns drawn with fur strands
 SKY_KINDS = ("day", "clouds", "overcast", "sunset", "night", "dusk", "alien", "bands")
 
 
@@ -177,18 +178,34 @@ def coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.ndarray:
     fur = fbm(size, rng, octaves=6, base=16)
     f = coat["frequency"]
     pattern = coat["pattern"]
-    if pattern == "tabby":
-        t = (np.sin((xx * f + fbm(size, rng, base=4) * 1.5) * 2 * np.pi) > 0.3).astype(np.float32)
-        img = _mix(base, base * 0.45, t)
+    if pattern in ("tabby", "smoke"):  # mackerel stripes of `second`, broken and wavy, with a ticked ground
+        # (smoke: a near-solid coat, its stripes only a ghost)
+        warp = fbm(size, rng, base=4) * 1.2 + 0.15 * np.sin(yy * 6 * np.pi)
+        wave = np.sin((xx * f + warp) * 2 * np.pi)
+        t = np.clip((wave - 0.45) * 4, 0, 1) * (fbm(size, rng, base=8) > 0.3) * (0.35 if pattern == "smoke" else 1.0)
+        tick = fbm(size, rng, octaves=3, base=32)
+        img = _mix(_mix(base, second, 0.25 * tick), second, t.astype(np.float32))
+    elif pattern == "classic":  # classic tabby: broad dark bands, strongly bent, on a ticked ground
+        warp = fbm(size, rng, base=3) * 2.5 + 0.3 * np.sin(yy * 4 * np.pi)
+        wave = np.sin((xx * 0.6 * f + warp) * 2 * np.pi)
+        t = np.clip((wave - 0.1) * 3, 0, 1) * 0.85
+        tick = fbm(size, rng, octaves=3, base=32)
+        img = _mix(_mix(base, second, 0.25 * tick), second, t.astype(np.float32))
+    elif pattern == "tortoiseshell":  # black and ginger patches, finely mottled
+        t = np.clip((fbm(size, rng, base=6) - 0.45) * 6, 0, 1) * 0.8 + 0.2 * (fbm(size, rng, base=24) > 0.6)
+        img = _mix(base, second, t.astype(np.float32))
     elif pattern == "spots":
         t = (fbm(size, rng, base=int(max(2, f))) > 0.62).astype(np.float32)
         img = _mix(base, second, t)
     elif pattern == "bicolor":
-        img = _mix(base, second, (fbm(size, rng, base=2) > 0.55).astype(np.float32))
+        img = _mix(base, second, (fbm(size, rng, base=2) > 0.62).astype(np.float32))  # patches, not a white dog
     elif pattern == "saddle":
         img = _mix(base, second * 0.5, np.clip((yy - 0.35) * 4, 0, 1) * (fbm(size, rng, base=2) > 0.4))
-    else:  # solid, paint
+    else:  # solid, pointed (dark points are parts of their own), paint
         img = np.broadcast_to(base, (size, size, 3)).copy()
+    if pattern in CAT_COATS:  # fur strands: short streaks along v
+        strands = sum(np.roll(rng.random((size, size)).astype(np.float32), k, axis=0) for k in range(5)) / 5
+        fur = 0.5 * fur + 0.5 * (strands - strands.min()) / max(float(np.ptp(strands)), 1e-6)
     img = img * (1 - coat["fur"] + coat["fur"] * 2 * fur)[..., None]
     return np.clip(img, 0, 1).astype(np.float32)
 
