@@ -220,9 +220,8 @@ def build_rig(breed: Breed) -> Rig:
 def _quadruped(b: Breed) -> Rig:
     s = b.shape
     L, H, W = s["body_length"], s["body_height"], s["body_width"]
-    legl, legr = s["leg_length"], s["leg_radius"]
+    legl = s["leg_length"]
     upper, lower = 0.5 * legl, 0.5 * legl
-    hr, he = s["head_radius"], s["head_elongation"]
     joints = [
         Joint("root", None, (0.0, legl + 0.3 * H, 0.0)),
         Joint("neck", "root", (0.40 * L, 0.25 * H, 0.0), rest=(0.0, 0.0, 0.7)),
@@ -411,7 +410,7 @@ def _car_rig(b: Breed) -> Rig:
     windscreen and rear window), glass is a dark band around the cabin, wheels sit in dark
     arches with light hubs; headlights, tail lights, grille, bumpers and number plates."""
     s = b.shape
-    L, W, bh, ch, R = s["length"], s["width"], s["body_height"], s["cabin_height"], s["wheel_radius"]
+    L, W, ch, R = s["length"], s["width"], s["cabin_height"], s["wheel_radius"]
     y0, y1 = s["clearance"], s["clearance"] + s["body_height"]  # sill and beltline
     joints = [Joint("root", None, (0.0, 0.0, 0.0))]
     axle = 0.5 * L - max(0.75, 2.4 * R)
