@@ -8,4 +8,3 @@ try:
     import triton  # noqa: F401 -- imported for its side effect: LLVM load order (above)
 except ImportError:  # CPU-only torch builds ship without triton
     pass
-

@@ -31,6 +31,7 @@ def config() -> dict:
 
 # -- load_config ------------------------------------------------------------------------
 
+
 def test_load_config_merges_configs_over_the_default_in_order(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
     paper = load_config("configs/paper.yaml")
@@ -52,6 +53,7 @@ def test_load_config_names_a_missing_config_file(monkeypatch, tmp_path):
 
 
 # -- deep_merge -------------------------------------------------------------------------
+
 
 def test_deep_merge_merges_nested_dicts_and_patch_wins_on_leaves():
     base = {"a": {"x": 1, "y": 2}, "b": 3}
@@ -84,6 +86,7 @@ def test_deep_merge_with_empty_patch_is_an_equal_copy(patch):
 
 # -- variant and domain generators ------------------------------------------------------
 
+
 def test_variant_generator_applies_only_the_variants_patch(config):
     control = variant_generator(config, "control")
     assert control == config["generator"]
@@ -108,6 +111,7 @@ def test_domain_generator_patches_the_control(config):
 
 # -- validate_config --------------------------------------------------------------------
 
+
 def test_validate_config_accepts_the_default_config(config):
     validate_config(config, SCHEMA)
 
@@ -121,14 +125,17 @@ def _set(cfg: dict, dotted: str, value) -> dict:
     return cfg
 
 
-@pytest.mark.parametrize("key, value, named", [
-    ("world.bogus", 1, "world"),
-    ("render.image_size", "big", "render.image_size"),
-    ("world.breeds", 0, "world.breeds"),
-    ("variants.no_lighting.lighting.bogus", True, "variants.no_lighting.lighting"),
-    ("generator.camera.elevation", [2], "generator.camera.elevation"),
-    ("training.augment.zoom", [0.8, 1.5], "training.augment.zoom"),
-])
+@pytest.mark.parametrize(
+    "key, value, named",
+    [
+        ("world.bogus", 1, "world"),
+        ("render.image_size", "big", "render.image_size"),
+        ("world.breeds", 0, "world.breeds"),
+        ("variants.no_lighting.lighting.bogus", True, "variants.no_lighting.lighting"),
+        ("generator.camera.elevation", [2], "generator.camera.elevation"),
+        ("training.augment.zoom", [0.8, 1.5], "training.augment.zoom"),
+    ],
+)
 def test_validate_config_errors_name_the_key_path(config, key, value, named):
     _set(config, key, value)
     with pytest.raises(ConfigError) as err:
@@ -170,13 +177,17 @@ def test_validate_config_task_classes_must_be_in_the_world(config):
 
 # -- ranges, local paths, YAML syntax, null removes -------------------------------------
 
-@pytest.mark.parametrize("key, value", [
-    ("generator.camera.distance", [1.6, 0.9]),  # the control generator
-    ("generator.obstructors.count", [4, 1]),
-    ("variants.no_lighting.lighting.intensity", [4.0, 2.0]),  # a variant's patch
-    ("domains.real.generator.style.blur", [1.5, 0.5]),  # a proxy domain's generator
-    ("training.augment.zoom", [1.0, 0.8]),  # an augmentation
-])
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("generator.camera.distance", [1.6, 0.9]),  # the control generator
+        ("generator.obstructors.count", [4, 1]),
+        ("variants.no_lighting.lighting.intensity", [4.0, 2.0]),  # a variant's patch
+        ("domains.real.generator.style.blur", [1.5, 0.5]),  # a proxy domain's generator
+        ("training.augment.zoom", [1.0, 0.8]),  # an augmentation
+    ],
+)
 def test_reversed_range_names_its_key(config, key, value):
     _set(config, key, value)
     with pytest.raises(ConfigError) as err:
@@ -193,10 +204,17 @@ def test_equal_bounds_and_directions_are_not_reversed_ranges(config):
 def test_missing_source_path_names_its_key(config, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config["domains"]["real"]["sources"] = {
-        "mine": {"adapter": "folder", "path": "data/pets", "classes": sorted(
-            {c for t in config["tasks"].values() for c in t})}}
-    with pytest.raises(ConfigError, match=r"config key domains\.real\.sources\.mine\.path: 'data/pets' "
-                                          r"does not exist .*" + str(tmp_path)):
+        "mine": {
+            "adapter": "folder",
+            "path": "data/pets",
+            "classes": sorted({c for t in config["tasks"].values() for c in t}),
+        }
+    }
+    with pytest.raises(
+        ConfigError,
+        match=r"config key domains\.real\.sources\.mine\.path: 'data/pets' "
+        r"does not exist .*" + str(tmp_path),
+    ):
         validate_config(config, SCHEMA)
     (tmp_path / "data/pets").mkdir(parents=True)
     validate_config(config, SCHEMA)
@@ -237,11 +255,14 @@ def test_null_in_an_override_removes_the_entry(config, tmp_path):
     assert drop_nulls(cfg) == ["world.subjects", "tasks.plus_car"] and "plus_car" not in cfg["tasks"]
 
 
-@pytest.mark.parametrize("key, needed_by", [
-    ("domains.toon", "figures 6 and 7"),
-    ("architectures.unfrozen", "figure 3"),
-    ("tasks.cat_dog", "figures 2 to 8"),
-])
+@pytest.mark.parametrize(
+    "key, needed_by",
+    [
+        ("domains.toon", "figures 6 and 7"),
+        ("architectures.unfrozen", "figure 3"),
+        ("tasks.cat_dog", "figures 2 to 8"),
+    ],
+)
 def test_removing_an_entry_a_figure_needs_names_the_key_and_figure(config, key, needed_by):
     section, entry = key.split(".")
     cfg = deep_merge(config, {section: {entry: None}})

@@ -35,8 +35,9 @@ def test_default_breed_counts_reuse_identical_variants_and_derive_the_others(con
         # The control generator with exactly one change: the breed count.
         assert derived[f"breeds{n}"] == deep_merge(control, {"subject": {"breeds": n}})
         assert derived[f"breeds{n}"] != control
-        assert {k: v for k, v in derived[f"breeds{n}"].items() if k != "subject"} == \
-            {k: v for k, v in control.items() if k != "subject"}
+        assert {k: v for k, v in derived[f"breeds{n}"].items() if k != "subject"} == {
+            k: v for k, v in control.items() if k != "subject"
+        }
 
 
 def test_a_count_is_rendered_when_no_variant_has_its_generator(config):
@@ -63,12 +64,15 @@ def test_a_user_variant_named_like_a_derived_one_is_an_error(config):
         breed_scaling(config)
 
 
-@pytest.mark.parametrize("key, values, match", [
-    ("breed_counts", [1, 13], r"beyond.breed_counts: \[13\] outside 1..12"),
-    ("breed_counts", [2, 2], r"beyond.breed_counts: .* twice"),
-    ("real_counts", [0, 500], r"beyond.real_counts: \[500\] outside 0..400"),
-    ("synthetic_counts", [401, "all"], r"beyond.synthetic_counts: \[401\] outside 1..400"),
-])
+@pytest.mark.parametrize(
+    "key, values, match",
+    [
+        ("breed_counts", [1, 13], r"beyond.breed_counts: \[13\] outside 1..12"),
+        ("breed_counts", [2, 2], r"beyond.breed_counts: .* twice"),
+        ("real_counts", [0, 500], r"beyond.real_counts: \[500\] outside 0..400"),
+        ("synthetic_counts", [401, "all"], r"beyond.synthetic_counts: \[401\] outside 1..400"),
+    ],
+)
 def test_counts_beyond_what_the_config_renders_are_errors(config, key, values, match):
     config["beyond"][key] = values
     with pytest.raises(ConfigError, match=match):
@@ -83,8 +87,11 @@ def test_feature_heads_of_the_default_config(config):
     assert heads["mix_k10"]["train"] == {"synthetic": "all", "real": 10}
     assert list(heads["mix_k10"]["train"]) == ["synthetic", "real"]  # training order
     assert heads["real_k50"]["train"] == {"real": 50} and heads["real_k50"]["test"] == ["real"]
-    assert heads["size_n25"] == {"train": {"synthetic": 25}, "test": ["real", "synthetic"],
-                                 "keys": {"synthetic": "beyond.synthetic_counts"}}
+    assert heads["size_n25"] == {
+        "train": {"synthetic": 25},
+        "test": ["real", "synthetic"],
+        "keys": {"synthetic": "beyond.synthetic_counts"},
+    }
 
 
 @pytest.mark.parametrize("configfile", [None, "configs/ci.yaml", "configs/paper.yaml"])

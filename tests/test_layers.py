@@ -17,7 +17,12 @@ from domrand.digest import ROOT, import_names
 # part: the parts it may import. Read bottom-up: lower entries never import higher ones.
 ALLOWED: dict[str, set[str]] = {
     # foundations: import no other part
-    "config": set(), "io": set(), "seeds": set(), "stats": set(), "digest": set(), "runtime": set(),
+    "config": set(),
+    "io": set(),
+    "seeds": set(),
+    "stats": set(),
+    "digest": set(),
+    "runtime": set(),
     "experiments": {"config"},
     "plan": {"config", "experiments"},  # the run's plan (src/domrand/plan.py)
     # the library, from raw inputs up to figures
@@ -39,9 +44,11 @@ ALLOWED: dict[str, set[str]] = {
     "tools.docs": {"tools.blocks"},
 }
 
-ADVICE = ("import it from a lower part instead, or move what both need down into a part both may "
-          "import; if the layering itself should change, add the edge to ALLOWED in tests/test_layers.py "
-          "(the test checks that ALLOWED stays free of cycles)")
+ADVICE = (
+    "import it from a lower part instead, or move what both need down into a part both may "
+    "import; if the layering itself should change, add the edge to ALLOWED in tests/test_layers.py "
+    "(the test checks that ALLOWED stays free of cycles)"
+)
 
 
 def modules() -> dict[str, Path]:
@@ -53,8 +60,10 @@ def modules() -> dict[str, Path]:
 
 
 def imports() -> dict[str, set[str]]:
-    return {name: import_names(ast.parse(path.read_bytes()), name, path.name == "__init__.py")
-            for name, path in modules().items()}
+    return {
+        name: import_names(ast.parse(path.read_bytes()), name, path.name == "__init__.py")
+        for name, path in modules().items()
+    }
 
 
 def part(name: str) -> str | None:
@@ -70,13 +79,17 @@ def violations(graph: dict[str, set[str]]) -> list[str]:
     for module, names in sorted(graph.items()):
         here = part(module)
         if here is not None and here not in ALLOWED:
-            out.append(f"{module} belongs to {here!r}, a part the layers do not name: add {here!r} to ALLOWED "
-                       "in tests/test_layers.py with the parts it imports")
+            out.append(
+                f"{module} belongs to {here!r}, a part the layers do not name: add {here!r} to ALLOWED "
+                "in tests/test_layers.py with the parts it imports"
+            )
             continue
         for name in sorted(names):
             if name == "snakemake" or name.startswith("snakemake."):
-                out.append(f"{module} imports {name}: the library runs without Snakemake; pass what the "
-                           "script's `snakemake` object holds as arguments instead")
+                out.append(
+                    f"{module} imports {name}: the library runs without Snakemake; pass what the "
+                    "script's `snakemake` object holds as arguments instead"
+                )
             there = part(name)
             if here is None or there is None or there == here or there in ALLOWED[here]:
                 continue
@@ -86,8 +99,13 @@ def violations(graph: dict[str, set[str]]) -> list[str]:
 
 def test_the_walk_sees_the_library():
     graph = imports()
-    assert {"domrand.render.shard", "domrand.world.build", "domrand.figures.results",
-            "domrand.tools.bench", "domrand.config"} <= graph.keys()
+    assert {
+        "domrand.render.shard",
+        "domrand.world.build",
+        "domrand.figures.results",
+        "domrand.tools.bench",
+        "domrand.config",
+    } <= graph.keys()
     assert "domrand.world.build" in graph["domrand.render.shard"]  # `from domrand.world.build import World`
     assert "domrand.render.scene" in graph["domrand.render.shard"]  # an import inside a function
     assert "domrand.meshes.load" in graph["domrand.meshes.gltf"]  # a relative import
@@ -117,23 +135,27 @@ def test_every_allowed_edge_between_existing_parts_is_used():
     graph = imports()
     present = {part(m) for m in graph} - {None}
     used = {(part(m), part(n)) for m, names in graph.items() for n in names}
-    stale = sorted(f"{a} -> {b}" for a, bs in ALLOWED.items() for b in bs
-                   if a in present and b in present and (a, b) not in used)
+    stale = sorted(
+        f"{a} -> {b}" for a, bs in ALLOWED.items() for b in bs if a in present and b in present and (a, b) not in used
+    )
     assert stale == [], f"ALLOWED in tests/test_layers.py lists edges no import uses (remove them): {stale}"
 
 
-@pytest.mark.parametrize("module, source, why", [
-    ("domrand.world.x", "from domrand.render.scene import SceneRenderer", "world -> render"),
-    ("domrand.render.x", "def f():\n    from domrand.train import fit", "render -> train"),
-    ("domrand.figures.x", "from ..train.evaluate import load_classifier", "figures -> train"),
-    ("domrand.data.x", "import domrand.train.images", "data -> train"),
-    ("domrand.meshes.x", "from domrand.assets.download import fetch", "meshes -> assets"),
-    ("domrand.io", "from domrand.config import load_config", "io -> config"),
-    ("domrand.config", "from domrand import stats", "config -> stats"),
-    ("domrand.tools.docs", "from domrand.render import gl", "tools.docs -> render"),
-    ("domrand.io", "from snakemake.io import expand", "snakemake"),
-    ("domrand.newpart.x", "import numpy", "'newpart', a part the layers do not name"),
-])
+@pytest.mark.parametrize(
+    "module, source, why",
+    [
+        ("domrand.world.x", "from domrand.render.scene import SceneRenderer", "world -> render"),
+        ("domrand.render.x", "def f():\n    from domrand.train import fit", "render -> train"),
+        ("domrand.figures.x", "from ..train.evaluate import load_classifier", "figures -> train"),
+        ("domrand.data.x", "import domrand.train.images", "data -> train"),
+        ("domrand.meshes.x", "from domrand.assets.download import fetch", "meshes -> assets"),
+        ("domrand.io", "from domrand.config import load_config", "io -> config"),
+        ("domrand.config", "from domrand import stats", "config -> stats"),
+        ("domrand.tools.docs", "from domrand.render import gl", "tools.docs -> render"),
+        ("domrand.io", "from snakemake.io import expand", "snakemake"),
+        ("domrand.newpart.x", "import numpy", "'newpart', a part the layers do not name"),
+    ],
+)
 def test_each_edge_outside_the_list_is_caught(module, source, why):
     names = import_names(ast.parse(source), module)
     found = violations({module: names})

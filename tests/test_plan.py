@@ -27,13 +27,21 @@ def config() -> dict:
     c = yaml.safe_load((ROOT / "config.yaml").read_text())
     c["variants"] = {"control": {}, "no_breeds": {"subject": {"breeds": 1}}}
     c["world"]["breeds"] = 4
-    c["beyond"] = {"breed_counts": [1, 2, "all"], "real_counts": [0, 5], "synthetic_counts": [5, "all"],
-                   "parameter_bins": 3}
+    c["beyond"] = {
+        "breed_counts": [1, 2, "all"],
+        "real_counts": [0, 5],
+        "synthetic_counts": [5, "all"],
+        "parameter_bins": 3,
+    }
     c["synth"] = {"classes": ["cat", "dog"], "train_per_class": 30, "test_per_class": 10}
     c["domains"]["real"].update(train_per_class=40, test_per_class=20)
     c["domains"]["toon"].update(train_per_class=0, test_per_class=15)
-    c["domains"]["photos"] = {"train_per_class": 8, "test_per_class": 4, "balance_tasks": True,
-                              "sources": {"folder": {"adapter": "folder", "path": "x", "classes": ["cat", "dog"]}}}
+    c["domains"]["photos"] = {
+        "train_per_class": 8,
+        "test_per_class": 4,
+        "balance_tasks": True,
+        "sources": {"folder": {"adapter": "folder", "path": "x", "classes": ["cat", "dog"]}},
+    }
     c["render"]["shard_size"] = 25
     c["seeds"] = [0, 1, 2]
     c["seeds_over"] = "model"
@@ -107,8 +115,11 @@ def test_shards(config):
     assert p.n_shards("toon") == 1 and p.shard_images("toon", 0) == 15
     assert p.shard_root("synth_breeds2") == "results/synth/breeds2"
     assert p.shard_root("real") == "results/proxy/real"
-    assert p.shard_dirs("real", "dog") == ["results/proxy/real/dog/0", "results/proxy/real/dog/1",
-                                           "results/proxy/real/dog/2"]  # 60 images
+    assert p.shard_dirs("real", "dog") == [
+        "results/proxy/real/dog/0",
+        "results/proxy/real/dog/1",
+        "results/proxy/real/dog/2",
+    ]  # 60 images
     assert p.render_slice("synth_control") == {**config["render"], "seed": 0, "images_per_class": 40}
     config["seeds_over"] = "data"
     p = Plan(config)

@@ -36,11 +36,11 @@ def _dag() -> list[Job]:
     """prep (1 job) -> render (6 jobs, 2 threads) -> train (2 GPU jobs, 3 renders each) -> all (local)."""
     jobs = [Job(0, "prep", False, {}, [], ["prep.out"], "benchmarks/prep.tsv", 1, {})]
     for i in range(1, 7):
-        jobs.append(Job(i, "render", False, {"i": str(i)}, ["prep.out"], [f"r{i}"], f"benchmarks/render/{i}.tsv",
-                        2, {}))
+        jobs.append(
+            Job(i, "render", False, {"i": str(i)}, ["prep.out"], [f"r{i}"], f"benchmarks/render/{i}.tsv", 2, {})
+        )
     for k, ins in ((7, ["r1", "r2", "r3"]), (8, ["r4", "r5", "r6"])):
-        jobs.append(Job(k, "train", False, {"k": str(k)}, ins, [f"t{k}"], f"benchmarks/train/{k}.tsv", 1,
-                        {"gpu": "1"}))
+        jobs.append(Job(k, "train", False, {"k": str(k)}, ins, [f"t{k}"], f"benchmarks/train/{k}.tsv", 1, {"gpu": "1"}))
     jobs.append(Job(9, "all", True, {}, ["t7", "t8"], [], None, 1, {}))
     maker = {o: j.jobid for j in jobs for o in j.outputs}
     for j in jobs:
@@ -61,8 +61,17 @@ def run(tmp_path) -> Path:
 
 def _project(run, nodes=(1, 4, 16), **kw):
     jobs = _dag()
-    return project(run, [], nodes=nodes, cores_per_node=5, gpus_per_node=1, profile=None,
-                   measured_jobs=jobs, target_jobs=jobs, **kw)
+    return project(
+        run,
+        [],
+        nodes=nodes,
+        cores_per_node=5,
+        gpus_per_node=1,
+        profile=None,
+        measured_jobs=jobs,
+        target_jobs=jobs,
+        **kw,
+    )
 
 
 def test_known_answer(run):
@@ -105,8 +114,16 @@ def test_no_benchmarks_at_all_is_an_error(tmp_path):
 
 def test_a_job_larger_than_a_node_is_an_error(run):
     with pytest.raises(ProjectionError, match="rule train: a job needs 1 cores and 1 GPU"):
-        project(run, [], nodes=(1,), cores_per_node=5, gpus_per_node=0, profile=None,
-                measured_jobs=_dag(), target_jobs=_dag())
+        project(
+            run,
+            [],
+            nodes=(1,),
+            cores_per_node=5,
+            gpus_per_node=0,
+            profile=None,
+            measured_jobs=_dag(),
+            target_jobs=_dag(),
+        )
 
 
 def test_max_concurrent_jobs_of_the_profile(tmp_path):
@@ -121,8 +138,11 @@ def test_max_concurrent_jobs_of_the_profile(tmp_path):
 
 def test_critical_path_first(tmp_path):
     """One core: the job at the head of the longer chain goes first."""
-    jobs = [Job(0, "a", False, {}, [], ["a"], None, 1, {}), Job(1, "b", False, {}, [], ["b"], None, 1, {}),
-            Job(2, "c", False, {}, ["b"], ["c"], None, 1, {}, {1})]
+    jobs = [
+        Job(0, "a", False, {}, [], ["a"], None, 1, {}),
+        Job(1, "b", False, {}, [], ["b"], None, 1, {}),
+        Job(2, "c", False, {}, ["b"], ["c"], None, 1, {}, {1}),
+    ]
     times = {0: 5.0, 1: 2.0, 2: 10.0}
     span = schedule(jobs, times, {i: 1 for i in range(3)}, {i: 0 for i in range(3)}, 2, 1, 0)
     assert span[1] == (0.0, 2.0) and span[2] == (2.0, 12.0)  # a goes to the second node at 0
@@ -141,19 +161,43 @@ def test_job_times_scale_with_images_per_job(tmp_path):
     and the target's last, partial shard (70 images in shards of 40: 30) takes 15 s."""
     run = tmp_path / "run"
     counts = {"beyond": {"synthetic_counts": [25, "all"]}}  # within train_per_class: valid configs
-    measured = _config(tmp_path, "m.yaml", {"render": {"shard_size": 20}, "synth": {"train_per_class": 30,
-                                                                                     "test_per_class": 10}, **counts})
-    target = _config(tmp_path, "t.yaml", {"render": {"shard_size": 40}, "synth": {"train_per_class": 60,
-                                                                                   "test_per_class": 10}, **counts})
+    measured = _config(
+        tmp_path,
+        "m.yaml",
+        {"render": {"shard_size": 20}, "synth": {"train_per_class": 30, "test_per_class": 10}, **counts},
+    )
+    target = _config(
+        tmp_path,
+        "t.yaml",
+        {"render": {"shard_size": 40}, "synth": {"train_per_class": 60, "test_per_class": 10}, **counts},
+    )
 
     def shard(i, s):
-        return Job(i, "render_shard", False, {"variant": "control", "cls": "cat", "shard": str(s)}, [], [f"s{s}"],
-                   f"benchmarks/synth/control/cat/{s}.tsv", 1, {})
+        return Job(
+            i,
+            "render_shard",
+            False,
+            {"variant": "control", "cls": "cat", "shard": str(s)},
+            [],
+            [f"s{s}"],
+            f"benchmarks/synth/control/cat/{s}.tsv",
+            1,
+            {},
+        )
 
     for s in (0, 1):
         _tsv(run, f"benchmarks/synth/control/cat/{s}.tsv", [10])
-    p = project(run, [measured], [target], nodes=(1,), cores_per_node=1, gpus_per_node=0, profile=None,
-                measured_jobs=[shard(0, 0), shard(1, 1)], target_jobs=[shard(0, 0), shard(1, 1)])
+    p = project(
+        run,
+        [measured],
+        [target],
+        nodes=(1,),
+        cores_per_node=1,
+        gpus_per_node=0,
+        profile=None,
+        measured_jobs=[shard(0, 0), shard(1, 1)],
+        target_jobs=[shard(0, 0), shard(1, 1)],
+    )
     assert p["rules"]["render_shard"]["seconds_per_unit"] == 0.5
     assert p["rules"]["render_shard"]["units"] == 70
     assert p["projections"][0]["wall_seconds"] == 35.0
@@ -169,9 +213,16 @@ def test_work_units_follow_the_workflow_sizes():
     assert work_units("extract_features", c, {"dataset": "real", "cls": "cat"}) == 30 * views + 10
     # 70 images per class in shards of 20: 20, 20, 20, 10; figure 9's breeds2 has no test images: 20, 20, 20
     assert [work_units("render_shard", c, {"variant": "control", "cls": "cat", "shard": s}) for s in "0123"] == [
-        20, 20, 20, 10]
+        20,
+        20,
+        20,
+        10,
+    ]
     assert [work_units("render_shard", c, {"variant": "breeds2", "cls": "cat", "shard": s}) for s in "012"] == [
-        20, 20, 20]
+        20,
+        20,
+        20,
+    ]
     # each seed's model trains on its own 30 images per class
     w = {"dataset": "synth_control", "task": "cat_dog", "arch": "dropout", "seed": "1"}
     assert work_units("train_head", c, w) == 30 * 2 * c["training"]["epochs"]

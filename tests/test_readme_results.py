@@ -31,7 +31,9 @@ def test_snapshot_is_not_ignored_by_git():
 
     paths = [str(SNAPSHOT / "run.json")] + [str(SNAPSHOT / "tables" / f"{t}.csv") for t in TABLES]
     paths += [str(SNAPSHOT / "figures" / f"{g}.png") for g in GALLERY]
-    ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "--no-index", *paths], capture_output=True, text=True)
+    ignored = subprocess.run(
+        ["git", "-C", str(REPO), "check-ignore", "--no-index", *paths], capture_output=True, text=True
+    )
     assert ignored.stdout.strip() == "", f"ignored by .gitignore, so missing from a clone: {ignored.stdout}"
 
 
@@ -41,11 +43,13 @@ def test_readme_results_are_what_the_committed_tables_give():
     block = readme_block((REPO / "README.md").read_text())
     assert block is not None, "README.md has no results block: run `python -m domrand.tools.readme_results`"
     run = json.loads((REPO / SNAPSHOT / "run.json").read_text())
-    assert block == render_block(REPO / SNAPSHOT / "tables", run), \
+    assert block == render_block(REPO / SNAPSHOT / "tables", run), (
         "README.md's results are stale: run `python -m domrand.tools.readme_results` on a finished run"
+    )
     tables = tables_block((REPO / RESULTS_DOC).read_text())
-    assert tables == render_tables(REPO / SNAPSHOT / "tables", run), \
+    assert tables == render_tables(REPO / SNAPSHOT / "tables", run), (
         f"{RESULTS_DOC} is stale: run `python -m domrand.tools.readme_results` on a finished run"
+    )
 
 
 def test_gallery_shows_the_snapshots_figures():
@@ -62,55 +66,225 @@ def _tables(tmp: Path) -> Path:
     d.mkdir()
     acc = {"accuracy_mean": 80.0, "accuracy_ci_low": 75.5, "accuracy_ci_high": 84.25, "paper": 85.36}
     pd.DataFrame([{"trained_on": "real", "arch": "dropout", **acc}]).to_csv(d / "fig3_architectures.csv", index=False)
-    pd.DataFrame([{"variant": "control", **acc, "delta_vs_control": 0, "delta_ci_low": 0, "delta_ci_high": 0,
-                   "p_value": float("nan"), "significant": False},
-                  {"variant": "no_breeds", **{**acc, "accuracy_mean": 60.0}, "delta_vs_control": -20.0,
-                   "delta_ci_low": -25.0, "delta_ci_high": -15.0, "p_value": 0.001, "significant": True,
-                   "p_holm": 0.07}]
-                 ).to_csv(d / "fig4_ablation.csv", index=False)
-    pd.DataFrame([{"trained_on": a, "tested_on": b, **acc, "accuracy_per_seed": "80.00;79.00;81.00",
-                   "model": "synth_control" if a == "synthetic" else a,
-                   "paper_model": {"real": "real photos", "synthetic": "control"}[a]}
-                  for a in ("real", "synthetic") for b in ("real", "synthetic", "toon")]
-                 ).to_csv(d / "fig7_domain_transfer.csv", index=False)
-    pd.DataFrame([{"pool": "synthetic", "class": "cat", "breed": "all", "n": 240, "recognised": 168, "share": 70.0,
-                   "ci_low": 63.9, "ci_high": 75.4, "worst_breed": "cat07", "worst_share": 35.0,
-                   "reference_share": 78.0, "gap_to_reference": -8.0},
-                  {"pool": "synthetic", "class": "cat", "breed": "cat07", "n": 20, "recognised": 7, "share": 35.0,
-                   "ci_low": 18.1, "ci_high": 56.7},
-                  {"pool": "real", "class": "cat", "breed": "all", "n": 160, "recognised": 125, "share": 78.0,
-                   "ci_low": 71.1, "ci_high": 83.7, "worst_breed": "cat_real03", "worst_share": 60.0,
-                   "reference_share": 78.0, "gap_to_reference": 0.0}]).to_csv(d / "subject_realism.csv", index=False)
-    pd.DataFrame([{"task": "cat_dog", "classes": "cat,dog", **acc, "accuracy_above_random_mean": 30.0,
-                   "accuracy_above_random_ci_low": 25.5, "accuracy_above_random_ci_high": 34.25}]
-                 ).to_csv(d / "fig8_categories.csv", index=False)
-    pd.DataFrame([{"dataset": "real", "kind": "proxy real", "class": "cat", "n": 100, "recognised": 55, "share": 55.0,
-                   "ci_low": 45.2, "ci_high": 64.4}]).to_csv(d / "domain_realism.csv", index=False)
-    pd.DataFrame([{"model": "synthetic-trained", "test_set": "real", "method": "gradcam", "baseline": "black",
-                   "measure": "deletion_gain", "mean": 0.12, "ci_low": 0.05, "ci_high": 0.19, "n_images": 100,
-                   "p_value": 0.001, "verdict": "beats shifted"},
-                  {"model": "synthetic-trained", "test_set": "real", "method": "gradcam", "baseline": "-",
-                   "measure": "rank_corr", "mean": 0.2, "ci_low": 0.1, "ci_high": 0.3, "n_images": 100,
-                   "p_value": float("nan"), "verdict": "passes"}]).to_csv(d / "fig5_faithfulness.csv", index=False)
-    pd.DataFrame([{"kind": "variant", "source": "control", "class": "cat", "images": 500, "share_occluded": 0.64,
-                   "mean_hidden": 0.081, "hidden_q25": 0.0, "hidden_q50": 0.05, "hidden_q75": 0.1, "hidden_q90": 0.2,
-                   "mean_obstructors": 2.5, "mean_between": 1.2}]).to_csv(d / "occlusion.csv", index=False)
-    pd.DataFrame([{"breed_count": "1", "dataset": "synth_no_breeds", "breeds_per_class": 1.0, "breed_draws": 3, **acc,
-                   "delta_vs_fewest": 0.0, "delta_ci_low": 0.0, "delta_ci_high": 0.0, "p_value": float("nan")},
-                  {"breed_count": "all", "dataset": "synth_control", "breeds_per_class": 12.0, "breed_draws": 1, **acc,
-                   "delta_vs_fewest": 7.5, "delta_ci_low": 2.5, "delta_ci_high": 12.5, "p_value": 0.01},
-                  {"breed_count": "real-trained", "dataset": "real", "breeds_per_class": float("nan"),
-                   "breed_draws": 0, **acc,
-                   "delta_vs_fewest": float("nan"), "delta_ci_low": float("nan"), "delta_ci_high": float("nan"),
-                   "p_value": float("nan")}]).to_csv(d / "fig9_breed_scaling.csv", index=False)
-    pd.DataFrame([{"k": "0", "curve": "synthetic + k real", **acc, "accuracy_per_seed": "80.00;79.00;81.00",
-                   "note": ""},
-                  {"k": "0", "curve": "k real alone", "accuracy_mean": float("nan"), "accuracy_ci_low": float("nan"),
-                   "accuracy_ci_high": float("nan"), "note": "no model"}]).to_csv(d / "fig10_real_mixing.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "variant": "control",
+                **acc,
+                "delta_vs_control": 0,
+                "delta_ci_low": 0,
+                "delta_ci_high": 0,
+                "p_value": float("nan"),
+                "significant": False,
+            },
+            {
+                "variant": "no_breeds",
+                **{**acc, "accuracy_mean": 60.0},
+                "delta_vs_control": -20.0,
+                "delta_ci_low": -25.0,
+                "delta_ci_high": -15.0,
+                "p_value": 0.001,
+                "significant": True,
+                "p_holm": 0.07,
+            },
+        ]
+    ).to_csv(d / "fig4_ablation.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "trained_on": a,
+                "tested_on": b,
+                **acc,
+                "accuracy_per_seed": "80.00;79.00;81.00",
+                "model": "synth_control" if a == "synthetic" else a,
+                "paper_model": {"real": "real photos", "synthetic": "control"}[a],
+            }
+            for a in ("real", "synthetic")
+            for b in ("real", "synthetic", "toon")
+        ]
+    ).to_csv(d / "fig7_domain_transfer.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "pool": "synthetic",
+                "class": "cat",
+                "breed": "all",
+                "n": 240,
+                "recognised": 168,
+                "share": 70.0,
+                "ci_low": 63.9,
+                "ci_high": 75.4,
+                "worst_breed": "cat07",
+                "worst_share": 35.0,
+                "reference_share": 78.0,
+                "gap_to_reference": -8.0,
+            },
+            {
+                "pool": "synthetic",
+                "class": "cat",
+                "breed": "cat07",
+                "n": 20,
+                "recognised": 7,
+                "share": 35.0,
+                "ci_low": 18.1,
+                "ci_high": 56.7,
+            },
+            {
+                "pool": "real",
+                "class": "cat",
+                "breed": "all",
+                "n": 160,
+                "recognised": 125,
+                "share": 78.0,
+                "ci_low": 71.1,
+                "ci_high": 83.7,
+                "worst_breed": "cat_real03",
+                "worst_share": 60.0,
+                "reference_share": 78.0,
+                "gap_to_reference": 0.0,
+            },
+        ]
+    ).to_csv(d / "subject_realism.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "task": "cat_dog",
+                "classes": "cat,dog",
+                **acc,
+                "accuracy_above_random_mean": 30.0,
+                "accuracy_above_random_ci_low": 25.5,
+                "accuracy_above_random_ci_high": 34.25,
+            }
+        ]
+    ).to_csv(d / "fig8_categories.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "dataset": "real",
+                "kind": "proxy real",
+                "class": "cat",
+                "n": 100,
+                "recognised": 55,
+                "share": 55.0,
+                "ci_low": 45.2,
+                "ci_high": 64.4,
+            }
+        ]
+    ).to_csv(d / "domain_realism.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "model": "synthetic-trained",
+                "test_set": "real",
+                "method": "gradcam",
+                "baseline": "black",
+                "measure": "deletion_gain",
+                "mean": 0.12,
+                "ci_low": 0.05,
+                "ci_high": 0.19,
+                "n_images": 100,
+                "p_value": 0.001,
+                "verdict": "beats shifted",
+            },
+            {
+                "model": "synthetic-trained",
+                "test_set": "real",
+                "method": "gradcam",
+                "baseline": "-",
+                "measure": "rank_corr",
+                "mean": 0.2,
+                "ci_low": 0.1,
+                "ci_high": 0.3,
+                "n_images": 100,
+                "p_value": float("nan"),
+                "verdict": "passes",
+            },
+        ]
+    ).to_csv(d / "fig5_faithfulness.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "kind": "variant",
+                "source": "control",
+                "class": "cat",
+                "images": 500,
+                "share_occluded": 0.64,
+                "mean_hidden": 0.081,
+                "hidden_q25": 0.0,
+                "hidden_q50": 0.05,
+                "hidden_q75": 0.1,
+                "hidden_q90": 0.2,
+                "mean_obstructors": 2.5,
+                "mean_between": 1.2,
+            }
+        ]
+    ).to_csv(d / "occlusion.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "breed_count": "1",
+                "dataset": "synth_no_breeds",
+                "breeds_per_class": 1.0,
+                "breed_draws": 3,
+                **acc,
+                "delta_vs_fewest": 0.0,
+                "delta_ci_low": 0.0,
+                "delta_ci_high": 0.0,
+                "p_value": float("nan"),
+            },
+            {
+                "breed_count": "all",
+                "dataset": "synth_control",
+                "breeds_per_class": 12.0,
+                "breed_draws": 1,
+                **acc,
+                "delta_vs_fewest": 7.5,
+                "delta_ci_low": 2.5,
+                "delta_ci_high": 12.5,
+                "p_value": 0.01,
+            },
+            {
+                "breed_count": "real-trained",
+                "dataset": "real",
+                "breeds_per_class": float("nan"),
+                "breed_draws": 0,
+                **acc,
+                "delta_vs_fewest": float("nan"),
+                "delta_ci_low": float("nan"),
+                "delta_ci_high": float("nan"),
+                "p_value": float("nan"),
+            },
+        ]
+    ).to_csv(d / "fig9_breed_scaling.csv", index=False)
+    pd.DataFrame(
+        [
+            {"k": "0", "curve": "synthetic + k real", **acc, "accuracy_per_seed": "80.00;79.00;81.00", "note": ""},
+            {
+                "k": "0",
+                "curve": "k real alone",
+                "accuracy_mean": float("nan"),
+                "accuracy_ci_low": float("nan"),
+                "accuracy_ci_high": float("nan"),
+                "note": "no model",
+            },
+        ]
+    ).to_csv(d / "fig10_real_mixing.csv", index=False)
     pd.DataFrame([{"n": "25", "testset": "real", **acc}]).to_csv(d / "fig11_data_size.csv", index=False)
-    pd.DataFrame([{"testset": "synthetic", "parameter": "camera_elevation", "label": "camera elevation (deg)",
-                   "bin": b, "n_images": 40, "error_rate": e, "ci_low": e - 0.1, "ci_high": e + 0.1}
-                  for b, e in (("0-30", 0.2), ("30-60", 0.4))]).to_csv(d / "fig12_parameter_errors.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "testset": "synthetic",
+                "parameter": "camera_elevation",
+                "label": "camera elevation (deg)",
+                "bin": b,
+                "n_images": 40,
+                "error_rate": e,
+                "ci_low": e - 0.1,
+                "ci_high": e + 0.1,
+            }
+            for b, e in (("0-30", 0.2), ("30-60", 0.4))
+        ]
+    ).to_csv(d / "fig12_parameter_errors.csv", index=False)
     return d
 
 
@@ -153,7 +327,8 @@ def test_wall_time_from_the_snakemake_log(tmp_path):
     log = tmp_path / ".snakemake" / "log"
     log.mkdir(parents=True)
     (log / "2026-12-02T031000.1.snakemake.log").write_text(
-        "Building DAG\n[Wed Dec  2 03:10:00 2026]\nrule a:\n[Wed Dec  2 03:34:59 2026]\nFinished\n")
+        "Building DAG\n[Wed Dec  2 03:10:00 2026]\nrule a:\n[Wed Dec  2 03:34:59 2026]\nFinished\n"
+    )
     assert wall_time(tmp_path) == "24 min 59 s"
 
 
@@ -162,7 +337,8 @@ def _run_folder(tmp: Path) -> Path:
     log = run / ".snakemake" / "log"
     log.mkdir(parents=True)
     (log / "2026-12-02T031000.1.snakemake.log").write_text(
-        "[Wed Dec  2 03:10:00 2026]\nrule a:\n[Wed Dec  2 03:31:15 2026]\nFinished\n")
+        "[Wed Dec  2 03:10:00 2026]\nrule a:\n[Wed Dec  2 03:31:15 2026]\nFinished\n"
+    )
     return run
 
 
@@ -180,7 +356,11 @@ def test_snapshot_copies_the_tables_with_the_run(tmp_path):
         Image.new("RGB", (1800, 900), "white").save(run / "results" / f"{g}.png")
     repo = tmp_path / "repo"
     assert snapshot(run, repo, "bash setup.sh run", "abc1234") == {
-        "date": "2026-12-02", "commit": "abc1234", "command": "bash setup.sh run", "wall_time": "21 min 15 s"}
+        "date": "2026-12-02",
+        "commit": "abc1234",
+        "command": "bash setup.sh run",
+        "wall_time": "21 min 15 s",
+    }
     assert json.loads((repo / SNAPSHOT / "run.json").read_text())["wall_time"] == "21 min 15 s"
     assert sorted(p.stem for p in (repo / SNAPSHOT / "tables").glob("*.csv")) == sorted(TABLES)
     from PIL import Image
@@ -207,13 +387,19 @@ def test_snapshot_of_an_unfinished_run_keeps_the_old_one(tmp_path):
 def test_findings_follow_from_the_tables(tmp_path):
     block = render_block(_tables(tmp_path))
     assert "- Domain gap: on the real test set the synthetic-trained model scores +0.0 points" in block
-    assert ("-20.0 (-25.0 to -15.0, p = 0.001, Holm-adjusted over the 1 variants p = 0.07); "
-            "0 of them also below 0.05 after the Holm adjustment") in block
-    assert ("12 breeds per class against 1 (3 breed draws, one per seed; the interval holds the draw-to-draw "
-            "variance): +7.5 points (+2.5 to +12.5), which supports") in block
+    assert (
+        "-20.0 (-25.0 to -15.0, p = 0.001, Holm-adjusted over the 1 variants p = 0.07); "
+        "0 of them also below 0.05 after the Holm adjustment"
+    ) in block
+    assert (
+        "12 breeds per class against 1 (3 breed draws, one per seed; the interval holds the draw-to-draw "
+        "variance): +7.5 points (+2.5 to +12.5), which supports"
+    ) in block
     assert "`no_breeds` (3 breed draws, one per seed) -20.0" in block
     assert "the synthetic set alone scores 80.0 (75.5-84.2) (per seed, figure 7's synthetic-trained model)" in block
-    assert ("the synthetic breeds' cat 70% (64-75) vs 78% of the proxy-real ones; the least recognised "
-            "synthetic breed, cat07, 35% of 20 images.") in block
+    assert (
+        "the synthetic breeds' cat 70% (64-75) vs 78% of the proxy-real ones; the least recognised "
+        "synthetic breed, cat07, 35% of 20 images."
+    ) in block
     assert "no k of real images alone reaches that mean" in block
     assert "1 of 1 deletion/insertion gains beat the same map shifted" in block

@@ -24,6 +24,7 @@ def test_one_seed_matches_the_logit_formula_and_scipy_bootstrap():
     # The textbook logit (Wald) interval, with the unbiased variance p(1-p) n/(n-1) of 0/1 data.
     se = 1 / math.sqrt((n - 1) * p * (1 - p))
     q = sps.t.ppf(0.975, n - 1)
+
     def expit(z):
         return 1 / (1 + math.exp(-z))
 
@@ -128,7 +129,9 @@ def test_mean_interval_is_scipys_t_interval():
     v = np.array([0.1, 0.3, -0.2, 0.5, 0.4])
     r = stats.mean_interval(v)
     ci = sps.t.interval(0.95, 4, loc=v.mean(), scale=sps.sem(v))
-    assert (r["ci_low"], r["ci_high"]) == pytest.approx(ci) and r["p_value"] == pytest.approx(sps.ttest_1samp(v, 0).pvalue)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx(ci) and r["p_value"] == pytest.approx(
+        sps.ttest_1samp(v, 0).pvalue
+    )
 
 
 def test_breed_draws_one_per_seed_enter_the_seed_term_of_the_paired_test():
@@ -154,8 +157,10 @@ def test_breed_draws_one_per_seed_enter_the_seed_term_of_the_paired_test():
 # Newcombe (1998), "Two-sided confidence intervals for the single proportion: comparison of
 # seven methods", Statistics in Medicine 17:857-872, Table I, method 3 (score method, Wilson
 # 1927), 95%: the published bounds, to the 4 decimals printed there.
-@pytest.mark.parametrize("k, n, low, high", [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
-                                             (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)])
+@pytest.mark.parametrize(
+    "k, n, low, high",
+    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)],
+)
 def test_wilson_interval_known_answers(k, n, low, high):
     assert stats.wilson(k, n) == pytest.approx((low, high), abs=5e-5)
 

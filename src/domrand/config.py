@@ -48,9 +48,11 @@ def subject_generator(config: dict, pool: str) -> dict:
     spec = config["realism"]["subjects"]["generator"]
     if isinstance(spec, str):
         if "generator" not in config["domains"].get(spec, {}):
-            raise ConfigError(f"config key realism.subjects.generator: {spec!r} is not a domain rendered from a "
-                              f"generator (domains with one: {[d for d, v in config['domains'].items() if 'generator' in v]}); "
-                              "name one, or give a generator patch (see configs/paper.yaml)")
+            raise ConfigError(
+                f"config key realism.subjects.generator: {spec!r} is not a domain rendered from a "
+                f"generator (domains with one: {[d for d, v in config['domains'].items() if 'generator' in v]}); "
+                "name one, or give a generator patch (see configs/paper.yaml)"
+            )
         base = domain_generator(config, spec)
     else:
         base = deep_merge(config["generator"], spec)
@@ -68,13 +70,16 @@ def read_config_file(path) -> dict:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"config file {path}{where}: not valid YAML: {exc.problem or exc.context}; "
-                          "fix the file (indent with spaces, close every bracket and quote)") from None
+        raise ConfigError(
+            f"config file {path}{where}: not valid YAML: {exc.problem or exc.context}; "
+            "fix the file (indent with spaces, close every bracket and quote)"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path}: not valid YAML: {exc}") from None
     if data is not None and not isinstance(data, dict):
-        raise ConfigError(f"config file {path}: the top level must be a mapping of config keys, "
-                          f"not a {type(data).__name__}")
+        raise ConfigError(
+            f"config file {path}: the top level must be a mapping of config keys, not a {type(data).__name__}"
+        )
     return data or {}
 
 
@@ -84,8 +89,9 @@ def load_config(*paths, base="config.yaml") -> dict:
     entries set to null removed (:func:`drop_nulls`)."""
     missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
-        raise ConfigError(f"config file(s) {missing} not found: give the path of a YAML config such as "
-                          f"configs/paper.yaml")
+        raise ConfigError(
+            f"config file(s) {missing} not found: give the path of a YAML config such as configs/paper.yaml"
+        )
     config: dict = {}
     for f in [Path(base), *map(Path, paths)]:
         if f.is_file():
@@ -126,10 +132,16 @@ def _schema_validator(schema: dict):
     import jsonschema
 
     def ordered(validator, value, instance, schema):
-        if value and isinstance(instance, list) and len(instance) == 2 \
-                and all(isinstance(x, (int, float)) for x in instance) and instance[0] > instance[1]:
+        if (
+            value
+            and isinstance(instance, list)
+            and len(instance) == 2
+            and all(isinstance(x, (int, float)) for x in instance)
+            and instance[0] > instance[1]
+        ):
             yield jsonschema.ValidationError(
-                f"{instance} is a range [low, high] with low > high; write it as [{instance[1]}, {instance[0]}]")
+                f"{instance} is a range [low, high] with low > high; write it as [{instance[1]}, {instance[0]}]"
+            )
 
     cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"ordered": ordered})
     return cls(schema)
@@ -154,14 +166,19 @@ def validate_config(config: dict, schema_path, removed=()) -> None:
         err = jsonschema.exceptions.best_match(err.context)
     path = ".".join(str(p) for p in err.absolute_path) or "(top level)"
     if err.validator == "required":
-        missing = next((f"{path}.{k}" if err.absolute_path else k) for k in err.validator_value
-                       if k not in err.instance)
+        missing = next(
+            (f"{path}.{k}" if err.absolute_path else k) for k in err.validator_value if k not in err.instance
+        )
         if missing in removed:
-            raise ConfigError(f"config key {missing}: an override set it to null (removing it), but "
-                              f"{NEEDED_BY.get(missing, 'the workflow')} needs it; give it a value "
-                              "instead of null")
-    raise ConfigError(f"config key {path}: {err.message} (schema: {schema_path}); "
-                      f"fix it in config.yaml or the file given with --configfile")
+            raise ConfigError(
+                f"config key {missing}: an override set it to null (removing it), but "
+                f"{NEEDED_BY.get(missing, 'the workflow')} needs it; give it a value "
+                "instead of null"
+            )
+    raise ConfigError(
+        f"config key {path}: {err.message} (schema: {schema_path}); "
+        f"fix it in config.yaml or the file given with --configfile"
+    )
 
 
 def check_domains_disjoint(config: dict) -> None:
@@ -170,12 +187,16 @@ def check_domains_disjoint(config: dict) -> None:
     no two domains share a pool. Raises ConfigError naming the key."""
     for v in config["variants"]:
         gen = variant_generator(config, v)
-        for key, value, want in (("subject.heldout", gen["subject"]["heldout"], False),
-                                 ("sky.set", gen["sky"]["set"], "synthetic"),
-                                 ("materials.library", gen["materials"]["library"], "synthetic")):
+        for key, value, want in (
+            ("subject.heldout", gen["subject"]["heldout"], False),
+            ("sky.set", gen["sky"]["set"], "synthetic"),
+            ("materials.library", gen["materials"]["library"], "synthetic"),
+        ):
             if value != want:
-                raise ConfigError(f"config key variants.{v}.{key}: {value!r}, but a synthetic variant must use "
-                                  f"{want!r} (target-domain subjects, skies and grounds stay out of training data)")
+                raise ConfigError(
+                    f"config key variants.{v}.{key}: {value!r}, but a synthetic variant must use "
+                    f"{want!r} (target-domain subjects, skies and grounds stay out of training data)"
+                )
     pools = config["world"]["heldout_breeds"]
     owner: dict = {}
     for d, spec in config["domains"].items():
@@ -185,16 +206,21 @@ def check_domains_disjoint(config: dict) -> None:
         pool = gen["subject"]["heldout"]
         where = f"config key domains.{d}.generator"
         if pool is False or pool not in pools:
-            raise ConfigError(f"{where}.subject.heldout: {pool!r}; a proxy target domain draws its own held-out "
-                              f"pool, one of world.heldout_breeds {sorted(pools)}")
+            raise ConfigError(
+                f"{where}.subject.heldout: {pool!r}; a proxy target domain draws its own held-out "
+                f"pool, one of world.heldout_breeds {sorted(pools)}"
+            )
         if pool in owner:
-            raise ConfigError(f"{where}.subject.heldout: pool {pool!r} is already the pool of domain "
-                              f"{owner[pool]!r}; give each domain its own pool in world.heldout_breeds")
+            raise ConfigError(
+                f"{where}.subject.heldout: pool {pool!r} is already the pool of domain "
+                f"{owner[pool]!r}; give each domain its own pool in world.heldout_breeds"
+            )
         owner[pool] = d
         if gen["sky"]["mode"] == "random" and gen["sky"]["set"] != "target":
             raise ConfigError(f"{where}.sky.set: a target domain draws target skies; set it to 'target'")
-        uses_materials = (gen["materials"]["random"] or gen["obstructors"]["enabled"]
-                          or gen["subject"]["texture"] == "random")
+        uses_materials = (
+            gen["materials"]["random"] or gen["obstructors"]["enabled"] or gen["subject"]["texture"] == "random"
+        )
         if uses_materials and gen["materials"]["library"] != "target":
             raise ConfigError(f"{where}.materials.library: a target domain draws target grounds; set it to 'target'")
 
@@ -202,42 +228,60 @@ def check_domains_disjoint(config: dict) -> None:
 def _check_paths(config: dict) -> None:
     """Every local `path` (a real-image source, a subject mesh) exists, relative paths from the
     working directory, as the jobs will read them."""
-    places = [(f"domains.{d}.sources.{s}.path", src.get("path"))
-              for d, spec in config["domains"].items() for s, src in (spec.get("sources") or {}).items()]
-    places += [(f"world.subjects.{c}.meshes.{i}.path", m.get("path"))
-               for c, spec in (config["world"].get("subjects") or {}).items()
-               for i, m in enumerate(spec["meshes"])]
+    places = [
+        (f"domains.{d}.sources.{s}.path", src.get("path"))
+        for d, spec in config["domains"].items()
+        for s, src in (spec.get("sources") or {}).items()
+    ]
+    places += [
+        (f"world.subjects.{c}.meshes.{i}.path", m.get("path"))
+        for c, spec in (config["world"].get("subjects") or {}).items()
+        for i, m in enumerate(spec["meshes"])
+    ]
     for key, path in places:
         if path is not None and not Path(path).exists():
-            raise ConfigError(f"config key {key}: {path!r} does not exist (relative paths start at the "
-                              f"working directory, {Path.cwd()}); fix the path")
+            raise ConfigError(
+                f"config key {key}: {path!r} does not exist (relative paths start at the "
+                f"working directory, {Path.cwd()}); fix the path"
+            )
 
 
 def _check_cross_references(config: dict) -> None:
     if config["model"]["backbone"] == "vgg16" and "weights" not in config["model"]:
-        raise ConfigError("config key model.weights: the vgg16 backbone needs pinned weights (name, url, sha256, "
-                          "licence, attribution); see configs/paper.yaml")
+        raise ConfigError(
+            "config key model.weights: the vgg16 backbone needs pinned weights (name, url, sha256, "
+            "licence, attribution); see configs/paper.yaml"
+        )
     if config["model"]["backbone"] == "efficientnet_lite0":
         if "sha256" not in config["model"]:
-            raise ConfigError("config key model.sha256: the efficientnet_lite0 backbone needs the sha256 of its "
-                              "packaged weights file (see config.yaml)")
+            raise ConfigError(
+                "config key model.sha256: the efficientnet_lite0 backbone needs the sha256 of its "
+                "packaged weights file (see config.yaml)"
+            )
         sizes = [("model.input_size", config["model"]["input_size"])] + [
             (f"architectures.{a}.input_size", spec["input_size"])
-            for a, spec in config["architectures"].items() if "input_size" in spec]
+            for a, spec in config["architectures"].items()
+            if "input_size" in spec
+        ]
         for key, size in sizes:
             if size % 32:
-                raise ConfigError(f"config key {key}: {size} is not a multiple of 32, which the "
-                                  "efficientnet_lite0 backbone's fixed 'same' padding needs")
+                raise ConfigError(
+                    f"config key {key}: {size} is not a multiple of 32, which the "
+                    "efficientnet_lite0 backbone's fixed 'same' padding needs"
+                )
     synth = config["figures"]["synthetic"]
     if synth.removeprefix("synth_") not in config["variants"]:
         raise ConfigError(f"config key figures.synthetic: {synth!r} names no variant in 'variants'")
     for fig, model in (config["figures"].get("models") or {}).items():
         if model != "best" and model.removeprefix("synth_") not in config["variants"]:
-            raise ConfigError(f"config key figures.models.{fig}: {model!r} names no variant in 'variants'; "
-                              "use synth_<variant> or `best`")
+            raise ConfigError(
+                f"config key figures.models.{fig}: {model!r} names no variant in 'variants'; "
+                "use synth_<variant> or `best`"
+            )
     world = set(config["world"]["classes"])
     for key, classes in [("synth.classes", config["synth"]["classes"])] + [
-            (f"tasks.{t}", c) for t, c in config["tasks"].items()]:
+        (f"tasks.{t}", c) for t, c in config["tasks"].items()
+    ]:
         missing = sorted(set(classes) - world)
         if missing:
             raise ConfigError(f"config key {key}: classes {missing} are not in world.classes {sorted(world)}")
@@ -246,15 +290,19 @@ def _check_cross_references(config: dict) -> None:
     _check_sources(config)
     check_domains_disjoint(config)
     if SYNTHETIC_POOL in config["world"]["heldout_breeds"]:
-        raise ConfigError(f"config key world.heldout_breeds.{SYNTHETIC_POOL}: the name is taken by the synthetic "
-                          "breeds' pool; rename that held-out pool")
+        raise ConfigError(
+            f"config key world.heldout_breeds.{SYNTHETIC_POOL}: the name is taken by the synthetic "
+            "breeds' pool; rename that held-out pool"
+        )
     subject_generator(config, SYNTHETIC_POOL)
     world_imports(config)  # globs match, counts fit
     for cls, spec in (config["world"].get("subjects") or {}).items():
         for i, entry in enumerate(spec["meshes"]):
             if "download" in entry and entry["download"] not in (config.get("downloads") or {}):
-                raise ConfigError(f"config key world.subjects.{cls}.meshes.{i}.download: "
-                                  f"{entry['download']!r} is not an entry of `downloads`")
+                raise ConfigError(
+                    f"config key world.subjects.{cls}.meshes.{i}.download: "
+                    f"{entry['download']!r} is not an entry of `downloads`"
+                )
 
 
 def expand_names(patterns: list[str], names: list[str], key: str) -> list[str]:
@@ -267,8 +315,9 @@ def expand_names(patterns: list[str], names: list[str], key: str) -> list[str]:
     for pattern in patterns:
         hits = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
         if not hits:
-            raise ConfigError(f"config key {key}: {pattern!r} matches no entry of `downloads`; "
-                              "add the download or fix the name")
+            raise ConfigError(
+                f"config key {key}: {pattern!r} matches no entry of `downloads`; add the download or fix the name"
+            )
         out += [n for n in hits if n not in out]
     return out
 
@@ -282,8 +331,10 @@ def world_imports(config: dict) -> dict[str, list[str]]:
         key = f"world.{kind}_from"
         out[kind] = expand_names(config["world"].get(f"{kind}_from") or [], names, key)
         if len(out[kind]) > config["world"][kind]:
-            raise ConfigError(f"config key {key}: {len(out[kind])} downloads, more than world.{kind} "
-                              f"({config['world'][kind]}); raise world.{kind} to at least {len(out[kind])}")
+            raise ConfigError(
+                f"config key {key}: {len(out[kind])} downloads, more than world.{kind} "
+                f"({config['world'][kind]}); raise world.{kind} to at least {len(out[kind])}"
+            )
     return out
 
 
@@ -305,23 +356,31 @@ def _check_sources(config: dict) -> None:
         for name, src in d["sources"].items():
             key = f"domains.{domain}.sources.{name}"
             if ("downloads" in src) == ("path" in src):
-                raise ConfigError(f"config key {key}: give either `downloads` (names of downloads "
-                                  "entries) or `path` (a local dataset folder)")
+                raise ConfigError(
+                    f"config key {key}: give either `downloads` (names of downloads "
+                    "entries) or `path` (a local dataset folder)"
+                )
             missing = [n for n in src.get("downloads", []) if n not in downloads]
             if missing:
                 raise ConfigError(f"config key {key}.downloads: {missing} are not entries of `downloads`")
             if src["adapter"] == "domainnet" and "domains" not in src.get("params", {}):
-                raise ConfigError(f"config key {key}.params.domains: the domainnet adapter needs the "
-                                  "DomainNet domains to index, e.g. [clipart, painting]")
+                raise ConfigError(
+                    f"config key {key}.params.domains: the domainnet adapter needs the "
+                    "DomainNet domains to index, e.g. [clipart, painting]"
+                )
             for cls in src["classes"]:
                 if cls in seen:
-                    raise ConfigError(f"config key {key}.classes: {cls} also comes from source "
-                                      f"{seen[cls]!r}; each class from one source")
+                    raise ConfigError(
+                        f"config key {key}.classes: {cls} also comes from source "
+                        f"{seen[cls]!r}; each class from one source"
+                    )
                 seen[cls] = name
         missing = [c for c in domain_classes(config, domain) if c not in seen]
         if missing:
-            raise ConfigError(f"config key domains.{domain}.sources: no source provides {missing}, "
-                              "which the study tests on; add them to a source's classes")
+            raise ConfigError(
+                f"config key domains.{domain}.sources: no source provides {missing}, "
+                "which the study tests on; add them to a source's classes"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

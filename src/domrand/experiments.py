@@ -49,8 +49,10 @@ def breed_scaling(config: dict) -> list[dict]:
             continue
         name = f"breeds{_count_name(n)}"
         if name in existing:
-            raise ConfigError(f"config key beyond.breed_counts: breed count {n} needs the derived variant "
-                              f"{name!r}, but variants.{name} exists with another generator; rename that variant")
+            raise ConfigError(
+                f"config key beyond.breed_counts: breed count {n} needs the derived variant "
+                f"{name!r}, but variants.{name} exists with another generator; rename that variant"
+            )
         out.append({"count": n, "dataset": f"synth_{name}", "variant": name})
     return out
 
@@ -77,8 +79,11 @@ def feature_heads(config: dict) -> dict[str, dict]:
         if k != 0:
             heads[f"real_k{k}"] = {"train": {"real": k}, "test": ["real"], "keys": keys}
     for n in b["synthetic_counts"]:
-        heads[f"size_n{n}"] = {"train": {"synthetic": n}, "test": ["real", "synthetic"],
-                               "keys": {"synthetic": "beyond.synthetic_counts"}}
+        heads[f"size_n{n}"] = {
+            "train": {"synthetic": n},
+            "test": ["real", "synthetic"],
+            "keys": {"synthetic": "beyond.synthetic_counts"},
+        }
     return heads
 
 
@@ -100,9 +105,18 @@ def check_beyond(config: dict) -> None:
     # Imported subjects (world.subjects) change the breed count per class; the render job
     # checks those against the world it loads.
     max_breeds = None if config["world"].get("subjects") else int(config["world"]["breeds"])
-    _check_list(b["breed_counts"], "beyond.breed_counts", 1, max_breeds,
-                "breeds per class (world.breeds)")
-    _check_list(b["real_counts"], "beyond.real_counts", 0, real_train,
-                "real training images per class (domains.real.train_per_class)")
-    _check_list(b["synthetic_counts"], "beyond.synthetic_counts", 1, synth_train,
-                "synthetic training images per class (synth.train_per_class)")
+    _check_list(b["breed_counts"], "beyond.breed_counts", 1, max_breeds, "breeds per class (world.breeds)")
+    _check_list(
+        b["real_counts"],
+        "beyond.real_counts",
+        0,
+        real_train,
+        "real training images per class (domains.real.train_per_class)",
+    )
+    _check_list(
+        b["synthetic_counts"],
+        "beyond.synthetic_counts",
+        1,
+        synth_train,
+        "synthetic training images per class (synth.train_per_class)",
+    )

@@ -38,8 +38,10 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-METHOD = ("logit-scale t-interval; variance = seed variance of the mean + test-image sampling "
-          "variance, Welch-Satterthwaite df")
+METHOD = (
+    "logit-scale t-interval; variance = seed variance of the mean + test-image sampling "
+    "variance, Welch-Satterthwaite df"
+)
 TEST = "paired t-test on the difference (seed + paired test-image variance, Welch-Satterthwaite df)"
 
 
@@ -121,8 +123,16 @@ def accuracy_interval(correct, confidence: float = 0.95) -> dict:
     df = satterthwaite_df([(v_seed, df_seed), (v_test, df_test)])
     n = min(m.shape[1] for m in mats)
     lo, hi = logit_interval(mean, v_seed + v_test, df, n, confidence)
-    return {"mean": mean, "ci_low": lo, "ci_high": hi, "se_seed": math.sqrt(v_seed), "se_test": math.sqrt(v_test),
-            "df": df, "n_seeds": mats[0].shape[0], "n_images": sum(m.shape[1] for m in mats)}
+    return {
+        "mean": mean,
+        "ci_low": lo,
+        "ci_high": hi,
+        "se_seed": math.sqrt(v_seed),
+        "se_test": math.sqrt(v_test),
+        "df": df,
+        "n_seeds": mats[0].shape[0],
+        "n_images": sum(m.shape[1] for m in mats),
+    }
 
 
 def binomial_seed_interval(per_seed, n_images: int, confidence: float = 0.95) -> dict:
@@ -133,15 +143,31 @@ def binomial_seed_interval(per_seed, n_images: int, confidence: float = 0.95) ->
     Returns the keys of :func:`accuracy_interval`."""
     v = np.asarray([x for x in per_seed if math.isfinite(x)], dtype=np.float64)
     if len(v) == 0 or n_images < 1:
-        return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "se_seed": math.nan,
-                "se_test": math.nan, "df": math.nan, "n_seeds": len(v), "n_images": n_images}
+        return {
+            "mean": math.nan,
+            "ci_low": math.nan,
+            "ci_high": math.nan,
+            "se_seed": math.nan,
+            "se_test": math.nan,
+            "df": math.nan,
+            "n_seeds": len(v),
+            "n_images": n_images,
+        }
     s, p = len(v), float(v.mean())
     v_seed = float(v.var(ddof=1) / s) if s > 1 else 0.0
     v_test = p * (1 - p) / n_images
     df = satterthwaite_df([(v_seed, s - 1), (v_test, n_images - 1)])
     lo, hi = logit_interval(p, v_seed + v_test, df, n_images, confidence)
-    return {"mean": p, "ci_low": lo, "ci_high": hi, "se_seed": math.sqrt(v_seed), "se_test": math.sqrt(v_test),
-            "df": df, "n_seeds": s, "n_images": n_images}
+    return {
+        "mean": p,
+        "ci_low": lo,
+        "ci_high": hi,
+        "se_seed": math.sqrt(v_seed),
+        "se_test": math.sqrt(v_test),
+        "df": df,
+        "n_seeds": s,
+        "n_images": n_images,
+    }
 
 
 def paired_difference(a, b, confidence: float = 0.95) -> dict:
@@ -170,8 +196,17 @@ def paired_difference(a, b, confidence: float = 0.95) -> dict:
     else:  # every image scored the same difference under every seed
         t, p, h = (0.0, 1.0, 0.0) if diff == 0 else (math.copysign(math.inf, diff), 0.0, 0.0)
     lo, hi = max(diff - h, -1.0), min(diff + h, 1.0)
-    return {"diff": diff, "ci_low": lo, "ci_high": hi, "se_seed": math.sqrt(v_seed), "se_test": math.sqrt(v_test),
-            "df": df, "t": t, "p_value": p, "significant": bool(lo > 0 or hi < 0)}
+    return {
+        "diff": diff,
+        "ci_low": lo,
+        "ci_high": hi,
+        "se_seed": math.sqrt(v_seed),
+        "se_test": math.sqrt(v_test),
+        "df": df,
+        "t": t,
+        "p_value": p,
+        "significant": bool(lo > 0 or hi < 0),
+    }
 
 
 def holm(p_values: Sequence[float]) -> np.ndarray:

@@ -44,9 +44,7 @@ def sha256_bytes(data: bytes) -> str:
 def png_bytes(size: int = 8) -> bytes:
     """A small RGB checkerboard PNG."""
     yy, xx = np.mgrid[:size, :size]
-    img = np.where(
-        ((xx + yy) % 2)[..., None] == 0, [200, 30, 30], [20, 20, 200]
-    ).astype(np.uint8)
+    img = np.where(((xx + yy) % 2)[..., None] == 0, [200, 30, 30], [20, 20, 200]).astype(np.uint8)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG")
     return buf.getvalue()
@@ -56,21 +54,15 @@ def textured_obj_files() -> dict[str, bytes]:
     """A textured box as OBJ + MTL + PNG, the way a downloaded model zip looks."""
     box = trimesh.creation.box(extents=(2.0, 1.0, 0.5))
     uv = np.random.default_rng(0).random((len(box.vertices), 2))
-    box.visual = trimesh.visual.TextureVisuals(
-        uv=uv, image=Image.open(io.BytesIO(png_bytes()))
-    )
-    files = trimesh.exchange.obj.export_obj(
-        box, include_texture=True, return_texture=True, mtl_name="model.mtl"
-    )
+    box.visual = trimesh.visual.TextureVisuals(uv=uv, image=Image.open(io.BytesIO(png_bytes())))
+    files = trimesh.exchange.obj.export_obj(box, include_texture=True, return_texture=True, mtl_name="model.mtl")
     text, extra = files
     out = {"model/model.obj": text.encode()}
     out.update({f"model/{k}": v for k, v in extra.items()})
     return out
 
 
-def tar_gz_bytes(
-    members: dict[str, bytes], symlinks: dict[str, str] | None = None
-) -> bytes:
+def tar_gz_bytes(members: dict[str, bytes], symlinks: dict[str, str] | None = None) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
         for name, data in members.items():
@@ -119,9 +111,7 @@ class _Blob:
         self.views: list[pygltflib.BufferView] = []
         self.accessors: list[pygltflib.Accessor] = []
 
-    def add(
-        self, array: np.ndarray, ctype: int, gtype: str, normalized=False, stride=None
-    ):
+    def add(self, array: np.ndarray, ctype: int, gtype: str, normalized=False, stride=None):
         array = np.ascontiguousarray(array)
         rows = array.reshape(len(array), -1)
         raw = rows.tobytes()
@@ -174,9 +164,7 @@ def build_rig(
     """
     F, UB, US = pygltflib.FLOAT, pygltflib.UNSIGNED_BYTE, pygltflib.UNSIGNED_SHORT
     blob = _Blob()
-    attrs = pygltflib.Attributes(
-        POSITION=blob.add(RIG_VERTICES.astype("<f4"), F, "VEC3", stride=stride)
-    )
+    attrs = pygltflib.Attributes(POSITION=blob.add(RIG_VERTICES.astype("<f4"), F, "VEC3", stride=stride))
     attrs.TEXCOORD_0 = blob.add(RIG_UV.astype("<f4"), F, "VEC2")
     indices = blob.add(RIG_FACES.astype("<u2").reshape(-1, 1), US, "SCALAR")
     if skinned:
@@ -187,19 +175,13 @@ def build_rig(
         if quantized:
             attrs.JOINTS_0 = blob.add(joints.astype("u1"), UB, "VEC4")
             # 0.5 is not representable in u8 (128/255); equal integers still renormalise to 0.5.
-            attrs.WEIGHTS_0 = blob.add(
-                (weights * 254).round().astype("u1"), UB, "VEC4", True
-            )
+            attrs.WEIGHTS_0 = blob.add((weights * 254).round().astype("u1"), UB, "VEC4", True)
         else:
             attrs.JOINTS_0 = blob.add(joints.astype("<u2"), US, "VEC4")
-            attrs.WEIGHTS_0 = blob.add(
-                (weights * 65534).round().astype("<u2"), US, "VEC4", True
-            )
+            attrs.WEIGHTS_0 = blob.add((weights * 65534).round().astype("<u2"), US, "VEC4", True)
         ibm = np.stack([np.eye(4), np.eye(4)])
         ibm[1, 1, 3] = -1.0  # bone2 joint sits at y = 1
-        ibm_acc = blob.add(
-            ibm.transpose(0, 2, 1).reshape(2, 16).astype("<f4"), F, "MAT4"
-        )
+        ibm_acc = blob.add(ibm.transpose(0, 2, 1).reshape(2, 16).astype("<f4"), F, "MAT4")
 
     nodes = [
         pygltflib.Node(name="bone1", children=[1]),
@@ -210,11 +192,7 @@ def build_rig(
         scene=0,
         scenes=[pygltflib.Scene(nodes=[0, 2])],
         nodes=nodes,
-        meshes=[
-            pygltflib.Mesh(
-                primitives=[pygltflib.Primitive(attributes=attrs, indices=indices)]
-            )
-        ],
+        meshes=[pygltflib.Mesh(primitives=[pygltflib.Primitive(attributes=attrs, indices=indices)])],
     )
     if skinned:
         gltf.skins = [pygltflib.Skin(joints=[0, 1], inverseBindMatrices=ibm_acc)]
@@ -248,9 +226,7 @@ def _rig_animations(blob: _Blob) -> list[pygltflib.Animation]:
     slide = blob.add(np.array([[0, 0, 0], [0, 0, 2]], "<f4"), F, "VEC3")
     # CUBICSPLINE output: (in-tangent, value, out-tangent) per key.
     ease = blob.add(
-        np.array(
-            [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 2], [0, 0, 0]], "<f4"
-        ),
+        np.array([[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 2], [0, 0, 0]], "<f4"),
         F,
         "VEC3",
     )
@@ -258,9 +234,7 @@ def _rig_animations(blob: _Blob) -> list[pygltflib.Animation]:
     def clip(name, node, path, t, out, interp):
         return pygltflib.Animation(
             name=name,
-            samplers=[
-                pygltflib.AnimationSampler(input=t, output=out, interpolation=interp)
-            ],
+            samplers=[pygltflib.AnimationSampler(input=t, output=out, interpolation=interp)],
             channels=[
                 pygltflib.AnimationChannel(
                     sampler=0,

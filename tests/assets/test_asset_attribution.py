@@ -32,9 +32,7 @@ def test_table_has_a_row_per_asset(tmp_path):
     assert lines[0] == "# Third-party assets"
     table = [line for line in lines if line.startswith("|")]
     assert table[0] == "| name | class/kind | url | licence | attribution |"
-    assert table[2] == (
-        "| cat_01 | cat | https://example.org/cat.glb | CC-BY-4.0 | Jane Doe \\| Sketchfab |"
-    )
+    assert table[2] == ("| cat_01 | cat | https://example.org/cat.glb | CC-BY-4.0 | Jane Doe \\| Sketchfab |")
     assert table[3] == "| wood | material | https://example.org/wood.zip | CC0-1.0 |  |"
     assert len(table) == 2 + len(ASSETS)
     assert os.listdir(path.parent) == ["ATTRIBUTION.md"]  # no temp file left
@@ -42,9 +40,7 @@ def test_table_has_a_row_per_asset(tmp_path):
 
 @pytest.mark.parametrize("licence", [None, "", "   "])
 def test_missing_licence_names_the_asset_and_writes_nothing(tmp_path, licence):
-    assets = ASSETS + [
-        {"name": "mystery_dog", "url": "https://example.org/d.glb", "licence": licence}
-    ]
+    assets = ASSETS + [{"name": "mystery_dog", "url": "https://example.org/d.glb", "licence": licence}]
     path = tmp_path / "ATTRIBUTION.md"
     with pytest.raises(AssetError, match="mystery_dog.*no licence"):
         write_attribution(assets, path)
@@ -62,8 +58,9 @@ def test_rewrite_replaces_the_old_file(tmp_path):
 def test_study_attribution_of_the_procedural_default(tmp_path):
     from domrand.assets.attribution import write_study_attribution
 
-    path = write_study_attribution({"downloads": {}, "domains": {"real": "proxy", "toon": "proxy"}},
-                                   tmp_path / "ATTRIBUTION.md")
+    path = write_study_attribution(
+        {"downloads": {}, "domains": {"real": "proxy", "toon": "proxy"}}, tmp_path / "ATTRIBUTION.md"
+    )
     text = path.read_text()
     assert "embedded procedural world" in text and "Domain `real`: proxy renders" in text
     assert "No third-party assets were downloaded" in text and "|" not in text
@@ -73,13 +70,18 @@ def test_study_attribution_lists_downloads_and_pinned_objects(tmp_path):
     from domrand.assets.attribution import write_study_attribution
 
     params = {
-        "downloads": {"petimages": {"url": "https://x/p.zip", "licence": "CDLA", "attribution": "MS",
-                                    "kind": "dataset"}},
+        "downloads": {
+            "petimages": {"url": "https://x/p.zip", "licence": "CDLA", "attribution": "MS", "kind": "dataset"}
+        },
         "domains": {"real": {"pets": "petimages"}, "toon": "proxy"},
-        "subjects": {"cat": {"mode": "add", "meshes": [{"objaverse": True}]},
-                     "dog": {"mode": "add", "meshes": [{"objaverse": True}]}},
-        "objects": {"cat": [{"uid": "u1", "url": "https://h/u1.glb", "licence": "CC-BY",
-                             "attribution": '"Tom" by A'}], "dog": None},
+        "subjects": {
+            "cat": {"mode": "add", "meshes": [{"objaverse": True}]},
+            "dog": {"mode": "add", "meshes": [{"objaverse": True}]},
+        },
+        "objects": {
+            "cat": [{"uid": "u1", "url": "https://h/u1.glb", "licence": "CC-BY", "attribution": '"Tom" by A'}],
+            "dog": None,
+        },
     }
     text = write_study_attribution(params, tmp_path / "A.md").read_text()
     assert "| petimages | dataset | https://x/p.zip | CDLA | MS |" in text

@@ -31,9 +31,7 @@ def everything_under(path):
 def fetch(spec, dest, log=None, **kw):
     kw.setdefault("backoff_s", 0)
     kw.setdefault("timeout_s", 5)
-    return fetch_asset(
-        spec, dest, log=log if log is not None else (lambda _: None), **kw
-    )
+    return fetch_asset(spec, dest, log=log if log is not None else (lambda _: None), **kw)
 
 
 def test_plain_file_is_downloaded_and_verified(http_server, kit, tmp_path):
@@ -50,17 +48,13 @@ def test_plain_file_is_downloaded_and_verified(http_server, kit, tmp_path):
 
 
 def test_sha256_prefix_and_filename_override(http_server, kit, tmp_path):
-    spec = spec_for(
-        http_server, kit, "blob", "blob.bin", PAYLOAD, filename="renamed.dat"
-    )
+    spec = spec_for(http_server, kit, "blob", "blob.bin", PAYLOAD, filename="renamed.dat")
     spec["sha256"] = "sha256:" + spec["sha256"].upper()
     out = fetch(spec, tmp_path / "res")
     assert out.name == "renamed.dat" and out.read_bytes() == PAYLOAD
 
 
-def test_checksum_mismatch_names_both_hashes_and_leaves_nothing(
-    http_server, kit, tmp_path
-):
+def test_checksum_mismatch_names_both_hashes_and_leaves_nothing(http_server, kit, tmp_path):
     spec = spec_for(http_server, kit, "blob", "blob.bin", PAYLOAD)
     actual = spec["sha256"]
     spec["sha256"] = "0" * 64
@@ -83,9 +77,7 @@ def test_existing_file_with_wrong_content_is_replaced(http_server, kit, tmp_path
     assert fetch(spec, dest).read_bytes() == PAYLOAD
 
 
-def test_unreachable_url_is_retried_then_explains_offline_nodes(
-    unreachable_url, tmp_path
-):
+def test_unreachable_url_is_retried_then_explains_offline_nodes(unreachable_url, tmp_path):
     spec = {"name": "far", "url": unreachable_url, "sha256": "a" * 64, "licence": "MIT"}
     lines = []
     with pytest.raises(AssetError) as err:
@@ -154,9 +146,7 @@ def test_extract_none_keeps_the_archive_as_a_file(http_server, kit, tmp_path):
 
 
 def test_stale_extraction_without_stamp_is_replaced(http_server, kit, tmp_path):
-    spec = spec_for(
-        http_server, kit, "pack", "pack.zip", kit.zip_bytes({"new.txt": b"new"})
-    )
+    spec = spec_for(http_server, kit, "pack", "pack.zip", kit.zip_bytes({"new.txt": b"new"}))
     stale = tmp_path / "res" / "pack"
     stale.mkdir(parents=True)
     (stale / "old.txt").write_text("left by a killed run")
@@ -210,9 +200,7 @@ def test_corrupt_archive_is_a_clear_error(http_server, kit, tmp_path):
         ({"extract": "rar"}, "not one of"),
     ],
 )
-def test_bad_specs_are_rejected_before_any_request(
-    http_server, kit, tmp_path, bad, match
-):
+def test_bad_specs_are_rejected_before_any_request(http_server, kit, tmp_path, bad, match):
     spec = spec_for(http_server, kit, "blob", "blob.zip", PAYLOAD)
     spec.update(bad)
     with pytest.raises(AssetError, match=match):

@@ -56,8 +56,7 @@ def test_sha256_comes_from_config_then_lock():
 
 def test_unpinned_download_is_refused_naming_key_and_pin_command(http_server, tmp_path):
     (http_server.root / "t.zip").write_bytes(DATA)
-    spec = resolve_download("tex", entry(http_server.url("t.zip")), {}, "downloads.tex",
-                            "configs/paper.lock.yaml")
+    spec = resolve_download("tex", entry(http_server.url("t.zip")), {}, "downloads.tex", "configs/paper.lock.yaml")
     with pytest.raises(UnpinnedAssetError) as err:
         fetch_download(spec, tmp_path / "out", tmp_path / "cache", log=quiet)
     msg = str(err.value)
@@ -89,9 +88,13 @@ def test_fetch_download_plain_file_and_archive(http_server, kit, tmp_path):
 def test_pin_writes_the_lock_then_fetch_verifies_against_it(http_server, kit, tmp_path):
     (http_server.root / "a.zip").write_bytes(kit.zip_bytes({"a/x.txt": DATA}))
     (http_server.root / "b.txt").write_bytes(DATA)
-    config = {"downloads": {"a": entry(http_server.url("a.zip")),
-                            "b": entry(http_server.url("b.txt"), sha256=kit.sha256_bytes(DATA))},
-              "model": {}}
+    config = {
+        "downloads": {
+            "a": entry(http_server.url("a.zip")),
+            "b": entry(http_server.url("b.txt"), sha256=kit.sha256_bytes(DATA)),
+        },
+        "model": {},
+    }
     lock_file = tmp_path / "c.lock.yaml"
     lock = pin_downloads(config, lock_file, tmp_path / "cache", log=quiet)
     a_sha = kit.sha256_bytes((http_server.root / "a.zip").read_bytes())
@@ -123,17 +126,21 @@ def test_pin_command_line(http_server, tmp_path, capsys):
     repo = tmp_path / "repo"
     (repo / "configs").mkdir(parents=True)
     (repo / "Snakefile").write_text("")
-    (repo / "configs" / "x.yaml").write_text(yaml.safe_dump({
-        "lock": "configs/x.lock.yaml",
-        "model": {"weights": {"name": "w.pth", **entry(http_server.url("w.pth"))}}}))
+    (repo / "configs" / "x.yaml").write_text(
+        yaml.safe_dump(
+            {"lock": "configs/x.lock.yaml", "model": {"weights": {"name": "w.pth", **entry(http_server.url("w.pth"))}}}
+        )
+    )
     assert pin_main([str(repo / "configs" / "x.yaml")]) == 0
     lock = read_lock(repo / "configs" / "x.lock.yaml")
     assert list(lock["assets"]) == [http_server.url("w.pth")]
     assert (repo / "resources" / "assets" / ".archives" / "w.pth").is_file()
     http_server.fail("w.pth", 404)
-    (repo / "configs" / "y.yaml").write_text(yaml.safe_dump({
-        "lock": "configs/y.lock.yaml",
-        "model": {"weights": {"name": "w.pth", **entry(http_server.url("w.pth"))}}}))
+    (repo / "configs" / "y.yaml").write_text(
+        yaml.safe_dump(
+            {"lock": "configs/y.lock.yaml", "model": {"weights": {"name": "w.pth", **entry(http_server.url("w.pth"))}}}
+        )
+    )
     (repo / "resources" / "assets" / ".archives" / "w.pth").unlink()
     assert pin_main([str(repo / "configs" / "y.yaml")]) == 1
     assert "config key model.weights" in capsys.readouterr().err
@@ -142,8 +149,7 @@ def test_pin_command_line(http_server, tmp_path, capsys):
 
 
 def test_config_downloads_lists_downloads_and_weights():
-    config = {"downloads": {"a": entry("http://x/a")},
-              "model": {"weights": {"name": "w.pth", **entry("http://x/w")}}}
+    config = {"downloads": {"a": entry("http://x/a")}, "model": {"weights": {"name": "w.pth", **entry("http://x/w")}}}
     assert config_downloads(config) == {
         "a": ("downloads.a", entry("http://x/a")),
         "w.pth": ("model.weights", entry("http://x/w")),

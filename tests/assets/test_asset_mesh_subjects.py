@@ -21,8 +21,19 @@ from domrand.world.subjects import sample_pose
 from helpers.textured_models import build_textured_rig, write_textured_obj
 
 ROOT = Path(__file__).resolve().parents[2]
-PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
-          "skies": 2, "texture_size": 32, "sky_width": 64}
+PARAMS = {
+    "seed": 0,
+    "classes": ["cat", "dog"],
+    "breeds": 2,
+    "heldout_breeds": {"real": 1, "toon": 1},
+    "target_skies": 2,
+    "target_grounds": 2,
+    "target_texture_size": 32,
+    "materials": 3,
+    "skies": 2,
+    "texture_size": 32,
+    "sky_width": 64,
+}
 MAGENTA, GREEN, KD = (220, 40, 200), (40, 200, 60), (0.9, 0.6, 0.05)
 
 
@@ -50,11 +61,17 @@ def mesh_world(tmp_path, kit):
     box = trimesh.creation.box(extents=(0.4, 2.0, 0.8))  # tall along Y, as authored
     (tmp_path / "assets" / "boxes").mkdir(parents=True)
     box.export(tmp_path / "assets" / "boxes" / "box.obj")
-    return _build(tmp_path, {
-        "cat": {"mode": "add", "time_step": 0.25, "meshes": [{"path": str(meshes / "rig.glb")},
-                                                             {"download": "boxes", "file": "*.obj"}]},
-        "dog": {"mode": "replace", "meshes": [{"path": str(meshes / "still.glb")}]},
-    })
+    return _build(
+        tmp_path,
+        {
+            "cat": {
+                "mode": "add",
+                "time_step": 0.25,
+                "meshes": [{"path": str(meshes / "rig.glb")}, {"download": "boxes", "file": "*.obj"}],
+            },
+            "dog": {"mode": "replace", "meshes": [{"path": str(meshes / "still.glb")}]},
+        },
+    )
 
 
 @pytest.fixture
@@ -68,9 +85,20 @@ def textured_world(tmp_path):
     write_textured_obj(m / "c_obj", texture_rgb=GREEN)
     write_textured_obj(m / "d_kd", kd=KD)
     (tmp_path / "assets").mkdir()
-    return _build(tmp_path, {"cat": {"mode": "replace", "meshes": [
-        {"path": str(m / "a_textured.glb")}, {"path": str(m / "b_bare.glb")},
-        {"path": str(m / "c_obj" / "model.obj")}, {"path": str(m / "d_kd" / "model.obj")}]}})
+    return _build(
+        tmp_path,
+        {
+            "cat": {
+                "mode": "replace",
+                "meshes": [
+                    {"path": str(m / "a_textured.glb")},
+                    {"path": str(m / "b_bare.glb")},
+                    {"path": str(m / "c_obj" / "model.obj")},
+                    {"path": str(m / "d_kd" / "model.obj")},
+                ],
+            }
+        },
+    )
 
 
 def test_world_adds_and_replaces_breeds(mesh_world):
@@ -200,8 +228,7 @@ def test_two_frames_with_different_clip_or_time_differ_in_pose(textured_world, t
     world, _ = textured_world
     gen = _plain_gen(pose="random")
     gen["subject"]["breeds"] = 1  # the textured rig only
-    render = {"seed": 0, "image_size": 48, "shard_size": 6, "images_per_class": 6, "backend": "egl",
-              "jpeg_quality": 95}
+    render = {"seed": 0, "image_size": 48, "shard_size": 6, "images_per_class": 6, "backend": "egl", "jpeg_quality": 95}
     out = render_shard(world.root, gen, "control", "cat", 0, tmp_path / "shard", render, log=lambda *_: None)
     meta = pd.read_parquet(out / "metadata.parquet")
     assert set(meta["clip"]) <= {"wave", "twist"} and meta["clip_time"].between(0, 2).all()
@@ -230,9 +257,16 @@ def test_two_frames_with_different_clip_or_time_differ_in_pose(textured_world, t
     with SceneRenderer(world, "cat", [breed], gen, 48, "egl") as sr:
         imgs = []
         for row, pose_row in ((a, a), (a, b), (a, a)):
+
             def frame(r):
-                return sample_frame(gen, "cat", 1, len(sr.materials), len(sr.skies),
-                                    np.random.default_rng(seed_for("image", 0, "control", "cat", int(r["index"]))))
+                return sample_frame(
+                    gen,
+                    "cat",
+                    1,
+                    len(sr.materials),
+                    len(sr.skies),
+                    np.random.default_rng(seed_for("image", 0, "control", "cat", int(r["index"]))),
+                )
 
             p = frame(row)
             p.pose = frame(pose_row).pose  # the pose drawn for pose_row's image seeds its clip and time
@@ -247,8 +281,7 @@ def test_shard_of_mesh_subjects_renders(mesh_world, tmp_path):
 
     world, _ = mesh_world
     gen = yaml.safe_load((ROOT / "config.yaml").read_text())["generator"]
-    render = {"seed": 0, "image_size": 32, "shard_size": 4, "images_per_class": 4, "backend": "egl",
-              "jpeg_quality": 90}
+    render = {"seed": 0, "image_size": 32, "shard_size": 4, "images_per_class": 4, "backend": "egl", "jpeg_quality": 90}
     out = render_shard(world.root, gen, "control", "dog", 0, tmp_path / "shard", render, log=lambda *_: None)
     meta = pd.read_parquet(out / "metadata.parquet")
     assert len(meta) == 4 and (meta["subject_kind"] == "mesh").all()

@@ -27,9 +27,10 @@ def objaverse(http_server, kit, tmp_path):
     root = http_server.root / "objaverse"
     write_gz(root / "lvis-annotations.json.gz", {"cat": ["u5", "u1", "u2", "u3", "u4", "u6"], "dog": ["u9"]})
     write_gz(root / "object-paths.json.gz", {u: f"glbs/000-000/{u}.glb" for u in LICENCES})
-    write_gz(root / "metadata" / "000-000.json.gz", {
-        u: {"name": f"Model {u}", "license": lic, "user": {"username": f"artist_{u}"}}
-        for u, lic in LICENCES.items()})
+    write_gz(
+        root / "metadata" / "000-000.json.gz",
+        {u: {"name": f"Model {u}", "license": lic, "user": {"username": f"artist_{u}"}} for u, lic in LICENCES.items()},
+    )
     (root / "glbs" / "000-000").mkdir(parents=True)
     for u in LICENCES:
         kit.build_rig(root / "glbs" / "000-000" / f"{u}.glb")
@@ -53,16 +54,19 @@ def test_select_keeps_allowed_licences_in_uid_order():
 
 
 def test_pin_then_fetch_objects(objaverse, http_server, tmp_path):
-    config = {"world": {"subjects": {"cat": {"meshes": [{"objaverse": True}]}}},
-              "objaverse": {"base_url": objaverse, "per_class": {"cat": 3}}}
+    config = {
+        "world": {"subjects": {"cat": {"meshes": [{"objaverse": True}]}}},
+        "objaverse": {"base_url": objaverse, "per_class": {"cat": 3}},
+    }
     lock_file = tmp_path / "x.lock.yaml"
     cache = tmp_path / "resources" / "assets" / ".archives"
     pin_downloads(config, lock_file, cache, log=lambda _: None)
     objects = read_lock(lock_file)["objects"]["objaverse/cat"]
     assert [o["uid"] for o in objects] == ["u1", "u3", "u5"]  # by-nc, by-nd, by-nc-sa left out
     assert all(len(o["sha256"]) == 64 and o["size"] > 0 for o in objects)
-    out = fetch_objects(objects, "cat", tmp_path / "resources" / "assets" / "objaverse_cat", cache,
-                        str(lock_file), log=lambda _: None)
+    out = fetch_objects(
+        objects, "cat", tmp_path / "resources" / "assets" / "objaverse_cat", cache, str(lock_file), log=lambda _: None
+    )
     assert sorted(p.name for p in out.iterdir()) == ["u1.glb", "u3.glb", "u5.glb"]
     assert http_server.count("objaverse/glbs/000-000/u1.glb") == 1  # the pin's copy was reused
     # A changed file on the server no longer matches its pin.
@@ -85,16 +89,17 @@ def waits(monkeypatch):
 
 
 def _cat_config(base, per_class=3, **objaverse):
-    return {"world": {"subjects": {"cat": {"meshes": [{"objaverse": True}]}}},
-            "objaverse": {"base_url": base, "per_class": {"cat": per_class}, **objaverse}}
+    return {
+        "world": {"subjects": {"cat": {"meshes": [{"objaverse": True}]}}},
+        "objaverse": {"base_url": base, "per_class": {"cat": per_class}, **objaverse},
+    }
 
 
 def test_pin_retries_transient_server_errors_with_backoff(objaverse, http_server, tmp_path, waits):
     http_server.fail("objaverse/lvis-annotations.json.gz", 503, times=1)
     http_server.fail("objaverse/glbs/000-000/u3.glb", 503, times=2)
     lines = []
-    pin_downloads(_cat_config(objaverse), tmp_path / "x.lock.yaml", tmp_path / "cache", log=lines.append,
-                  backoff_s=0.5)
+    pin_downloads(_cat_config(objaverse), tmp_path / "x.lock.yaml", tmp_path / "cache", log=lines.append, backoff_s=0.5)
     assert [o["uid"] for o in read_lock(tmp_path / "x.lock.yaml")["objects"]["objaverse/cat"]] == ["u1", "u3", "u5"]
     assert http_server.count("objaverse/lvis-annotations.json.gz") == 2
     assert http_server.count("objaverse/glbs/000-000/u3.glb") == 3
@@ -105,21 +110,30 @@ def test_pin_retries_transient_server_errors_with_backoff(objaverse, http_server
 def test_pin_gives_up_after_its_retries_and_on_a_missing_file(objaverse, http_server, tmp_path, waits):
     http_server.fail("objaverse/object-paths.json.gz", 503)
     with pytest.raises(AssetError, match="object-paths.json.gz after 3 attempts"):
-        pin_downloads(_cat_config(objaverse), tmp_path / "x.lock.yaml", tmp_path / "cache", log=lambda _: None,
-                      retries=2, backoff_s=0)
+        pin_downloads(
+            _cat_config(objaverse),
+            tmp_path / "x.lock.yaml",
+            tmp_path / "cache",
+            log=lambda _: None,
+            retries=2,
+            backoff_s=0,
+        )
     assert http_server.count("objaverse/object-paths.json.gz") == 3 and waits == []
     http_server.fail("objaverse/object-paths.json.gz", 404)  # permanent: asked once
     with pytest.raises(AssetError, match="404"):
-        pin_downloads(_cat_config(objaverse), tmp_path / "x.lock.yaml", tmp_path / "cache", log=lambda _: None,
-                      backoff_s=0)
+        pin_downloads(
+            _cat_config(objaverse), tmp_path / "x.lock.yaml", tmp_path / "cache", log=lambda _: None, backoff_s=0
+        )
     assert http_server.count("objaverse/object-paths.json.gz") == 4
     assert "objaverse/cat" not in read_lock(tmp_path / "x.lock.yaml")["objects"]
 
 
 def test_metadata_keeps_only_the_wanted_uids_of_each_shard(http_server):
     root = http_server.root / "objaverse"
-    everyone = {f"{s:03d}-000": {f"x{s}_{i:05d}": {"name": f"object {i}", "license": "by", "user": {}}
-                                 for i in range(3000)} for s in range(2)}
+    everyone = {
+        f"{s:03d}-000": {f"x{s}_{i:05d}": {"name": f"object {i}", "license": "by", "user": {}} for i in range(3000)}
+        for s in range(2)
+    }
     for shard, meta in everyone.items():
         write_gz(root / "metadata" / f"{shard}.json.gz", meta)
     wanted = {"x0_00007", "x1_02999", "x1_00000", "not_anywhere"}
@@ -142,8 +156,9 @@ def test_pin_keeps_only_the_wanted_objects_paths(objaverse, http_server, tmp_pat
     import domrand.assets.objaverse as ov
 
     root = http_server.root / "objaverse"
-    paths = {u: f"glbs/000-000/{u}.glb" for u in LICENCES} | {f"other{i}": f"glbs/001-000/other{i}.glb"
-                                                               for i in range(5000)}
+    paths = {u: f"glbs/000-000/{u}.glb" for u in LICENCES} | {
+        f"other{i}": f"glbs/001-000/other{i}.glb" for i in range(5000)
+    }
     write_gz(root / "object-paths.json.gz", paths)
     seen = {}
     real = ov.select_objects
@@ -164,8 +179,11 @@ def test_a_class_short_of_objects_is_an_error_and_not_locked(objaverse, http_ser
     config["world"]["subjects"]["dog"] = {"meshes": [{"objaverse": True}]}
     config["objaverse"]["per_class"]["dog"] = 1
     lock_file = tmp_path / "x.lock.yaml"
-    with pytest.raises(AssetError, match=r"objaverse/cat: the LVIS categories \['cat'\] have only 3 objects.*"
-                                         r"objaverse\.per_class\.cat to 3 or fewer.*objaverse\.categories\.cat"):
+    with pytest.raises(
+        AssetError,
+        match=r"objaverse/cat: the LVIS categories \['cat'\] have only 3 objects.*"
+        r"objaverse\.per_class\.cat to 3 or fewer.*objaverse\.categories\.cat",
+    ):
         pin_downloads(config, lock_file, tmp_path / "cache", log=lambda _: None)
     assert "objaverse/cat" not in read_lock(lock_file)["objects"]
     assert http_server.count("objaverse/glbs/000-000/u1.glb") == 0  # nothing downloaded for it

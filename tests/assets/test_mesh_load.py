@@ -35,9 +35,7 @@ def assert_in_project_frame(mesh, size):
     assert lo[1] == pytest.approx(0.0, abs=1e-9)  # stands on the ground plane
     assert np.linalg.norm(hi - lo) == pytest.approx(size)
     centre = (lo + hi) / 2
-    assert centre[0] == pytest.approx(0.0, abs=1e-9) and centre[2] == pytest.approx(
-        0.0, abs=1e-9
-    )
+    assert centre[0] == pytest.approx(0.0, abs=1e-9) and centre[2] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_each_format_loads_and_normalises(mesh_file):
@@ -49,9 +47,7 @@ def test_each_format_loads_and_normalises(mesh_file):
     out = normalize_mesh(mesh, up_axis="y", target_size=1.5)
     assert_in_project_frame(out, 1.5)
     # Uniform scale keeps proportions; the input is not modified.
-    np.testing.assert_allclose(
-        out.extents / out.extents.max(), (hi - lo) / (hi - lo).max(), atol=1e-9
-    )
+    np.testing.assert_allclose(out.extents / out.extents.max(), (hi - lo) / (hi - lo).max(), atol=1e-9)
     np.testing.assert_allclose(mesh.bounds, [lo, hi], atol=1e-6)
 
 
@@ -97,9 +93,7 @@ def test_scene_is_flattened_with_node_transforms(tmp_path):
     scene.export(path)
     mesh = load_mesh(path)
     assert len(mesh.faces) == 2 * len(a.faces)
-    np.testing.assert_allclose(
-        mesh.bounds, [[-0.5, -0.5, -0.5], [5.5, 7.5, 0.5]], atol=1e-6
-    )
+    np.testing.assert_allclose(mesh.bounds, [[-0.5, -0.5, -0.5], [5.5, 7.5, 0.5]], atol=1e-6)
 
 
 def test_textured_obj_bundle_loads(tmp_path, kit):
@@ -128,9 +122,7 @@ def test_textured_obj_bundle_loads(tmp_path, kit):
         ("model.fbx", b"Kaydara FBX Binary", "unsupported mesh format"),
     ],
 )
-def test_unusable_files_raise_mesh_error_naming_the_path(
-    tmp_path, name, content, match
-):
+def test_unusable_files_raise_mesh_error_naming_the_path(tmp_path, name, content, match):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(MeshError, match=match) as err:
@@ -151,9 +143,7 @@ def test_non_finite_and_zero_area_meshes_are_rejected():
     with pytest.raises(MeshError, match="NaN"):
         check_mesh(nan, "nan.obj")
     # Spans a 3D box, but every triangle repeats a vertex.
-    slivers = trimesh.Trimesh(
-        box.vertices, [[0, 0, 1], [2, 3, 3], [4, 5, 4], [6, 7, 7]], process=False
-    )
+    slivers = trimesh.Trimesh(box.vertices, [[0, 0, 1], [2, 3, 3], [4, 5, 4], [6, 7, 7]], process=False)
     with pytest.raises(MeshError, match="zero area") as err:
         check_mesh(slivers, "slivers.obj")
     assert "slivers.obj" in str(err.value)

@@ -78,8 +78,12 @@ def ref_sample(sampler, t, rotation):
         out = key(i)
     elif cubic:
         u2, u3 = u * u, u * u * u
-        out = ((2 * u3 - 3 * u2 + 1) * values[i, 1] + (u3 - 2 * u2 + u) * dt * values[i, 2]
-               + (-2 * u3 + 3 * u2) * values[i + 1, 1] + (u3 - u2) * dt * values[i + 1, 0])
+        out = (
+            (2 * u3 - 3 * u2 + 1) * values[i, 1]
+            + (u3 - 2 * u2 + u) * dt * values[i, 2]
+            + (-2 * u3 + 3 * u2) * values[i + 1, 1]
+            + (u3 - u2) * dt * values[i + 1, 0]
+        )
     elif rotation:
         return ref_slerp(key(i), key(i + 1), u)
     else:
@@ -90,13 +94,17 @@ def ref_sample(sampler, t, rotation):
 def ref_pose(model, clip_index, time):
     """Vertices of ``model`` at ``time`` in clip ``clip_index``: the replaced math, one vertex
     and one influence at a time."""
-    values = {(ch.node, ch.path): ref_sample(ch.sampler, time, ch.path == "rotation")
-              for ch in model.clips[clip_index].channels}
+    values = {
+        (ch.node, ch.path): ref_sample(ch.sampler, time, ch.path == "rotation")
+        for ch in model.clips[clip_index].channels
+    }
     get = lambda i, path, rest: values.get((i, path), rest)  # noqa: E731
     nodes = model.nodes
-    local = ref_trs_matrices(np.array([get(i, "translation", n.translation) for i, n in enumerate(nodes)]),
-                             np.array([get(i, "rotation", n.rotation) for i, n in enumerate(nodes)]),
-                             np.array([get(i, "scale", n.scale) for i, n in enumerate(nodes)]))
+    local = ref_trs_matrices(
+        np.array([get(i, "translation", n.translation) for i, n in enumerate(nodes)]),
+        np.array([get(i, "rotation", n.rotation) for i, n in enumerate(nodes)]),
+        np.array([get(i, "scale", n.scale) for i, n in enumerate(nodes)]),
+    )
     world = np.empty((len(nodes), 4, 4))
     for i in model.order:
         m = nodes[i].matrix if nodes[i].matrix is not None else local[i]
@@ -105,8 +113,11 @@ def ref_pose(model, clip_index, time):
     for part in model.parts:
         skin = model.skins[part.skin]
         for v in range(part.start, part.stop):
-            m = sum(w * world[skin.joints[j]] @ skin.inverse_bind[j]
-                    for j, w in zip(model.joints[v], model.weights[v]) if w > 0)
+            m = sum(
+                w * world[skin.joints[j]] @ skin.inverse_bind[j]
+                for j, w in zip(model.joints[v], model.weights[v])
+                if w > 0
+            )
             out[v] = (m @ [*model.vertices[v], 1.0])[:3]
     return out
 
@@ -169,15 +180,36 @@ def test_rig_poses_match_the_replaced_math(tmp_path, kit):
 # Printed by the replaced code (assets/skinning.py at commit 1bd27dc): column sums and three
 # vertices (0, 500, 959) of the tube's pose.
 PINNED_TUBE = [
-    (0, 0.37, [917.1277043937503, 498.137446776221, 0.0],
-     [[-0.08616338193082175, 0.7201408889952671, 0.0], [1.1272298457312002, 0.7703562310749785, -0.21650634706020355],
-      [1.8423540398537421, 0.6182343586852899, -0.0647047609090805]]),
-    (1, 1.234, [960.0000188648701, 449.3343510792192, -73.78678837557413],
-     [[0.0, 0.7112288225600392, -0.14534034822303968], [1.0256410837173462, 0.5694372726683095, -0.26816298183316445],
-      [2.0, 0.7010991433344559, -0.15849745538132737]]),
-    (0, 1.999, [637.0502737216096, 791.0319073880751, 0.0],
-     [[-0.14159809053695538, 0.5971605040237593, 0.0], [0.4333707807472001, 1.0011134587882655, -0.21650634706020355],
-      [1.5734427109958669, 1.4336462797982177, -0.0647047609090805]]),
+    (
+        0,
+        0.37,
+        [917.1277043937503, 498.137446776221, 0.0],
+        [
+            [-0.08616338193082175, 0.7201408889952671, 0.0],
+            [1.1272298457312002, 0.7703562310749785, -0.21650634706020355],
+            [1.8423540398537421, 0.6182343586852899, -0.0647047609090805],
+        ],
+    ),
+    (
+        1,
+        1.234,
+        [960.0000188648701, 449.3343510792192, -73.78678837557413],
+        [
+            [0.0, 0.7112288225600392, -0.14534034822303968],
+            [1.0256410837173462, 0.5694372726683095, -0.26816298183316445],
+            [2.0, 0.7010991433344559, -0.15849745538132737],
+        ],
+    ),
+    (
+        0,
+        1.999,
+        [637.0502737216096, 791.0319073880751, 0.0],
+        [
+            [-0.14159809053695538, 0.5971605040237593, 0.0],
+            [0.4333707807472001, 1.0011134587882655, -0.21650634706020355],
+            [1.5734427109958669, 1.4336462797982177, -0.0647047609090805],
+        ],
+    ),
 ]
 
 
@@ -191,6 +223,11 @@ def test_tube_poses_keep_the_pinned_numbers(tube, clip, time, sums, vertices):
 def test_skinned_normals_keep_the_pinned_numbers(tube):
     rest = np.asarray(tube.to_trimesh(tube.bind_pose()).vertex_normals)
     _, normals = tube.pose_with_normals(0, 0.81, rest)
-    np.testing.assert_allclose(normals[[7, 700]], [[0.046862310459040886, 0.24267220387882785, -0.9689758125583079],
-                                                   [-0.13998165549350652, -0.46605279932147886, -0.8736131434278622]],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        normals[[7, 700]],
+        [
+            [0.046862310459040886, 0.24267220387882785, -0.9689758125583079],
+            [-0.13998165549350652, -0.46605279932147886, -0.8736131434278622],
+        ],
+        atol=1e-6,
+    )

@@ -31,8 +31,7 @@ def bent(angle_deg: float) -> np.ndarray:
     return np.array(
         [
             v0,  # fully bone2: at 90 deg, (-1, 1, 0)
-            (np.array([0, 2, 0]) + v0)
-            / 2,  # 0.5/0.5: the average of both bones' results
+            (np.array([0, 2, 0]) + v0) / 2,  # 0.5/0.5: the average of both bones' results
             [1, 0, 0],  # bone1 does not move
             [0, 0, 1],
             on_bone2([1, 2, 0]),  # at 90 deg, (-1, 2, 0)
@@ -88,9 +87,7 @@ def test_rotation_keys_are_slerped(rig, t, angle):
 
 def test_translation_keys_are_linear(rig, kit):
     shift = np.array([0.0, 0.0, 0.5])  # (0,0,0) -> (0,0,2) over 2 s, at t=0.5 s
-    np.testing.assert_allclose(
-        rig.pose(SLIDE, 0.5), kit.RIG_VERTICES + shift, atol=1e-6
-    )
+    np.testing.assert_allclose(rig.pose(SLIDE, 0.5), kit.RIG_VERTICES + shift, atol=1e-6)
 
 
 def test_step_holds_the_previous_key(rig, kit):
@@ -100,13 +97,9 @@ def test_step_holds_the_previous_key(rig, kit):
 
 def test_cubic_spline_with_flat_tangents_passes_the_midpoint(rig, kit):
     # Hermite basis at u=0.5 with zero tangents weights both keys by 1/2.
-    np.testing.assert_allclose(
-        rig.pose(EASE, 0.5), kit.RIG_VERTICES + [0, 0, 1], atol=1e-6
-    )
+    np.testing.assert_allclose(rig.pose(EASE, 0.5), kit.RIG_VERTICES + [0, 0, 1], atol=1e-6)
     # ...and eases: at u=0.25, h01 = 3u^2 - 2u^3 = 0.15625 of the 2 m move.
-    np.testing.assert_allclose(
-        rig.pose(EASE, 0.25)[:, 2] - kit.RIG_VERTICES[:, 2], 0.3125, atol=1e-6
-    )
+    np.testing.assert_allclose(rig.pose(EASE, 0.25)[:, 2] - kit.RIG_VERTICES[:, 2], 0.3125, atol=1e-6)
 
 
 def test_time_outside_the_clip_is_clamped(rig, kit):
@@ -127,9 +120,7 @@ def test_random_pose_is_deterministic_per_seed(rig):
 
 
 @pytest.mark.parametrize("skinned, missing", [(True, "animation"), (False, "skin")])
-def test_no_animation_or_skin_falls_back_to_bind_pose_with_warning(
-    tmp_path, kit, skinned, missing
-):
+def test_no_animation_or_skin_falls_back_to_bind_pose_with_warning(tmp_path, kit, skinned, missing):
     path = kit.build_rig(tmp_path / "static.glb", skinned=skinned, animated=False)
     model = load_skinned_gltf(path)
     with pytest.warns(UserWarning, match=missing) as record:
@@ -185,8 +176,7 @@ def test_slerp_takes_the_short_way_and_trs_composes():
     q = np.array([0.0, 0.0, np.sin(np.pi / 8), np.cos(np.pi / 8)])  # 45 deg about Z
     half = slerp(q[None], -q[None], np.array([0.5]))[0]
     np.testing.assert_allclose(half * np.sign(half[3]), q, atol=1e-12)  # -q is the same rotation
-    m = trs_matrices(np.array([[1, 2, 3]]), np.array([[0, 0, np.sin(np.pi / 4), np.cos(np.pi / 4)]]),
-                     np.array([[2, 2, 2]]))[0]
-    np.testing.assert_allclose(
-        m @ [1, 0, 0, 1], [1, 4, 3, 1], atol=1e-12
-    )  # S, then R, then T
+    m = trs_matrices(
+        np.array([[1, 2, 3]]), np.array([[0, 0, np.sin(np.pi / 4), np.cos(np.pi / 4)]]), np.array([[2, 2, 2]])
+    )[0]
+    np.testing.assert_allclose(m @ [1, 0, 0, 1], [1, 4, 3, 1], atol=1e-12)  # S, then R, then T

@@ -49,9 +49,7 @@ def write_thumbs_db(path: Path) -> Path:
 @pytest.fixture
 def images() -> SimpleNamespace:
     """The file writers above, for tests (importing conftest by name is fragile under pytest)."""
-    return SimpleNamespace(
-        jpeg=write_jpeg, png=write_png, empty=write_empty, truncated=write_truncated_jpeg
-    )
+    return SimpleNamespace(jpeg=write_jpeg, png=write_png, empty=write_empty, truncated=write_truncated_jpeg)
 
 
 @pytest.fixture

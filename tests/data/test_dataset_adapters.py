@@ -57,9 +57,7 @@ def test_petimages_counts_and_skipped(petimages_root):
     }
     assert set(index["source"]) == {"petimages"} and set(index["domain"]) == {"real"}
     assert all(os.path.isabs(p) for p in index["path"])
-    assert all(
-        f"/{'Cat' if lab == 'cat' else 'Dog'}/" in p for p, lab in zip(index["path"], index["label"])
-    )
+    assert all(f"/{'Cat' if lab == 'cat' else 'Dog'}/" in p for p, lab in zip(index["path"], index["label"]))
     reasons = skipped_map(skipped, petimages_root)
     assert set(reasons) == {
         "PetImages/Cat/666.jpg",
@@ -132,10 +130,7 @@ def test_petimages_errors(petimages_root, caplog):
 
 def test_oxford_official_split_and_species(oxford_root):
     index, skipped = index_oxford_pet(oxford_root, {}, LOG)
-    names = {
-        os.path.basename(p): (lab, s)
-        for p, lab, s in zip(index["path"], index["label"], index["split"])
-    }
+    names = {os.path.basename(p): (lab, s) for p, lab, s in zip(index["path"], index["label"], index["split"])}
     assert len(index) == 16
     assert names["Abyssinian_1.jpg"] == ("cat", "train")
     assert names["Abyssinian_4.jpg"] == ("cat", "test")
@@ -168,17 +163,13 @@ def test_oxford_classes_filter(oxford_root):
 def test_oxford_errors(oxford_root):
     test_txt = oxford_root / "annotations" / "test.txt"
     test_txt.write_text(test_txt.read_text() + "beagle_9 5 3 3\n")
-    with pytest.raises(
-        DatasetLayoutError, match=r"test.txt:\d+: expected 'Image CLASS-ID SPECIES BREED-ID'"
-    ):
+    with pytest.raises(DatasetLayoutError, match=r"test.txt:\d+: expected 'Image CLASS-ID SPECIES BREED-ID'"):
         index_oxford_pet(oxford_root, {}, LOG)
     test_txt.write_text("Abyssinian_1 1 1 1\n")
     with pytest.raises(DatasetLayoutError, match="both trainval.txt and test.txt"):
         index_oxford_pet(oxford_root, {}, LOG)
     test_txt.unlink()
-    with pytest.raises(
-        DatasetLayoutError, match=r"annotations/test.txt is missing; expected layout"
-    ):
+    with pytest.raises(DatasetLayoutError, match=r"annotations/test.txt is missing; expected layout"):
         index_oxford_pet(oxford_root, {}, LOG)
 
 
@@ -195,9 +186,7 @@ def test_domainnet_tags_classes_and_splits(domainnet_root):
     assert set(index["source"]) == {"domainnet"}
     # 4 domains x 4 classes x (3 train + 1 test); the extra clipart/cat files are all skipped.
     assert index.groupby("split").size().to_dict() == {"test": 16, "train": 48}
-    assert all(
-        p.endswith("_000003.jpg") == (s == "test") for p, s in zip(index["path"], index["split"])
-    )
+    assert all(p.endswith("_000003.jpg") == (s == "test") for p, s in zip(index["path"], index["split"]))
     assert all(p.split(os.sep)[-2] == lab for p, lab in zip(index["path"], index["label"]))
     reasons = skipped_map(skipped, domainnet_root)
     assert set(reasons) == {
@@ -205,10 +194,7 @@ def test_domainnet_tags_classes_and_splits(domainnet_root):
         "clipart/cat/clipart_061_000100.jpg",
         "clipart/cat/clipart_061_000200.jpg",
     }
-    assert (
-        reasons["clipart/cat/clipart_061_009999.jpg"]
-        == "not in clipart_train.txt or clipart_test.txt"
-    )
+    assert reasons["clipart/cat/clipart_061_009999.jpg"] == "not in clipart_train.txt or clipart_test.txt"
     assert reasons["clipart/cat/clipart_061_000200.jpg"] == "listed in clipart_test.txt but missing"
     assert reasons["clipart/cat/clipart_061_000100.jpg"].startswith("corrupt image")
 
@@ -225,16 +211,12 @@ def test_domainnet_errors(domainnet_root):
     with pytest.raises(ValueError, match=r"missing params \['domains'\]"):
         index_domainnet(domainnet_root, {}, LOG)
     (domainnet_root / "sketch_test.txt").unlink()
-    with pytest.raises(
-        DatasetLayoutError, match=r"sketch_test.txt is missing; expected layout: <root>/<domain>"
-    ):
+    with pytest.raises(DatasetLayoutError, match=r"sketch_test.txt is missing; expected layout: <root>/<domain>"):
         index_domainnet(domainnet_root, {"domains": ["sketch"]}, LOG)
     with pytest.raises(DatasetLayoutError, match=r"domainnet/quickdraw is missing"):
         index_domainnet(domainnet_root, {"domains": ["quickdraw"]}, LOG)
     (domainnet_root / "real_train.txt").write_text("clipart/cat/x.jpg 61\n")
-    with pytest.raises(
-        DatasetLayoutError, match=r"real_train.txt:1: expected 'real/<category>/<file>.jpg"
-    ):
+    with pytest.raises(DatasetLayoutError, match=r"real_train.txt:1: expected 'real/<category>/<file>.jpg"):
         index_domainnet(domainnet_root, {"domains": ["real"]}, LOG)
 
 

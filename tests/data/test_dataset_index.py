@@ -163,9 +163,7 @@ def test_fraction_split_is_stable_and_order_free():
     assert deterministic_split(KEYS, seed=2, test_fraction=0.2) != test
     # Adding and removing files never moves the others.
     grown = KEYS[100:] + [f"Cat/new{i}.jpg" for i in range(50)]
-    assert deterministic_split(grown, seed=1, test_fraction=0.2) & set(KEYS) == test - set(
-        KEYS[:100]
-    )
+    assert deterministic_split(grown, seed=1, test_fraction=0.2) & set(KEYS) == test - set(KEYS[:100])
     assert deterministic_split(KEYS, seed=1, test_fraction=0.0) == set()
     assert deterministic_split(KEYS, seed=1, test_fraction=1.0) == set(KEYS)
 

@@ -22,7 +22,11 @@ def test_petimages_source_index_and_skip_log(petimages_root, tmp_path):
     assert {"Thumbs.db", "666.jpg", "999.jpg", "11702.jpg"} <= names
     stored = read_index(out)
     assert stored.groupby(["label", "split"]).size().to_dict() == {
-        ("cat", "test"): 2, ("cat", "train"): 8, ("dog", "test"): 2, ("dog", "train"): 8}
+        ("cat", "test"): 2,
+        ("cat", "train"): 8,
+        ("dog", "test"): 2,
+        ("dog", "train"): 8,
+    }
 
 
 def test_domainnet_from_several_downloads(domainnet_root, tmp_path):
@@ -52,8 +56,9 @@ def test_domainnet_from_several_downloads(domainnet_root, tmp_path):
 def test_select_class_caps_and_is_deterministic(domainnet_root, tmp_path):
     spec = {"adapter": "domainnet", "classes": ["cat"], "params": {"domains": ["real", "sketch"]}}
     src = tmp_path / "src.parquet"
-    index_source("domainnet", [domainnet_root], adapter_params("s", spec, "real", (2, 1), 0), src,
-                 tmp_path / "skipped.csv")
+    index_source(
+        "domainnet", [domainnet_root], adapter_params("s", spec, "real", (2, 1), 0), src, tmp_path / "skipped.csv"
+    )
     a = select_class(src, "cat", 2, 1, 0, tmp_path / "a" / "cat.parquet")
     b = select_class(src, "cat", 2, 1, 0, tmp_path / "b" / "cat.parquet")
     assert a["split"].value_counts().to_dict() == {"train": 2, "test": 1}
@@ -66,8 +71,7 @@ def test_select_class_caps_and_is_deterministic(domainnet_root, tmp_path):
 
 
 def test_folder_source_tags_domain_and_source(folder_root, tmp_path):
-    spec = {"adapter": "folder", "classes": ["cat", "dog"], "path": str(folder_root),
-            "params": {"test_fraction": 0.25}}
+    spec = {"adapter": "folder", "classes": ["cat", "dog"], "path": str(folder_root), "params": {"test_fraction": 0.25}}
     params = adapter_params("mine", spec, "toon", (10, 5), 3)
     assert params["domain"] == "toon" and params["source"] == "mine" and params["seed"] == 3
     index = index_source("folder", [folder_root], params, tmp_path / "f.parquet", tmp_path / "s.csv")
@@ -76,7 +80,9 @@ def test_folder_source_tags_domain_and_source(folder_root, tmp_path):
 
 def test_each_class_from_one_source():
     assert class_sources({"sources": {"a": {"classes": ["cat"]}, "b": {"classes": ["dog"]}}}) == {
-        "cat": "a", "dog": "b"}
+        "cat": "a",
+        "dog": "b",
+    }
     with pytest.raises(ValueError, match="'cat'"):
         class_sources({"sources": {"a": {"classes": ["cat"]}, "b": {"classes": ["cat"]}}})
 
@@ -84,9 +90,17 @@ def test_each_class_from_one_source():
 def _class_index(tmp_path, cls, n_train, n_test, source):
     from domrand.data.index import write_index
 
-    rows = [{"path": str(tmp_path / "img" / f"{cls}_{split}_{i}.jpg"), "label": cls, "split": split,
-             "source": source, "domain": "real"}
-            for split, n in (("train", n_train), ("test", n_test)) for i in range(n)]
+    rows = [
+        {
+            "path": str(tmp_path / "img" / f"{cls}_{split}_{i}.jpg"),
+            "label": cls,
+            "split": split,
+            "source": source,
+            "domain": "real",
+        }
+        for split, n in (("train", n_train), ("test", n_test))
+        for i in range(n)
+    ]
     for r in rows:
         (tmp_path / "img").mkdir(exist_ok=True)
         open(r["path"], "wb").close()
@@ -100,14 +114,18 @@ def test_balance_task_caps_every_class_at_the_smallest_and_logs_it(tmp_path, cap
 
     from domrand.data.sources import balance_task
 
-    idx = [_class_index(tmp_path, "cat", 40, 12, "petimages"), _class_index(tmp_path, "dog", 35, 11, "petimages"),
-           _class_index(tmp_path, "bicycle", 9, 4, "domainnet")]
+    idx = [
+        _class_index(tmp_path, "cat", 40, 12, "petimages"),
+        _class_index(tmp_path, "dog", 35, 11, "petimages"),
+        _class_index(tmp_path, "bicycle", 9, 4, "domainnet"),
+    ]
     out, table = tmp_path / "tasks" / "plus_bicycle.parquet", tmp_path / "tasks" / "plus_bicycle_cap.csv"
     with caplog.at_level(logging.INFO):
         df = balance_task(idx, "plus_bicycle", 0, out, table)
     counts = read_index(out).groupby(["split", "label"]).size().to_dict()
     assert counts == {("test", c): 4 for c in ("cat", "dog", "bicycle")} | {
-        ("train", c): 9 for c in ("cat", "dog", "bicycle")}
+        ("train", c): 9 for c in ("cat", "dog", "bicycle")
+    }
     assert len(df) == 39
     cap = pd.read_csv(table)
     assert set(cap["cap"][cap["split"] == "test"]) == {4} and set(cap["smallest"]) == {"bicycle"}

@@ -22,8 +22,9 @@ def _dataset(root, per_class=5, size=24):
         for i in range(per_class):
             p = root / "img" / f"{cls}_{i}.jpg"
             p.parent.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(np.clip(np.array(colour) + rng.normal(0, 30, (size, size, 3)), 0, 255).astype(np.uint8)
-                            ).save(p)
+            Image.fromarray(
+                np.clip(np.array(colour) + rng.normal(0, 30, (size, size, 3)), 0, 255).astype(np.uint8)
+            ).save(p)
             rows.append({"path": str(p), "label": cls, "split": "test", "source": "t", "domain": "real"})
         paths.append(write_index(pd.DataFrame(rows), root / "datasets" / f"{cls}.parquet"))
     return paths
@@ -34,8 +35,18 @@ def _model(root):
     net = SmallCNN()
     torch.save({"state": net.state_dict()}, root / "backbone.pt")
     head = Head(net.out_features, 2, 0.3)
-    torch.save({"backbone": "small_cnn", "classes": ["cat", "dog"], "dropout": 0.3, "frozen": True,
-                "in_features": net.out_features, "head": head.state_dict(), "backbone_state": None}, root / "model.pt")
+    torch.save(
+        {
+            "backbone": "small_cnn",
+            "classes": ["cat", "dog"],
+            "dropout": 0.3,
+            "frozen": True,
+            "in_features": net.out_features,
+            "head": head.state_dict(),
+            "backbone_state": None,
+        },
+        root / "model.pt",
+    )
     return root / "model.pt", root / "backbone.pt"
 
 
@@ -43,9 +54,15 @@ def test_explain_model_and_fig5_faithfulness_table(tmp_path):
     torch.set_num_threads(1)
     indexes = _dataset(tmp_path)
     model, backbone = _model(tmp_path)
-    params = {"target": "cat", "images_per_class": 2, "occlusion": {"window": 8, "stride": 8},
-              "faithfulness": {"images_per_class": 4, "steps": 3, "sanity_max_rank_corr": 0.5},
-              "classes": ["cat", "dog"], "input_size": 32, "seed": 0}
+    params = {
+        "target": "cat",
+        "images_per_class": 2,
+        "occlusion": {"window": 8, "stride": 8},
+        "faithfulness": {"images_per_class": 4, "steps": 3, "sanity_max_rank_corr": 0.5},
+        "classes": ["cat", "dog"],
+        "input_size": 32,
+        "seed": 0,
+    }
     npz = {ts: tmp_path / f"{ts}.npz" for ts in ("real", "synthetic")}
     for ts, p in npz.items():
         curves, sanity = explain_model(model, backbone, indexes, p, params, ts, log=lambda *_: None)
@@ -56,8 +73,14 @@ def test_explain_model_and_fig5_faithfulness_table(tmp_path):
     assert len(curves) == 8 * 2 * 2 * 2 and sorted(set(curves["label"])) == [0, 1]
     assert len(sanity) == 8 * 2 and set(sanity["randomised"]) == {"head"}
     out = {k: tmp_path / f"{k}.csv" for k in ("table", "faith")}
-    table = fig5([npz["real"], npz["synthetic"]], [npz["real"], npz["synthetic"]], tmp_path / "fig5.png",
-                 out["table"], out["faith"], proxy=True)
+    table = fig5(
+        [npz["real"], npz["synthetic"]],
+        [npz["real"], npz["synthetic"]],
+        tmp_path / "fig5.png",
+        out["table"],
+        out["faith"],
+        proxy=True,
+    )
     t = pd.read_csv(out["faith"])
     assert list(t.columns) == list(FAITHFULNESS_COLUMNS) and len(t) == len(table)
     assert set(t["model"]) == {"real-trained", "synthetic-trained"} and set(t["test_set"]) == {"real", "synthetic"}

@@ -48,8 +48,11 @@ def test_true_map_beats_shifted_and_scattered_random_maps_on_deletion(many_image
     model = RegionModel(REGION, offset=0.3)
     n = len(many_images)
     true = _indicator(REGION, n)
-    maps = {"true": true, "true_shifted": shifted_maps(true, 0),
-            "random": np.random.default_rng(1).random((n, SIZE, SIZE)).astype(np.float32)}
+    maps = {
+        "true": true,
+        "true_shifted": shifted_maps(true, 0),
+        "random": np.random.default_rng(1).random((n, SIZE, SIZE)).astype(np.float32),
+    }
     df = deletion_insertion(model, many_images, maps, 0, steps=8, baselines=("black",), seed=0)
     assert list(df.columns) == list(CURVE_COLUMNS) and len(df) == 3 * n
     auc = df[df["map"] == "map"].pivot(index="image", columns="method", values="deletion_auc")
@@ -65,8 +68,15 @@ def test_a_map_that_points_elsewhere_fails(many_images):
     """A map of the quadrant the model ignores does not beat its own shifted copy."""
     model = RegionModel(REGION, offset=0.3)
     wrong = _indicator(ELSEWHERE, len(many_images))
-    df = deletion_insertion(model, many_images, {"wrong": wrong, "wrong_shifted": shifted_maps(wrong, 0)}, 0,
-                            steps=8, baselines=("black",), seed=0)
+    df = deletion_insertion(
+        model,
+        many_images,
+        {"wrong": wrong, "wrong_shifted": shifted_maps(wrong, 0)},
+        0,
+        steps=8,
+        baselines=("black",),
+        seed=0,
+    )
     s = _summary(df)
     assert s.loc[("wrong", "black", "deletion_gain"), "verdict"] != "beats shifted"
     assert s.loc[("wrong", "black", "deletion_gain"), "mean"] < 0
@@ -165,10 +175,13 @@ def test_sanity_check_flags_a_method_that_ignores_the_model(many_images):
     clf = _classifier()  # faithfulness() makes the randomised copy itself
     x = many_images[:12]
     brightness = x.mean(1).numpy()
-    fake = pd.DataFrame([(i, 0, "brightness", "head", rank_correlation(brightness[i], brightness[i]))
-                         for i in range(len(x))], columns=list(SANITY_COLUMNS))
-    curves, sanity = faithfulness(clf, clf.backbone.last_conv, x, [0] * len(x), {"window": 8, "stride": 8},
-                                  steps=3, seed=0)
+    fake = pd.DataFrame(
+        [(i, 0, "brightness", "head", rank_correlation(brightness[i], brightness[i])) for i in range(len(x))],
+        columns=list(SANITY_COLUMNS),
+    )
+    curves, sanity = faithfulness(
+        clf, clf.backbone.last_conv, x, [0] * len(x), {"window": 8, "stride": 8}, steps=3, seed=0
+    )
     s = summarize_faithfulness(curves, pd.concat([sanity, fake]), 0.5).set_index(["method", "measure"])
     assert s.loc[("brightness", "rank_corr"), "verdict"] == "fails"
     assert s.loc[("brightness", "rank_corr"), "mean"] == pytest.approx(1.0)

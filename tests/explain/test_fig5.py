@@ -51,17 +51,12 @@ def test_fig5_renders_every_panel(tmp_path):
     assert list(df.columns) == list(CSV_COLUMNS)
     # 2 models x 2 methods x (2 test sets x 2 classes x 4 images)
     assert len(df) == 2 * 2 * 2 * 2 * 4 == len(returned)
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
-        [png.name, csv.name]
-    )
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted([png.name, csv.name])
     counts = df.groupby(["model", "method", "test_set", "class"]).size()
     assert (counts == 4).all() and len(counts) == 16
     # The first 4 images of each class by index, in index order.
     cats = df[
-        (df.model == "real-trained")
-        & (df.method == "gradcam")
-        & (df.test_set == "real")
-        & (df["class"] == "cat")
+        (df.model == "real-trained") & (df.method == "gradcam") & (df.test_set == "real") & (df["class"] == "cat")
     ]
     assert list(cats.image_index) == [0, 2, 4, 6]
     # Rows: GradCAM real, GradCAM synth, occlusion real, occlusion synth.

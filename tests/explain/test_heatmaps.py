@@ -36,9 +36,7 @@ def _inside(region, y, x, margin=0):
 def _region_mask(region, margin=0):
     ys, xs = region
     m = np.zeros((SIZE, SIZE), dtype=bool)
-    m[
-        max(ys.start - margin, 0) : ys.stop + margin, max(xs.start - margin, 0) : xs.stop + margin
-    ] = True
+    m[max(ys.start - margin, 0) : ys.stop + margin, max(xs.start - margin, 0) : xs.stop + margin] = True
     return m
 
 

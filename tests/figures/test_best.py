@@ -7,8 +7,15 @@ from domrand.figures.best import choose_best_variant, read_best_variant, write_b
 
 
 def _fig4(acc: dict) -> pd.DataFrame:
-    return pd.DataFrame({"variant": list(acc), "accuracy_mean": list(acc.values()), "accuracy_ci_low": 0.0,
-                         "accuracy_ci_high": 100.0, "n_seeds": 3})
+    return pd.DataFrame(
+        {
+            "variant": list(acc),
+            "accuracy_mean": list(acc.values()),
+            "accuracy_ci_low": 0.0,
+            "accuracy_ci_high": 100.0,
+            "n_seeds": 3,
+        }
+    )
 
 
 def test_highest_mean_accuracy_is_chosen(tmp_path):

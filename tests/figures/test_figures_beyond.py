@@ -17,9 +17,14 @@ from domrand.figures import beyond
 
 SEEDS = (0, 1, 2)
 # Six synthetic test images: (class, camera elevation, obstructors, pose, sky, ground, errors of seed 0 and 1)
-IMAGES = [("cat", 5.0, 0, "sit", 0, 2, (1, 1)), ("cat", 10.0, 1, "sit", 1, 2, (0, 0)),
-          ("cat", 50.0, 1, "lie", 2, -1, (1, 0)), ("dog", 60.0, 2, "stand", 0, 0, (0, 0)),
-          ("dog", 85.0, 2, "stand", 1, 1, (1, 1)), ("dog", 88.0, 2, "stand", -1, 0, (1, 1))]
+IMAGES = [
+    ("cat", 5.0, 0, "sit", 0, 2, (1, 1)),
+    ("cat", 10.0, 1, "sit", 1, 2, (0, 0)),
+    ("cat", 50.0, 1, "lie", 2, -1, (1, 0)),
+    ("dog", 60.0, 2, "stand", 0, 0, (0, 0)),
+    ("dog", 85.0, 2, "stand", 1, 1, (1, 1)),
+    ("dog", 88.0, 2, "stand", -1, 0, (1, 1)),
+]
 
 
 def _check_png(png):
@@ -37,20 +42,43 @@ def rendered(tmp_path):
         shard.mkdir(parents=True, exist_ok=True)
         f = f"{i:06d}.jpg"
         (shard / f).write_bytes(b"jpeg")
-        meta.setdefault(shard, []).append({"file": f, "index": i, "class": cls, "camera_elevation": el,
-                                           "n_obstructors": obs, "pose_mode": pose, "sky": sky,
-                                           "ground_material": ground, "breed": f"{cls}_00"})
-        index_rows.append({"path": str(shard / f), "label": cls, "split": "test", "source": "control",
-                           "domain": "synthetic"})
+        meta.setdefault(shard, []).append(
+            {
+                "file": f,
+                "index": i,
+                "class": cls,
+                "camera_elevation": el,
+                "n_obstructors": obs,
+                "pose_mode": pose,
+                "sky": sky,
+                "ground_material": ground,
+                "breed": f"{cls}_00",
+            }
+        )
+        index_rows.append(
+            {"path": str(shard / f), "label": cls, "split": "test", "source": "control", "domain": "synthetic"}
+        )
     # A training image in the same shard is not a test image and must not be joined.
-    meta[root / "synth/control/cat/0"].append({"file": "000099.jpg", "index": 99, "class": "cat",
-                                               "camera_elevation": 1.0, "n_obstructors": 4, "pose_mode": "walk",
-                                               "sky": 0, "ground_material": 0, "breed": "cat_00"})
+    meta[root / "synth/control/cat/0"].append(
+        {
+            "file": "000099.jpg",
+            "index": 99,
+            "class": "cat",
+            "camera_elevation": 1.0,
+            "n_obstructors": 4,
+            "pose_mode": "walk",
+            "sky": 0,
+            "ground_material": 0,
+            "breed": "cat_00",
+        }
+    )
     for shard, rows in meta.items():
         pd.DataFrame(rows).to_parquet(shard / "metadata.parquet")
     index = pd.DataFrame(index_rows)
-    indexes = [write_index(index[index["label"] == c], root / "datasets/synth_control" / f"{c}.parquet")
-               for c in ("cat", "dog")]
+    indexes = [
+        write_index(index[index["label"] == c], root / "datasets/synth_control" / f"{c}.parquet")
+        for c in ("cat", "dog")
+    ]
     preds = []
     for seed in (0, 1):
         rows = []
@@ -61,8 +89,17 @@ def rendered(tmp_path):
             if seed == 1:  # as stored in the index: relative to its folder
                 path = os.path.relpath(path, root / "datasets/synth_control")
             p_true = 0.3 if errs[seed] else 0.8
-            rows.append({"path": path, "label": label, "label_name": cls, "pred": pred, "prob": p_true,
-                         "p_cat": p_true if label == 0 else 1 - p_true, "p_dog": p_true if label == 1 else 1 - p_true})
+            rows.append(
+                {
+                    "path": path,
+                    "label": label,
+                    "label_name": cls,
+                    "pred": pred,
+                    "prob": p_true,
+                    "p_cat": p_true if label == 0 else 1 - p_true,
+                    "p_dog": p_true if label == 1 else 1 - p_true,
+                }
+            )
         p = root / f"eval/synth_control/cat_dog/dropout/seed{seed}/synthetic.predictions.parquet"
         p.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_parquet(p)
@@ -109,10 +146,12 @@ def test_binning_known_answer(rendered):
 
 
 def test_category_indices_become_names():
-    manifest = {"skies": [{"kind": "day"}, {"kind": "night"}, {"kind": "clouds"}],
-                "materials": [{"name": "000_wood", "family": "wood"}, {"name": "001_stone", "family": "stone"}],
-                "target_skies": [{"kind": "haze"}, {"kind": "cumulus"}],
-                "target_grounds": [{"name": "grass"}, {"name": "soil"}]}
+    manifest = {
+        "skies": [{"kind": "day"}, {"kind": "night"}, {"kind": "clouds"}],
+        "materials": [{"name": "000_wood", "family": "wood"}, {"name": "001_stone", "family": "stone"}],
+        "target_skies": [{"kind": "haze"}, {"kind": "cumulus"}],
+        "target_grounds": [{"name": "grass"}, {"name": "soil"}],
+    }
     df = pd.DataFrame({"sky": [0, 1, -1], "ground_material": [1, -1, 0]})
     gen = {"sky": {"set": "synthetic"}, "materials": {"library": "synthetic"}}
     out = beyond.name_categories(df, manifest, gen)
@@ -127,15 +166,27 @@ def test_fig12_table_and_png(rendered, tmp_path):
     preds, indexes = rendered
     world = tmp_path / "world"
     world.mkdir()
-    (world / "world.json").write_text(json.dumps({
-        "skies": [{"kind": "day"}, {"kind": "night"}, {"kind": "clouds"}],
-        "materials": [{"name": f"{i:03d}", "family": f"f{i}"} for i in range(3)],
-        "target_skies": [{"kind": "haze"}], "target_grounds": [{"name": "grass"}]}))
+    (world / "world.json").write_text(
+        json.dumps(
+            {
+                "skies": [{"kind": "day"}, {"kind": "night"}, {"kind": "clouds"}],
+                "materials": [{"name": f"{i:03d}", "family": f"f{i}"} for i in range(3)],
+                "target_skies": [{"kind": "haze"}],
+                "target_grounds": [{"name": "grass"}],
+            }
+        )
+    )
     png, csv = tmp_path / "fig12.png", tmp_path / "tables/fig12.csv"
-    t = beyond.fig12_parameter_errors({"synthetic": [str(p) for p in preds]}, {"synthetic": [str(p) for p in indexes]},
-                                      world, {"synthetic": {"sky": {"set": "synthetic"},
-                                                            "materials": {"library": "synthetic"}}},
-                                      2, png, csv, proxy=True)
+    t = beyond.fig12_parameter_errors(
+        {"synthetic": [str(p) for p in preds]},
+        {"synthetic": [str(p) for p in indexes]},
+        world,
+        {"synthetic": {"sky": {"set": "synthetic"}, "materials": {"library": "synthetic"}}},
+        2,
+        png,
+        csv,
+        proxy=True,
+    )
     _check_png(png)
     assert set(t["parameter"]) == {"camera_elevation", "n_obstructors", "pose_mode", "breed", "sky", "ground_material"}
     sky = t[t["parameter"] == "sky"].set_index("bin")
@@ -151,8 +202,7 @@ def test_fig12_table_and_png(rendered, tmp_path):
 def _eval(root, dataset, seed, acc):
     p = root / "eval" / dataset / "cat_dog" / "dropout" / f"seed{seed}" / "real.json"
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps({"accuracy": acc, "accuracy_above_random": acc - 0.5, "classes": ["cat", "dog"],
-                             "n": 20}))
+    p.write_text(json.dumps({"accuracy": acc, "accuracy_above_random": acc - 0.5, "classes": ["cat", "dog"], "n": 20}))
     return p
 
 
@@ -162,16 +212,35 @@ def _index(root, dataset, breeds_per_class, draws=None):
     out = []
     for cls in ("cat", "dog"):
         if draws is None:
-            rows = [{"path": str(root / f"{dataset}_{cls}_{i}.jpg"), "label": cls, "split": "train", "source": "x",
-                     "domain": "synthetic", "breed": f"{cls}_{i % breeds_per_class:02d}"} for i in range(8)]
+            rows = [
+                {
+                    "path": str(root / f"{dataset}_{cls}_{i}.jpg"),
+                    "label": cls,
+                    "split": "train",
+                    "source": "x",
+                    "domain": "synthetic",
+                    "breed": f"{cls}_{i % breeds_per_class:02d}",
+                }
+                for i in range(8)
+            ]
         else:
             rows = []
             for d in range(draws):
                 # draws may coincide (the first two here do): they still count as draws
                 names = [f"{cls}_{(max(d, 1) * breeds_per_class + b) % 12:02d}" for b in range(breeds_per_class)]
-                rows += [{"path": str(root / f"{dataset}_{cls}_{d}_{i}.jpg"), "label": cls, "split": "train",
-                          "source": "x", "domain": "synthetic", "breed": names[i % breeds_per_class],
-                          "breed_draw": d, "draw_breeds": ",".join(names)} for i in range(8)]
+                rows += [
+                    {
+                        "path": str(root / f"{dataset}_{cls}_{d}_{i}.jpg"),
+                        "label": cls,
+                        "split": "train",
+                        "source": "x",
+                        "domain": "synthetic",
+                        "breed": names[i % breeds_per_class],
+                        "breed_draw": d,
+                        "draw_breeds": ",".join(names),
+                    }
+                    for i in range(8)
+                ]
         out.append(write_index(pd.DataFrame(rows), root / "datasets" / dataset / f"{cls}.parquet"))
     return out
 
@@ -182,22 +251,26 @@ def _ci(values, n=20):
     v = np.asarray(values, float) / 100
     p, s = v.mean(), len(v)
     v_seed, v_test = v.var(ddof=1) / s, p * (1 - p) / n
-    df = (v_seed + v_test) ** 2 / (v_seed ** 2 / (s - 1) + v_test ** 2 / (n - 1))
+    df = (v_seed + v_test) ** 2 / (v_seed**2 / (s - 1) + v_test**2 / (n - 1))
     h = stats.t.ppf(0.975, df) * math.sqrt(v_seed + v_test) / (p * (1 - p))
     lo, hi = (1 / (1 + math.exp(-(math.log(p / (1 - p)) + d))) for d in (-h, h))
     return 100 * lo, 100 * hi
 
 
 def test_fig9_table_follows_from_the_evaluations_and_indexes(tmp_path):
-    entries = [{"count": 1, "dataset": "synth_no_breeds", "variant": None},
-               {"count": 2, "dataset": "synth_breeds2", "variant": "breeds2"},
-               {"count": "all", "dataset": "synth_control", "variant": None}]
+    entries = [
+        {"count": 1, "dataset": "synth_no_breeds", "variant": None},
+        {"count": 2, "dataset": "synth_breeds2", "variant": "breeds2"},
+        {"count": "all", "dataset": "synth_control", "variant": None},
+    ]
     accs = {"synth_no_breeds": (0.4, 0.5, 0.45), "synth_breeds2": (0.6, 0.62, 0.64), "synth_control": (0.8, 0.7, 0.75)}
     evals = [_eval(tmp_path, d, s, a[s]) for d, a in accs.items() for s in SEEDS]
     ref = [_eval(tmp_path, "real", s, 0.9) for s in SEEDS]
-    indexes = {"synth_no_breeds": _index(tmp_path, "synth_no_breeds", 1),
-               "synth_breeds2": _index(tmp_path, "synth_breeds2", 2),
-               "synth_control": _index(tmp_path, "synth_control", 4)}
+    indexes = {
+        "synth_no_breeds": _index(tmp_path, "synth_no_breeds", 1),
+        "synth_breeds2": _index(tmp_path, "synth_breeds2", 2),
+        "synth_control": _index(tmp_path, "synth_control", 4),
+    }
     png, csv = tmp_path / "fig9.png", tmp_path / "tables/fig9.csv"
     t = beyond.fig9_breed_scaling(entries, evals, ref, indexes, png, csv, proxy=True)
     _check_png(png)
@@ -216,13 +289,17 @@ def test_fig9_counts_each_seeds_breed_draw_and_its_variance(tmp_path):
     """Below `all`, each seed trains on its own draw of breeds: the table counts breeds per
     draw (not their union) and the draws, and the interval holds the draw-to-draw spread: a
     known answer, the logit-scale interval of the per-draw accuracies computed from scipy."""
-    entries = [{"count": 1, "dataset": "synth_no_breeds", "variant": None},
-               {"count": "all", "dataset": "synth_control", "variant": None}]
+    entries = [
+        {"count": 1, "dataset": "synth_no_breeds", "variant": None},
+        {"count": "all", "dataset": "synth_control", "variant": None},
+    ]
     accs = {"synth_no_breeds": (0.40, 0.60, 0.50), "synth_control": (0.75, 0.75, 0.75)}
     evals = [_eval(tmp_path, d, s, a[s]) for d, a in accs.items() for s in SEEDS]
     ref = [_eval(tmp_path, "real", s, 0.9) for s in SEEDS]
-    indexes = {"synth_no_breeds": _index(tmp_path, "synth_no_breeds", 1, draws=3),
-               "synth_control": _index(tmp_path, "synth_control", 4)}
+    indexes = {
+        "synth_no_breeds": _index(tmp_path, "synth_no_breeds", 1, draws=3),
+        "synth_control": _index(tmp_path, "synth_control", 4),
+    }
     t = beyond.fig9_breed_scaling(entries, evals, ref, indexes, tmp_path / "f.png", tmp_path / "f.csv", proxy=True)
     s = t.set_index("breed_count")
     assert s.loc["1", "breeds_per_class"] == 1 and s.loc["1", "breed_draws"] == 3
@@ -234,8 +311,9 @@ def test_fig9_counts_each_seeds_breed_draw_and_its_variance(tmp_path):
 def _head(root, name, seed, counts, tests):
     p = root / "heads" / name / f"seed{seed}.json"
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps({"counts": counts, "seed": seed,
-                             "tests": {ts: {"accuracy": a, "n": 20} for ts, a in tests.items()}}))
+    p.write_text(
+        json.dumps({"counts": counts, "seed": seed, "tests": {ts: {"accuracy": a, "n": 20} for ts, a in tests.items()}})
+    )
     return p
 
 
@@ -244,8 +322,9 @@ def test_fig10_two_curves_and_an_honest_k0(tmp_path):
     for s in SEEDS:
         for k, n, mix, alone in ((0, 0, 0.70, None), (5, 5, 0.80, 0.60 + 0.01 * s), ("all", 30, 0.95, 0.90)):
             synth = {"cat": 100, "dog": 100}
-            paths.append(_head(tmp_path, f"mix_k{k}", s, {"synthetic": synth, "real": {"cat": n, "dog": n}},
-                               {"real": mix}))
+            paths.append(
+                _head(tmp_path, f"mix_k{k}", s, {"synthetic": synth, "real": {"cat": n, "dog": n}}, {"real": mix})
+            )
             if alone is not None:
                 paths.append(_head(tmp_path, f"real_k{k}", s, {"real": {"cat": n, "dog": n}}, {"real": alone}))
     png, csv = tmp_path / "fig10.png", tmp_path / "tables/fig10.csv"
@@ -264,9 +343,17 @@ def test_fig10_two_curves_and_an_honest_k0(tmp_path):
 
 
 def test_fig11_both_test_sets_against_size(tmp_path):
-    paths = [_head(tmp_path, f"size_n{n}", s, {"synthetic": {"cat": c, "dog": c}},
-                   {"real": 0.5 + 0.001 * c, "synthetic": 0.6 + 0.001 * c})
-             for s in SEEDS for n, c in ((5, 5), (15, 15), ("all", 30))]
+    paths = [
+        _head(
+            tmp_path,
+            f"size_n{n}",
+            s,
+            {"synthetic": {"cat": c, "dog": c}},
+            {"real": 0.5 + 0.001 * c, "synthetic": 0.6 + 0.001 * c},
+        )
+        for s in SEEDS
+        for n, c in ((5, 5), (15, 15), ("all", 30))
+    ]
     png, csv = tmp_path / "fig11.png", tmp_path / "tables/fig11.csv"
     t = beyond.fig11_data_size(paths, [5, 15, "all"], png, csv, proxy=True)
     _check_png(png)

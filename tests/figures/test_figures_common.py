@@ -48,9 +48,17 @@ def _preds(root, dataset, seed, correct, testset="real"):
     pred = np.where(correct, label, 1 - label)
     p = root / "results" / "eval" / dataset / "cat_dog" / "dropout" / f"seed{seed}" / f"{testset}.predictions.parquet"
     p.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"path": [f"img{i}.jpg" for i in range(len(correct))][::-1], "label": label[::-1],
-                  "label_name": ["cat", "dog"] * (len(correct) // 2), "pred": pred[::-1], "prob": 0.5,
-                  "p_cat": 0.5, "p_dog": 0.5}).to_parquet(p)
+    pd.DataFrame(
+        {
+            "path": [f"img{i}.jpg" for i in range(len(correct))][::-1],
+            "label": label[::-1],
+            "label_name": ["cat", "dog"] * (len(correct) // 2),
+            "pred": pred[::-1],
+            "prob": 0.5,
+            "p_cat": 0.5,
+            "p_dog": 0.5,
+        }
+    ).to_parquet(p)
     return p
 
 
@@ -58,8 +66,13 @@ def test_read_predictions_orders_images_by_path_and_parses_the_layout(tmp_path):
     c = np.array([1, 0, 1, 1] * 5, bool)
     df = read_predictions([_preds(tmp_path, "synth_control", 3, c)])
     r = df.iloc[0]
-    assert (r["dataset"], r["task"], r["arch"], r["seed"], r["testset"]) == ("synth_control", "cat_dog", "dropout", 3,
-                                                                             "real")
+    assert (r["dataset"], r["task"], r["arch"], r["seed"], r["testset"]) == (
+        "synth_control",
+        "cat_dog",
+        "dropout",
+        3,
+        "real",
+    )
     assert r["accuracy"] == pytest.approx(75.0) and r["accuracy_above_random"] == pytest.approx(25.0)
     assert r["n_classes"] == 2 and r["n_test"] == 20
     assert list(r["paths"]) == sorted(f"img{i}.jpg" for i in range(20))

@@ -16,8 +16,15 @@ def test_example_grid_takes_a_dataset_index(tmp_path):
             path = tmp_path / "photos" / cls / f"{i}.jpg"
             path.parent.mkdir(parents=True, exist_ok=True)
             Image.new("RGB", (16, 16), (40 * i, 90, 20)).save(path)
-            rows.append({"path": str(path), "label": cls, "split": "test" if i < 3 else "train",
-                         "source": "petimages", "domain": "real"})
+            rows.append(
+                {
+                    "path": str(path),
+                    "label": cls,
+                    "split": "test" if i < 3 else "train",
+                    "source": "petimages",
+                    "domain": "real",
+                }
+            )
     df = pd.DataFrame(rows)
     for cls in ("cat", "dog"):
         write_index(df[df["label"] == cls], tmp_path / "datasets" / "real" / f"{cls}.parquet")
@@ -37,8 +44,16 @@ def test_example_grid_has_no_empty_band_under_its_title(tmp_path, monkeypatch):
         path = tmp_path / "photos" / f"{i}.jpg"
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (16, 16), (60 * i, 90, 20)).save(path)
-    rows = [{"path": str(tmp_path / "photos" / f"{i}.jpg"), "label": "cat", "split": "test", "source": "folder",
-             "domain": "real"} for i in range(3)]
+    rows = [
+        {
+            "path": str(tmp_path / "photos" / f"{i}.jpg"),
+            "label": "cat",
+            "split": "test",
+            "source": "folder",
+            "domain": "real",
+        }
+        for i in range(3)
+    ]
     write_index(pd.DataFrame(rows), tmp_path / "datasets" / "real" / "cat.parquet")
     groups = {f"v{k}": [str(tmp_path / "datasets" / "real" / "cat.parquet")] for k in range(8)}
     gaps = []
@@ -47,8 +62,11 @@ def test_example_grid_has_no_empty_band_under_its_title(tmp_path, monkeypatch):
         fig.canvas.draw()
         r = fig.canvas.get_renderer()
         title_bottom = fig._suptitle.get_window_extent(r).y0
-        axes_top = max(t.get_window_extent(r).y1 for ax in fig.axes for t in [ax.title] if ax.get_title()) \
-            if any(ax.get_title() for ax in fig.axes) else max(ax.get_position().y1 for ax in fig.axes)
+        axes_top = (
+            max(t.get_window_extent(r).y1 for ax in fig.axes for t in [ax.title] if ax.get_title())
+            if any(ax.get_title() for ax in fig.axes)
+            else max(ax.get_position().y1 for ax in fig.axes)
+        )
         gaps.append((title_bottom - axes_top) / fig.dpi)  # inches
 
     monkeypatch.setattr(examples, "save", save)

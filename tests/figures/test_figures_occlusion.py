@@ -19,11 +19,13 @@ def _shard(folder, source, cls, visible, n_between=None):
 
 def test_occlusion_table_known_answer(tmp_path):
     # control/cat over two shards: hidden fractions 0, 0.1, 0.2, 0.3, 0.4 (four of five occluded).
-    shards = [_shard(tmp_path / "c0", "control", "cat", [1.0, 0.9, 0.8], [0, 1, 2]),
-              _shard(tmp_path / "c1", "control", "cat", [0.7, 0.6], [1, 1]),
-              # no_obstructors/cat: nothing hidden; an old shard without n_between.
-              _shard(tmp_path / "n0", "no_obstructors", "cat", [1.0, 1.0]),
-              _shard(tmp_path / "r0", "real", "dog", [1.0, 0.5, 1.0, 1.0], [0, 1, 0, 0])]
+    shards = [
+        _shard(tmp_path / "c0", "control", "cat", [1.0, 0.9, 0.8], [0, 1, 2]),
+        _shard(tmp_path / "c1", "control", "cat", [0.7, 0.6], [1, 1]),
+        # no_obstructors/cat: nothing hidden; an old shard without n_between.
+        _shard(tmp_path / "n0", "no_obstructors", "cat", [1.0, 1.0]),
+        _shard(tmp_path / "r0", "real", "dog", [1.0, 0.5, 1.0, 1.0], [0, 1, 0, 0]),
+    ]
     kinds = {"control": "variant", "no_obstructors": "variant", "real": "proxy domain"}
     out = tmp_path / "tables" / "occlusion.csv"
     write_occlusion_table(shards, kinds, out)
@@ -44,8 +46,14 @@ def test_occlusion_table_known_answer(tmp_path):
 
 
 def test_occlusion_table_one_row_per_source_and_class():
-    meta = pd.DataFrame({"source": ["a", "a", "b"], "class": ["cat", "dog", "cat"],
-                         "visible_fraction": [0.5, 1.0, 0.75], "n_obstructors": [1, 0, 3]})
+    meta = pd.DataFrame(
+        {
+            "source": ["a", "a", "b"],
+            "class": ["cat", "dog", "cat"],
+            "visible_fraction": [0.5, 1.0, 0.75],
+            "n_obstructors": [1, 0, 3],
+        }
+    )
     t = occlusion_table(meta)
     assert list(zip(t["source"], t["class"])) == [("a", "cat"), ("a", "dog"), ("b", "cat")]
     assert t["share_occluded"].tolist() == [1.0, 0.0, 1.0]

@@ -11,17 +11,23 @@ from domrand.stats import wilson
 
 def _scores(path, rows):
     """rows: (label, breed, images, recognised)."""
-    recs = [{"path": f"{b}_{i}.jpg", "label": c, "breed": b, "top5": "0 1 2 3 4", "recognised": i < k}
-            for c, b, n, k in rows for i in range(n)]
+    recs = [
+        {"path": f"{b}_{i}.jpg", "label": c, "breed": b, "top5": "0 1 2 3 4", "recognised": i < k}
+        for c, b, n, k in rows
+        for i in range(n)
+    ]
     pd.DataFrame(recs).to_parquet(path)
     return str(path)
 
 
 def test_subject_realism_rows_per_pool_class_and_breed(tmp_path):
-    synth = _scores(tmp_path / "s.parquet", [("cat", "cat00", 20, 18), ("cat", "cat01", 20, 6),
-                                             ("dog", "dog00", 20, 20)])
-    real = _scores(tmp_path / "r.parquet", [("cat", "cat_real00", 20, 16), ("cat", "cat_real01", 20, 14),
-                                            ("dog", "dog_real00", 20, 15)])
+    synth = _scores(
+        tmp_path / "s.parquet", [("cat", "cat00", 20, 18), ("cat", "cat01", 20, 6), ("dog", "dog00", 20, 20)]
+    )
+    real = _scores(
+        tmp_path / "r.parquet",
+        [("cat", "cat_real00", 20, 16), ("cat", "cat_real01", 20, 14), ("dog", "dog_real00", 20, 15)],
+    )
     t = subject_realism_table({"synthetic": synth, "real": real}, reference="real")
     pooled = t[t["breed"] == "all"].set_index(["pool", "class"])
     cat = pooled.loc[("synthetic", "cat")]
@@ -45,6 +51,7 @@ def test_realism_figures_write_png_and_table(tmp_path):
     synth = _scores(tmp_path / "s.parquet", [("cat", "cat00", 20, 12), ("dog", "dog00", 20, 15)])
     t = subject_realism({"synthetic": synth}, None, tmp_path / "s.png", tmp_path / "s.csv", proxy=True)
     assert (tmp_path / "s.png").stat().st_size > 0 and len(pd.read_csv(tmp_path / "s.csv")) == len(t) == 4
-    d = domain_realism({"synth_control": synth}, {"synth_control": "synthetic"}, tmp_path / "d.png",
-                       tmp_path / "d.csv", proxy=True)
+    d = domain_realism(
+        {"synth_control": synth}, {"synth_control": "synthetic"}, tmp_path / "d.png", tmp_path / "d.csv", proxy=True
+    )
     assert d.set_index("class").loc["cat", "share"] == pytest.approx(60.0)

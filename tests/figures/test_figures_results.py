@@ -38,8 +38,15 @@ def _preds(root, dataset, task, arch, seed, testset, correct, n_classes=2):
     pred = np.where(correct, label, (label + 1) % n_classes)
     probs = np.full((n, n_classes), 0.1 / max(1, n_classes - 1))
     probs[np.arange(n), pred] = 0.9
-    df = pd.DataFrame({"path": [f"../img/{testset}_{i:04d}.jpg" for i in range(n)], "label": label,
-                       "label_name": [CLASSES[k] for k in label], "pred": pred, "prob": probs[np.arange(n), label]})
+    df = pd.DataFrame(
+        {
+            "path": [f"../img/{testset}_{i:04d}.jpg" for i in range(n)],
+            "label": label,
+            "label_name": [CLASSES[k] for k in label],
+            "pred": pred,
+            "prob": probs[np.arange(n), label],
+        }
+    )
     for j in range(n_classes):
         df[f"p_{CLASSES[j]}"] = probs[:, j]
     p = root / "eval" / dataset / task / arch / f"seed{seed}" / f"{testset}.predictions.parquet"
@@ -71,11 +78,18 @@ def _check_intervals(t, value="accuracy", lo_bound=0.0, hi_bound=100.0):
 
 # -- figure 2 ---------------------------------------------------------------------------
 
+
 def _history(root, dataset, seed, test_accs):
     p = root / "models" / dataset / "cat_dog" / "dropout" / f"seed{seed}" / "history.csv"
     p.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"epoch": range(1, len(test_accs) + 1), "train_loss": [0.5] * len(test_accs),
-                  "train_acc": [0.9] * len(test_accs), "test_acc": test_accs}).to_csv(p, index=False)
+    pd.DataFrame(
+        {
+            "epoch": range(1, len(test_accs) + 1),
+            "train_loss": [0.5] * len(test_accs),
+            "train_acc": [0.9] * len(test_accs),
+            "test_acc": test_accs,
+        }
+    ).to_csv(p, index=False)
     return p
 
 
@@ -145,6 +159,7 @@ def test_fig3_architectures(tmp_path, titles):
 
 # -- figure 4 ---------------------------------------------------------------------------
 
+
 def test_fig4_ablation_marks_only_effects_whose_interval_excludes_zero(tmp_path, titles):
     variants = ["control", "no_obstructors", "no_breeds"]
     n = 400
@@ -157,10 +172,16 @@ def test_fig4_ablation_marks_only_effects_whose_interval_excludes_zero(tmp_path,
         right, wrong = np.flatnonzero(control[s]), np.flatnonzero(~control[s])
         flip[s][rng.choice(right, k_lost, replace=False)] = False
         flip[s][rng.choice(wrong, k_won, replace=False)] = True
-    answers = {"control": control, "no_obstructors": flip,
-               "no_breeds": {s: _correct(0.5, n, seed=10 + s) for s in SEEDS}}
-    paths = [_preds(tmp_path, f"synth_{v}", "cat_dog", "dropout", s, "real", answers[v][s])
-             for v in reversed(variants) for s in SEEDS]
+    answers = {
+        "control": control,
+        "no_obstructors": flip,
+        "no_breeds": {s: _correct(0.5, n, seed=10 + s) for s in SEEDS},
+    }
+    paths = [
+        _preds(tmp_path, f"synth_{v}", "cat_dog", "dropout", s, "real", answers[v][s])
+        for v in reversed(variants)
+        for s in SEEDS
+    ]
     png, csv = _outputs(tmp_path, "fig4")
     results.fig4_ablation(paths, png, csv, proxy=True, variants=variants)
     _check_png(png)
@@ -173,8 +194,9 @@ def test_fig4_ablation_marks_only_effects_whose_interval_excludes_zero(tmp_path,
     assert t["significant"].tolist() == [False, False, True]
     nb = t.loc["no_breeds"]
     assert nb["delta_ci_high"] < 0 and nb["p_value"] < 1e-3 and nb["p_holm"] >= nb["p_value"]
-    ref = stats.paired_difference(np.stack([answers["no_breeds"][s] for s in SEEDS]),
-                                  np.stack([control[s] for s in SEEDS]))
+    ref = stats.paired_difference(
+        np.stack([answers["no_breeds"][s] for s in SEEDS]), np.stack([control[s] for s in SEEDS])
+    )
     assert nb["p_value"] == pytest.approx(ref["p_value"], rel=1e-3)
     assert t.loc["no_obstructors", "delta_ci_low"] < 0 < t.loc["no_obstructors", "delta_ci_high"]
     assert t.loc["no_obstructors", "p_value"] > 0.05
@@ -184,18 +206,26 @@ def test_fig4_ablation_marks_only_effects_whose_interval_excludes_zero(tmp_path,
 
 
 def test_fig4_refuses_variants_tested_on_other_images(tmp_path, titles):
-    paths = [_preds(tmp_path, "synth_control", "cat_dog", "dropout", 0, "real", _correct(0.8, 100)),
-             _preds(tmp_path, "synth_no_skies", "cat_dog", "dropout", 0, "real", _correct(0.8, 90))]
+    paths = [
+        _preds(tmp_path, "synth_control", "cat_dog", "dropout", 0, "real", _correct(0.8, 100)),
+        _preds(tmp_path, "synth_no_skies", "cat_dog", "dropout", 0, "real", _correct(0.8, 90)),
+    ]
     with pytest.raises(ValueError, match="same seeds on the same test images"):
         results.fig4_ablation(paths, *_outputs(tmp_path, "fig4"), proxy=True, variants=["control", "no_skies"])
 
 
 # -- figure 7 ---------------------------------------------------------------------------
 
+
 def test_fig7_domain_transfer(tmp_path, titles):
-    acc = {("real", "real"): [0.95, 0.97], ("real", "synthetic"): [0.6, 0.64], ("real", "toon"): [0.7, 0.8],
-           ("synth_control", "real"): [0.8, 0.84], ("synth_control", "synthetic"): [0.9, 0.92],
-           ("synth_control", "toon"): [0.55, 0.6]}
+    acc = {
+        ("real", "real"): [0.95, 0.97],
+        ("real", "synthetic"): [0.6, 0.64],
+        ("real", "toon"): [0.7, 0.8],
+        ("synth_control", "real"): [0.8, 0.84],
+        ("synth_control", "synthetic"): [0.9, 0.92],
+        ("synth_control", "toon"): [0.55, 0.6],
+    }
     n = {"real": 200, "synthetic": 100, "toon": 100}
     answers = {(d, ts, s): _correct(v[s], n[ts], seed=s) for (d, ts), v in acc.items() for s in (0, 1)}
     paths = [_preds(tmp_path, d, "cat_dog", "dropout", s, ts, c) for (d, ts, s), c in answers.items()]
@@ -205,6 +235,7 @@ def test_fig7_domain_transfer(tmp_path, titles):
     t = pd.read_csv(csv).set_index(["trained_on", "tested_on"])
     assert len(t) == 2 * 5
     _check_intervals(t)
+
     def pct(k):
         return 100 * np.asarray(acc[k])
 
@@ -213,7 +244,9 @@ def test_fig7_domain_transfer(tmp_path, titles):
     ood_real = (pct(("real", "synthetic")) + pct(("real", "toon"))) / 2
     r = t.loc[("real", "out_of_domain_mean")]
     assert r["accuracy_mean"] == pytest.approx(ood_real.mean(), abs=1e-3) and r["n_test"] == 200
-    ref = stats.accuracy_interval([np.stack([answers[("real", ts, s)] for s in (0, 1)]) for ts in ("synthetic", "toon")])
+    ref = stats.accuracy_interval(
+        [np.stack([answers[("real", ts, s)] for s in (0, 1)]) for ts in ("synthetic", "toon")]
+    )
     assert r["accuracy_ci_low"] == pytest.approx(100 * ref["ci_low"], abs=1e-3)
     assert r["accuracy_per_seed"] == ";".join(f"{x:.2f}" for x in ood_real)
     every = (pct(("synth_control", "real")) + pct(("synth_control", "synthetic")) + pct(("synth_control", "toon"))) / 3
@@ -233,13 +266,28 @@ def test_fig7_domain_transfer(tmp_path, titles):
 
 # -- figure 8 ---------------------------------------------------------------------------
 
+
 def test_fig8_categories(tmp_path, titles):
-    tasks = {"cat_dog": ["cat", "dog"], "plus_bicycle": ["cat", "dog", "bicycle"],
-             "plus_car": ["cat", "dog", "bicycle", "car"]}
+    tasks = {
+        "cat_dog": ["cat", "dog"],
+        "plus_bicycle": ["cat", "dog", "bicycle"],
+        "plus_car": ["cat", "dog", "bicycle", "car"],
+    }
     acc = {"cat_dog": 0.9, "plus_bicycle": 0.8, "plus_car": 0.7}
-    paths = [_preds(tmp_path, "synth_control", task, "dropout", s, "real", _correct(acc[task] + 0.01 * s, seed=s),
-                    len(tasks[task]))
-             for task in ("plus_car", "cat_dog", "plus_bicycle") for s in SEEDS]
+    paths = [
+        _preds(
+            tmp_path,
+            "synth_control",
+            task,
+            "dropout",
+            s,
+            "real",
+            _correct(acc[task] + 0.01 * s, seed=s),
+            len(tasks[task]),
+        )
+        for task in ("plus_car", "cat_dog", "plus_bicycle")
+        for s in SEEDS
+    ]
     png, csv = _outputs(tmp_path, "fig8")
     results.fig8_categories(paths, png, csv, proxy=False, tasks=tasks)
     _check_png(png)

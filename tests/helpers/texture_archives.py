@@ -28,8 +28,14 @@ def colour_image(size: int, seed: int = 0) -> np.ndarray:
     return (np.clip(img, 0, 1) * 255).astype(np.uint8)
 
 
-def acg_files(asset_id: str, size: int = 48, roughness: int | None = 128, metalness: int | None = None,
-              colour: bool = True, seed: int = 0) -> dict[str, bytes]:
+def acg_files(
+    asset_id: str,
+    size: int = 48,
+    roughness: int | None = 128,
+    metalness: int | None = None,
+    colour: bool = True,
+    seed: int = 0,
+) -> dict[str, bytes]:
     """The members of ``<asset_id>_1K-JPG.zip``; ``roughness``/``metalness`` are constant
     grey levels (None: no such map)."""
     stem = f"{asset_id}_1K-JPG"

@@ -47,9 +47,19 @@ def tube(rings: int = 40, ring: int = 24, length: float = 2.0, radius: float = 0
     return verts, np.asarray(faces), uv
 
 
-def build_textured_rig(path: Path, *, rings: int = 40, ring: int = 24, joints: int = 8,
-                       keys: int = 10, duration: float = 2.0, texture_rgb=(220, 40, 200),
-                       textured: bool = True, factor=None, vertex_colors=None) -> Path:
+def build_textured_rig(
+    path: Path,
+    *,
+    rings: int = 40,
+    ring: int = 24,
+    joints: int = 8,
+    keys: int = 10,
+    duration: float = 2.0,
+    texture_rgb=(220, 40, 200),
+    textured: bool = True,
+    factor=None,
+    vertex_colors=None,
+) -> Path:
     """Write the textured, skinned tube to ``path`` (.glb).
 
     ``textured``: a baseColorTexture of ``texture_rgb`` (PNG in the BIN chunk); ``factor``:
@@ -76,8 +86,7 @@ def build_textured_rig(path: Path, *, rings: int = 40, ring: int = 24, joints: i
         data.extend(raw)
         if not target:
             return len(views) - 1
-        acc = pygltflib.Accessor(bufferView=len(views) - 1, componentType=ctype,
-                                 count=len(arr), type=gtype)
+        acc = pygltflib.Accessor(bufferView=len(views) - 1, componentType=ctype, count=len(arr), type=gtype)
         if gtype == "VEC3" and ctype == F:
             acc.min, acc.max = arr.min(0).tolist(), arr.max(0).tolist()
         accessors.append(acc)
@@ -98,9 +107,14 @@ def build_textured_rig(path: Path, *, rings: int = 40, ring: int = 24, joints: i
     ibm[:, 0, 3] = -bone_x
     ibm_acc = add(ibm.transpose(0, 2, 1).reshape(joints, 16).astype("<f4"), F, "MAT4")
 
-    nodes = [pygltflib.Node(name=f"bone{i}", translation=[float(bone_x[1] if i else 0.0), 0.0, 0.0],
-                            children=[i + 1] if i + 1 < joints else [])
-             for i in range(joints)]
+    nodes = [
+        pygltflib.Node(
+            name=f"bone{i}",
+            translation=[float(bone_x[1] if i else 0.0), 0.0, 0.0],
+            children=[i + 1] if i + 1 < joints else [],
+        )
+        for i in range(joints)
+    ]
     nodes.append(pygltflib.Node(name="body", mesh=0, skin=0))
     t = np.linspace(0, duration, keys).astype("<f4").reshape(-1, 1)
     t_acc = add(t, F, "SCALAR")
@@ -109,22 +123,32 @@ def build_textured_rig(path: Path, *, rings: int = 40, ring: int = 24, joints: i
         samplers, channels = [], []
         for i in range(1, joints):
             rot = np.array([_quat(axis, 0.5 * np.sin(2 * np.pi * tk / duration + i)) for tk in t[:, 0]], "<f4")
-            samplers.append(pygltflib.AnimationSampler(input=t_acc, output=add(rot, F, "VEC4"),
-                                                       interpolation="LINEAR"))
-            channels.append(pygltflib.AnimationChannel(
-                sampler=len(samplers) - 1, target=pygltflib.AnimationChannelTarget(node=i, path="rotation")))
+            samplers.append(pygltflib.AnimationSampler(input=t_acc, output=add(rot, F, "VEC4"), interpolation="LINEAR"))
+            channels.append(
+                pygltflib.AnimationChannel(
+                    sampler=len(samplers) - 1, target=pygltflib.AnimationChannelTarget(node=i, path="rotation")
+                )
+            )
         animations.append(pygltflib.Animation(name=name, samplers=samplers, channels=channels))
 
     prim = pygltflib.Primitive(attributes=attrs, indices=indices)
-    gltf = pygltflib.GLTF2(scene=0, scenes=[pygltflib.Scene(nodes=[0, joints])], nodes=nodes,
-                           meshes=[pygltflib.Mesh(primitives=[prim])],
-                           skins=[pygltflib.Skin(joints=list(range(joints)), inverseBindMatrices=ibm_acc)],
-                           animations=animations)
+    gltf = pygltflib.GLTF2(
+        scene=0,
+        scenes=[pygltflib.Scene(nodes=[0, joints])],
+        nodes=nodes,
+        meshes=[pygltflib.Mesh(primitives=[prim])],
+        skins=[pygltflib.Skin(joints=list(range(joints)), inverseBindMatrices=ibm_acc)],
+        animations=animations,
+    )
     if textured or factor is not None:
         pbr = pygltflib.PbrMetallicRoughness(baseColorFactor=list(factor) if factor is not None else None)
         if textured:
-            gltf.images = [pygltflib.Image(bufferView=add(np.frombuffer(solid_png(texture_rgb), np.uint8),
-                                                          None, None, target=False), mimeType="image/png")]
+            gltf.images = [
+                pygltflib.Image(
+                    bufferView=add(np.frombuffer(solid_png(texture_rgb), np.uint8), None, None, target=False),
+                    mimeType="image/png",
+                )
+            ]
             gltf.samplers = [pygltflib.Sampler()]
             gltf.textures = [pygltflib.Texture(source=0, sampler=0)]
             pbr.baseColorTexture = pygltflib.TextureInfo(index=0)

@@ -14,8 +14,19 @@ from domrand.render.backend import configure
 configure("egl")
 
 ROOT = Path(__file__).resolve().parents[2]
-WORLD_PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
-                "skies": 2, "texture_size": 32, "sky_width": 64}
+WORLD_PARAMS = {
+    "seed": 0,
+    "classes": ["cat", "dog"],
+    "breeds": 2,
+    "heldout_breeds": {"real": 1, "toon": 1},
+    "target_skies": 2,
+    "target_grounds": 2,
+    "target_texture_size": 32,
+    "materials": 3,
+    "skies": 2,
+    "texture_size": 32,
+    "sky_width": 64,
+}
 
 
 @pytest.fixture(scope="session")
@@ -33,5 +44,4 @@ def tiny_world(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def render_params() -> dict:
-    return {"seed": 0, "image_size": 32, "shard_size": 4, "images_per_class": 8, "backend": "egl",
-            "jpeg_quality": 90}
+    return {"seed": 0, "image_size": 32, "shard_size": 4, "images_per_class": 8, "backend": "egl", "jpeg_quality": 90}

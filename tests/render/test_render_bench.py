@@ -8,8 +8,19 @@ import pytest
 
 from domrand.tools.bench import _rss_mb, bench_memory, bench_render
 
-TINY_WORLD = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
-              "skies": 2, "texture_size": 32, "sky_width": 64}
+TINY_WORLD = {
+    "seed": 0,
+    "classes": ["cat", "dog"],
+    "breeds": 2,
+    "heldout_breeds": {"real": 1, "toon": 1},
+    "target_skies": 2,
+    "target_grounds": 2,
+    "target_texture_size": 32,
+    "materials": 3,
+    "skies": 2,
+    "texture_size": 32,
+    "sky_width": 64,
+}
 
 
 @pytest.fixture

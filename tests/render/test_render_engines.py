@@ -90,8 +90,16 @@ def test_a_shard_renders_through_pyrender(tiny_world, repo_config, render_params
     from domrand.render.shard import render_shard
 
     gen = deep_merge(variant_generator(repo_config, "control"), {})
-    out = render_shard(tiny_world, gen, "control", "cat", 0, tmp_path / "s0",
-                       {**render_params, "shard_size": 2, "engine": "pyrender"}, log=lambda *_: None)
+    out = render_shard(
+        tiny_world,
+        gen,
+        "control",
+        "cat",
+        0,
+        tmp_path / "s0",
+        {**render_params, "shard_size": 2, "engine": "pyrender"},
+        log=lambda *_: None,
+    )
     meta = pd.read_parquet(out / "metadata.parquet")
     assert len(meta) == 2 and (meta["visible_fraction"] >= 0.5).all()
 

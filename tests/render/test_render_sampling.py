@@ -141,6 +141,7 @@ def test_record_is_flat_and_json_friendly(control):
 
 # -- obstructors ------------------------------------------------------------------------
 
+
 def test_sample_obstructors_deterministic_and_within_config(control):
     cfg = control["obstructors"]
     runs = [sample_obstructors(cfg, N_MAT, True, np.random.default_rng(s)) for s in range(50)]
@@ -182,18 +183,25 @@ def test_sample_obstructors_fixed_count(control):
 
 
 def test_obstructors_between_camera_and_subject(control):
-    cfg = deep_merge(control["obstructors"], {"between": 1.0, "between_position": [0.4, 0.6],
-                                              "between_jitter": 0.1})
+    cfg = deep_merge(control["obstructors"], {"between": 1.0, "between_position": [0.4, 0.6], "between_jitter": 0.1})
     runs = [sample_obstructors(cfg, N_MAT, True, np.random.default_rng(s)) for s in range(30)]
     for o in (o for r in runs for o in r):
         assert 0.4 <= o.between <= 0.6 and all(abs(x) <= 0.1 for x in o.offset)
         assert (o.direction_deg, o.height, o.distance) == (0.0, 0.0, 0.0)  # unused on the line
     none = deep_merge(cfg, {"between": 0.0})
-    assert all(o.between is None and o.offset == (0.0, 0.0, 0.0)
-               for s in range(30) for o in sample_obstructors(none, N_MAT, True, np.random.default_rng(s)))
+    assert all(
+        o.between is None and o.offset == (0.0, 0.0, 0.0)
+        for s in range(30)
+        for o in sample_obstructors(none, N_MAT, True, np.random.default_rng(s))
+    )
     half = deep_merge(cfg, {"between": 0.5})
-    share = np.mean([o.between is not None for s in range(200)
-                     for o in sample_obstructors(half, N_MAT, True, np.random.default_rng(s))])
+    share = np.mean(
+        [
+            o.between is not None
+            for s in range(200)
+            for o in sample_obstructors(half, N_MAT, True, np.random.default_rng(s))
+        ]
+    )
     assert share == pytest.approx(0.5, abs=0.06)
     f = _frames(control, n=1)[0]
     f.obstructors = runs[0]

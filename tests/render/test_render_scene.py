@@ -65,8 +65,9 @@ def test_frames_are_deterministic_and_antialiased(scene, gen):
 def _obstructor_in_front(scene, p):
     scene.set_frame(p)
     toward = p.camera_azimuth  # between the camera and the subject
-    return Obstructor(kind="box", direction_deg=toward, height=0.3, distance=0.35, scale=0.35,
-                      rotation=(0.0, 0.0, 0.0), material=0)
+    return Obstructor(
+        kind="box", direction_deg=toward, height=0.3, distance=0.35, scale=0.35, rotation=(0.0, 0.0, 0.0), material=0
+    )
 
 
 def test_coverage_counts_the_subject_and_what_the_obstructors_leave_visible(scene, gen):
@@ -91,11 +92,21 @@ def test_coverage_agrees_with_the_depth_of_a_rendered_frame(scene, gen):
     o = _obstructor_in_front(scene, p)
     full, _ = scene.coverage()
     gl, view, proj = scene.gl, scene._view, scene.proj
-    _, z_subject = gl.render(scene._subject_draws, view, proj, (0, 0, 1), (0, -1, 0), (1, 1, 1), (0, 0, 0),
-                             (0, 0, 0, 1), depth=True)
+    _, z_subject = gl.render(
+        scene._subject_draws, view, proj, (0, 0, 1), (0, -1, 0), (1, 1, 1), (0, 0, 0), (0, 0, 0, 1), depth=True
+    )
     scene.set_obstructors([o])
-    _, z_both = gl.render(scene._subject_draws + scene._obstructor_draws, view, proj, (0, 0, 1), (0, -1, 0),
-                          (1, 1, 1), (0, 0, 0), (0, 0, 0, 1), depth=True)
+    _, z_both = gl.render(
+        scene._subject_draws + scene._obstructor_draws,
+        view,
+        proj,
+        (0, 0, 1),
+        (0, -1, 0),
+        (1, 1, 1),
+        (0, 0, 0),
+        (0, 0, 0, 1),
+        depth=True,
+    )
     full_now, visible = scene.coverage()
     subject = z_subject > 0
     shown = subject & np.isclose(z_both, z_subject, rtol=1e-4)
@@ -138,6 +149,7 @@ def test_two_renderers_in_one_process_take_turns(scene, tiny_world, gen):
 
 # -- shadows and obstructors between camera and subject ----------------------------------
 
+
 def _with_shadows(sr, on, p, obstructors=()):
     before = sr.shadows
     sr.shadows = on
@@ -149,8 +161,17 @@ def _with_shadows(sr, on, p, obstructors=()):
 
 def test_shadows_only_darken_and_fall_on_the_ground_beside_the_subject(scene, gen):
     # Light from the camera's left at 40 degrees: the subject's shadow lies on the ground to its right.
-    p = _frame(gen, scene, camera_elevation=35.0, camera_distance=1.6, camera_target=(0.0, 0.0, 0.0),
-               light_elevation=40.0, light_intensity=4.0, light_color=(1.0, 1.0, 1.0), sky=-1)
+    p = _frame(
+        gen,
+        scene,
+        camera_elevation=35.0,
+        camera_distance=1.6,
+        camera_target=(0.0, 0.0, 0.0),
+        light_elevation=40.0,
+        light_intensity=4.0,
+        light_color=(1.0, 1.0, 1.0),
+        sky=-1,
+    )
     p = dataclasses.replace(p, light_azimuth=p.camera_azimuth + 90.0)
     lit, shaded = _with_shadows(scene, False, p), _with_shadows(scene, True, p)
     darker = (lit - shaded).max(-1)
@@ -162,10 +183,20 @@ def test_shadows_only_darken_and_fall_on_the_ground_beside_the_subject(scene, ge
 
 
 def test_an_obstructor_above_the_subject_shades_it(scene, gen):
-    p = _frame(gen, scene, camera_elevation=5.0, camera_distance=1.4, camera_target=(0.0, 0.0, 0.0),
-               light_elevation=90.0, light_intensity=5.0, light_color=(1.0, 1.0, 1.0), sky=-1)
-    roof = Obstructor(kind="box", direction_deg=0.0, height=2.5, distance=0.0, scale=1.2,
-                      rotation=(0.0, 0.0, 0.0), material=0)  # above the frame, between light and subject
+    p = _frame(
+        gen,
+        scene,
+        camera_elevation=5.0,
+        camera_distance=1.4,
+        camera_target=(0.0, 0.0, 0.0),
+        light_elevation=90.0,
+        light_intensity=5.0,
+        light_color=(1.0, 1.0, 1.0),
+        sky=-1,
+    )
+    roof = Obstructor(
+        kind="box", direction_deg=0.0, height=2.5, distance=0.0, scale=1.2, rotation=(0.0, 0.0, 0.0), material=0
+    )  # above the frame, between light and subject
     open_sky = _with_shadows(scene, True, p)
     full, _ = scene.coverage_masks()
     covered = _with_shadows(scene, True, p, [roof])
@@ -195,8 +226,17 @@ def test_an_obstructor_between_camera_and_subject_hides_part_of_it(scene, gen):
     p = _frame(gen, scene, camera_elevation=20.0, camera_distance=1.4, camera_target=(0.0, 0.0, 0.0))
     scene.set_frame(p)
     full, alone = scene.coverage()
-    o = Obstructor(kind="sphere", direction_deg=0.0, height=0.0, distance=0.0, scale=0.2, rotation=(0.0, 0.0, 0.0),
-                   material=0, between=0.5, offset=(0.0, 0.0, 0.0))
+    o = Obstructor(
+        kind="sphere",
+        direction_deg=0.0,
+        height=0.0,
+        distance=0.0,
+        scale=0.2,
+        rotation=(0.0, 0.0, 0.0),
+        material=0,
+        between=0.5,
+        offset=(0.0, 0.0, 0.0),
+    )
     pos = scene.obstructor_position(o)
     eye, target = scene._camera[:3, 3], scene._target
     assert np.allclose(pos, (eye + target) / 2)

@@ -30,10 +30,33 @@ def QUIET(*_):
 
 
 SAMPLED_COLUMNS = {
-    "file", "index", "seed", "class", "source", "breed", "pose_mode", "pose", "camera_azimuth",
-    "camera_elevation", "camera_distance", "camera_target", "light_azimuth", "light_elevation",
-    "light_intensity", "light_color", "sky", "ground_material", "subject_material", "obstructors",
-    "n_obstructors", "visible_fraction", "occlusion_tries", "n_between", "post_blur", "post_noise", "render_time",
+    "file",
+    "index",
+    "seed",
+    "class",
+    "source",
+    "breed",
+    "pose_mode",
+    "pose",
+    "camera_azimuth",
+    "camera_elevation",
+    "camera_distance",
+    "camera_target",
+    "light_azimuth",
+    "light_elevation",
+    "light_intensity",
+    "light_color",
+    "sky",
+    "ground_material",
+    "subject_material",
+    "obstructors",
+    "n_obstructors",
+    "visible_fraction",
+    "occlusion_tries",
+    "n_between",
+    "post_blur",
+    "post_noise",
+    "render_time",
 }
 TIMING_COLUMNS = ["t_sample", "t_update", "t_occlusion", "t_render", "t_readback", "t_encode", "render_time"]
 
@@ -116,8 +139,9 @@ def test_rerendering_gives_identical_bytes(shard0, tiny_world, control_gen, rend
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_a_shard_rendered_alone_matches_the_same_images_in_a_bigger_shard(shard0, tiny_world, control_gen,
-                                                                         render_params, tmp_path):
+def test_a_shard_rendered_alone_matches_the_same_images_in_a_bigger_shard(
+    shard0, tiny_world, control_gen, render_params, tmp_path
+):
     # Images 2 and 3: the second half of shard0 (rendered after images 0 and 1), or a shard of their own.
     alone = _render(tiny_world, control_gen, tmp_path / "s1", {**render_params, "shard_size": 2}, shard=1)
     assert sorted(_jpegs(alone)) == ["000002.jpg", "000003.jpg"]
@@ -140,8 +164,9 @@ def test_other_class_and_source_give_other_images(shard0, tiny_world, control_ge
 
 def test_no_obstructors_records_full_visibility(tiny_world, repo_config, render_params, tmp_path):
     gen = variant_generator(repo_config, "no_obstructors")
-    meta = pd.read_parquet(_render(tiny_world, gen, tmp_path / "s", {**render_params, "shard_size": 2})
-                           / "metadata.parquet")
+    meta = pd.read_parquet(
+        _render(tiny_world, gen, tmp_path / "s", {**render_params, "shard_size": 2}) / "metadata.parquet"
+    )
     assert len(meta) == 2 and (meta["visible_fraction"] == 1.0).all()
     assert (meta["n_obstructors"] == 0).all() and (meta["occlusion_tries"] == 0).all()
     assert (meta["obstructors"] == "[]").all()
@@ -150,11 +175,21 @@ def test_no_obstructors_records_full_visibility(tiny_world, repo_config, render_
 def test_impossible_occlusion_constraint_raises_and_leaves_nothing(tiny_world, control_gen, render_params, tmp_path):
     # Obstructors centred on the subject and larger than it, with the camera outside them
     # (an obstructor that encloses the camera is back-face culled, hence invisible).
-    gen = deep_merge(control_gen, {
-        "obstructors": {"max_occlusion": 0.0, "scale": [2.5, 2.5], "distance": [0, 0], "height": [0.3, 0.3],
-                        "count": [3, 3], "max_tries": 3, "between": 0.0},
-        "camera": {"distance": [4, 4]},
-    })
+    gen = deep_merge(
+        control_gen,
+        {
+            "obstructors": {
+                "max_occlusion": 0.0,
+                "scale": [2.5, 2.5],
+                "distance": [0, 0],
+                "height": [0.3, 0.3],
+                "count": [3, 3],
+                "max_tries": 3,
+                "between": 0.0,
+            },
+            "camera": {"distance": [4, 4]},
+        },
+    )
     out = tmp_path / "shards" / "s0"
     with pytest.raises(RenderError, match="max_occlusion") as err:
         _render(tiny_world, gen, out, render_params)
@@ -166,8 +201,10 @@ def test_impossible_occlusion_constraint_raises_and_leaves_nothing(tiny_world, c
 @pytest.mark.parametrize("domain", ["real", "toon"])
 def test_target_domains_render_heldout_breeds(domain, tiny_world, repo_config, render_params, tmp_path):
     gen = domain_generator(repo_config, domain)
-    meta = pd.read_parquet(_render(tiny_world, gen, tmp_path / domain, {**render_params, "shard_size": 2},
-                                   source=domain) / "metadata.parquet")
+    meta = pd.read_parquet(
+        _render(tiny_world, gen, tmp_path / domain, {**render_params, "shard_size": 2}, source=domain)
+        / "metadata.parquet"
+    )
     assert len(meta) == 2
     assert set(meta["pose_mode"]) <= {"stand", "sit", "lie"}
     assert meta["camera_elevation"].between(*gen["camera"]["elevation"]).all()
@@ -180,6 +217,7 @@ def test_target_domains_render_heldout_breeds(domain, tiny_world, repo_config, r
 
 
 # -- errors before any rendering ----------------------------------------------------------
+
 
 def test_shard_indices():
     assert shard_indices(0, 4, 10) == range(0, 4)
@@ -222,8 +260,16 @@ def test_image_draw_follows_the_per_seed_training_sets():
 
 def test_each_training_set_shows_only_its_draw(tiny_world, control_gen, tmp_path):
     gen = deep_merge(control_gen, {"subject": {"breeds": 1}})
-    render = {"seed": 0, "image_size": 32, "shard_size": 8, "images_per_class": 8, "backend": "egl",
-              "jpeg_quality": 90, "draws": 2, "train_per_draw": 4}
+    render = {
+        "seed": 0,
+        "image_size": 32,
+        "shard_size": 8,
+        "images_per_class": 8,
+        "backend": "egl",
+        "jpeg_quality": 90,
+        "draws": 2,
+        "train_per_draw": 4,
+    }
     meta = pd.read_parquet(_render(tiny_world, gen, tmp_path / "s", render) / "metadata.parquet")
     pool = [b.name for b in World.load(tiny_world).breeds("cat", heldout=False)]
     for d, g in meta.groupby(meta["index"] // 4):

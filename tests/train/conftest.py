@@ -16,8 +16,9 @@ from domrand.data.index import write_index
 CLASS_COLOURS = {"cat": (200, 60, 40), "dog": (40, 60, 200), "bicycle": (40, 200, 60), "car": (200, 200, 40)}
 
 
-def write_features(path: Path, labels_train, labels_test, views: int = 2, dim: int = 16, seed: int = 0,
-                   sep: float = 2.0) -> Path:
+def write_features(
+    path: Path, labels_train, labels_test, views: int = 2, dim: int = 16, seed: int = 0, sep: float = 2.0
+) -> Path:
     """A feature file in the format of `features.extract_features`: class k's features are
     Gaussian around +sep (cat) or -sep (other classes) on the first axes, so linearly separable."""
     g = torch.Generator().manual_seed(seed)
@@ -26,14 +27,27 @@ def write_features(path: Path, labels_train, labels_test, views: int = 2, dim: i
         centre[c][k % dim] = sep
 
     def draw(labels):
-        return torch.stack([centre[c] + 0.5 * torch.randn(dim, generator=g) for c in labels]) if labels \
+        return (
+            torch.stack([centre[c] + 0.5 * torch.randn(dim, generator=g) for c in labels])
+            if labels
             else torch.empty(0, dim)
+        )
 
     train = torch.stack([draw(labels_train) for _ in range(views)]).half()
     test = draw(labels_test).half()
-    torch.save({"backbone": "small_cnn", "params": {}, "train": train, "train_labels": list(labels_train),
-                "train_paths": [f"t{i}.jpg" for i in range(len(labels_train))], "test": test,
-                "test_labels": list(labels_test), "test_paths": [f"e{i}.jpg" for i in range(len(labels_test))]}, path)
+    torch.save(
+        {
+            "backbone": "small_cnn",
+            "params": {},
+            "train": train,
+            "train_labels": list(labels_train),
+            "train_paths": [f"t{i}.jpg" for i in range(len(labels_train))],
+            "test": test,
+            "test_labels": list(labels_test),
+            "test_paths": [f"e{i}.jpg" for i in range(len(labels_test))],
+        },
+        path,
+    )
     return path
 
 

@@ -34,10 +34,18 @@ def frozen_run(tmp_path, helpers):
     index = helpers.image_index(tmp_path / "d", rows)
     backbone = helpers.backbone(tmp_path / "bb.pt")
     feats = tmp_path / "f.pt"
-    extract_features(index, "small_cnn", backbone, feats,
-                     {"seed": 0, "input_size": 32, "views": 2, "augment": AUG}, log=QUIET)
-    params = {"seed": 0, "classes": ["cat", "dog"], "dropout": 0.3, "lr": 0.01, "epochs": 4, "batch_size": 4,
-              "backbone": "small_cnn"}
+    extract_features(
+        index, "small_cnn", backbone, feats, {"seed": 0, "input_size": 32, "views": 2, "augment": AUG}, log=QUIET
+    )
+    params = {
+        "seed": 0,
+        "classes": ["cat", "dog"],
+        "dropout": 0.3,
+        "lr": 0.01,
+        "epochs": 4,
+        "batch_size": 4,
+        "backbone": "small_cnn",
+    }
     history = train_head([feats], [feats], tmp_path / "m", tmp_path / "ck.pt", params, log=QUIET)
     return tmp_path, index, backbone, feats, history
 
@@ -46,9 +54,16 @@ def test_frozen_model_is_scored_at_every_epoch_from_the_stored_features(frozen_r
     tmp, index, backbone, feats, history = frozen_run
     out = {}
     for report in ("final", "best_epoch"):
-        out[report] = evaluate_model(tmp / "m" / "model.pt", backbone, [index], tmp / f"{report}.json",
-                                     {"classes": ["cat", "dog"], "input_size": 32, "report": report}, log=QUIET,
-                                     out_predictions=tmp / f"{report}.parquet", test_features=[feats])
+        out[report] = evaluate_model(
+            tmp / "m" / "model.pt",
+            backbone,
+            [index],
+            tmp / f"{report}.json",
+            {"classes": ["cat", "dog"], "input_size": 32, "report": report},
+            log=QUIET,
+            out_predictions=tmp / f"{report}.parquet",
+            test_features=[feats],
+        )
     accs = out["final"]["epoch_accuracy"]
     # the per-epoch accuracies are the monitoring accuracies training logged on the same test set
     assert accs == pytest.approx([h["test_acc"] for h in history])
@@ -65,10 +80,19 @@ def test_frozen_model_is_scored_at_every_epoch_from_the_stored_features(frozen_r
 def test_scores_from_features_match_a_pass_through_the_images(frozen_run):
     tmp, index, backbone, feats, _ = frozen_run
     params = {"classes": ["cat", "dog"], "input_size": 32}
-    evaluate_model(tmp / "m" / "model.pt", backbone, [index], tmp / "f.json", params, log=QUIET,
-                   out_predictions=tmp / "f.parquet", test_features=[feats])
-    evaluate_model(tmp / "m" / "model.pt", backbone, [index], tmp / "i.json", params, log=QUIET,
-                   out_predictions=tmp / "i.parquet")
+    evaluate_model(
+        tmp / "m" / "model.pt",
+        backbone,
+        [index],
+        tmp / "f.json",
+        params,
+        log=QUIET,
+        out_predictions=tmp / "f.parquet",
+        test_features=[feats],
+    )
+    evaluate_model(
+        tmp / "m" / "model.pt", backbone, [index], tmp / "i.json", params, log=QUIET, out_predictions=tmp / "i.parquet"
+    )
     f, i = pd.read_parquet(tmp / "f.parquet"), pd.read_parquet(tmp / "i.parquet")
     assert f["path"].tolist() == i["path"].tolist()
     # the features were stored as float16: the same probabilities to about 1e-3
@@ -80,10 +104,25 @@ def test_finetuned_model_is_scored_at_every_epoch_on_its_monitoring_set(tmp_path
     rows = [(c, s) for c in ("cat", "dog") for s in ("train",) * 6 + ("test",) * 3]
     index = helpers.image_index(tmp_path / "d", rows)
     backbone = helpers.backbone(tmp_path / "bb.pt")
-    params = {"seed": 0, "classes": ["cat", "dog"], "dropout": 0.3, "lr": 0.001, "epochs": 3, "batch_size": 8,
-              "backbone": "small_cnn", "input_size": 32, "augment": AUG}
+    params = {
+        "seed": 0,
+        "classes": ["cat", "dog"],
+        "dropout": 0.3,
+        "lr": 0.001,
+        "epochs": 3,
+        "batch_size": 8,
+        "backbone": "small_cnn",
+        "input_size": 32,
+        "augment": AUG,
+    }
     history = finetune([index], [index], backbone, tmp_path / "m", tmp_path / "ck.pt", params, log=QUIET)
-    r = evaluate_model(tmp_path / "m" / "model.pt", backbone, [index], tmp_path / "e.json",
-                       {"classes": ["cat", "dog"], "input_size": 32, "report": "best_epoch"}, log=QUIET)
+    r = evaluate_model(
+        tmp_path / "m" / "model.pt",
+        backbone,
+        [index],
+        tmp_path / "e.json",
+        {"classes": ["cat", "dog"], "input_size": 32, "report": "best_epoch"},
+        log=QUIET,
+    )
     assert r["epoch_accuracy"] == pytest.approx([h["test_acc"] for h in history])
     assert r["accuracy"] == pytest.approx(max(h["test_acc"] for h in history))

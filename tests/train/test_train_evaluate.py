@@ -46,8 +46,18 @@ def always_dog(tmp_path, helpers):
         head.net[3].weight.zero_()
         head.net[3].bias.copy_(torch.tensor([0.0, 10.0]))
     model = tmp_path / "model.pt"
-    torch.save({"backbone": "small_cnn", "classes": ["cat", "dog"], "dropout": 0.3, "frozen": True,
-                "in_features": SmallCNN().out_features, "head": head.state_dict(), "backbone_state": None}, model)
+    torch.save(
+        {
+            "backbone": "small_cnn",
+            "classes": ["cat", "dog"],
+            "dropout": 0.3,
+            "frozen": True,
+            "in_features": SmallCNN().out_features,
+            "head": head.state_dict(),
+            "backbone_state": None,
+        },
+        model,
+    )
     return model, backbone
 
 
@@ -61,8 +71,9 @@ def split_index(tmp_path, helpers):
 def test_evaluate_model_known_answer_on_the_test_split_only(always_dog, split_index, tmp_path):
     model, backbone = always_dog
     out = tmp_path / "eval" / "real.json"
-    res = evaluate_model(model, backbone, [split_index], out, {"classes": ["cat", "dog"], "input_size": 32},
-                         log=lambda *_: None)
+    res = evaluate_model(
+        model, backbone, [split_index], out, {"classes": ["cat", "dog"], "input_size": 32}, log=lambda *_: None
+    )
     assert res["n"] == 5  # 2 cats + 3 dogs of the test split; bicycles and train images left out
     assert res["accuracy"] == pytest.approx(0.6)
     assert res["confusion"] == [[0, 2], [0, 3]]
@@ -75,8 +86,14 @@ def test_evaluate_model_rejects_classes_the_model_was_not_trained_on(always_dog,
     model, backbone = always_dog
     out = tmp_path / "eval.json"
     with pytest.raises(ValueError, match=r"\['bicycle'\].*not trained on.*\['cat', 'dog'\]"):
-        evaluate_model(model, backbone, [split_index], out, {"classes": ["cat", "dog", "bicycle"], "input_size": 32},
-                       log=lambda *_: None)
+        evaluate_model(
+            model,
+            backbone,
+            [split_index],
+            out,
+            {"classes": ["cat", "dog", "bicycle"], "input_size": 32},
+            log=lambda *_: None,
+        )
     assert not out.exists()
 
 
@@ -84,8 +101,14 @@ def test_evaluate_model_with_no_test_images_of_the_classes_raises(always_dog, tm
     model, backbone = always_dog
     index = helpers.image_index(tmp_path / "d", [("cat", "train"), ("dog", "train")])
     with pytest.raises(ValueError, match="no test images"):
-        evaluate_model(model, backbone, [index], tmp_path / "e.json", {"classes": ["cat", "dog"], "input_size": 32},
-                       log=lambda *_: None)
+        evaluate_model(
+            model,
+            backbone,
+            [index],
+            tmp_path / "e.json",
+            {"classes": ["cat", "dog"], "input_size": 32},
+            log=lambda *_: None,
+        )
 
 
 def test_load_classifier_rebuilds_the_frozen_model(always_dog):
@@ -105,8 +128,15 @@ def test_evaluate_model_writes_one_prediction_row_per_test_image(always_dog, spl
 
     model, backbone = always_dog
     out, preds = tmp_path / "eval" / "real.json", tmp_path / "eval" / "real.predictions.parquet"
-    res = evaluate_model(model, backbone, [split_index], out, {"classes": ["cat", "dog"], "input_size": 32},
-                         log=lambda *_: None, out_predictions=preds)
+    res = evaluate_model(
+        model,
+        backbone,
+        [split_index],
+        out,
+        {"classes": ["cat", "dog"], "input_size": 32},
+        log=lambda *_: None,
+        out_predictions=preds,
+    )
     p = pd.read_parquet(preds)
     assert list(p.columns) == ["path", "label", "label_name", "pred", "prob", "p_cat", "p_dog"]
     stored = read_index(split_index, split="test", resolve=False)

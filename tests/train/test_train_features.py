@@ -87,8 +87,14 @@ def test_a_domain_without_training_images_gets_test_features_only(tmp_path, help
     index = helpers.image_index(tmp_path / "d", [("cat", "test"), ("dog", "test")])
     backbone = helpers.backbone(tmp_path / "bb.pt")
     out = tmp_path / "feats.pt"
-    extract_features(index, "small_cnn", backbone, out, {"seed": 0, "input_size": 32, "views": 2, "augment": AUG},
-                     log=lambda *_: None)
+    extract_features(
+        index,
+        "small_cnn",
+        backbone,
+        out,
+        {"seed": 0, "input_size": 32, "views": 2, "augment": AUG},
+        log=lambda *_: None,
+    )
     got = torch.load(out, weights_only=False)
     assert got["train"].numel() == 0 and got["train_labels"] == []
     assert got["test"].shape == (2, 512) and got["test_labels"] == ["cat", "dog"]

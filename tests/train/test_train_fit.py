@@ -8,16 +8,28 @@ import torch
 
 from domrand.train.fit import load_features, train_head
 
-PARAMS = {"seed": 0, "classes": ["cat", "dog"], "dropout": 0.3, "lr": 0.01, "epochs": 4, "batch_size": 32,
-          "backbone": "small_cnn"}
+PARAMS = {
+    "seed": 0,
+    "classes": ["cat", "dog"],
+    "dropout": 0.3,
+    "lr": 0.01,
+    "epochs": 4,
+    "batch_size": 32,
+    "backbone": "small_cnn",
+}
 
 
 @pytest.fixture
 def feats(tmp_path, helpers):
     """Per-class feature files as the workflow makes them (one per class), train and monitor."""
-    tr = [helpers.features(tmp_path / f"{c}.pt", [c] * 48, [c] * 16, views=2, seed=i) for i, c in enumerate(["cat", "dog"])]
-    mo = [helpers.features(tmp_path / f"real_{c}.pt", [c] * 8, [c] * 20, views=1, seed=10 + i)
-          for i, c in enumerate(["cat", "dog"])]
+    tr = [
+        helpers.features(tmp_path / f"{c}.pt", [c] * 48, [c] * 16, views=2, seed=i)
+        for i, c in enumerate(["cat", "dog"])
+    ]
+    mo = [
+        helpers.features(tmp_path / f"real_{c}.pt", [c] * 8, [c] * 20, views=1, seed=10 + i)
+        for i, c in enumerate(["cat", "dog"])
+    ]
     return tr, mo
 
 
@@ -55,7 +67,9 @@ def test_train_head_learns_separable_features_and_writes_outputs(feats, tmp_path
 
 
 def test_train_head_keeps_only_the_requested_classes(tmp_path, helpers):
-    tr = [helpers.features(tmp_path / f"{c}.pt", [c] * 24, [c] * 8, seed=i) for i, c in enumerate(["cat", "dog", "car"])]
+    tr = [
+        helpers.features(tmp_path / f"{c}.pt", [c] * 24, [c] * 8, seed=i) for i, c in enumerate(["cat", "dog", "car"])
+    ]
     history = train_head(tr, tr, tmp_path / "m", tmp_path / "ck.pt", {**PARAMS, "epochs": 1}, log=Log())
     assert len(history) == 1
     m = torch.load(tmp_path / "m" / "model.pt", weights_only=False)
@@ -71,6 +85,7 @@ def test_train_head_without_training_images_of_the_classes_raises(tmp_path, help
 def test_train_head_is_deterministic(feats, tmp_path):
     a = _train(feats, tmp_path / "a", {**PARAMS, "epochs": 2})
     b = _train(feats, tmp_path / "b", {**PARAMS, "epochs": 2})
+
     def key(h):
         return [(r["train_loss"], r["train_acc"], r["test_acc"]) for r in h]
 
@@ -113,6 +128,7 @@ def _killed_after(epoch):
         log(msg)
         if str(msg).startswith(f"epoch {epoch}/"):
             raise Killed()
+
     return call
 
 
@@ -147,8 +163,13 @@ def test_finetune_trains_the_whole_network_and_evaluates(tmp_path, helpers):
     rows = [(c, s) for c in ("cat", "dog") for s in ("train",) * 6 + ("test",) * 2]
     index = helpers.image_index(tmp_path / "d", rows)
     backbone = helpers.backbone(tmp_path / "bb.pt")
-    params = {**PARAMS, "epochs": 2, "batch_size": 8, "input_size": 32,
-              "augment": {"zoom": [0.8, 1.0], "rotation": 10, "flip": True, "brightness": 0.2}}
+    params = {
+        **PARAMS,
+        "epochs": 2,
+        "batch_size": 8,
+        "input_size": 32,
+        "augment": {"zoom": [0.8, 1.0], "rotation": 10, "flip": True, "brightness": 0.2},
+    }
     log = Log()
     history = finetune([index], [index], backbone, tmp_path / "m", tmp_path / "ck.pt", params, log=log)
     assert [r["epoch"] for r in history] == [1, 2]
@@ -156,8 +177,14 @@ def test_finetune_trains_the_whole_network_and_evaluates(tmp_path, helpers):
     assert m["frozen"] is False and m["backbone_state"] is not None
     before = torch.load(backbone, weights_only=True)["state"]
     assert any(not torch.equal(before[k], m["backbone_state"][k]) for k in before)  # the backbone moved
-    res = evaluate_model(tmp_path / "m" / "model.pt", backbone, [index], tmp_path / "e.json",
-                         {"classes": ["cat", "dog"], "input_size": 32}, log=lambda *_: None)
+    res = evaluate_model(
+        tmp_path / "m" / "model.pt",
+        backbone,
+        [index],
+        tmp_path / "e.json",
+        {"classes": ["cat", "dog"], "input_size": 32},
+        log=lambda *_: None,
+    )
     assert res["n"] == 4 and res["accuracy"] == pytest.approx(history[-1]["test_acc"])
     log2 = Log()
     finetune([index], [index], backbone, tmp_path / "m", tmp_path / "ck.pt", params, log=log2)

@@ -64,11 +64,14 @@ def test_backbone_normalises_to_minus_one_one():
     assert EfficientNetLite0.norm == ((0.5,) * 3, (0.5,) * 3)
 
 
-@pytest.mark.parametrize("patch, key", [
-    ({"model": {"sha256": None}}, "model.sha256"),
-    ({"model": {"input_size": 100}}, "model.input_size"),
-    ({"architectures": {"unfrozen": {"input_size": 48}}}, "architectures.unfrozen.input_size"),
-])
+@pytest.mark.parametrize(
+    "patch, key",
+    [
+        ({"model": {"sha256": None}}, "model.sha256"),
+        ({"model": {"input_size": 100}}, "model.input_size"),
+        ({"architectures": {"unfrozen": {"input_size": 48}}}, "architectures.unfrozen.input_size"),
+    ],
+)
 def test_config_errors_for_the_packaged_backbone_name_the_key(patch, key):
     from domrand.config import ConfigError, deep_merge, validate_config
 

@@ -20,13 +20,31 @@ def test_predictions_file_known_answer(tmp_path, helpers):
         head.net[3].weight.zero_()
         head.net[3].bias.copy_(torch.tensor([0.0, 2.0]))
     model = tmp_path / "model.pt"
-    torch.save({"backbone": "small_cnn", "classes": ["cat", "dog"], "dropout": 0.3, "frozen": True,
-                "in_features": SmallCNN().out_features, "head": head.state_dict(), "backbone_state": None}, model)
-    index = helpers.image_index(tmp_path / "data", [("cat", "test")] * 2 + [("dog", "test")] * 3
-                                + [("cat", "train")] * 2)
+    torch.save(
+        {
+            "backbone": "small_cnn",
+            "classes": ["cat", "dog"],
+            "dropout": 0.3,
+            "frozen": True,
+            "in_features": SmallCNN().out_features,
+            "head": head.state_dict(),
+            "backbone_state": None,
+        },
+        model,
+    )
+    index = helpers.image_index(
+        tmp_path / "data", [("cat", "test")] * 2 + [("dog", "test")] * 3 + [("cat", "train")] * 2
+    )
     out = tmp_path / "eval" / "real.predictions.parquet"
-    res = evaluate_model(model, backbone, [index], tmp_path / "eval" / "real.json",
-                         {"classes": ["cat", "dog"], "input_size": 32}, log=lambda *_: None, out_predictions=out)
+    res = evaluate_model(
+        model,
+        backbone,
+        [index],
+        tmp_path / "eval" / "real.json",
+        {"classes": ["cat", "dog"], "input_size": 32},
+        log=lambda *_: None,
+        out_predictions=out,
+    )
     p = pd.read_parquet(out)
     assert list(p.columns) == ["path", "label", "label_name", "pred", "prob", "p_cat", "p_dog"]
     test = read_index(index, split="test", resolve=False)

@@ -60,8 +60,23 @@ def test_draw_shape_draws_a_shape_over_the_background(label):
 def test_pretrain_backbone_writes_loadable_weights(tmp_path):
     from domrand.world.build import build_world
 
-    world = build_world({"seed": 0, "classes": ["cat", "dog"], "breeds": 1, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
-                         "skies": 1, "texture_size": 32, "sky_width": 64}, tmp_path / "world", log=lambda *_: None)
+    world = build_world(
+        {
+            "seed": 0,
+            "classes": ["cat", "dog"],
+            "breeds": 1,
+            "heldout_breeds": {"real": 1, "toon": 1},
+            "target_skies": 2,
+            "target_grounds": 2,
+            "target_texture_size": 32,
+            "materials": 3,
+            "skies": 1,
+            "texture_size": 32,
+            "sky_width": 64,
+        },
+        tmp_path / "world",
+        log=lambda *_: None,
+    )
     params = {"seed": 0, "images": 24, "epochs": 1, "lr": 0.001, "batch_size": 16, "input_size": 32, "augment": AUG}
     last = pretrain_backbone(world, tmp_path / "backbone.pt", params, log=lambda *_: None)
     assert last["epoch"] == 1 and 0.0 <= last["test_acc"] <= 1.0
@@ -86,7 +101,20 @@ def test_extract_features_format_feeds_train_head(tmp_path, helpers):
     again = tmp_path / "again.pt"
     extract_features(index, "small_cnn", backbone, again, params, log=lambda *_: None)
     assert torch.equal(torch.load(again, weights_only=False)["train"], f["train"])  # seeded augmentation
-    hist = train_head([out], [out], tmp_path / "m", tmp_path / "ck.pt",
-                      {"seed": 0, "classes": ["cat", "dog"], "dropout": 0.0, "lr": 0.001, "epochs": 1,
-                       "batch_size": 4, "backbone": "small_cnn"}, log=lambda *_: None)
+    hist = train_head(
+        [out],
+        [out],
+        tmp_path / "m",
+        tmp_path / "ck.pt",
+        {
+            "seed": 0,
+            "classes": ["cat", "dog"],
+            "dropout": 0.0,
+            "lr": 0.001,
+            "epochs": 1,
+            "batch_size": 4,
+            "backbone": "small_cnn",
+        },
+        log=lambda *_: None,
+    )
     assert len(hist) == 1

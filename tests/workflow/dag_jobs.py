@@ -45,11 +45,20 @@ def dag_jobs(configfiles, workdir) -> list[dict]:
         out = []
         for job in wf.dag.jobs:
             params = {k: _plain(v) for k, v in job.params.items()}
-            named = {name: [str(f) for f in (files if isinstance(files, list) else [files])]
-                     for name, files in job.input.items()}
-            out.append({"rule": job.rule.name, "wildcards": dict(job.wildcards_dict),
-                        "input": list(map(str, job.input)), "input_named": named,
-                        "output": list(map(str, job.output)), "params": params})
+            named = {
+                name: [str(f) for f in (files if isinstance(files, list) else [files])]
+                for name, files in job.input.items()
+            }
+            out.append(
+                {
+                    "rule": job.rule.name,
+                    "wildcards": dict(job.wildcards_dict),
+                    "input": list(map(str, job.input)),
+                    "input_named": named,
+                    "output": list(map(str, job.output)),
+                    "params": params,
+                }
+            )
         return out
 
 

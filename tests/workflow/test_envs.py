@@ -57,8 +57,7 @@ def rules() -> dict[str, tuple[str | None, str | None]]:
 @cache
 def third_party(script: Path) -> set[str]:
     """Distributions of every top-level package the script and its library modules import."""
-    files = [(script, "", False)] + [(module_file(n), n, module_file(n).name == "__init__.py")
-                                     for n in closure(script)]
+    files = [(script, "", False)] + [(module_file(n), n, module_file(n).name == "__init__.py") for n in closure(script)]
     tops = set()
     for path, module, is_package in files:
         for name in import_names(ast.parse(path.read_bytes()), module, is_package):
@@ -133,5 +132,6 @@ def test_env_holds_every_package_its_rules_import(name):
 @pytest.mark.parametrize("name", ENVS)
 def test_env_refers_to_no_path(name):
     text = (REPO / "envs" / name).read_text()
-    assert not re.search(r"(^|\s)(-e|--editable)\s|\.\./|file:", text), \
+    assert not re.search(r"(^|\s)(-e|--editable)\s|\.\./|file:", text), (
         f"envs/{name} refers to a path: Snakemake may copy the file elsewhere"
+    )

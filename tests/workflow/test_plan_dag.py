@@ -50,8 +50,13 @@ def study(request, tmp_path_factory):
         else:
             files.append(str(REPO / f))
     out = tmp / "jobs.json"
-    p = subprocess.run([sys.executable, str(HERE / "dag_jobs.py"), str(out), *files], cwd=REPO,
-                       capture_output=True, text=True, timeout=600)
+    p = subprocess.run(
+        [sys.executable, str(HERE / "dag_jobs.py"), str(out), *files],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert p.returncode == 0, (p.stdout + p.stderr)[-3000:]
     config = load_config(*files, base=REPO / "config.yaml")
     return request.param, config, json.loads(out.read_text()), dry_run(files)
@@ -116,7 +121,8 @@ def _key(rule, wildcards):
 def test_job_list_is_the_dag(study):
     _, _, api_jobs, projected = study
     assert Counter(_key(j.rule, j.wildcards) for j in projected) == Counter(
-        _key(j["rule"], j["wildcards"]) for j in api_jobs)
+        _key(j["rule"], j["wildcards"]) for j in api_jobs
+    )
 
 
 def test_work_units_are_what_each_job_does(study):
@@ -154,4 +160,8 @@ def test_seeds_over_data_and_figure9_sets_are_in_the_dag(study):
     assert derived and all(per_class[v] == synth["train_per_class"] * n_seeds for v in derived)
     if name == "ci_fig8_no_poses":  # figure 8's model renders the task classes beyond the pair
         assert {j["wildcards"]["cls"] for j in renders if j["wildcards"]["variant"] == "no_poses"} == {
-            "cat", "dog", "bicycle", "car"}
+            "cat",
+            "dog",
+            "bicycle",
+            "car",
+        }

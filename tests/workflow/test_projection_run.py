@@ -20,8 +20,9 @@ CI = str(REPO / "configs/ci.yaml")
 
 def _dag_counts(work) -> dict[str, int]:
     """{rule: jobs} of the whole ci study, from Snakemake's own job count table."""
-    p = snakemake("-n", "--forceall", "--quiet", "rules", "--nolock", "--cores", "2", "--directory", str(work),
-                  "--configfile", CI)
+    p = snakemake(
+        "-n", "--forceall", "--quiet", "rules", "--nolock", "--cores", "2", "--directory", str(work), "--configfile", CI
+    )
     table = p.stdout.split("Job stats:")[-1].splitlines()[3:]
     counts = {}
     for line in table:
@@ -36,9 +37,31 @@ def _dag_counts(work) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def projection(finished, tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("projection") / "ci"
-    p = subprocess.run([sys.executable, "-m", "domrand.tools.projection", "--run", str(finished), "--configfile", CI,
-                        "--nodes", "1", "4", "16", "--cores-per-node", "16", "--gpus-per-node", "1",
-                        "--out", str(out)], capture_output=True, text=True, cwd=REPO, timeout=600)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "domrand.tools.projection",
+            "--run",
+            str(finished),
+            "--configfile",
+            CI,
+            "--nodes",
+            "1",
+            "4",
+            "16",
+            "--cores-per-node",
+            "16",
+            "--gpus-per-node",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     assert "| nodes | wall time" in p.stdout
     assert out.with_suffix(".md").read_text() in p.stdout
@@ -103,7 +126,22 @@ def test_missing_tsvs_of_a_rule_name_it(finished, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(finished / "benchmarks", run / "benchmarks")
     shutil.rmtree(run / "benchmarks" / "eval")
-    p = subprocess.run([sys.executable, "-m", "domrand.tools.projection", "--run", str(run), "--configfile", CI,
-                        "--out", str(tmp_path / "p")], capture_output=True, text=True, cwd=REPO, timeout=600)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "domrand.tools.projection",
+            "--run",
+            str(run),
+            "--configfile",
+            CI,
+            "--out",
+            str(tmp_path / "p"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
     assert p.returncode != 0
     assert "rule evaluate: no benchmark TSV" in p.stderr and "--assume" in p.stderr

@@ -91,8 +91,11 @@ def test_lighting_range_of_no_lighting_reruns_only_its_chain(finished):
     change = {"variants": {"no_lighting": {"lighting": {"intensity": [2.0, 4.0]}}}}
 
     def affected(out):
-        return ("/no_lighting/" in out or "synth_no_lighting" in out
-                or out in ("results/fig1_examples.png", "results/fig4_ablation.png", OCCLUSION, REALISM))
+        return (
+            "/no_lighting/" in out
+            or "synth_no_lighting" in out
+            or out in ("results/fig1_examples.png", "results/fig4_ablation.png", OCCLUSION, REALISM)
+        )
 
     expect(finished, change, affected)
 
@@ -101,8 +104,11 @@ def test_shadows_of_one_variant_rerun_only_its_chain(finished):
     change = {"variants": {"no_skies": {"lighting": {"shadows": False}}}}
 
     def affected(out):
-        return ("/no_skies/" in out or "synth_no_skies" in out
-                or out in ("results/fig1_examples.png", "results/fig4_ablation.png", OCCLUSION, REALISM))
+        return (
+            "/no_skies/" in out
+            or "synth_no_skies" in out
+            or out in ("results/fig1_examples.png", "results/fig4_ablation.png", OCCLUSION, REALISM)
+        )
 
     expect(finished, change, affected)
 
@@ -114,9 +120,18 @@ def test_obstructors_between_of_the_control_rerun_the_control_chain(finished):
         # Figure 9's breed counts derive from the control (1 breed is no_breeds only while the
         # two generators agree; now it is a variant of its own), and figures 10 and 11's heads
         # train on the control's features.
-        return ("synth/control/" in out or "synth_control" in out or out.endswith("/synthetic.json")
-                or out.endswith("/synthetic.npz") or bool(FIGURE.match(out)) or out in (OCCLUSION, REALISM)
-                or "synth/breeds" in out or "synth_breeds" in out or "/heads/mix_" in out or "/heads/size_" in out)
+        return (
+            "synth/control/" in out
+            or "synth_control" in out
+            or out.endswith("/synthetic.json")
+            or out.endswith("/synthetic.npz")
+            or bool(FIGURE.match(out))
+            or out in (OCCLUSION, REALISM)
+            or "synth/breeds" in out
+            or "synth_breeds" in out
+            or "/heads/mix_" in out
+            or "/heads/size_" in out
+        )
 
     expect(finished, change, affected)
 
@@ -147,10 +162,18 @@ def test_breeds_of_the_control_rerun_the_control_chain(finished):
         # (each one draws on one of those).
         # Figure 9's breed-count variants are the control with another breed count, so they
         # change with it; figures 10 and 11's heads train on the control's features.
-        return ("synth/control/" in out or "synth_control" in out or out.endswith("/synthetic.json")
-                or out.endswith("/synthetic.npz") or bool(FIGURE.match(out)) or "synth/breeds" in out
-                or "synth_breeds" in out or "/heads/mix_" in out or "/heads/size_" in out
-                or out in (OCCLUSION, REALISM))
+        return (
+            "synth/control/" in out
+            or "synth_control" in out
+            or out.endswith("/synthetic.json")
+            or out.endswith("/synthetic.npz")
+            or bool(FIGURE.match(out))
+            or "synth/breeds" in out
+            or "synth_breeds" in out
+            or "/heads/mix_" in out
+            or "/heads/size_" in out
+            or out in (OCCLUSION, REALISM)
+        )
 
     expect(finished, change, affected)
 
@@ -162,9 +185,15 @@ def test_reported_epoch_reruns_only_evaluations_and_their_figures(finished):
 
     def affected(out):
         return out.startswith("results/eval/") or out in (
-            "results/fig2_training_curves.png", "results/fig3_architectures.png", "results/fig4_ablation.png",
-            "results/fig7_domain_transfer.png", "results/fig8_categories.png", "results/fig9_breed_scaling.png",
-            "results/fig12_parameter_errors.png", "results/tables/best_variant.csv")
+            "results/fig2_training_curves.png",
+            "results/fig3_architectures.png",
+            "results/fig4_ablation.png",
+            "results/fig7_domain_transfer.png",
+            "results/fig8_categories.png",
+            "results/fig9_breed_scaling.png",
+            "results/fig12_parameter_errors.png",
+            "results/tables/best_variant.csv",
+        )
 
     expect(finished, change, affected)
 
@@ -174,8 +203,7 @@ def test_breed_count_list_reruns_only_figure9s_chain(finished):
     change = {"beyond": {"breed_counts": [1, 3, "all"]}}
 
     def affected(out):
-        return ("synth/breeds3/" in out or "synth_breeds3" in out
-                or out in ("results/fig9_breed_scaling.png", OCCLUSION))
+        return "synth/breeds3/" in out or "synth_breeds3" in out or out in ("results/fig9_breed_scaling.png", OCCLUSION)
 
     expect(finished, change, affected)
 
@@ -221,10 +249,25 @@ def test_editing_a_figure_module_reruns_only_its_figures(finished, workflow_copy
     _edit(workflow_copy / "src/domrand/figures/results.py", "\nPROBE = 1  # a change to code\n")
     got = planned(finished, None, "-s", snakefile)
     # The figures whose scripts import figures.results, and nothing else.
-    want = planned(finished, None, "-s", snakefile, "--forcerun", "fig2_training_curves", "fig3_architectures",
-                   "fig4_ablation", "fig7_domain_transfer", "fig8_categories")
-    assert got == want and set(got.values()) == {"fig2_training_curves", "fig3_architectures", "fig4_ablation",
-                                                 "fig7_domain_transfer", "fig8_categories"}
+    want = planned(
+        finished,
+        None,
+        "-s",
+        snakefile,
+        "--forcerun",
+        "fig2_training_curves",
+        "fig3_architectures",
+        "fig4_ablation",
+        "fig7_domain_transfer",
+        "fig8_categories",
+    )
+    assert got == want and set(got.values()) == {
+        "fig2_training_curves",
+        "fig3_architectures",
+        "fig4_ablation",
+        "fig7_domain_transfer",
+        "fig8_categories",
+    }
 
 
 def test_editing_a_render_module_reruns_the_render_chain(finished, workflow_copy):
@@ -246,13 +289,36 @@ def test_comment_and_docstring_edits_rerun_nothing(finished, workflow_copy):
 
 
 def test_runtime_knobs_rerun_nothing(finished):
-    knobs = ["--set-threads", "train_head=2", "render_shard=2", "explain=1",
-             "--set-resources", "extract_features:batch=16", "--resources", "mem_mb=4000"]
+    knobs = [
+        "--set-threads",
+        "train_head=2",
+        "render_shard=2",
+        "explain=1",
+        "--set-resources",
+        "extract_features:batch=16",
+        "--resources",
+        "mem_mb=4000",
+    ]
     assert planned(finished, None, *knobs) == {}
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    p = subprocess.run([str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "-n", "--cores", "1",
-                        "--directory", str(finished), "--configfile", CI],
-                       capture_output=True, text=True, env=env, timeout=300)
+    p = subprocess.run(
+        [
+            str(BIN / "snakemake"),
+            "-s",
+            str(REPO / "Snakefile"),
+            "-n",
+            "--cores",
+            "1",
+            "--directory",
+            str(finished),
+            "--configfile",
+            CI,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert p.returncode == 0 and "Nothing to be done" in p.stdout + p.stderr
 
 
@@ -260,11 +326,27 @@ def _start(work: Path, target: str, change: dict | None, **env) -> subprocess.Po
     """Snakemake in its own session (so it and its jobs can be killed together); its output
     goes to a file beside `work` (`_output`), never to a pipe that nobody drains and that
     would block it once full."""
-    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), target, "--cores", "1",
-           "--directory", str(work), "--configfile", *_configs(work, change)]
+    cmd = [
+        str(BIN / "snakemake"),
+        "-s",
+        str(REPO / "Snakefile"),
+        target,
+        "--cores",
+        "1",
+        "--directory",
+        str(work),
+        "--configfile",
+        *_configs(work, change),
+    ]
     with open(_output_file(work), "w") as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                                env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env})
+        return subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env},
+        )
 
 
 def _output_file(work: Path) -> Path:
@@ -324,8 +406,10 @@ def _shard_content(folder: Path) -> dict:
     """Every image's bytes and every sampled parameter (not the timings) of a shard."""
     meta = pd.read_parquet(folder / "metadata.parquet")
     meta = meta.drop(columns=[c for c in meta.columns if c.startswith("t_") or c == "render_time"])
-    return {"images": {p.name: p.read_bytes() for p in sorted(folder.glob("*.jpg"))},
-            "metadata": meta.to_json(orient="records")}
+    return {
+        "images": {p.name: p.read_bytes() for p in sorted(folder.glob("*.jpg"))},
+        "metadata": meta.to_json(orient="records"),
+    }
 
 
 def test_killed_render_shard_leaves_nothing_finished_and_is_redone_alone(copy):
@@ -463,8 +547,13 @@ def test_figure8_to_best_plans_only_its_chain(finished):
             return True
         if best == "control":
             return False
-        return (f"synth_{best}/plus_" in out or f"synth/{best}/bicycle/" in out or f"synth/{best}/car/" in out
-                or f"synth_{best}/bicycle." in out or f"synth_{best}/car." in out)
+        return (
+            f"synth_{best}/plus_" in out
+            or f"synth/{best}/bicycle/" in out
+            or f"synth/{best}/car/" in out
+            or f"synth_{best}/bicycle." in out
+            or f"synth_{best}/car." in out
+        )
 
     assert {o for o in got if not affected(o)} == set()
     if best != "control":
@@ -499,6 +588,8 @@ def test_figure10_without_real_images_is_the_figures_synthetic_model(finished):
     k0 = fig10[(fig10["k"].astype(str) == "0") & (fig10["curve"] == "synthetic + k real")].iloc[0]
     per_seed = [float(v) for v in k0["accuracy_per_seed"].split(";")]
     model = "synth_control"  # figures.synthetic, which the heads of figures 10 and 11 train on
-    evals = [100 * json.loads((finished / f"results/eval/{model}/cat_dog/dropout/seed{s}/real.json").read_text())
-             ["accuracy"] for s in ci["seeds"]]
+    evals = [
+        100 * json.loads((finished / f"results/eval/{model}/cat_dog/dropout/seed{s}/real.json").read_text())["accuracy"]
+        for s in ci["seeds"]
+    ]
     assert per_seed == pytest.approx(evals, abs=0.005)  # the table keeps two decimals

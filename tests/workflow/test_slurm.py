@@ -44,13 +44,30 @@ TARGETS = os.environ.get("DOMRAND_SLURM_TARGETS", "results/fig3_architectures.pn
 # The only rules allowed to run on the submit host: the workflow's `localrules` (downloads,
 # which need the internet that compute nodes lack, and what gathers them; the copy of the
 # packaged backbone weights, a file copy not worth a job) and the target-only rule `all`. test_local_rules_are_the_listed_ones keeps this list honest.
-LOCAL_RULES = {"all", "download_weights", "download_asset", "download_objaverse", "fetch", "attribution",
-               "install_backbone"}
+LOCAL_RULES = {
+    "all",
+    "download_weights",
+    "download_asset",
+    "download_objaverse",
+    "fetch",
+    "attribution",
+    "install_backbone",
+}
 # cluster.sh exit codes that mean "cannot run here" rather than "broken"
 SKIP_CODES = {77: "not root", 78: "slurm/munge packages missing and not installable"}
 # generated or machine-specific; never copied into the run directories
-NOT_COPIED = (".git", ".venv", ".snakemake", ".pytest_cache", "__pycache__", "results", "resources",
-              "logs", "benchmarks", "tests")
+NOT_COPIED = (
+    ".git",
+    ".venv",
+    ".snakemake",
+    ".pytest_cache",
+    "__pycache__",
+    "results",
+    "resources",
+    "logs",
+    "benchmarks",
+    "tests",
+)
 
 
 @dataclass
@@ -77,8 +94,9 @@ class Cluster:
 
 
 def _cluster_sh(action: str, state: Path, timeout: int, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(CLUSTER_SH), action, str(state)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        ["bash", str(CLUSTER_SH), action, str(state)], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def _skip(request, reason: str):
@@ -97,8 +115,11 @@ def cluster(request):
     # under /tmp, not pytest's 0700 tmp tree: the munge user must be able to reach its socket
     state = Path(os.environ.get("DOMRAND_SLURM_STATE_DIR") or tempfile.mkdtemp(prefix="domrand-slurm-"))
     # should this process die without teardown (CI timeout), the watchdog stops the cluster
-    start_env = {**os.environ, "DOMRAND_SLURM_WATCH_PID": str(os.getpid()),
-                 "DOMRAND_SLURM_WATCH_RM": "0" if keep else "1"}
+    start_env = {
+        **os.environ,
+        "DOMRAND_SLURM_WATCH_PID": str(os.getpid()),
+        "DOMRAND_SLURM_WATCH_RM": "0" if keep else "1",
+    }
     try:
         t0 = time.monotonic()
         p = _cluster_sh("start", state, timeout=1200, env=start_env)
@@ -128,6 +149,7 @@ def cluster(request):
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Run:
     rc: int
@@ -154,8 +176,11 @@ def slurm_logdir(workdir: Path) -> Path:
 
 
 def explain_failure(run: Run) -> str:
-    msg = [f"snakemake exited {run.rc}" + (" (killed by the hard timeout)" if run.rc in (124, 137, -9) else ""),
-           "--- last lines of the snakemake log:", run.log[-6000:]]
+    msg = [
+        f"snakemake exited {run.rc}" + (" (killed by the hard timeout)" if run.rc in (124, 137, -9) else ""),
+        "--- last lines of the snakemake log:",
+        run.log[-6000:],
+    ]
     logdir = slurm_logdir(run.workdir)
     logs = sorted(logdir.rglob("*.log"), key=lambda f: f.stat().st_mtime) if logdir.exists() else []
     for f in logs[-3:]:
@@ -189,8 +214,10 @@ class Submissions:
 JOB_HEADER = re.compile(r"^(localrule|rule) (\w+):\s*$")
 FIELD = re.compile(r"^\s+(\w+): (.*)$")
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.")
-SUBMITTED_ARRAY = re.compile(r"Submitted array job with Snakemake IDs ([\d,]+) and SLURM job ID (\d+)\. "
-                             r"The individual task IDs are (\d+)-(\d+)\.")
+SUBMITTED_ARRAY = re.compile(
+    r"Submitted array job with Snakemake IDs ([\d,]+) and SLURM job ID (\d+)\. "
+    r"The individual task IDs are (\d+)-(\d+)\."
+)
 
 
 def parse_log(log: str) -> Submissions:
@@ -201,8 +228,9 @@ def parse_log(log: str) -> Submissions:
 
     def close():
         if header and "jobid" in fields:
-            sub.jobs.setdefault(int(fields["jobid"]), Job(header[1], header[0] == "localrule",
-                                                          fields.get("output", "").split(", ")[0]))
+            sub.jobs.setdefault(
+                int(fields["jobid"]), Job(header[1], header[0] == "localrule", fields.get("output", "").split(", ")[0])
+            )
 
     for line in log.splitlines():
         if m := JOB_HEADER.match(line):
@@ -252,8 +280,9 @@ def assert_all_through_sbatch(sub: Submissions, cluster: Cluster, workdir: Path)
     assert len(names) == 1, f"one run, one job name expected: {names}"
     of_this_run = {i for i, f in records.items() if f["JobName"] in names}
     assert of_this_run == ours, f"SLURM jobs of this run that Snakemake did not report: {of_this_run - ours}"
-    assert len(sub.submitted) == len(sub.remote), \
+    assert len(sub.submitted) == len(sub.remote), (
         f"{len(sub.submitted)} sbatch submissions for {len(sub.remote)} jobs (a job was retried?)"
+    )
     not_done = {i: records[i]["JobState"] for i in slurm_id.values() if records[i]["JobState"] != "COMPLETED"}
     assert not not_done, f"SLURM jobs not COMPLETED: {not_done}"
 
@@ -263,19 +292,35 @@ def assert_all_through_sbatch(sub: Submissions, cluster: Cluster, workdir: Path)
         logs = list((logdir / f"rule_{job.rule}").rglob(f"{i}.log"))
         assert len(logs) == 1, f"SLURM log of job {j} ({job.rule}, SLURM {i}) not found under {logdir}"
         text = logs[0].read_text(errors="replace")
-        assert f"rule {job.rule}:" in text and job.output in text, \
+        assert f"rule {job.rule}:" in text and job.output in text, (
             f"SLURM log {logs[0]} does not show {job.rule} making {job.output}:\n{text[-2000:]}"
+        )
     return {i: records[i] for i in ours}
 
 
 # --- test 0: the profiles stack as documented (no cluster needed) ------------------------------
 
+
 def test_slurm_profile_requests_survive_the_default_profile(tmp_path):
     """`--profile profiles/slurm` also loads profiles/default, whose keys win: it must not cap
     the cluster requests (a `resources:` mem cap there shrank 16 GB requests to 8 GB)."""
-    p = subprocess.run([str(SNAKEMAKE), "-n", "--profile", "profiles/slurm", "--configfile", "configs/ci.yaml",
-                        "--directory", str(tmp_path), "--nocolor"],
-                       cwd=REPO, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [
+            str(SNAKEMAKE),
+            "-n",
+            "--profile",
+            "profiles/slurm",
+            "--configfile",
+            "configs/ci.yaml",
+            "--directory",
+            str(tmp_path),
+            "--nocolor",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
     seen = {}
@@ -296,18 +341,27 @@ def test_local_rules_are_the_listed_ones():
     for smk in [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]:
         for block in re.findall(r"^localrules:\s*\n((?:[ \t]+\w+,?[ \t]*\n)+)", smk.read_text(), re.M):
             declared |= set(re.findall(r"\w+", block))
-        declared |= {n for line in re.findall(r"^localrules:[ \t]*(\w.*)$", smk.read_text(), re.M)
-                     for n in re.findall(r"\w+", line)}
+        declared |= {
+            n
+            for line in re.findall(r"^localrules:[ \t]*(\w.*)$", smk.read_text(), re.M)
+            for n in re.findall(r"\w+", line)
+        }
     assert declared == LOCAL_RULES - {"all"}, f"workflow localrules {sorted(declared)} vs LOCAL_RULES"
 
 
 # --- test 1: the minimal workflow ------------------------------------------------------------
 
+
 def test_minimal_workflow_runs_through_sbatch(cluster, tmp_path):
     work = tmp_path / "minimal"
     work.mkdir()
-    run = run_snakemake(["-s", str(MINIMAL), "--profile", str(PROFILE), "--slurm-keep-successful-logs"],
-                        cwd=work, env=cluster.env, timeout=600, name="minimal")
+    run = run_snakemake(
+        ["-s", str(MINIMAL), "--profile", str(PROFILE), "--slurm-keep-successful-logs"],
+        cwd=work,
+        env=cluster.env,
+        timeout=600,
+        name="minimal",
+    )
     assert run.rc == 0, explain_failure(run)
     sub = parse_log(run.log)
     records = assert_all_through_sbatch(sub, cluster, work)
@@ -339,6 +393,7 @@ def test_minimal_workflow_runs_through_sbatch(cluster, tmp_path):
 
 # --- test 2: the real workflow, SLURM vs local -----------------------------------------------
 
+
 def copy_tree(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*NOT_COPIED), symlinks=True)
     return dest
@@ -360,16 +415,24 @@ def _objects_differ(x, y, roots: tuple[str, str], path: str = "") -> str | None:
     compared relative to them."""
     import numpy as np
     import torch
+
     if isinstance(x, dict) and isinstance(y, dict):
         if set(x) != set(y):
             return f"{path}: keys {sorted(set(x) ^ set(y))}"
-        return next((d for k in x if not TIMING_COLUMN.search(str(k))
-                     and (d := _objects_differ(x[k], y[k], roots, f"{path}/{k}"))), None)
+        return next(
+            (
+                d
+                for k in x
+                if not TIMING_COLUMN.search(str(k)) and (d := _objects_differ(x[k], y[k], roots, f"{path}/{k}"))
+            ),
+            None,
+        )
     if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
         if len(x) != len(y):
             return f"{path}: length {len(x)} vs {len(y)}"
-        return next((d for i, (u, v) in enumerate(zip(x, y))
-                     if (d := _objects_differ(u, v, roots, f"{path}[{i}]"))), None)
+        return next(
+            (d for i, (u, v) in enumerate(zip(x, y)) if (d := _objects_differ(u, v, roots, f"{path}[{i}]"))), None
+        )
     if isinstance(x, np.ndarray) and x.dtype.kind in "USO":  # strings may hold run paths
         return _objects_differ(x.tolist(), np.asarray(y).tolist(), roots, path)
     if torch.is_tensor(x) or isinstance(x, np.ndarray):
@@ -403,14 +466,17 @@ def compare_file(a: Path, b: Path, roots: tuple[str, str]) -> str | None:
     suffix = a.suffix.lower()
     if suffix == ".parquet":
         import pandas as pd
+
         return _frames_differ(pd.read_parquet(a), pd.read_parquet(b))
     if suffix in (".csv", ".tsv"):
         import pandas as pd
+
         sep = "\t" if suffix == ".tsv" else ","
         return _frames_differ(pd.read_csv(a, sep=sep), pd.read_csv(b, sep=sep))
     if suffix in (".jpg", ".jpeg", ".png"):
         import numpy as np
         from PIL import Image
+
         pa, pb = np.asarray(Image.open(a)), np.asarray(Image.open(b))
         if pa.shape != pb.shape:
             return f"image shapes differ {pa.shape} vs {pb.shape}"
@@ -422,10 +488,12 @@ def compare_file(a: Path, b: Path, roots: tuple[str, str]) -> str | None:
         return _objects_differ(json.loads(a.read_text()), json.loads(b.read_text()), roots)
     if suffix == ".npz":
         import numpy as np
+
         with np.load(a, allow_pickle=False) as za, np.load(b, allow_pickle=False) as zb:
             return _objects_differ(dict(za), dict(zb), roots)
     if suffix in (".pt", ".pth"):
         import torch
+
         return _objects_differ(torch.load(a, weights_only=False), torch.load(b, weights_only=False), roots)
     return "bytes differ"
 
@@ -438,23 +506,31 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
     # one snapshot of workflow and library for both runs, so that edits to the checkout
     # while the test runs cannot make them differ (PYTHONPATH beats the editable install)
     snapshot = copy_tree(REPO, tmp_path / "snapshot")
-    env = {**cluster.env, "PYTHONPATH": os.pathsep.join(
-        [str(snapshot / "src"), *filter(None, [cluster.env.get("PYTHONPATH")])])}
+    env = {
+        **cluster.env,
+        "PYTHONPATH": os.pathsep.join([str(snapshot / "src"), *filter(None, [cluster.env.get("PYTHONPATH")])]),
+    }
 
     # Exactly what a user types. profiles/default (found from the working directory) loads
     # as well, as it would for them.
     on_slurm = copy_tree(snapshot, tmp_path / "slurm")
     # (targets first: --configfile takes every word after it)
-    run = run_snakemake([*targets, "--profile", "profiles/slurm", "--configfile", "configs/ci.yaml",
-                         "--slurm-keep-successful-logs"],
-                        cwd=on_slurm, env=env, timeout=WORKFLOW_TIMEOUT, name="slurm")
+    run = run_snakemake(
+        [*targets, "--profile", "profiles/slurm", "--configfile", "configs/ci.yaml", "--slurm-keep-successful-logs"],
+        cwd=on_slurm,
+        env=env,
+        timeout=WORKFLOW_TIMEOUT,
+        name="slurm",
+    )
     assert run.rc == 0, explain_failure(run)
     sub = parse_log(run.log)
     records = assert_all_through_sbatch(sub, cluster, on_slurm)
     rules = Counter(job.rule for job in sub.jobs.values())
-    print(f"slurm: {len(sub.jobs)} jobs ({dict(rules)}), {len(sub.remote)} through sbatch "
-          f"({len(sub.arrays)} arrays of {sum(map(len, sub.arrays.values()))} render tasks); "
-          f"on the submit host: {sorted(job.rule for job in sub.jobs.values() if job.local)}")
+    print(
+        f"slurm: {len(sub.jobs)} jobs ({dict(rules)}), {len(sub.remote)} through sbatch "
+        f"({len(sub.arrays)} arrays of {sum(map(len, sub.arrays.values()))} render tasks); "
+        f"on the submit host: {sorted(job.rule for job in sub.jobs.values() if job.local)}"
+    )
     # each job got what the profile asks for: GPUs for the torch rules, memory, wall time
     slurm_id = sub.last_slurm_id()
     for j in sub.remote:
@@ -467,8 +543,9 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
     array_rules = {r.strip() for r in profile["slurm-array-jobs"].split(",")}
     for ids in sub.arrays.values():
         assert {sub.jobs[j].rule for j in ids} <= array_rules
-    assert sum(len(ids) for ids in sub.arrays.values()) == sum(rules[r] for r in array_rules), \
+    assert sum(len(ids) for ids in sub.arrays.values()) == sum(rules[r] for r in array_rules), (
         "render shards submitted one by one, not as arrays"
+    )
 
     # The reference: same targets, the local executor with profiles/default, as a user runs it.
     # Threads per job are the same in both: set-threads capped by this machine's cores (the
@@ -476,22 +553,30 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
     local = copy_tree(snapshot, tmp_path / "local")
     env = {k: v for k, v in env.items() if k != "SLURM_CONF"}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(cluster.state)))
-    ref = run_snakemake([*targets, "--configfile", "configs/ci.yaml"],
-                        cwd=local, env=env, timeout=WORKFLOW_TIMEOUT, name="local")
+    ref = run_snakemake(
+        [*targets, "--configfile", "configs/ci.yaml"], cwd=local, env=env, timeout=WORKFLOW_TIMEOUT, name="local"
+    )
     assert ref.rc == 0, explain_failure(ref)
 
     a, b = result_files(on_slurm), result_files(local)
     assert a, "the SLURM run made no files under results/"
-    assert sorted(a) == sorted(b), f"different result files: only SLURM {sorted(set(a) - set(b))}, " \
-                                   f"only local {sorted(set(b) - set(a))}"
+    assert sorted(a) == sorted(b), (
+        f"different result files: only SLURM {sorted(set(a) - set(b))}, only local {sorted(set(b) - set(a))}"
+    )
     roots = (str(on_slurm), str(local))
     diffs = {rel: why for rel in a if (why := compare_file(a[rel], b[rel], roots))}
     n_bytes_equal = sum(a[rel].read_bytes() == b[rel].read_bytes() for rel in a)
-    print(f"compared {len(a)} result files: {n_bytes_equal} byte-identical, "
-          f"{len(a) - n_bytes_equal - len(diffs)} equal in content, {len(diffs)} differ")
+    print(
+        f"compared {len(a)} result files: {n_bytes_equal} byte-identical, "
+        f"{len(a) - n_bytes_equal - len(diffs)} equal in content, {len(diffs)} differ"
+    )
     if len(a) - n_bytes_equal - len(diffs):
-        print("  equal in content, not in bytes: " + ", ".join(
-            sorted(rel for rel in a if rel not in diffs and a[rel].read_bytes() != b[rel].read_bytes())[:20]))
+        print(
+            "  equal in content, not in bytes: "
+            + ", ".join(
+                sorted(rel for rel in a if rel not in diffs and a[rel].read_bytes() != b[rel].read_bytes())[:20]
+            )
+        )
     if diffs:
         lines = [f"SLURM and local results differ in {len(diffs)} files:"]
         lines += [f"  {k}: {diffs[k]}" for k in sorted(diffs)][:80]

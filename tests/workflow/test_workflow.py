@@ -14,9 +14,20 @@ import yaml
 from helpers.workflow import BIN, REPO, snakemake
 
 CONFIGS = [None, "configs/ci.yaml", "configs/paper.yaml"]
-FIGURES = ["fig1_examples", "fig2_training_curves", "fig3_architectures", "fig4_ablation", "fig5_heatmaps",
-           "fig6_domains", "fig7_domain_transfer", "fig8_categories", "fig9_breed_scaling", "fig10_real_mixing",
-           "fig11_data_size", "fig12_parameter_errors"]
+FIGURES = [
+    "fig1_examples",
+    "fig2_training_curves",
+    "fig3_architectures",
+    "fig4_ablation",
+    "fig5_heatmaps",
+    "fig6_domains",
+    "fig7_domain_transfer",
+    "fig8_categories",
+    "fig9_breed_scaling",
+    "fig10_real_mixing",
+    "fig11_data_size",
+    "fig12_parameter_errors",
+]
 
 
 def test_lint_is_clean():
@@ -41,22 +52,48 @@ def test_dry_run_every_figure(configfile, target, tmp_path):
     assert f"results/{target}.png" in p.stdout
 
 
-@pytest.mark.parametrize("change, key", [
-    ({"world": {"bogus": 1}}, "world"),
-    ({"render": {"image_size": "big"}}, "render.image_size"),
-    ({"world": {"breeds": 0}}, "world.breeds"),
-    ({"variants": {"no_lighting": {"lighting": {"bogus": True}}}}, "variants.no_lighting.lighting"),
-    ({"domains": {"real": {"sources": {"x": {"adapter": "nope", "classes": ["cat"]}}}}},
-     "domains.real.sources.x.adapter"),
-    ({"domains": {"real": {"sources": {"x": {"adapter": "petimages", "classes": ["cat", "dog"],
-                                             "downloads": ["missing"]}}}}}, "domains.real.sources.x.downloads"),
-    ({"downloads": {"a": {"url": "ftp://x", "licence": "l", "attribution": "a"}}}, "downloads.a.url"),
-    ({"variants": {"no_lighting": {"obstructors": {"count": [4, 1]}}}}, "variants.no_lighting.obstructors.count"),
-    ({"domains": {"real": {"sources": {"x": {"adapter": "folder", "path": "no/such/folder",
-                                             "classes": ["cat", "dog", "bicycle", "car"]}}}}},
-     "domains.real.sources.x.path"),
-    ({"domains": {"toon": None}}, "domains.toon"),
-])
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"world": {"bogus": 1}}, "world"),
+        ({"render": {"image_size": "big"}}, "render.image_size"),
+        ({"world": {"breeds": 0}}, "world.breeds"),
+        ({"variants": {"no_lighting": {"lighting": {"bogus": True}}}}, "variants.no_lighting.lighting"),
+        (
+            {"domains": {"real": {"sources": {"x": {"adapter": "nope", "classes": ["cat"]}}}}},
+            "domains.real.sources.x.adapter",
+        ),
+        (
+            {
+                "domains": {
+                    "real": {
+                        "sources": {"x": {"adapter": "petimages", "classes": ["cat", "dog"], "downloads": ["missing"]}}
+                    }
+                }
+            },
+            "domains.real.sources.x.downloads",
+        ),
+        ({"downloads": {"a": {"url": "ftp://x", "licence": "l", "attribution": "a"}}}, "downloads.a.url"),
+        ({"variants": {"no_lighting": {"obstructors": {"count": [4, 1]}}}}, "variants.no_lighting.obstructors.count"),
+        (
+            {
+                "domains": {
+                    "real": {
+                        "sources": {
+                            "x": {
+                                "adapter": "folder",
+                                "path": "no/such/folder",
+                                "classes": ["cat", "dog", "bicycle", "car"],
+                            }
+                        }
+                    }
+                }
+            },
+            "domains.real.sources.x.path",
+        ),
+        ({"domains": {"toon": None}}, "domains.toon"),
+    ],
+)
 def test_bad_config_stops_before_any_job(change, key, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(change))
@@ -72,8 +109,17 @@ def test_bad_config_stops_before_any_job(change, key, tmp_path):
 def test_null_in_an_override_removes_tasks_and_their_jobs(tmp_path):
     override = tmp_path / "cats_and_dogs.yaml"
     override.write_text(yaml.safe_dump({"tasks": {"plus_bicycle": None, "plus_car": None}}))
-    p = snakemake("-n", "--cores", "1", "--directory", str(tmp_path), "results/fig8_categories.png",
-                  "--configfile", str(REPO / "configs/ci.yaml"), str(override))
+    p = snakemake(
+        "-n",
+        "--cores",
+        "1",
+        "--directory",
+        str(tmp_path),
+        "results/fig8_categories.png",
+        "--configfile",
+        str(REPO / "configs/ci.yaml"),
+        str(override),
+    )
     assert "results/fig8_categories.png" in p.stdout
     assert "/cat_dog/" in p.stdout
     assert "plus_bicycle" not in p.stdout and "plus_car" not in p.stdout and "/bicycle" not in p.stdout
@@ -82,8 +128,16 @@ def test_null_in_an_override_removes_tasks_and_their_jobs(tmp_path):
 @pytest.mark.slow
 def test_ci_config_builds_figure2(tmp_path):
     # Targets before --configfile: it takes several values and would swallow them.
-    snakemake("results/fig2_training_curves.png", "--cores", "2", "--directory", str(tmp_path),
-              "--configfile", str(REPO / "configs/ci.yaml"), timeout=1200)
+    snakemake(
+        "results/fig2_training_curves.png",
+        "--cores",
+        "2",
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(REPO / "configs/ci.yaml"),
+        timeout=1200,
+    )
     png = tmp_path / "results/fig2_training_curves.png"
     assert png.stat().st_size > 10_000
     table = pd.read_csv(tmp_path / "results/tables/fig2_training_curves.csv")
@@ -94,8 +148,10 @@ def test_ci_config_builds_figure2(tmp_path):
     assert table["test_acc_mean"].between(0, 100).all()
     # Each curve comes from the models' own per-epoch history files.
     for trained_on, dataset in (("real", "real"), ("synthetic", "synth_control")):
-        accs = [pd.read_csv(tmp_path / f"results/models/{dataset}/cat_dog/dropout/seed{s}/history.csv")["test_acc"]
-                for s in ci["seeds"]]
+        accs = [
+            pd.read_csv(tmp_path / f"results/models/{dataset}/cat_dog/dropout/seed{s}/history.csv")["test_acc"]
+            for s in ci["seeds"]
+        ]
         mean = sum(a * 100 for a in accs) / len(accs)
         got = table[table["trained_on"] == trained_on].sort_values("epoch")["test_acc_mean"].to_numpy()
         assert got == pytest.approx(mean.to_numpy(), abs=1e-3)
@@ -117,8 +173,11 @@ def _serve_real_sources(server, pin=True):
     from helpers import realdata_archives as ra
 
     files = {"kagglecatsanddogs_5340.zip": ra.petimages_zip(10)}
-    for dom, cats in (("real", ["bicycle", "car", "police_car"]), ("clipart", ["cat", "dog"]),
-                      ("painting", ["cat", "dog"])):
+    for dom, cats in (
+        ("real", ["bicycle", "car", "police_car"]),
+        ("clipart", ["cat", "dog"]),
+        ("painting", ["cat", "dog"]),
+    ):
         z, train, test = ra.domainnet_files(dom, cats)
         files.update({f"{dom}.zip": z, f"{dom}_train.txt": train.encode(), f"{dom}_test.txt": test.encode()})
     downloads = {}
@@ -128,18 +187,36 @@ def _serve_real_sources(server, pin=True):
         downloads[name] = {"url": server.url(fname), "licence": "test licence", "attribution": f"test {name}"}
         if pin:
             downloads[name]["sha256"] = hashlib.sha256(data).hexdigest()
+
     def dn(*doms):
         return [f"dn_{d}{s}" for d in doms for s in ("", "_train", "_test")]
 
     return {
         "domains": {
-            "real": {"train_per_class": 6, "test_per_class": 2, "sources": {
-                "pets": {"adapter": "petimages", "downloads": ["petimages"], "classes": ["cat", "dog"]},
-                "dn_real": {"adapter": "domainnet", "downloads": dn("real"), "classes": ["bicycle", "car"],
-                            "params": {"domains": ["real"]}}}},
-            "toon": {"test_per_class": 2, "sources": {
-                "dn_toon": {"adapter": "domainnet", "downloads": dn("clipart", "painting"),
-                            "classes": ["cat", "dog"], "params": {"domains": ["clipart", "painting"]}}}},
+            "real": {
+                "train_per_class": 6,
+                "test_per_class": 2,
+                "sources": {
+                    "pets": {"adapter": "petimages", "downloads": ["petimages"], "classes": ["cat", "dog"]},
+                    "dn_real": {
+                        "adapter": "domainnet",
+                        "downloads": dn("real"),
+                        "classes": ["bicycle", "car"],
+                        "params": {"domains": ["real"]},
+                    },
+                },
+            },
+            "toon": {
+                "test_per_class": 2,
+                "sources": {
+                    "dn_toon": {
+                        "adapter": "domainnet",
+                        "downloads": dn("clipart", "painting"),
+                        "classes": ["cat", "dog"],
+                        "params": {"domains": ["clipart", "painting"]},
+                    }
+                },
+            },
         },
         "downloads": downloads,
     }
@@ -156,8 +233,18 @@ def test_real_domains_from_served_archives(tmp_path, monkeypatch):
         work = tmp_path / "work"
         targets = [f"results/datasets/real/{c}.parquet" for c in ("cat", "dog", "bicycle", "car")]
         targets += [f"results/datasets/toon/{c}.parquet" for c in ("cat", "dog")]
-        snakemake("fetch", *targets, "results/ATTRIBUTION.md", "--cores", "1", "--directory", str(work),
-                  "--configfile", str(REPO / "configs/ci.yaml"), str(override))
+        snakemake(
+            "fetch",
+            *targets,
+            "results/ATTRIBUTION.md",
+            "--cores",
+            "1",
+            "--directory",
+            str(work),
+            "--configfile",
+            str(REPO / "configs/ci.yaml"),
+            str(override),
+        )
     from domrand.data.index import read_index
 
     def counts(d, c):
@@ -185,8 +272,17 @@ def test_unpinned_download_is_refused(tmp_path, monkeypatch):
         override = tmp_path / "real.yaml"
         override.write_text(yaml.safe_dump(_serve_real_sources(server, pin=False)))
         work = tmp_path / "work"
-        p = snakemake("results/datasets/real/cat.parquet", "--cores", "1", "--directory", str(work),
-                      "--configfile", str(REPO / "configs/ci.yaml"), str(override), check=False)
+        p = snakemake(
+            "results/datasets/real/cat.parquet",
+            "--cores",
+            "1",
+            "--directory",
+            str(work),
+            "--configfile",
+            str(REPO / "configs/ci.yaml"),
+            str(override),
+            check=False,
+        )
         assert p.returncode != 0
         assert server.count("kagglecatsanddogs_5340.zip") == 0
     log = (work / "logs/assets/download_petimages.log").read_text()
@@ -194,8 +290,9 @@ def test_unpinned_download_is_refused(tmp_path, monkeypatch):
 
 
 def test_paper_config_fetch_target_resolves(tmp_path):
-    p = snakemake("-n", "--cores", "1", "--directory", str(tmp_path), "fetch",
-                  "--configfile", str(REPO / "configs/paper.yaml"))
+    p = snakemake(
+        "-n", "--cores", "1", "--directory", str(tmp_path), "fetch", "--configfile", str(REPO / "configs/paper.yaml")
+    )
     assert "resources/assets/petimages" in p.stdout
     assert "resources/downloads/weights/vgg16-397923af.pth" in p.stdout
 
@@ -205,7 +302,8 @@ def test_paper_config_has_the_papers_subjects_and_data(tmp_path):
     # The paper's model counts, as the only synthetic subjects of each class.
     assert cfg["objaverse"]["per_class"] == {"cat": 10, "dog": 28, "bicycle": 24, "car": 16}
     assert {c: s["mode"] for c, s in cfg["world"]["subjects"].items()} == dict.fromkeys(
-        ("cat", "dog", "bicycle", "car"), "replace")
+        ("cat", "dog", "bicycle", "car"), "replace"
+    )
     # The toon domain is cartoons only: no DomainNet painting anywhere.
     for source in cfg["domains"]["toon"]["sources"].values():
         assert source["params"]["domains"] == ["clipart"]
@@ -215,8 +313,17 @@ def test_paper_config_has_the_papers_subjects_and_data(tmp_path):
     # best variant from a checkpoint, past which a dry run cannot see: name a model here.
     fixed = tmp_path / "fig8_control.yaml"
     fixed.write_text(yaml.safe_dump({"figures": {"models": {"fig8": "synth_control"}}}))
-    p = snakemake("-n", "--cores", "1", "--directory", str(tmp_path), "results/fig8_categories.png",
-                  "--configfile", str(REPO / "configs/paper.yaml"), str(fixed))
+    p = snakemake(
+        "-n",
+        "--cores",
+        "1",
+        "--directory",
+        str(tmp_path),
+        "results/fig8_categories.png",
+        "--configfile",
+        str(REPO / "configs/paper.yaml"),
+        str(fixed),
+    )
     for task in cfg.get("tasks") or ("cat_dog", "plus_bicycle", "plus_car"):
         assert f"results/datasets/real/tasks/{task}.parquet" in p.stdout
         assert f"results/datasets/real/tasks/{task}_cap.csv" in p.stdout

@@ -9,8 +9,19 @@ import pytest
 from domrand.world import target_scenery, textures
 from domrand.world.build import World, build_world
 
-PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 2, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 3,
-          "skies": 2, "texture_size": 32, "sky_width": 64}
+PARAMS = {
+    "seed": 0,
+    "classes": ["cat", "dog"],
+    "breeds": 2,
+    "heldout_breeds": {"real": 1, "toon": 1},
+    "target_skies": 2,
+    "target_grounds": 2,
+    "target_texture_size": 32,
+    "materials": 3,
+    "skies": 2,
+    "texture_size": 32,
+    "sky_width": 64,
+}
 
 
 @pytest.fixture
@@ -92,7 +103,9 @@ def test_build_world_twice_gives_identical_bytes(tmp_path, world_dir):
 
 def test_build_world_depends_on_its_seed(tmp_path, world_dir):
     other = build_world({**PARAMS, "seed": 1}, tmp_path / "other", log=lambda *_: None)
-    assert (other / "materials" / "000_wood.png").read_bytes() != (world_dir / "materials" / "000_wood.png").read_bytes()
+    assert (other / "materials" / "000_wood.png").read_bytes() != (
+        world_dir / "materials" / "000_wood.png"
+    ).read_bytes()
 
 
 def test_build_world_leaves_no_temp_folder_and_replaces_old_output(tmp_path):

@@ -15,15 +15,38 @@ from domrand.world.build import World, build_world
 from domrand.world.imported import WorldAssetError
 from helpers import texture_archives as ta
 
-PARAMS = {"seed": 0, "classes": ["cat", "dog"], "breeds": 1, "heldout_breeds": {"real": 1, "toon": 1}, "target_skies": 2, "target_grounds": 2, "target_texture_size": 32, "materials": 4,
-          "skies": 3, "texture_size": 32, "sky_width": 64}
+PARAMS = {
+    "seed": 0,
+    "classes": ["cat", "dog"],
+    "breeds": 1,
+    "heldout_breeds": {"real": 1, "toon": 1},
+    "target_skies": 2,
+    "target_grounds": 2,
+    "target_texture_size": 32,
+    "materials": 4,
+    "skies": 3,
+    "texture_size": 32,
+    "sky_width": 64,
+}
 DOWNLOADS = {
-    "acg_Wood049": {"url": "https://ambientcg.com/get?file=Wood049_1K-JPG.zip", "licence": "CC0-1.0",
-                    "attribution": "ambientCG.com", "kind": "material"},
-    "acg_Metal032": {"url": "https://ambientcg.com/get?file=Metal032_1K-JPG.zip", "licence": "CC0-1.0",
-                     "attribution": "ambientCG.com", "kind": "material"},
-    "ph_venice_sunset": {"url": "https://dl.polyhaven.org/x/venice_sunset_1k.hdr", "licence": "CC0-1.0",
-                         "attribution": "Poly Haven (polyhaven.com)", "kind": "sky"},
+    "acg_Wood049": {
+        "url": "https://ambientcg.com/get?file=Wood049_1K-JPG.zip",
+        "licence": "CC0-1.0",
+        "attribution": "ambientCG.com",
+        "kind": "material",
+    },
+    "acg_Metal032": {
+        "url": "https://ambientcg.com/get?file=Metal032_1K-JPG.zip",
+        "licence": "CC0-1.0",
+        "attribution": "ambientCG.com",
+        "kind": "material",
+    },
+    "ph_venice_sunset": {
+        "url": "https://dl.polyhaven.org/x/venice_sunset_1k.hdr",
+        "licence": "CC0-1.0",
+        "attribution": "Poly Haven (polyhaven.com)",
+        "kind": "sky",
+    },
     "petimages": {"url": "https://example.org/p.zip", "licence": "x", "attribution": "y"},
 }
 

@@ -33,8 +33,12 @@ def config():
 def _with_imports(config, materials=("acg_*",), skies=("ph_*",)):
     cfg = copy.deepcopy(config)
     cfg["downloads"] = {
-        "acg_Wood049": {"url": "https://ambientcg.com/get?file=Wood049_1K-JPG.zip", "licence": "CC0-1.0",
-                        "attribution": "ambientCG.com", "filename": "Wood049_1K-JPG.zip"},
+        "acg_Wood049": {
+            "url": "https://ambientcg.com/get?file=Wood049_1K-JPG.zip",
+            "licence": "CC0-1.0",
+            "attribution": "ambientCG.com",
+            "filename": "Wood049_1K-JPG.zip",
+        },
         "ph_sky": {"url": "https://example.org/sky_1k.hdr", "licence": "CC0-1.0", "attribution": "Poly Haven"},
     }
     cfg["world"]["materials_from"] = list(materials)
@@ -49,10 +53,13 @@ def test_config_accepts_imports_and_expands_globs(config):
     assert world_imports(config) == {"materials": [], "skies": []}
 
 
-@pytest.mark.parametrize("change, match", [
-    ({"materials": ("wood_*",)}, r"config key world.materials_from: 'wood_\*' matches no entry of `downloads`"),
-    ({"skies": ("ph/sky",)}, r"config key world.skies_from.0: "),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"materials": ("wood_*",)}, r"config key world.materials_from: 'wood_\*' matches no entry of `downloads`"),
+        ({"skies": ("ph/sky",)}, r"config key world.skies_from.0: "),
+    ],
+)
 def test_config_errors_name_the_key(config, change, match):
     with pytest.raises(ConfigError, match=match):
         validate_config(_with_imports(config, **change), SCHEMA)
@@ -67,8 +74,9 @@ def test_more_imported_skies_than_skies_is_a_config_error(config):
 
 
 def test_paper_config_imports_74_materials_and_its_skies():
-    cfg = deep_merge(yaml.safe_load((REPO / "config.yaml").read_text()),
-                     yaml.safe_load((REPO / "configs/paper.yaml").read_text()))
+    cfg = deep_merge(
+        yaml.safe_load((REPO / "config.yaml").read_text()), yaml.safe_load((REPO / "configs/paper.yaml").read_text())
+    )
     validate_config(cfg, SCHEMA)
     found = world_imports(cfg)
     assert len(found["materials"]) == cfg["world"]["materials"] == 74
@@ -90,8 +98,12 @@ def test_paper_config_imports_74_materials_and_its_skies():
 
 
 def _snakemake(*args, cwd=REPO, check=True):
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "NO_PROXY": "127.0.0.1,localhost",
-           "no_proxy": "127.0.0.1,localhost"}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
     cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), *args]
     p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
     if check and p.returncode != 0:
@@ -100,14 +112,21 @@ def _snakemake(*args, cwd=REPO, check=True):
 
 
 def _serve(server, pin=True) -> dict:
-    files = {"Wood049_1K-JPG.zip": ta.acg_zip("Wood049"), "Metal032_1K-JPG.zip": ta.acg_zip("Metal032", metalness=250),
-             "venice_sunset_1k.hdr": ta.hdr_bytes(ta.sky_radiance(64))}
+    files = {
+        "Wood049_1K-JPG.zip": ta.acg_zip("Wood049"),
+        "Metal032_1K-JPG.zip": ta.acg_zip("Metal032", metalness=250),
+        "venice_sunset_1k.hdr": ta.hdr_bytes(ta.sky_radiance(64)),
+    }
     downloads = {}
     for fname, data in files.items():
         (server.root / fname).write_bytes(data)
         name = ("ph_" if fname.endswith(".hdr") else "acg_") + fname.split("_1")[0]
-        downloads[name] = {"url": server.url(fname), "licence": "CC0-1.0", "attribution": f"test {name}",
-                           "kind": "sky" if fname.endswith(".hdr") else "material"}
+        downloads[name] = {
+            "url": server.url(fname),
+            "licence": "CC0-1.0",
+            "attribution": f"test {name}",
+            "kind": "sky" if fname.endswith(".hdr") else "material",
+        }
         if fname.endswith(".zip"):
             downloads[name]["filename"] = fname
         if pin:
@@ -120,8 +139,7 @@ def test_workflow_builds_the_world_from_served_textures(tmp_path):
         override = tmp_path / "textures.yaml"
         override.write_text(yaml.safe_dump(_serve(server), sort_keys=False))
         work = tmp_path / "work"
-        args = ("--cores", "1", "--directory", str(work), "--configfile", str(REPO / "configs/ci.yaml"),
-                str(override))
+        args = ("--cores", "1", "--directory", str(work), "--configfile", str(REPO / "configs/ci.yaml"), str(override))
         _snakemake("resources/world", "results/ATTRIBUTION.md", *args)
         m = json.loads((work / "resources/world/world.json").read_text())
         assert [e.get("download") for e in m["materials"][:3]] == ["acg_Wood049", "acg_Metal032", None]
@@ -147,14 +165,24 @@ def test_unpinned_texture_is_refused_naming_the_key(tmp_path):
         override = tmp_path / "textures.yaml"
         override.write_text(yaml.safe_dump(_serve(server, pin=False), sort_keys=False))
         work = tmp_path / "work"
-        p = _snakemake("resources/world", "--cores", "1", "--directory", str(work), "--configfile",
-                       str(REPO / "configs/ci.yaml"), str(override), check=False)
+        p = _snakemake(
+            "resources/world",
+            "--cores",
+            "1",
+            "--directory",
+            str(work),
+            "--configfile",
+            str(REPO / "configs/ci.yaml"),
+            str(override),
+            check=False,
+        )
         assert p.returncode != 0
         assert server.count("Wood049_1K-JPG.zip") == 0
     # Snakemake may start any of the unpinned downloads first; it fails naming its own key.
     logs = [p.read_text() for p in (work / "logs/assets").glob("download_*.log")]
-    assert any(re.search(r"config key downloads\.(acg|ph)_\w+", log) and "python -m domrand.assets.pin" in log
-               for log in logs), logs
+    assert any(
+        re.search(r"config key downloads\.(acg|ph)_\w+", log) and "python -m domrand.assets.pin" in log for log in logs
+    ), logs
     assert not (work / "resources/world").exists()
 
 

@@ -24,6 +24,7 @@ def _breeds(cls, seed=0):
 
 # -- sample_breed -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("cls", CLASSES)
 def test_sample_breed_is_a_pure_function_of_seed_class_and_index(cls):
     a, b = sample_breed(cls, 3, 7), sample_breed(cls, 3, 7)
@@ -47,7 +48,9 @@ def test_seed_for_is_stable_and_key_sensitive():
     assert seed_for("breed", 0, "cat", 1) == seed_for("breed", 0, "cat", 1)
     assert seed_for("breed", 0, "cat", 1) != seed_for("breed", 0, "cat", 2)
     assert 0 <= seed_for("x") < 2**63
-    assert seed_for("image", 0, "control", "cat", 0) == seed_for("image", "0", "control", "cat", "0")  # keys are str()ed
+    assert seed_for("image", 0, "control", "cat", 0) == seed_for(
+        "image", "0", "control", "cat", "0"
+    )  # keys are str()ed
     # Pinned: a silent change of the hashing would change every image, split and breed.
     assert seed_for("image", 0, "control", "cat", 0) == 8018747869459519351
 
@@ -79,6 +82,7 @@ def test_breed_coats_are_valid_colours(cls):
 
 
 # -- rigs -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("cls", CLASSES)
 def test_build_rig_parts_hang_on_known_joints_with_finite_vertices(cls):
@@ -138,6 +142,7 @@ def test_rotation_is_orthonormal_and_applies_x_then_y_then_z():
 
 # -- poses ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("cls", CLASSES)
 def test_sample_pose_is_deterministic_per_generator_seed(cls):
     a = sample_pose(cls, np.random.default_rng(5))
@@ -165,6 +170,7 @@ def test_sample_pose_only_moves_joints_of_the_rig(cls):
 
 
 # -- class cues the ImageNet network reads (docs/proxy_domains.md) -----------------------
+
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_cat_proportions_stay_cat_like(seed):

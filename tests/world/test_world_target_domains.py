@@ -31,9 +31,19 @@ from domrand.world.target_subjects import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-PARAMS = {"seed": 0, "classes": list(CLASSES), "breeds": 3, "heldout_breeds": {"real": 3, "toon": 2}, "materials": 14,
-          "skies": 8, "texture_size": 32, "sky_width": 64, "target_skies": 6, "target_grounds": 10,
-          "target_texture_size": 32}
+PARAMS = {
+    "seed": 0,
+    "classes": list(CLASSES),
+    "breeds": 3,
+    "heldout_breeds": {"real": 3, "toon": 2},
+    "materials": 14,
+    "skies": 8,
+    "texture_size": 32,
+    "sky_width": 64,
+    "target_skies": 6,
+    "target_grounds": 10,
+    "target_texture_size": 32,
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +56,7 @@ def _digest(world, rel):
 
 
 # -- disjointness -------------------------------------------------------------------------
+
 
 def test_no_sky_is_both_synthetic_and_target(world):
     synth, target = world.manifest["skies"], world.manifest["target_skies"]
@@ -100,23 +111,37 @@ def test_the_workflow_configs_keep_variants_synthetic_and_domains_apart():
         check_domains_disjoint(config)
         for v in config["variants"]:
             gen = variant_generator(config, v)
-            assert (gen["subject"]["heldout"], gen["sky"]["set"], gen["materials"]["library"]) == (False, "synthetic", "synthetic")
+            assert (gen["subject"]["heldout"], gen["sky"]["set"], gen["materials"]["library"]) == (
+                False,
+                "synthetic",
+                "synthetic",
+            )
     config = load_config(base=REPO / "config.yaml")
     real, toon = domain_generator(config, "real"), domain_generator(config, "toon")
     assert (real["subject"]["heldout"], toon["subject"]["heldout"]) == ("real", "toon")
-    assert (real["sky"]["set"], real["materials"]["library"], real["lighting"]["model"]) == ("target", "target", "daylight")
+    assert (real["sky"]["set"], real["materials"]["library"], real["lighting"]["model"]) == (
+        "target",
+        "target",
+        "daylight",
+    )
     assert variant_generator(config, "control")["lighting"]["model"] == "jitter"
 
 
-@pytest.mark.parametrize("patch, key", [
-    ({"variants": {"leaky": {"sky": {"set": "target"}}}}, "variants.leaky.sky.set"),
-    ({"variants": {"leaky": {"materials": {"library": "target"}}}}, "variants.leaky.materials.library"),
-    ({"variants": {"leaky": {"subject": {"heldout": "real"}}}}, "variants.leaky.subject.heldout"),
-    ({"domains": {"toon": {"generator": {"subject": {"heldout": "real"}}}}}, "already the pool of domain 'real'"),
-    ({"domains": {"toon": {"generator": {"subject": {"heldout": "sketch"}}}}}, "world.heldout_breeds"),
-    ({"domains": {"real": {"generator": {"sky": {"set": "synthetic"}}}}}, "domains.real.generator.sky.set"),
-    ({"domains": {"real": {"generator": {"materials": {"library": "synthetic"}}}}}, "domains.real.generator.materials"),
-])
+@pytest.mark.parametrize(
+    "patch, key",
+    [
+        ({"variants": {"leaky": {"sky": {"set": "target"}}}}, "variants.leaky.sky.set"),
+        ({"variants": {"leaky": {"materials": {"library": "target"}}}}, "variants.leaky.materials.library"),
+        ({"variants": {"leaky": {"subject": {"heldout": "real"}}}}, "variants.leaky.subject.heldout"),
+        ({"domains": {"toon": {"generator": {"subject": {"heldout": "real"}}}}}, "already the pool of domain 'real'"),
+        ({"domains": {"toon": {"generator": {"subject": {"heldout": "sketch"}}}}}, "world.heldout_breeds"),
+        ({"domains": {"real": {"generator": {"sky": {"set": "synthetic"}}}}}, "domains.real.generator.sky.set"),
+        (
+            {"domains": {"real": {"generator": {"materials": {"library": "synthetic"}}}}},
+            "domains.real.generator.materials",
+        ),
+    ],
+)
 def test_config_mixing_synthetic_and_target_sets_is_refused(patch, key):
     config = deep_merge(load_config(base=REPO / "config.yaml"), patch)
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
@@ -124,6 +149,7 @@ def test_config_mixing_synthetic_and_target_sets_is_refused(patch, key):
 
 
 # -- the second generator ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("cls", CLASSES)
 def test_target_subject_is_a_pure_function_of_seed_pool_and_index(cls):
@@ -208,6 +234,7 @@ def test_unknown_target_scenery_kinds_raise():
 
 
 # -- rendering (GL) ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("cls", CLASSES)
 def test_target_subjects_render_non_empty_silhouettes_from_the_target_sets(world, cls):

@@ -66,10 +66,13 @@ def test_fbm_is_normalised_to_the_unit_interval():
     assert n.min() == pytest.approx(0.0) and n.max() == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("fn, arg", [
-    (lambda k, r: textures.material_texture(k, SIZE, r), "velvet"),
-    (lambda k, r: textures.sky_texture(k, 64, r), "plaid"),
-])
+@pytest.mark.parametrize(
+    "fn, arg",
+    [
+        (lambda k, r: textures.material_texture(k, SIZE, r), "velvet"),
+        (lambda k, r: textures.sky_texture(k, 64, r), "plaid"),
+    ],
+)
 def test_unknown_kinds_raise(fn, arg):
     with pytest.raises(ValueError, match=arg):
         fn(arg, np.random.default_rng(0))

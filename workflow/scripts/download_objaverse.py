@@ -5,5 +5,6 @@ from domrand.runtime import run
 
 with run(snakemake) as log:
     out = Path(snakemake.output[0])
-    fetch_objects(snakemake.params.objects, snakemake.wildcards.cls, out, out.parent / ".archives",
-                  snakemake.params.lock, log=log)
+    fetch_objects(
+        snakemake.params.objects, snakemake.wildcards.cls, out, out.parent / ".archives", snakemake.params.lock, log=log
+    )

@@ -4,5 +4,13 @@ from domrand.train.device import torch_device
 with run(snakemake) as log:
     from domrand.explain.run import explain_model
 
-    explain_model(snakemake.input.model, snakemake.input.backbone, list(snakemake.input.test), snakemake.output[0],
-                  snakemake.params.explain, snakemake.wildcards.testset, device=torch_device(snakemake.threads), log=log)
+    explain_model(
+        snakemake.input.model,
+        snakemake.input.backbone,
+        list(snakemake.input.test),
+        snakemake.output[0],
+        snakemake.params.explain,
+        snakemake.wildcards.testset,
+        device=torch_device(snakemake.threads),
+        log=log,
+    )

@@ -5,5 +5,13 @@ with run(snakemake) as log:
     from domrand.train.features import extract_features
 
     p = snakemake.params.features
-    extract_features(snakemake.input.index, p["backbone"], snakemake.input.backbone, snakemake.output[0], p,
-                     device=torch_device(snakemake.threads), batch=snakemake.resources.get("batch", 256), log=log)
+    extract_features(
+        snakemake.input.index,
+        p["backbone"],
+        snakemake.input.backbone,
+        snakemake.output[0],
+        p,
+        device=torch_device(snakemake.threads),
+        batch=snakemake.resources.get("batch", 256),
+        log=log,
+    )

@@ -5,5 +5,6 @@ with run(snakemake) as log:
     from domrand.train.pretrain import pretrain_backbone
 
     device = torch_device(snakemake.threads)
-    pretrain_backbone(snakemake.input.world, snakemake.output[0], snakemake.params.pretrain, device,
-                      snakemake.threads, log=log)
+    pretrain_backbone(
+        snakemake.input.world, snakemake.output[0], snakemake.params.pretrain, device, snakemake.threads, log=log
+    )

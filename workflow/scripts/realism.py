@@ -4,5 +4,12 @@ from domrand.train.device import torch_device
 with run(snakemake) as log:
     from domrand.realism.imagenet import measure_realism
 
-    measure_realism(list(snakemake.input.test), snakemake.input.weights, snakemake.params.sha256, snakemake.output[0],
-                    snakemake.params.realism, device=torch_device(snakemake.threads), log=log)
+    measure_realism(
+        list(snakemake.input.test),
+        snakemake.input.weights,
+        snakemake.params.sha256,
+        snakemake.output[0],
+        snakemake.params.realism,
+        device=torch_device(snakemake.threads),
+        log=log,
+    )

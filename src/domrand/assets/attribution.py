@@ -29,9 +29,7 @@ def write_attribution(assets: list[dict], path: Path, notes: list[str] = ()) -> 
                 "in the config. Assets whose licence is unknown must not be redistributed."
             )
         kind = asset.get("class") or asset.get("kind") or ""
-        rows.append(
-            [name, kind, asset.get("url", ""), licence, asset.get("attribution", "")]
-        )
+        rows.append([name, kind, asset.get("url", ""), licence, asset.get("attribution", "")])
     lines = [
         "# Third-party assets",
         "",
@@ -58,18 +56,24 @@ def write_study_attribution(params: dict, path: Path) -> Path:
     notes = []
     subjects = params.get("subjects") or {}
     meshes = ", ".join(
-        f"{c} ({len(v['meshes'])} mesh entries, {v.get('mode', 'add')})"
-        for c, v in sorted(subjects.items())
+        f"{c} ({len(v['meshes'])} mesh entries, {v.get('mode', 'add')})" for c, v in sorted(subjects.items())
     )
     textures = params.get("textures") or {}
-    imported = [f"{len(v)} {k if len(v) > 1 else one} ({', '.join(v[:3])}{', ...' if len(v) > 3 else ''})"
-                for k, one in (("materials", "material"), ("skies", "sky")) if (v := textures.get(k))]
-    world = ("embedded procedural world (subjects, materials, skies and coats generated from "
-             "the config's seeds; no third-party content)")
+    imported = [
+        f"{len(v)} {k if len(v) > 1 else one} ({', '.join(v[:3])}{', ...' if len(v) > 3 else ''})"
+        for k, one in (("materials", "material"), ("skies", "sky"))
+        if (v := textures.get(k))
+    ]
+    world = (
+        "embedded procedural world (subjects, materials, skies and coats generated from "
+        "the config's seeds; no third-party content)"
+    )
     if imported:
-        world = (f"world with imported {' and '.join(imported)}, downloads credited in the table "
-                 "and in the world's world.json; subjects, coats and any further materials and "
-                 "skies are generated from the config's seeds")
+        world = (
+            f"world with imported {' and '.join(imported)}, downloads credited in the table "
+            "and in the world's world.json; subjects, coats and any further materials and "
+            "skies are generated from the config's seeds"
+        )
     notes.append(
         f"Synthetic images: rendered by domrand in its {world}"
         + (
@@ -82,8 +86,7 @@ def write_study_attribution(params: dict, path: Path) -> Path:
     )
     for domain, how in sorted(params.get("domains", {}).items()):
         if how == "proxy":
-            notes.append(f"Domain `{domain}`: proxy renders of held-out procedural subjects "
-                         "(no photos).")
+            notes.append(f"Domain `{domain}`: proxy renders of held-out procedural subjects (no photos).")
         else:
             listed = ", ".join(f"{s} ({a} adapter)" for s, a in sorted(how.items()))
             notes.append(f"Domain `{domain}`: images from {listed}; see the table.")

@@ -41,8 +41,16 @@ class AssetError(RuntimeError):
     """An asset could not be fetched, verified or unpacked; the message says how to fix it."""
 
 
-def fetch_unpinned(url: str, target: Path, what: str, log: Log = print, timeout_s: float = 120.0,
-                   refresh: bool = False, retries: int = 4, backoff_s: float = 2.0) -> Path:
+def fetch_unpinned(
+    url: str,
+    target: Path,
+    what: str,
+    log: Log = print,
+    timeout_s: float = 120.0,
+    refresh: bool = False,
+    retries: int = 4,
+    backoff_s: float = 2.0,
+) -> Path:
     """Download ``url`` to ``target`` with no known checksum (to pin it: the pin command), or
     keep ``target`` when it is there already (unless ``refresh``). Only a complete download is
     renamed into place. A failed attempt (connection error, timeout, HTTP 5xx, 408, 425, 429)
@@ -59,8 +67,14 @@ def fetch_unpinned(url: str, target: Path, what: str, log: Log = print, timeout_
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.pin-", dir=target.parent))
         try:
             log(f"{what}: downloading {url}" + (f" (attempt {attempt}/{attempts})" if attempt > 1 else ""))
-            got = pooch.retrieve(url, known_hash=None, fname=target.name, path=tmp, progressbar=False,
-                                 downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS))
+            got = pooch.retrieve(
+                url,
+                known_hash=None,
+                fname=target.name,
+                path=tmp,
+                progressbar=False,
+                downloader=pooch.HTTPDownloader(timeout=timeout_s, headers=HEADERS),
+            )
             os.chmod(got, 0o644)
             Path(got).replace(target)
             return target
@@ -70,8 +84,10 @@ def fetch_unpinned(url: str, target: Path, what: str, log: Log = print, timeout_
             transient = isinstance(exc, requests.exceptions.RequestException) and not final
             if not transient or attempt == attempts:
                 tried = f" after {attempt} attempts" if attempt > 1 else ""
-                raise AssetError(f"{what}: cannot download {url}{tried} ({type(exc).__name__}: {exc}); "
-                                 "pinning needs internet access and a working URL") from exc
+                raise AssetError(
+                    f"{what}: cannot download {url}{tried} ({type(exc).__name__}: {exc}); "
+                    "pinning needs internet access and a working URL"
+                ) from exc
             wait = backoff_s * 2 ** (attempt - 1)
             log(f"{what}: attempt {attempt}/{attempts} failed ({exc}); retrying in {wait:g} s")
             if wait > 0:
@@ -129,18 +145,12 @@ def fetch_asset(
 def _check_spec(spec: dict) -> tuple[str, str, str]:
     name = spec.get("name")
     if not name or not isinstance(name, str):
-        raise AssetError(
-            f"asset spec {spec!r} has no 'name'; give every asset a unique name"
-        )
+        raise AssetError(f"asset spec {spec!r} has no 'name'; give every asset a unique name")
     if name in (".", "..") or "/" in name or "\\" in name:
-        raise AssetError(
-            f"asset name {name!r} must be a plain file name (no '/' or '..')"
-        )
+        raise AssetError(f"asset name {name!r} must be a plain file name (no '/' or '..')")
     url = spec.get("url")
     if not url:
-        raise AssetError(
-            f"asset '{name}' has no 'url'; add the pinned download URL to its entry"
-        )
+        raise AssetError(f"asset '{name}' has no 'url'; add the pinned download URL to its entry")
     expected = _normalise_hash(spec.get("sha256"), f"asset '{name}'")
     return name, url, expected
 
@@ -168,9 +178,7 @@ def _extract_kind(spec: dict, filename: str) -> str | None:
         if kind in (None, False, "none"):
             return None
         if kind not in ("zip", "tar"):
-            raise AssetError(
-                f"asset '{spec['name']}': extract={kind!r} is not one of 'zip', 'tar' or null"
-            )
+            raise AssetError(f"asset '{spec['name']}': extract={kind!r} is not one of 'zip', 'tar' or null")
         return kind
     lower = filename.lower()
     if lower.endswith(".zip"):
@@ -224,9 +232,7 @@ def _mb(n: float) -> str:
 HEADERS = {"User-Agent": "Mozilla/5.0 (compatible; domrand asset fetcher)"}
 
 
-def _download(
-    name, url, expected, target: Path, log, retries, backoff_s, timeout_s
-) -> None:
+def _download(name, url, expected, target: Path, log, retries, backoff_s, timeout_s) -> None:
     """Fetch ``url`` into ``target`` via a private temp dir; only a verified file is renamed in."""
     attempts = 1 + max(int(retries), 0)
     # pooch's own info lines name our private temp dir; the log lines below replace them.
@@ -239,9 +245,7 @@ def _download(
         pooch_logger.setLevel(level)
 
 
-def _attempts(
-    name, url, expected, target: Path, log, attempts, backoff_s, timeout_s
-) -> None:
+def _attempts(name, url, expected, target: Path, log, attempts, backoff_s, timeout_s) -> None:
     last_error: Exception | None = None
     for attempt in range(1, attempts + 1):
         tmp_dir = Path(tempfile.mkdtemp(prefix=f".{name}.download-", dir=target.parent))
@@ -276,11 +280,7 @@ def _attempts(
         except requests.exceptions.RequestException as exc:
             last_error = exc
             status = getattr(getattr(exc, "response", None), "status_code", None)
-            if (
-                status is not None
-                and 400 <= status < 500
-                and status not in _RETRYABLE_4XX
-            ):
+            if status is not None and 400 <= status < 500 and status not in _RETRYABLE_4XX:
                 raise AssetError(
                     f"asset '{name}': {url} answered HTTP {status}; the pinned URL is wrong "
                     "or the file was moved. Fix the asset's url in the config."
@@ -317,9 +317,7 @@ def _stamp_matches(out_dir: Path, expected: str) -> bool:
     return stamp.is_file() and stamp.read_text().strip() == expected
 
 
-def _extract(
-    name: str, archive: Path, kind: str, out_dir: Path, sha: str, log: Log
-) -> None:
+def _extract(name: str, archive: Path, kind: str, out_dir: Path, sha: str, log: Log) -> None:
     """Unpack ``archive`` into ``out_dir`` via a temp dir, stamping it with the archive sha256."""
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{name}.extract-", dir=out_dir.parent))
     old_dir = None
@@ -363,9 +361,7 @@ def _extract_zip(name: str, archive: Path, out: Path) -> None:
                 _safe_member(name, info.filename, archive)
             zf.extractall(out)
     except zipfile.BadZipFile as exc:
-        raise AssetError(
-            f"asset '{name}': {archive} is not a valid zip file ({exc})"
-        ) from exc
+        raise AssetError(f"asset '{name}': {archive} is not a valid zip file ({exc})") from exc
 
 
 def _extract_tar(name: str, archive: Path, out: Path) -> None:
@@ -376,9 +372,7 @@ def _extract_tar(name: str, archive: Path, out: Path) -> None:
                 _safe_member(name, m.name, archive)
                 if m.issym() or m.islnk():
                     # Symlinks resolve from their own folder, hard links from the archive root.
-                    base = (
-                        PurePosixPath(m.name).parent if m.issym() else PurePosixPath()
-                    )
+                    base = PurePosixPath(m.name).parent if m.issym() else PurePosixPath()
                     link = PurePosixPath(m.linkname)
                     if link.is_absolute() or ".." in _normparts(base / link):
                         _refuse(name, f"{m.name} -> {m.linkname}", archive)
@@ -392,12 +386,9 @@ def _extract_tar(name: str, archive: Path, out: Path) -> None:
     except (tarfile.TarError, OSError) as exc:
         if isinstance(exc, tarfile.FilterError):
             raise AssetError(
-                f"asset '{name}': archive {archive} has an unsafe member ({exc}); refusing "
-                "to extract."
+                f"asset '{name}': archive {archive} has an unsafe member ({exc}); refusing to extract."
             ) from exc
-        raise AssetError(
-            f"asset '{name}': cannot extract {archive} as tar ({exc})"
-        ) from exc
+        raise AssetError(f"asset '{name}': cannot extract {archive} as tar ({exc})") from exc
 
 
 def _normparts(path: PurePosixPath) -> tuple[str, ...]:

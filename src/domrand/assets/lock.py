@@ -58,16 +58,17 @@ def read_lock(path: str | os.PathLike | None) -> dict:
     try:
         data = yaml.safe_load(Path(path).read_text()) or {}
     except yaml.YAMLError as exc:
-        raise AssetError(f"lock file {path} is not valid YAML ({exc}); restore it from git "
-                         f"or write it again with `{PIN_COMMAND}`") from exc
+        raise AssetError(
+            f"lock file {path} is not valid YAML ({exc}); restore it from git or write it again with `{PIN_COMMAND}`"
+        ) from exc
     if not isinstance(data, dict) or data.get("version") != LOCK_VERSION:
-        raise AssetError(f"lock file {path}: expected `version: {LOCK_VERSION}`; write it again "
-                         f"with `{PIN_COMMAND}`")
+        raise AssetError(f"lock file {path}: expected `version: {LOCK_VERSION}`; write it again with `{PIN_COMMAND}`")
     assets = data.get("assets") or {}
     for url, entry in assets.items():
         if not isinstance(entry, dict) or not _HEX64.match(str(entry.get("sha256", ""))):
-            raise AssetError(f"lock file {path}: entry {url} has no 64-digit hex sha256; pin it "
-                             f"again with `{PIN_COMMAND}`")
+            raise AssetError(
+                f"lock file {path}: entry {url} has no 64-digit hex sha256; pin it again with `{PIN_COMMAND}`"
+            )
     return {"version": LOCK_VERSION, "assets": dict(assets), "objects": dict(data.get("objects") or {})}
 
 
@@ -97,8 +98,9 @@ def config_downloads(config: dict) -> dict[str, tuple[str, dict]]:
     return out
 
 
-def resolve_download(name: str, entry: dict, lock: dict, key: str | None = None,
-                     lock_file: str | os.PathLike | None = None) -> dict:
+def resolve_download(
+    name: str, entry: dict, lock: dict, key: str | None = None, lock_file: str | os.PathLike | None = None
+) -> dict:
     """The asset spec of download ``name`` for :func:`~domrand.assets.download.fetch_asset`.
 
     ``sha256`` comes from the config entry, else from the lock (by URL), else is None

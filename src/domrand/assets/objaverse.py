@@ -47,8 +47,7 @@ def licence_allowed(slug: str, allowed=DEFAULT_LICENCES) -> bool:
     return slug in allowed and "nc" not in parts and "nd" not in parts
 
 
-def select_objects(cls: str, annotations: dict, paths: dict, metadata: dict, spec: dict,
-                   base_url: str) -> list[dict]:
+def select_objects(cls: str, annotations: dict, paths: dict, metadata: dict, spec: dict, base_url: str) -> list[dict]:
     """The first ``per_class`` objects of ``cls`` (uid order) with an allowed licence.
 
     ``annotations``: LVIS category -> uids; ``paths``: uid -> 'glbs/<shard>/<uid>.glb';
@@ -68,12 +67,14 @@ def select_objects(cls: str, annotations: dict, paths: dict, metadata: dict, spe
             continue
         user = meta.get("user") or {}
         author = user.get("displayName") or user.get("username") or "unknown author"
-        out.append({
-            "uid": uid,
-            "url": f"{base_url.rstrip('/')}/{paths[uid]}",
-            "licence": f"CC-{slug.upper()}" if slug != "cc0" else "CC0-1.0",
-            "attribution": f"\"{meta.get('name') or uid}\" by {author} (Sketchfab, via Objaverse)",
-        })
+        out.append(
+            {
+                "uid": uid,
+                "url": f"{base_url.rstrip('/')}/{paths[uid]}",
+                "licence": f"CC-{slug.upper()}" if slug != "cc0" else "CC0-1.0",
+                "attribution": f'"{meta.get("name") or uid}" by {author} (Sketchfab, via Objaverse)',
+            }
+        )
         if len(out) == n:
             break
     return out
@@ -84,9 +85,18 @@ def _per_class(spec: dict, cls: str) -> int:
     return int(n[cls] if isinstance(n, dict) else n)
 
 
-def pin_objaverse(spec: dict, classes: list[str], lock: dict, lock_file: Path, cache_dir: Path,
-                  log: Log = print, refresh: bool = False, timeout_s: float = 120.0, retries: int = 4,
-                  backoff_s: float = 2.0) -> dict:
+def pin_objaverse(
+    spec: dict,
+    classes: list[str],
+    lock: dict,
+    lock_file: Path,
+    cache_dir: Path,
+    log: Log = print,
+    refresh: bool = False,
+    timeout_s: float = 120.0,
+    retries: int = 4,
+    backoff_s: float = 2.0,
+) -> dict:
     """Choose, download and hash the objects of each class; record them in ``lock``.
 
     A class is pinned again when the lock has fewer than ``per_class`` objects for it. A class
@@ -94,8 +104,7 @@ def pin_objaverse(spec: dict, classes: list[str], lock: dict, lock_file: Path, c
     LVIS categories, and nothing of it goes into the lock (classes pinned before it stay).
     """
     base = spec.get("base_url", DEFAULT_BASE)
-    todo = [c for c in classes
-            if refresh or len(lock["objects"].get(lock_key(c)) or []) < _per_class(spec, c)]
+    todo = [c for c in classes if refresh or len(lock["objects"].get(lock_key(c)) or []) < _per_class(spec, c)]
     if not todo:
         log("objaverse: every class pinned already")
         return lock
@@ -122,7 +131,8 @@ def pin_objaverse(spec: dict, classes: list[str], lock: dict, lock_file: Path, c
                 f"objaverse/{cls}: the LVIS categories {categories[cls]} have only {len(objects)} objects "
                 f"with an allowed licence ({allowed}), {n} asked; nothing was pinned for {cls}. Lower "
                 f"objaverse.per_class.{cls} to {len(objects)} or fewer, or add LVIS categories under "
-                f"objaverse.categories.{cls}, then rerun the pin command")
+                f"objaverse.categories.{cls}, then rerun the pin command"
+            )
         for obj in objects:
             path = _get(obj["url"], glb_dir, log, timeout_s, retries, backoff_s)
             obj["sha256"], obj["size"] = pooch.file_hash(str(path)), path.stat().st_size
@@ -145,8 +155,9 @@ def shard_metadata(base: str, paths: set[str], wanted: set[str], get) -> dict:
     return out
 
 
-def fetch_objects(objects: list[dict] | None, cls: str, out_dir: Path, cache_dir: Path,
-                  lock_file: str | None, log: Log = print) -> Path:
+def fetch_objects(
+    objects: list[dict] | None, cls: str, out_dir: Path, cache_dir: Path, lock_file: str | None, log: Log = print
+) -> Path:
     """Fetch the pinned objects of ``cls`` (verified) into ``out_dir/<uid>.glb``.
 
     Raises ``UnpinnedAssetError``-style ``AssetError`` naming the pin command when the lock
@@ -162,8 +173,13 @@ def fetch_objects(objects: list[dict] | None, cls: str, out_dir: Path, cache_dir
         )
     with atomic_dir(Path(out_dir)) as tmp:
         for i, obj in enumerate(objects, 1):
-            spec = {"name": f"objaverse-{obj['uid']}", "url": obj["url"], "sha256": obj["sha256"],
-                    "filename": f"{obj['uid']}.glb", "extract": None}
+            spec = {
+                "name": f"objaverse-{obj['uid']}",
+                "url": obj["url"],
+                "sha256": obj["sha256"],
+                "filename": f"{obj['uid']}.glb",
+                "extract": None,
+            }
             got = fetch_asset(spec, cache_dir, log=log)
             shutil.copyfile(got, tmp / got.name)
             log(f"objaverse/{cls}: {i}/{len(objects)} objects")
@@ -171,8 +187,9 @@ def fetch_objects(objects: list[dict] | None, cls: str, out_dir: Path, cache_dir
 
 
 def _get(url: str, folder: Path, log: Log, timeout_s: float, retries: int = 4, backoff_s: float = 2.0) -> Path:
-    return fetch_unpinned(url, Path(folder) / url.rsplit("/", 1)[-1], "objaverse", log, timeout_s,
-                          retries=retries, backoff_s=backoff_s)
+    return fetch_unpinned(
+        url, Path(folder) / url.rsplit("/", 1)[-1], "objaverse", log, timeout_s, retries=retries, backoff_s=backoff_s
+    )
 
 
 def _json_gz(path: Path):

@@ -25,9 +25,16 @@ from .lock import config_downloads, lock_path, read_lock, write_lock
 CACHE = Path("resources/assets/.archives")
 
 
-def pin_downloads(config: dict, lock_file: Path, cache_dir: Path, log: Log = print,
-                  refresh: bool = False, timeout_s: float = 120.0, retries: int = 4,
-                  backoff_s: float = 2.0) -> dict:
+def pin_downloads(
+    config: dict,
+    lock_file: Path,
+    cache_dir: Path,
+    log: Log = print,
+    refresh: bool = False,
+    timeout_s: float = 120.0,
+    retries: int = 4,
+    backoff_s: float = 2.0,
+) -> dict:
     """Fetch every download of ``config`` not yet in ``lock_file`` and write the lock.
 
     ``refresh`` re-downloads and re-pins entries already in the lock. A failed request is
@@ -47,24 +54,45 @@ def pin_downloads(config: dict, lock_file: Path, cache_dir: Path, log: Log = pri
             log(f"{key}: pinned already ({known['sha256'][:12]}...)")
             continue
         filename = entry.get("filename") or Path(unquote(urlparse(url).path)).name or name
-        path = fetch_unpinned(url, cache_dir / filename, f"config key {key}", log, timeout_s, refresh,
-                              retries=retries, backoff_s=backoff_s)
+        path = fetch_unpinned(
+            url,
+            cache_dir / filename,
+            f"config key {key}",
+            log,
+            timeout_s,
+            refresh,
+            retries=retries,
+            backoff_s=backoff_s,
+        )
         sha = pooch.file_hash(str(path))
         if entry.get("sha256") and entry["sha256"] != sha:
             path.unlink()
-            raise AssetError(f"config key {key}.sha256 is {entry['sha256']}, but {url} serves "
-                             f"{sha}; fix the config entry or the URL")
-        lock["assets"][url] = {"sha256": sha, "size": path.stat().st_size,
-                               "licence": entry.get("licence", "")}
+            raise AssetError(
+                f"config key {key}.sha256 is {entry['sha256']}, but {url} serves {sha}; fix the config entry or the URL"
+            )
+        lock["assets"][url] = {"sha256": sha, "size": path.stat().st_size, "licence": entry.get("licence", "")}
         write_lock(lock, lock_file)
         log(f"{key}: pinned {url} -> sha256 {sha[:12]}..., {path.stat().st_size} bytes")
-    classes = [c for c, spec in ((config.get("world") or {}).get("subjects") or {}).items()
-               if any(m.get("objaverse") for m in spec["meshes"])]
+    classes = [
+        c
+        for c, spec in ((config.get("world") or {}).get("subjects") or {}).items()
+        if any(m.get("objaverse") for m in spec["meshes"])
+    ]
     if classes:
         from .objaverse import pin_objaverse
 
-        pin_objaverse(config.get("objaverse") or {}, classes, lock, lock_file, cache_dir, log,
-                      refresh=refresh, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s)
+        pin_objaverse(
+            config.get("objaverse") or {},
+            classes,
+            lock,
+            lock_file,
+            cache_dir,
+            log,
+            refresh=refresh,
+            timeout_s=timeout_s,
+            retries=retries,
+            backoff_s=backoff_s,
+        )
     write_lock(lock, lock_file)
     return lock
 
@@ -79,8 +107,9 @@ def _repo_root(config_file: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PIN_PROG, description=__doc__.split("\n\n")[0])
-    parser.add_argument("configfile", nargs="+", type=Path,
-                        help="config file(s), merged in order over the workflow's config.yaml")
+    parser.add_argument(
+        "configfile", nargs="+", type=Path, help="config file(s), merged in order over the workflow's config.yaml"
+    )
     parser.add_argument("--lock", type=Path, help="lock file (default: the config's `lock:` key)")
     parser.add_argument("--cache", type=Path, help=f"download cache (default: <workflow>/{CACHE})")
     parser.add_argument("--refresh", action="store_true", help="re-download and re-pin everything")
@@ -94,11 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     lock_file = args.lock or lock_path(config, root)
     if lock_file is None:
         lock_file = args.configfile[-1].with_suffix(".lock.yaml")
-        print(f"no `lock:` key in the config; writing {lock_file} (add `lock: {lock_file}`)",
-              file=sys.stderr)
+        print(f"no `lock:` key in the config; writing {lock_file} (add `lock: {lock_file}`)", file=sys.stderr)
     try:
-        pin_downloads(config, lock_file, args.cache or root / CACHE,
-                      log=lambda m: print(m, file=sys.stderr), refresh=args.refresh)
+        pin_downloads(
+            config, lock_file, args.cache or root / CACHE, log=lambda m: print(m, file=sys.stderr), refresh=args.refresh
+        )
     except AssetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

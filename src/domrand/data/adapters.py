@@ -112,9 +112,7 @@ def check_image(path: str | os.PathLike) -> str | None:
     return None
 
 
-def check_images(
-    paths: Sequence[Path], log: Log = None, *, workers: int = 1, what: str = "images"
-) -> list[str | None]:
+def check_images(paths: Sequence[Path], log: Log = None, *, workers: int = 1, what: str = "images") -> list[str | None]:
     """:func:`check_image` for each path, in order, logging progress with rate and ETA."""
     log = log or _module_log
     n = len(paths)
@@ -175,8 +173,7 @@ def index_petimages(
             k_test = round(len(keys) * n_test / want) if want else 0
             k_train = len(keys) - k_test
             log.warning(
-                "petimages: only %d valid %s images, fewer than n_train + n_test = %d + %d; "
-                "using %d train + %d test",
+                "petimages: only %d valid %s images, fewer than n_train + n_test = %d + %d; using %d train + %d test",
                 len(keys),
                 label,
                 n_train,
@@ -186,13 +183,9 @@ def index_petimages(
             )
         order = hash_order(keys, seed)
         for i, key in enumerate(order[: k_test + k_train]):
-            rows.append(
-                _row(keys[key], label, "test" if i < k_test else "train", "petimages", "real")
-            )
+            rows.append(_row(keys[key], label, "test" if i < k_test else "train", "petimages", "real"))
         if len(order) > k_test + k_train:
-            log.info(
-                "petimages: %d valid %s images left unused", len(order) - k_test - k_train, label
-            )
+            log.info("petimages: %d valid %s images left unused", len(order) - k_test - k_train, label)
     return _frames(rows, skipped, "petimages")
 
 
@@ -241,17 +234,11 @@ def index_oxford_pet(
         if f.name not in on_disk:
             skipped.append((str(f.absolute()), "listed in the annotations but missing"))
         elif image not in split_of:
-            skipped.append(
-                (str(on_disk[f.name]), "in neither annotations/trainval.txt nor test.txt")
-            )
+            skipped.append((str(on_disk[f.name]), "in neither annotations/trainval.txt nor test.txt"))
         else:
             candidates.append((on_disk[f.name], label, split_of[image]))
-    valid = set(
-        _check([c[0] for c in candidates], log, workers, skipped, what="Oxford-IIIT Pet images")
-    )
-    rows = [
-        _row(f, label, split, "oxford_pet", "real") for f, label, split in candidates if f in valid
-    ]
+    valid = set(_check([c[0] for c in candidates], log, workers, skipped, what="Oxford-IIIT Pet images"))
+    rows = [_row(f, label, split, "oxford_pet", "real") for f, label, split in candidates if f in valid]
     return _frames(rows, skipped, "oxford_pet")
 
 
@@ -302,15 +289,9 @@ def index_domainnet(
                 else:
                     skipped.append((str(f), f"not in {dom}_train.txt or {dom}_test.txt"))
         for rel in sorted(set(split_of) - set(on_disk)):
-            skipped.append(
-                (str((root / rel).absolute()), f"listed in {dom}_{split_of[rel]}.txt but missing")
-            )
+            skipped.append((str((root / rel).absolute()), f"listed in {dom}_{split_of[rel]}.txt but missing"))
         rels = sorted(on_disk)
-        valid = set(
-            _check(
-                [on_disk[r] for r in rels], log, workers, skipped, what=f"DomainNet {dom} images"
-            )
-        )
+        valid = set(_check([on_disk[r] for r in rels], log, workers, skipped, what=f"DomainNet {dom} images"))
         tag = DOMAINNET_TAGS.get(dom, dom)
         for r in rels:
             if on_disk[r] in valid:
@@ -318,9 +299,7 @@ def index_domainnet(
     return _frames(rows, skipped, "domainnet")
 
 
-def index_folder(
-    root: Path, params: dict, log: Log = None, *, workers: int = 1
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def index_folder(root: Path, params: dict, log: Log = None, *, workers: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Index a folder-per-class tree; the folder names are the labels.
 
     Layouts: ``<root>/<class>/...`` (split by ``test_fraction``), or split folders
@@ -360,15 +339,11 @@ def index_folder(
             f"drop params['test_fraction'] or move the class folders up to {root}/<class>/"
         )
     if not split_dirs and test_fraction is None:
-        raise ValueError(
-            f"folder: {root} has no train/ or test/ folder, so params['test_fraction'] is needed"
-        )
+        raise ValueError(f"folder: {root} has no train/ or test/ folder, so params['test_fraction'] is needed")
     groups: list[tuple[str | None, str, Path]] = []  # (split or None, label, folder)
     for split in split_dirs or [None]:
         for cls in classes:
-            groups.append(
-                (split, cls, _require_dir(root / split / cls if split else root / cls, "folder"))
-            )
+            groups.append((split, cls, _require_dir(root / split / cls if split else root / cls, "folder")))
     rows, skipped = [], []
     for split, cls, folder in groups:
         files = []
@@ -386,10 +361,7 @@ def index_folder(
         if split is None:
             keys = {f.relative_to(root).as_posix(): f for f in valid}
             test = deterministic_split(list(keys), seed=seed, test_fraction=float(test_fraction))
-            rows += [
-                _row(f, cls, "test" if k in test else "train", source, domain)
-                for k, f in keys.items()
-            ]
+            rows += [_row(f, cls, "test" if k in test else "train", source, domain) for k, f in keys.items()]
         else:
             rows += [_row(f, cls, split, source, domain) for f in valid]
     return _frames(rows, skipped, "folder")
@@ -419,9 +391,7 @@ def build_index(
         raise ValueError(f"unknown dataset source {source!r}; known sources: {sorted(ADAPTERS)}")
     root = Path(root)
     if not root.is_dir():
-        raise DatasetLayoutError(
-            f"{source}: dataset folder {root} does not exist; expected layout: {LAYOUTS[source]}"
-        )
+        raise DatasetLayoutError(f"{source}: dataset folder {root} does not exist; expected layout: {LAYOUTS[source]}")
     index, skipped = ADAPTERS[source](root, dict(params or {}), log, workers=workers)
     counts = index.groupby(["split", "label"]).size().to_dict()
     log.info(
@@ -452,9 +422,7 @@ def _params(params: dict, source: str, log: logging.Logger, required=(), optiona
     unknown = sorted(set(params) - set(required) - set(optional))
     if unknown:
         # A warning, not an error: callers may pass a dataset's whole config entry.
-        log.warning(
-            "%s: ignoring params %s (known: %s)", source, unknown, list(required) + list(optional)
-        )
+        log.warning("%s: ignoring params %s (known: %s)", source, unknown, list(required) + list(optional))
     return params
 
 
@@ -468,25 +436,19 @@ def _count(params: dict, key: str, source: str) -> int:
 def _classes(params: dict, source: str, allowed: Sequence[str], default) -> list[str]:
     classes = params.get("classes", default)
     if isinstance(classes, str) or not classes or any(c not in allowed for c in classes):
-        raise ValueError(
-            f"{source}: params['classes']={classes!r} must be a non-empty list of {list(allowed)}"
-        )
+        raise ValueError(f"{source}: params['classes']={classes!r} must be a non-empty list of {list(allowed)}")
     return list(dict.fromkeys(classes))
 
 
 def _require_dir(path: Path, source: str) -> Path:
     if not path.is_dir():
-        raise DatasetLayoutError(
-            f"{source}: expected folder {path} is missing; expected layout: {LAYOUTS[source]}"
-        )
+        raise DatasetLayoutError(f"{source}: expected folder {path} is missing; expected layout: {LAYOUTS[source]}")
     return path
 
 
 def _require_file(path: Path, source: str) -> Path:
     if not path.is_file():
-        raise DatasetLayoutError(
-            f"{source}: expected file {path} is missing; expected layout: {LAYOUTS[source]}"
-        )
+        raise DatasetLayoutError(f"{source}: expected file {path} is missing; expected layout: {LAYOUTS[source]}")
     return path
 
 
@@ -516,9 +478,7 @@ def _row(path: Path, label: str, split: str, source: str, domain: str) -> dict:
     return {"path": str(path), "label": label, "split": split, "source": source, "domain": domain}
 
 
-def _frames(
-    rows: list[dict], skipped: Iterable[tuple[str, str]], source: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _frames(rows: list[dict], skipped: Iterable[tuple[str, str]], source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     index = pd.DataFrame(rows, columns=list(COLUMNS))
     index = validate_index(index, where=f"{source} adapter output")
     index = index.sort_values(["split", "label", "path"], kind="stable").reset_index(drop=True)

@@ -15,13 +15,20 @@ def gather_shards(shard_dirs, out_index, source: str, domain: str, n_train: int)
     frames = []
     for d in map(Path, shard_dirs):
         meta = pd.read_parquet(d / "metadata.parquet")
-        frames.append(pd.DataFrame({
-            "path": [str(d / f) for f in meta["file"]],
-            "label": meta["class"],
-            "split": ["train" if i < n_train else "test" for i in meta["index"]],
-            "source": source, "domain": domain, "breed": meta["breed"], "image_index": meta["index"],
-            **{k: meta[k] for k in ("breed_draw", "draw_breeds") if k in meta},
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "path": [str(d / f) for f in meta["file"]],
+                    "label": meta["class"],
+                    "split": ["train" if i < n_train else "test" for i in meta["index"]],
+                    "source": source,
+                    "domain": domain,
+                    "breed": meta["breed"],
+                    "image_index": meta["index"],
+                    **{k: meta[k] for k in ("breed_draw", "draw_breeds") if k in meta},
+                }
+            )
+        )
     df = pd.concat(frames, ignore_index=True)
     write_index(df, out_index)
     return df

@@ -69,8 +69,7 @@ def validate_index(df: pd.DataFrame, where: str = "index") -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise IndexSchemaError(
-            f"{where}: missing column(s) {missing}; an index needs columns {list(COLUMNS)} "
-            f"(has {list(df.columns)})"
+            f"{where}: missing column(s) {missing}; an index needs columns {list(COLUMNS)} (has {list(df.columns)})"
         )
     for col in COLUMNS:
         values = df[col]

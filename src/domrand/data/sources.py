@@ -37,16 +37,16 @@ def adapter_params(source: str, spec: dict, domain: str, sizes: tuple[int, int],
     if adapter == "domainnet":
         return {"domains": extra["domains"], "classes": classes}
     if adapter == "folder":
-        out = {"classes": classes, "domain": domain if domain in DOMAINS else "real",
-               "seed": seed, "source": source}
+        out = {"classes": classes, "domain": domain if domain in DOMAINS else "real", "seed": seed, "source": source}
         if "test_fraction" in extra:
             out["test_fraction"] = extra["test_fraction"]
         return out
     raise ValueError(f"unknown adapter {adapter!r}")
 
 
-def index_source(adapter: str, roots: list, params: dict, out_index: Path, out_skipped: Path,
-                 log=None, workers: int = 1) -> pd.DataFrame:
+def index_source(
+    adapter: str, roots: list, params: dict, out_index: Path, out_skipped: Path, log=None, workers: int = 1
+) -> pd.DataFrame:
     """Run ``adapter`` over the folders ``roots`` seen as one dataset root; write its index.
 
     Several downloads make one dataset (DomainNet: one zip per domain plus split lists),
@@ -69,8 +69,10 @@ def index_source(adapter: str, roots: list, params: dict, out_index: Path, out_s
                         continue  # download stamps
                     link = merged / entry.name
                     if link.exists() or link.is_symlink():
-                        raise ValueError(f"{entry.name} is in two downloads of the source "
-                                         f"({os.readlink(link)} and {entry}); rename one")
+                        raise ValueError(
+                            f"{entry.name} is in two downloads of the source "
+                            f"({os.readlink(link)} and {entry}); rename one"
+                        )
                     link.symlink_to(entry.resolve())
         index, skipped = build_index(adapter, root, params, log, workers=workers)
         write_index(index, out_index)
@@ -83,8 +85,9 @@ def index_source(adapter: str, roots: list, params: dict, out_index: Path, out_s
     return index
 
 
-def select_class(source_index: Path, cls: str, n_train: int, n_test: int, seed: int,
-                 out_index: Path, log=None) -> pd.DataFrame:
+def select_class(
+    source_index: Path, cls: str, n_train: int, n_test: int, seed: int, out_index: Path, log=None
+) -> pd.DataFrame:
     """Write the index of class ``cls``: at most ``n_train`` train and ``n_test`` test images.
 
     Which images are kept is a seeded hash order of their paths as stored in the source
@@ -99,14 +102,22 @@ def select_class(source_index: Path, cls: str, n_train: int, n_test: int, seed: 
     for split, n in (("train", n_train), ("test", n_test)):
         part = df[df["split"] == split]
         if len(part) < n:
-            log.warning("%s %s: only %d valid %s images of the %d asked; using all of them",
-                        source_index, cls, len(part), split, n)
+            log.warning(
+                "%s %s: only %d valid %s images of the %d asked; using all of them",
+                source_index,
+                cls,
+                len(part),
+                split,
+                n,
+            )
         keep = set(hash_order(part["key"], f"{seed}/{cls}/{split}")[:n])
         parts.append(part[part["key"].isin(keep)])
     out = pd.concat(parts, ignore_index=True).drop(columns="key")
     if out.empty:
-        raise ValueError(f"{source_index}: no {cls} images at all; check the source's "
-                         "classes and the download (see the index job's log)")
+        raise ValueError(
+            f"{source_index}: no {cls} images at all; check the source's "
+            "classes and the download (see the index job's log)"
+        )
     write_index(out, out_index)
     log.info("%s: %s", out_index, out["split"].value_counts().to_dict())
     return out
@@ -123,8 +134,7 @@ def class_sources(domain_cfg: dict) -> dict[str, str]:
     return out
 
 
-def balance_task(class_indexes: list, task: str, seed: int, out_index: Path, out_table: Path,
-                 log=None) -> pd.DataFrame:
+def balance_task(class_indexes: list, task: str, seed: int, out_index: Path, out_table: Path, log=None) -> pd.DataFrame:
     """One index for a task: every class capped at the task's smallest class, per split.
 
     ``class_indexes`` are the per-class indexes of the task's classes (as :func:`select_class`
@@ -151,14 +161,31 @@ def balance_task(class_indexes: list, task: str, seed: int, out_index: Path, out
             part = df[(df["label"] == c) & (df["split"] == split)]
             keep = set(hash_order(part["key"], f"{seed}/{task}/{c}/{split}")[:cap])
             parts.append(part[part["key"].isin(keep)])
-            rows.append({"task": task, "split": split, "class": c, "available": counts[c], "cap": cap,
-                         "kept": cap, "smallest": smallest})
-        log.info("task %s, %s split: each class capped at %d images (the smallest class, %s); "
-                 "available %s", task, split, cap, smallest, counts)
+            rows.append(
+                {
+                    "task": task,
+                    "split": split,
+                    "class": c,
+                    "available": counts[c],
+                    "cap": cap,
+                    "kept": cap,
+                    "smallest": smallest,
+                }
+            )
+        log.info(
+            "task %s, %s split: each class capped at %d images (the smallest class, %s); available %s",
+            task,
+            split,
+            cap,
+            smallest,
+            counts,
+        )
     out = pd.concat(parts, ignore_index=True).drop(columns=["key", "_from"])
     if not (out["split"] == "test").any():
-        raise ValueError(f"task {task}: a class has no test images ({class_indexes}); every class "
-                         "of the task needs some, check its source")
+        raise ValueError(
+            f"task {task}: a class has no test images ({class_indexes}); every class "
+            "of the task needs some, check its source"
+        )
     write_index(out, out_index)
     table = pd.DataFrame(rows)
     out_table = Path(out_table)

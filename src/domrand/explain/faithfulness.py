@@ -37,8 +37,17 @@ from torch import nn
 from domrand.explain.heatmaps import _check_images, _eval_mode, _targets, gradcam, model_device, occlusion_models
 
 BASELINES = ("black", "blur")
-CURVE_COLUMNS = ("image", "label", "method", "map", "baseline", "prob_original", "prob_baseline", "deletion_auc",
-                 "insertion_auc")
+CURVE_COLUMNS = (
+    "image",
+    "label",
+    "method",
+    "map",
+    "baseline",
+    "prob_original",
+    "prob_baseline",
+    "deletion_auc",
+    "insertion_auc",
+)
 SANITY_COLUMNS = ("image", "label", "method", "randomised", "rank_corr")
 
 
@@ -131,8 +140,14 @@ def deletion_insertion(
     # Every perturbed image: (image, baseline or None, map, mode, step); evaluated in batches.
     jobs = [(i, None, None, None, 0) for i in range(n)]
     jobs += [(i, b, None, None, 0) for i in range(n) for b in baselines]
-    jobs += [(i, b, name, mode, k) for i in range(n) for b in baselines for name in names
-             for mode in ("deletion", "insertion") for k in range(len(cuts))]
+    jobs += [
+        (i, b, name, mode, k)
+        for i in range(n)
+        for b in baselines
+        for name in names
+        for mode in ("deletion", "insertion")
+        for k in range(len(cuts))
+    ]
     probs = np.empty(len(jobs))
     device = model_device(model)
     with _eval_mode(model), torch.no_grad():
@@ -165,8 +180,19 @@ def deletion_insertion(
                 dele = [probs[index[(i, b, name, "deletion", k)]] for k in range(len(cuts))]
                 ins = [probs[index[(i, b, name, "insertion", k)]] for k in range(len(cuts))]
                 method, kind = (name[: -len("_shifted")], "shifted") if name.endswith("_shifted") else (name, "map")
-                rows.append((i, targets[i], method, kind, b, p0, pb,
-                             float(np.trapezoid([p0, *dele, pb], frac)), float(np.trapezoid([pb, *ins, p0], frac))))
+                rows.append(
+                    (
+                        i,
+                        targets[i],
+                        method,
+                        kind,
+                        b,
+                        p0,
+                        pb,
+                        float(np.trapezoid([p0, *dele, pb], frac)),
+                        float(np.trapezoid([pb, *ins, p0], frac)),
+                    )
+                )
     return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
 
 
@@ -236,26 +262,41 @@ def faithfulness(
     labels = [int(v) for v in labels]
     rand = randomised_copy(model, seed=seed, backbone=randomise_backbone)
     t0 = time.perf_counter()
-    occ = {"window": int(occlusion["window"]), "stride": int(occlusion["stride"]),
-           "baseline": float(occlusion.get("baseline", 0.0))}
+    occ = {
+        "window": int(occlusion["window"]),
+        "stride": int(occlusion["stride"]),
+        "baseline": float(occlusion.get("baseline", 0.0)),
+    }
     occ_trained, occ_rand = occlusion_models([model, rand], images, labels, **occ)
     rand_layer = _same_module(model, rand, target_layer)
     maps = {"gradcam": gradcam(model, target_layer, images, labels), "occlusion": occ_trained}
     maps_rand = {"gradcam": gradcam(rand, rand_layer, images, labels), "occlusion": occ_rand}
     t1 = time.perf_counter()
     sanity = pd.DataFrame(
-        [(i, labels[i], method, "head+backbone" if randomise_backbone else "head",
-          rank_correlation(maps[method][i], maps_rand[method][i]))
-         for method in maps for i in range(len(labels))], columns=list(SANITY_COLUMNS))
+        [
+            (
+                i,
+                labels[i],
+                method,
+                "head+backbone" if randomise_backbone else "head",
+                rank_correlation(maps[method][i], maps_rand[method][i]),
+            )
+            for method in maps
+            for i in range(len(labels))
+        ],
+        columns=list(SANITY_COLUMNS),
+    )
     rng = np.random.default_rng(seed)
     curve_maps = {**maps, **{f"{k}_shifted": shifted_maps(v, rng) for k, v in maps.items()}}
     curves = deletion_insertion(model, images, curve_maps, labels, steps=steps, seed=rng, batch_size=batch_size)
     t2 = time.perf_counter()
     n, h, w = len(labels), *images.shape[-2:]
-    windows = (len(range(0, h - occ["window"] + 1, occ["stride"])) * len(range(0, w - occ["window"] + 1, occ["stride"])))
-    log(f"faithfulness on {n} images: occlusion ({windows + 1} passes per image, trained and randomised model "
+    windows = len(range(0, h - occ["window"] + 1, occ["stride"])) * len(range(0, w - occ["window"] + 1, occ["stride"]))
+    log(
+        f"faithfulness on {n} images: occlusion ({windows + 1} passes per image, trained and randomised model "
         f"together) and GradCAM maps {t1 - t0:.1f} s; deletion/insertion curves "
-        f"({1 + 2 * (1 + 2 * len(curve_maps) * (steps - 1))} passes per image) {t2 - t1:.1f} s")
+        f"({1 + 2 * (1 + 2 * len(curve_maps) * (steps - 1))} passes per image) {t2 - t1:.1f} s"
+    )
     return curves, sanity
 
 

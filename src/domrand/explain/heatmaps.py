@@ -223,8 +223,7 @@ def occlusion_models(
         )
     if stride > window:
         raise ValueError(
-            f"occlusion stride {stride} > window {window} leaves pixels never occluded; "
-            "use stride <= window"
+            f"occlusion stride {stride} > window {window} leaves pixels never occluded; use stride <= window"
         )
     device = model_device(models[0])
     channels = images.shape[1]
@@ -286,9 +285,7 @@ def compute_heatmaps(
             params = dict(occlusion or {})
             missing = {"window", "stride"} - params.keys()
             if missing:
-                raise ValueError(
-                    f"occlusion needs {sorted(missing)} (explain.occlusion in the config)"
-                )
+                raise ValueError(f"occlusion needs {sorted(missing)} (explain.occlusion in the config)")
             maps[method] = _occlusion(model, images, target, **params)
     return maps
 
@@ -326,9 +323,7 @@ def save_heatmaps(
             ``index`` (list[int], position in its test set), ``class_names`` (list[str]),
             ``target`` (int); see :mod:`domrand.figures.heatmaps`.
     """
-    images = (
-        images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
-    )
+    images = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
     n = len(images)
     arrays: dict[str, np.ndarray] = {_IMAGES_KEY: images}
     for method, m in maps.items():
@@ -352,9 +347,7 @@ def load_heatmaps(path: str | os.PathLike) -> dict[str, Any]:
             raise ValueError(f"{path} is not a heatmap file written by save_heatmaps")
         return {
             "images": data[_IMAGES_KEY],
-            "maps": {
-                k[len(_MAP_PREFIX) :]: data[k] for k in data.files if k.startswith(_MAP_PREFIX)
-            },
+            "maps": {k[len(_MAP_PREFIX) :]: data[k] for k in data.files if k.startswith(_MAP_PREFIX)},
             "meta": json.loads(str(data[_META_KEY])),
         }
 

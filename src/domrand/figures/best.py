@@ -24,7 +24,9 @@ def choose_best_variant(fig4_table: pd.DataFrame) -> pd.DataFrame:
     """Figure 4's variants, each with its accuracy and whether it is the chosen one (one row is)."""
     need = {"variant", "accuracy_mean"}
     if not need <= set(fig4_table.columns):
-        raise ValueError(f"figure 4's table lacks the columns {sorted(need - set(fig4_table.columns))}; rerun fig4_ablation")
+        raise ValueError(
+            f"figure 4's table lacks the columns {sorted(need - set(fig4_table.columns))}; rerun fig4_ablation"
+        )
     t = fig4_table.reset_index(drop=True)
     if t["accuracy_mean"].isna().any():
         raise ValueError(f"figure 4's table has no accuracy for {list(t.loc[t['accuracy_mean'].isna(), 'variant'])}")
@@ -32,8 +34,9 @@ def choose_best_variant(fig4_table: pd.DataFrame) -> pd.DataFrame:
     tied = t.index[t["accuracy_mean"] >= top - TIE]
     control = t.index[t["variant"] == "control"]
     pick = control[0] if len(control) and control[0] in tied else tied[0]
-    out = pd.DataFrame({"variant": t["variant"], "dataset": "synth_" + t["variant"],
-                        "accuracy_mean": t["accuracy_mean"]})
+    out = pd.DataFrame(
+        {"variant": t["variant"], "dataset": "synth_" + t["variant"], "accuracy_mean": t["accuracy_mean"]}
+    )
     for col in ("accuracy_ci_low", "accuracy_ci_high", "n_seeds"):
         out[col] = t[col] if col in t else float("nan")
     out["chosen"] = out.index == pick

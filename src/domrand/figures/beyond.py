@@ -57,12 +57,24 @@ def _summary(per_seed: dict[int, float], n_test: int) -> dict:
 
     r = binomial_seed_interval([v / 100 for v in per_seed.values()], n_test) if per_seed else None
     if r is None or not math.isfinite(r["mean"]):
-        return {"accuracy_mean": math.nan, "accuracy_ci_low": math.nan, "accuracy_ci_high": math.nan,
-                "n_seeds": len(per_seed), "n_test": n_test, "accuracy_per_seed": ""}
-    return {"accuracy_mean": 100 * r["mean"], "accuracy_ci_low": 100 * r["ci_low"],
-            "accuracy_ci_high": 100 * r["ci_high"], "accuracy_se_seed": 100 * r["se_seed"],
-            "accuracy_se_test": 100 * r["se_test"], "n_seeds": len(per_seed), "n_test": n_test,
-            "accuracy_per_seed": ";".join(f"{per_seed[s]:.2f}" for s in sorted(per_seed))}
+        return {
+            "accuracy_mean": math.nan,
+            "accuracy_ci_low": math.nan,
+            "accuracy_ci_high": math.nan,
+            "n_seeds": len(per_seed),
+            "n_test": n_test,
+            "accuracy_per_seed": "",
+        }
+    return {
+        "accuracy_mean": 100 * r["mean"],
+        "accuracy_ci_low": 100 * r["ci_low"],
+        "accuracy_ci_high": 100 * r["ci_high"],
+        "accuracy_se_seed": 100 * r["se_seed"],
+        "accuracy_se_test": 100 * r["se_test"],
+        "n_seeds": len(per_seed),
+        "n_test": n_test,
+        "accuracy_per_seed": ";".join(f"{per_seed[s]:.2f}" for s in sorted(per_seed)),
+    }
 
 
 def _errorbar(ax, x, t: pd.DataFrame, prefix: str, **kw):
@@ -85,14 +97,23 @@ def _vs_fewest(t: pd.DataFrame, eval_paths, dataset: str) -> dict:
     df = read_predictions(preds) if preds else pd.DataFrame()
     if df.empty or dataset not in set(df["dataset"]) or fewest not in set(df["dataset"]):
         mean = t.set_index("dataset")["accuracy_mean"]  # no per-image results: the difference alone
-        return {"delta_vs_fewest": float(mean[dataset] - mean[fewest]), "delta_ci_low": math.nan,
-                "delta_ci_high": math.nan, "p_value": math.nan}
-    r = dstats.paired_difference(correct_matrix(df[df["dataset"] == dataset]),
-                                 correct_matrix(df[df["dataset"] == fewest]))
+        return {
+            "delta_vs_fewest": float(mean[dataset] - mean[fewest]),
+            "delta_ci_low": math.nan,
+            "delta_ci_high": math.nan,
+            "p_value": math.nan,
+        }
+    r = dstats.paired_difference(
+        correct_matrix(df[df["dataset"] == dataset]), correct_matrix(df[df["dataset"] == fewest])
+    )
     if dataset == fewest:
         return {"delta_vs_fewest": 0.0, "delta_ci_low": 0.0, "delta_ci_high": 0.0, "p_value": math.nan}
-    return {"delta_vs_fewest": 100 * r["diff"], "delta_ci_low": 100 * r["ci_low"],
-            "delta_ci_high": 100 * r["ci_high"], "p_value": r["p_value"]}
+    return {
+        "delta_vs_fewest": 100 * r["diff"],
+        "delta_ci_low": 100 * r["ci_low"],
+        "delta_ci_high": 100 * r["ci_high"],
+        "p_value": r["p_value"],
+    }
 
 
 def breeds_in_index(index_paths) -> tuple[dict[str, float], int]:
@@ -115,8 +136,9 @@ def breeds_in_index(index_paths) -> tuple[dict[str, float], int]:
     return per_class, min(draws, default=0)
 
 
-def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes: dict[str, list], out_png, out_csv,
-                       proxy: bool) -> pd.DataFrame:
+def fig9_breed_scaling(
+    entries: list[dict], eval_paths, reference_paths, indexes: dict[str, list], out_png, out_csv, proxy: bool
+) -> pd.DataFrame:
     """Accuracy on the real test set against breeds per class in the synthetic training set.
 
     entries: `experiments.breed_scaling` (count, dataset, variant); eval_paths: the evaluations
@@ -131,27 +153,42 @@ def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes
     rows = []
     for e in entries:
         breeds, draws = breeds_in_index(indexes[e["dataset"]])
-        rows.append({"breed_count": str(e["count"]), "dataset": e["dataset"],
-                     "rendered_for_fig9": e["variant"] is not None,
-                     "breeds_per_class": float(np.mean(list(breeds.values()))),
-                     "breeds_by_class": ";".join(f"{c}:{n:g}" for c, n in sorted(breeds.items())),
-                     "breed_draws": draws,
-                     **_summary(by_dataset.get(e["dataset"], {}), n_by_dataset.get(e["dataset"], 0))})
+        rows.append(
+            {
+                "breed_count": str(e["count"]),
+                "dataset": e["dataset"],
+                "rendered_for_fig9": e["variant"] is not None,
+                "breeds_per_class": float(np.mean(list(breeds.values()))),
+                "breeds_by_class": ";".join(f"{c}:{n:g}" for c, n in sorted(breeds.items())),
+                "breed_draws": draws,
+                **_summary(by_dataset.get(e["dataset"], {}), n_by_dataset.get(e["dataset"], 0)),
+            }
+        )
     t = pd.DataFrame(rows)
     t = pd.concat([t, pd.DataFrame([_vs_fewest(t, eval_paths, d) for d in t["dataset"]])], axis=1)
-    ref = {"breed_count": "real-trained", "dataset": "real", "rendered_for_fig9": False,
-           "breeds_per_class": math.nan, "breeds_by_class": "", "breed_draws": 0,
-           **_summary(dict(_eval_accuracy(p) for p in reference_paths), _eval_n(reference_paths[0])),
-           "delta_vs_fewest": math.nan}
+    ref = {
+        "breed_count": "real-trained",
+        "dataset": "real",
+        "rendered_for_fig9": False,
+        "breeds_per_class": math.nan,
+        "breeds_by_class": "",
+        "breed_draws": 0,
+        **_summary(dict(_eval_accuracy(p) for p in reference_paths), _eval_n(reference_paths[0])),
+        "delta_vs_fewest": math.nan,
+    }
     table = pd.concat([t, pd.DataFrame([ref])], ignore_index=True)
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     s = t.sort_values("breeds_per_class")
     _errorbar(ax, s["breeds_per_class"], s, "accuracy", color="C1", label="trained on synthetic (real test set)")
     ax.set_xscale("log", base=2)
-    ax.set_xticks(s["breeds_per_class"],
-                  [f"{c}\n{d} draws" if c != "all" else f"all ({b:g})"
-                   for c, b, d in zip(s["breed_count"], s["breeds_per_class"], s["breed_draws"])])
+    ax.set_xticks(
+        s["breeds_per_class"],
+        [
+            f"{c}\n{d} draws" if c != "all" else f"all ({b:g})"
+            for c, b, d in zip(s["breed_count"], s["breeds_per_class"], s["breed_draws"])
+        ],
+    )
     ax.minorticks_off()
     if math.isfinite(ref["accuracy_mean"]):
         ax.axhline(ref["accuracy_mean"], color="C0", lw=1.2, label=f"trained on real ({ref['accuracy_mean']:.1f})")
@@ -162,8 +199,14 @@ def fig9_breed_scaling(entries: list[dict], eval_paths, reference_paths, indexes
     ax.set_ylabel("accuracy on the real test set (%)")
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(_title("Fig. 9: more subject models per class - mean over seeds, each seed its own draw of breeds;\n"
-                        "logit-scale 95% CI (seeds with their draws, and test images)", proxy), fontsize=9)
+    ax.set_title(
+        _title(
+            "Fig. 9: more subject models per class - mean over seeds, each seed its own draw of breeds;\n"
+            "logit-scale 95% CI (seeds with their draws, and test images)",
+            proxy,
+        ),
+        fontsize=9,
+    )
     _save(fig, out_png, table, out_csv)
     return table
 
@@ -176,10 +219,16 @@ def read_heads(paths) -> pd.DataFrame:
         h = json.loads(p.read_text())
         per_class = {s: c for s, c in h["counts"].items()}
         for testset, m in h["tests"].items():
-            rows.append({"head": p.parent.name, "seed": int(p.stem.removeprefix("seed")), "testset": testset,
-                         "accuracy": 100 * m["accuracy"], "n_test": m["n"],
-                         **{f"{s}_per_class": float(np.mean(list(c.values()))) if c else 0.0
-                            for s, c in per_class.items()}})
+            rows.append(
+                {
+                    "head": p.parent.name,
+                    "seed": int(p.stem.removeprefix("seed")),
+                    "testset": testset,
+                    "accuracy": 100 * m["accuracy"],
+                    "n_test": m["n"],
+                    **{f"{s}_per_class": float(np.mean(list(c.values()))) if c else 0.0 for s, c in per_class.items()},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -200,12 +249,23 @@ def fig10_real_mixing(head_paths, real_counts: list, out_png, out_csv, proxy: bo
         mix = _point(df, f"mix_k{k}", "real", "real_per_class")
         rows.append({"k": str(k), "curve": "synthetic + k real", **mix, "note": ""})
         if k == 0:
-            rows.append({"k": "0", "curve": "k real alone", "real_per_class": 0.0, "accuracy_mean": math.nan,
-                         "accuracy_ci_low": math.nan, "accuracy_ci_high": math.nan, "n_seeds": 0,
-                         "accuracy_per_seed": "", "note": f"no training images: no model (chance {CHANCE:g}%)"})
+            rows.append(
+                {
+                    "k": "0",
+                    "curve": "k real alone",
+                    "real_per_class": 0.0,
+                    "accuracy_mean": math.nan,
+                    "accuracy_ci_low": math.nan,
+                    "accuracy_ci_high": math.nan,
+                    "n_seeds": 0,
+                    "accuracy_per_seed": "",
+                    "note": f"no training images: no model (chance {CHANCE:g}%)",
+                }
+            )
         else:
-            rows.append({"k": str(k), "curve": "k real alone", **_point(df, f"real_k{k}", "real", "real_per_class"),
-                         "note": ""})
+            rows.append(
+                {"k": str(k), "curve": "k real alone", **_point(df, f"real_k{k}", "real", "real_per_class"), "note": ""}
+            )
     t = pd.DataFrame(rows)
     acc = {(k, c): a for k, c, a in zip(t["k"], t["curve"], t["accuracy_mean"])}
     t["gap_synthetic_minus_alone"] = [acc[(k, "synthetic + k real")] - acc[(k, "k real alone")] for k in t["k"]]
@@ -215,14 +275,34 @@ def fig10_real_mixing(head_paths, real_counts: list, out_png, out_csv, proxy: bo
         s = t[(t["curve"] == curve) & t["accuracy_mean"].notna()].sort_values("real_per_class")
         _errorbar(ax, s["real_per_class"], s, "accuracy", color=color, label=curve)
     if (t["note"] != "").any():
-        ax.plot([0], [CHANCE], marker="x", ms=9, color="grey", ls="none", zorder=5,
-                label="k = 0 alone: no training data (chance)")
+        ax.plot(
+            [0],
+            [CHANCE],
+            marker="x",
+            ms=9,
+            color="grey",
+            ls="none",
+            zorder=5,
+            label="k = 0 alone: no training data (chance)",
+        )
     pos = sorted(x for x in t["real_per_class"].dropna().unique() if x > 0)
     ax.set_xscale("symlog", linthresh=pos[0] if pos else 1)
-    _count_axis(ax, t, "k", "real_per_class", "real training images per class, k (symmetric log scale)",
-                "accuracy on the real test set (%)")
-    ax.set_title(_title("Fig. 10: synthetic + k real images vs k real images alone - mean over seeds, logit-scale 95% CI "
-                        "(seeds and test images)", proxy), fontsize=9)
+    _count_axis(
+        ax,
+        t,
+        "k",
+        "real_per_class",
+        "real training images per class, k (symmetric log scale)",
+        "accuracy on the real test set (%)",
+    )
+    ax.set_title(
+        _title(
+            "Fig. 10: synthetic + k real images vs k real images alone - mean over seeds, logit-scale 95% CI "
+            "(seeds and test images)",
+            proxy,
+        ),
+        fontsize=9,
+    )
     _save(fig, out_png, t, out_csv)
     return t
 
@@ -242,17 +322,31 @@ def _count_axis(ax, t: pd.DataFrame, key: str, count_col: str, xlabel: str, ylab
 def fig11_data_size(head_paths, synthetic_counts: list, out_png, out_csv, proxy: bool) -> pd.DataFrame:
     """Accuracy on the real and synthetic test sets against synthetic training images per class."""
     df = read_heads(head_paths)
-    rows = [{"n": str(n), "testset": ts, **_point(df, f"size_n{n}", ts, "synthetic_per_class")}
-            for ts in ("real", "synthetic") for n in synthetic_counts]
+    rows = [
+        {"n": str(n), "testset": ts, **_point(df, f"size_n{n}", ts, "synthetic_per_class")}
+        for ts in ("real", "synthetic")
+        for n in synthetic_counts
+    ]
     t = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for ts, color in (("real", "C0"), ("synthetic", "C1")):
         s = t[t["testset"] == ts].sort_values("synthetic_per_class")
         _errorbar(ax, s["synthetic_per_class"], s, "accuracy", color=color, label=f"{ts} test set")
     ax.set_xscale("log")
-    _count_axis(ax, t, "n", "synthetic_per_class", "synthetic training images per class (nested subsets, log scale)",
-                "accuracy (%)")
-    ax.set_title(_title("Fig. 11: synthetic training set size - mean over seeds, logit-scale 95% CI (seeds and test images)", proxy), fontsize=9)
+    _count_axis(
+        ax,
+        t,
+        "n",
+        "synthetic_per_class",
+        "synthetic training images per class (nested subsets, log scale)",
+        "accuracy (%)",
+    )
+    ax.set_title(
+        _title(
+            "Fig. 11: synthetic training set size - mean over seeds, logit-scale 95% CI (seeds and test images)", proxy
+        ),
+        fontsize=9,
+    )
     _save(fig, out_png, t, out_csv)
     return t
 
@@ -290,27 +384,35 @@ def join_predictions(prediction_paths, index_paths) -> pd.DataFrame:
         pr["path"] = [_resolve(x, base, known) for x in pr["path"]]
         missing = sorted(set(pr["path"]) - known)
         if missing:
-            raise ValueError(f"{p}: {len(missing)} predicted image(s) are not test images of {list(index_paths)}, "
-                             f"e.g. {missing[:2]}; rerun the evaluation")
+            raise ValueError(
+                f"{p}: {len(missing)} predicted image(s) are not test images of {list(index_paths)}, "
+                f"e.g. {missing[:2]}; rerun the evaluation"
+            )
         frames.append(pr.assign(run=seed, wrong=(pr["pred"] != pr["label"]).astype(float)))
     preds = pd.concat(frames, ignore_index=True)
-    per_image = preds.groupby("path", sort=True).agg(label=("label", "first"), error=("wrong", "mean"),
-                                                      n_seeds=("run", "nunique")).reset_index()
+    per_image = (
+        preds.groupby("path", sort=True)
+        .agg(label=("label", "first"), error=("wrong", "mean"), n_seeds=("run", "nunique"))
+        .reset_index()
+    )
     per_image["_dir"] = [str(Path(x).parent) for x in per_image["path"]]
     per_image["_file"] = [Path(x).name for x in per_image["path"]]
     metas = []
     for d in sorted(per_image["_dir"].unique()):
         f = Path(d) / "metadata.parquet"
         if not f.is_file():
-            raise FileNotFoundError(f"{f}: no render metadata for the test images in {d}; figure 12 needs a "
-                                    "rendered test set (not photos)")
+            raise FileNotFoundError(
+                f"{f}: no render metadata for the test images in {d}; figure 12 needs a rendered test set (not photos)"
+            )
         metas.append(pd.read_parquet(f).assign(_dir=d).rename(columns={"file": "_file"}))
     meta = pd.concat(metas, ignore_index=True).drop(columns=["label"], errors="ignore")
     out = per_image.merge(meta, on=["_dir", "_file"], how="left", indicator=True)
     lost = out["_merge"] != "both"
     if lost.any():
-        raise ValueError(f"{int(lost.sum())} test image(s) have no row in their shard's metadata.parquet, "
-                         f"e.g. {out.loc[lost, 'path'].head(2).tolist()}; re-render those shards")
+        raise ValueError(
+            f"{int(lost.sum())} test image(s) have no row in their shard's metadata.parquet, "
+            f"e.g. {out.loc[lost, 'path'].head(2).tolist()}; re-render those shards"
+        )
     return out.drop(columns=["_dir", "_file", "_merge"])
 
 
@@ -328,8 +430,10 @@ def name_categories(df: pd.DataFrame, world_manifest: dict | None, generator: di
     if "sky" in df:
         df["sky"] = [skies[int(i)]["kind"] if int(i) >= 0 else "plain" for i in df["sky"]]
     if "ground_material" in df:
-        df["ground_material"] = [library[int(i)].get("family", library[int(i)]["name"]) if int(i) >= 0 else "plain"
-                                 for i in df["ground_material"]]
+        df["ground_material"] = [
+            library[int(i)].get("family", library[int(i)]["name"]) if int(i) >= 0 else "plain"
+            for i in df["ground_material"]
+        ]
     return df
 
 
@@ -346,8 +450,14 @@ def _sorted_values(values) -> list:
     return sorted(set(values), key=lambda v: (isinstance(v, str), v))
 
 
-def bin_errors(df: pd.DataFrame, column: str, kind: str, edges: np.ndarray | None = None,
-               level: float = 0.95, values: list | None = None) -> pd.DataFrame:
+def bin_errors(
+    df: pd.DataFrame,
+    column: str,
+    kind: str,
+    edges: np.ndarray | None = None,
+    level: float = 0.95,
+    values: list | None = None,
+) -> pd.DataFrame:
     """Error rate of `df`'s images (column `error`: the fraction of seeds wrong) per bin of
     `column`: by value for categories and numbers without edges, else by the bins [e_i, e_i+1)
     (the last one closed). values: every value the by-value bins are ranked over (default: the
@@ -367,8 +477,17 @@ def bin_errors(df: pd.DataFrame, column: str, kind: str, edges: np.ndarray | Non
     for (b, o), gb in g.groupby(["bin", "bin_order"], sort=False):
         n, e = len(gb), float(gb["error"].sum())
         lo, hi = wilson(e, n, level)
-        rows.append({"bin": b, "bin_order": int(o), "n_images": n, "errors": e, "error_rate": e / n,
-                     "ci_low": lo, "ci_high": hi})
+        rows.append(
+            {
+                "bin": b,
+                "bin_order": int(o),
+                "n_images": n,
+                "errors": e,
+                "error_rate": e / n,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
     return pd.DataFrame(rows).sort_values("bin_order").reset_index(drop=True)
 
 
@@ -387,18 +506,38 @@ def parameter_errors(joined: dict[str, pd.DataFrame], bins: int) -> pd.DataFrame
         for ts, d in have.items():
             b = bin_errors(d, column, kind, edges, values=union)
             rows.append(b.assign(testset=ts, parameter=column, label=label))
-    cols = ["testset", "parameter", "label", "bin", "bin_order", "n_images", "errors", "error_rate", "ci_low",
-            "ci_high"]
+    cols = [
+        "testset",
+        "parameter",
+        "label",
+        "bin",
+        "bin_order",
+        "n_images",
+        "errors",
+        "error_rate",
+        "ci_low",
+        "ci_high",
+    ]
     return pd.concat(rows, ignore_index=True)[cols]
 
 
-def fig12_parameter_errors(predictions: dict[str, list], indexes: dict[str, list], world_dir, generators: dict,
-                           bins: int, out_png, out_csv, proxy: bool) -> pd.DataFrame:
+def fig12_parameter_errors(
+    predictions: dict[str, list],
+    indexes: dict[str, list],
+    world_dir,
+    generators: dict,
+    bins: int,
+    out_png,
+    out_csv,
+    proxy: bool,
+) -> pd.DataFrame:
     """Error rate of the synthetic-trained model per bin of each randomized parameter, on each
     rendered test set (predictions, indexes and generators keyed by test set name)."""
     manifest = json.loads((Path(world_dir) / "world.json").read_text()) if world_dir else None
-    joined = {ts: name_categories(join_predictions(predictions[ts], indexes[ts]), manifest, generators.get(ts))
-              for ts in predictions}
+    joined = {
+        ts: name_categories(join_predictions(predictions[ts], indexes[ts]), manifest, generators.get(ts))
+        for ts in predictions
+    }
     t = parameter_errors(joined, bins)
     params = [p for p in PARAMETERS if p[0] in set(t["parameter"])]
     ncols = 5
@@ -414,18 +553,28 @@ def fig12_parameter_errors(predictions: dict[str, list], indexes: dict[str, list
             m = 100 * gt["error_rate"].to_numpy()
             err = np.vstack([m - 100 * gt["ci_low"].to_numpy(), 100 * gt["ci_high"].to_numpy() - m])
             ax.errorbar(x, m, yerr=err, fmt="o", ms=3, capsize=2, color=colors[ts], label=f"{ts} test set")
-        ax.set_xticks(range(len(order)), order, rotation=45 if len(order) > 3 else 0, ha="right" if len(order) > 3
-                      else "center", fontsize=6)
+        ax.set_xticks(
+            range(len(order)),
+            order,
+            rotation=45 if len(order) > 3 else 0,
+            ha="right" if len(order) > 3 else "center",
+            fontsize=6,
+        )
         ax.set_ylim(0, 100)
         ax.set_title(label, fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
-    for ax in axes.flat[len(params):]:
+    for ax in axes.flat[len(params) :]:
         ax.set_visible(False)
     axes.flat[0].set_ylabel("error rate (%)", fontsize=8)
     axes.flat[0].legend(fontsize=7)
-    fig.suptitle(_title("Fig. 12: synthetic-trained model's error rate per randomized parameter "
-                        "(errors averaged over seeds per image; 95% Wilson CI, n = images per bin)", proxy),
-                 fontsize=9)
+    fig.suptitle(
+        _title(
+            "Fig. 12: synthetic-trained model's error rate per randomized parameter "
+            "(errors averaged over seeds per image; 95% Wilson CI, n = images per bin)",
+            proxy,
+        ),
+        fontsize=9,
+    )
     fig.tight_layout()
     _save(fig, out_png, t, out_csv)
     return t

@@ -21,12 +21,32 @@ import seaborn as sns  # noqa: E402 -- imports pyplot
 # The paper's values, shown beside ours for reference; single runs, in %. Where each was read
 # in the paper (figure, section, text or bar chart): docs/paper_values.md.
 PAPER = {
-    "fig3": {("real", "dropout"): 97.70, ("real", "no_dropout"): 97.72, ("real", "unfrozen"): 50.01,
-             ("synthetic", "dropout"): 85.36, ("synthetic", "no_dropout"): 85.78, ("synthetic", "unfrozen"): 66.23},
-    "fig4": {"control": 85.36, "no_obstructors": 88.20, "no_textures": 85.56, "texture_subject": 83.93,
-             "no_lighting": 84.98, "no_poses": 88.26, "no_breeds": 69.41, "no_skies": 85.94},
-    "fig7": {("real", "real"): 97.7, ("real", "synthetic"): 65.5, ("real", "toon"): 76.5,
-             ("synthetic", "real"): 88.2, ("synthetic", "synthetic"): 90.0, ("synthetic", "toon"): 57.0},
+    "fig3": {
+        ("real", "dropout"): 97.70,
+        ("real", "no_dropout"): 97.72,
+        ("real", "unfrozen"): 50.01,
+        ("synthetic", "dropout"): 85.36,
+        ("synthetic", "no_dropout"): 85.78,
+        ("synthetic", "unfrozen"): 66.23,
+    },
+    "fig4": {
+        "control": 85.36,
+        "no_obstructors": 88.20,
+        "no_textures": 85.56,
+        "texture_subject": 83.93,
+        "no_lighting": 84.98,
+        "no_poses": 88.26,
+        "no_breeds": 69.41,
+        "no_skies": 85.94,
+    },
+    "fig7": {
+        ("real", "real"): 97.7,
+        ("real", "synthetic"): 65.5,
+        ("real", "toon"): 76.5,
+        ("synthetic", "real"): 88.2,
+        ("synthetic", "synthetic"): 90.0,
+        ("synthetic", "toon"): 57.0,
+    },
     "fig8": {2: 88.20, 3: 87.11, 4: 89.09},
 }
 
@@ -70,9 +90,18 @@ def read_predictions(paths) -> pd.DataFrame:
         n_classes = sum(c.startswith("p_") for c in d.columns)
         correct = (d["pred"].to_numpy() == d["label"].to_numpy()).astype(np.float64)
         acc = 100 * float(correct.mean()) if len(correct) else math.nan
-        rows.append({**_path_keys(p, ".predictions.parquet"), "accuracy": acc,
-                     "accuracy_above_random": acc - 100 / n_classes, "n_classes": n_classes, "n_test": len(d),
-                     "correct": correct, "paths": tuple(d["path"]), **_epochs(p)})
+        rows.append(
+            {
+                **_path_keys(p, ".predictions.parquet"),
+                "accuracy": acc,
+                "accuracy_above_random": acc - 100 / n_classes,
+                "n_classes": n_classes,
+                "n_test": len(d),
+                "correct": correct,
+                "paths": tuple(d["path"]),
+                **_epochs(p),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -81,12 +110,16 @@ def _epochs(pred_path: Path) -> dict:
     are (`report`), and the final and best-epoch accuracies (%), nan where not scored."""
     j = pred_path.with_name(pred_path.name.removesuffix(".predictions.parquet") + ".json")
     e = json.loads(j.read_text()) if j.exists() else {}
+
     def pct(v):
         return 100 * v if v is not None else math.nan
 
-    return {"report": e.get("report", "final"), "accuracy_final": pct(e.get("accuracy_final")),
-            "accuracy_best_epoch": pct(e.get("accuracy_best_epoch")),
-            "best_epoch": e.get("best_epoch") if e.get("best_epoch") is not None else math.nan}
+    return {
+        "report": e.get("report", "final"),
+        "accuracy_final": pct(e.get("accuracy_final")),
+        "accuracy_best_epoch": pct(e.get("accuracy_best_epoch")),
+        "best_epoch": e.get("best_epoch") if e.get("best_epoch") is not None else math.nan,
+    }
 
 
 def epoch_note(df: pd.DataFrame) -> str:
@@ -101,16 +134,23 @@ def correct_matrix(g: pd.DataFrame) -> np.ndarray:
     """(seeds, images) correctness of one group of :func:`read_predictions` rows, seeds in order."""
     g = g.sort_values("seed")
     if len({p for p in g["paths"]}) != 1:
-        raise ValueError(f"predictions of {g.iloc[0][['dataset', 'task', 'arch', 'testset']].to_dict()} do not "
-                         "cover the same test images for every seed; rerun their evaluate jobs")
+        raise ValueError(
+            f"predictions of {g.iloc[0][['dataset', 'task', 'arch', 'testset']].to_dict()} do not "
+            "cover the same test images for every seed; rerun their evaluate jobs"
+        )
     return np.stack(list(g["correct"]))
 
 
 def interval_columns(value: str, r: dict, offset: float = 0.0) -> dict:
     """Table columns of a :mod:`domrand.stats` result in %, shifted by ``-offset`` (chance)."""
-    return {f"{value}_mean": 100 * r["mean"] - offset, f"{value}_ci_low": 100 * r["ci_low"] - offset,
-            f"{value}_ci_high": 100 * r["ci_high"] - offset, f"{value}_se_seed": 100 * r["se_seed"],
-            f"{value}_se_test": 100 * r["se_test"], f"{value}_df": r["df"]}
+    return {
+        f"{value}_mean": 100 * r["mean"] - offset,
+        f"{value}_ci_low": 100 * r["ci_low"] - offset,
+        f"{value}_ci_high": 100 * r["ci_high"] - offset,
+        f"{value}_se_seed": 100 * r["se_seed"],
+        f"{value}_se_test": 100 * r["se_test"],
+        f"{value}_df": r["df"],
+    }
 
 
 def summarise(df: pd.DataFrame, by: list[str], value: str = "accuracy") -> pd.DataFrame:
@@ -125,13 +165,22 @@ def summarise(df: pd.DataFrame, by: list[str], value: str = "accuracy") -> pd.Da
         offset = 100 / int(g["n_classes"].iloc[0]) if value == "accuracy_above_random" else 0.0
         epochs = {}
         if value == "accuracy" and "accuracy_final" in g:  # both protocols, whichever the interval is of
-            epochs = {"report": ";".join(sorted(set(g["report"]))),
-                      "accuracy_final_mean": g["accuracy_final"].mean(),
-                      "accuracy_best_epoch_mean": g["accuracy_best_epoch"].mean(),
-                      "best_epoch_per_seed": ";".join(str(x) for x in g.sort_values("seed")["best_epoch"])}
-        out.append({**dict(zip(by, key)), **interval_columns(value, r, offset), "n_seeds": r["n_seeds"],
-                    "n_test": r["n_images"],
-                    f"{value}_per_seed": ";".join(f"{x:.2f}" for x in g.sort_values("seed")[value]), **epochs})
+            epochs = {
+                "report": ";".join(sorted(set(g["report"]))),
+                "accuracy_final_mean": g["accuracy_final"].mean(),
+                "accuracy_best_epoch_mean": g["accuracy_best_epoch"].mean(),
+                "best_epoch_per_seed": ";".join(str(x) for x in g.sort_values("seed")["best_epoch"]),
+            }
+        out.append(
+            {
+                **dict(zip(by, key)),
+                **interval_columns(value, r, offset),
+                "n_seeds": r["n_seeds"],
+                "n_test": r["n_images"],
+                f"{value}_per_seed": ";".join(f"{x:.2f}" for x in g.sort_values("seed")[value]),
+                **epochs,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -147,8 +196,17 @@ def save(fig, png, table: pd.DataFrame, csv) -> None:
         table.to_csv(tmp, index=False, float_format="%.4f")
 
 
-def bars(ax, table: pd.DataFrame, x: str, value: str = "accuracy", hue: str | None = None, order=None,
-         hue_order=None, palette=None, labels: bool = True):
+def bars(
+    ax,
+    table: pd.DataFrame,
+    x: str,
+    value: str = "accuracy",
+    hue: str | None = None,
+    order=None,
+    hue_order=None,
+    palette=None,
+    labels: bool = True,
+):
     """Seaborn bars of ``{value}_mean`` with the table's intervals as error bars, and each
     value printed above its error bar (never on it). Returns the bar centres, one per row of
     ``table`` in its order (NaN where a row has no bar)."""
@@ -156,9 +214,20 @@ def bars(ax, table: pd.DataFrame, x: str, value: str = "accuracy", hue: str | No
     hue_order = list(hue_order if hue_order is not None else (dict.fromkeys(table[hue]) if hue else []))
     t = table[table[x].isin(order)]
     # Without a hue, colours follow x (hue=x, not dodged, no legend).
-    sns.barplot(data=t, x=x, y=f"{value}_mean", hue=hue or (x if palette else None), order=order,
-                hue_order=hue_order or (order if palette and not hue else None), palette=palette, errorbar=None,
-                ax=ax, width=0.8, dodge=bool(hue), legend=bool(hue))
+    sns.barplot(
+        data=t,
+        x=x,
+        y=f"{value}_mean",
+        hue=hue or (x if palette else None),
+        order=order,
+        hue_order=hue_order or (order if palette and not hue else None),
+        palette=palette,
+        errorbar=None,
+        ax=ax,
+        width=0.8,
+        dodge=bool(hue),
+        legend=bool(hue),
+    )
     width = 0.8 / max(1, len(hue_order))
     centres = []
     for r in table.to_dict("records"):

@@ -10,8 +10,21 @@ from PIL import Image
 
 from domrand.figures.common import save, title
 
-_COLUMNS = ["file", "index", "class", "breed", "pose_mode", "camera_elevation", "camera_distance",
-            "light_intensity", "sky", "ground_material", "subject_material", "n_obstructors", "visible_fraction"]
+_COLUMNS = [
+    "file",
+    "index",
+    "class",
+    "breed",
+    "pose_mode",
+    "camera_elevation",
+    "camera_distance",
+    "light_intensity",
+    "sky",
+    "ground_material",
+    "subject_material",
+    "n_obstructors",
+    "visible_fraction",
+]
 
 
 def _pick(shard_dirs, n: int) -> pd.DataFrame:
@@ -34,15 +47,20 @@ def _pick_indexed(index_path: Path, n: int) -> pd.DataFrame:
 
     df = read_index(index_path, split="test").set_index("path")
     paths = hash_order(df.index, 0)[:n]
-    return pd.DataFrame({"file": paths, "index": range(len(paths)), "class": df.loc[paths, "label"].to_numpy(),
-                         "shard_dir": str(index_path)})
+    return pd.DataFrame(
+        {
+            "file": paths,
+            "index": range(len(paths)),
+            "class": df.loc[paths, "label"].to_numpy(),
+            "shard_dir": str(index_path),
+        }
+    )
 
 
 def example_grid(groups: dict[str, list], n: int, out_png, out_csv, heading: str, proxy: bool) -> pd.DataFrame:
     """One row of n example images per group (variant or domain), classes alternating."""
     # Constrained layout places the title right above the grid: no empty band under it.
-    fig, axes = plt.subplots(len(groups), n, figsize=(1.6 * n, 1.75 * len(groups)), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(len(groups), n, figsize=(1.6 * n, 1.75 * len(groups)), squeeze=False, layout="constrained")
     tables = []
     for r, (name, dirs) in enumerate(groups.items()):
         picked = _pick(dirs, n)

@@ -62,13 +62,25 @@ CSV_COLUMNS = (
     "top10_mass",
 )
 
-FAITHFULNESS_COLUMNS = ("model", "test_set", "method", "baseline", "measure", "mean", "ci_low", "ci_high", "n_images",
-                        "p_value", "verdict")
+FAITHFULNESS_COLUMNS = (
+    "model",
+    "test_set",
+    "method",
+    "baseline",
+    "measure",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n_images",
+    "p_value",
+    "verdict",
+)
 _PER_FILE = ("faithfulness", "sanity")
 
 
-def summarize_faithfulness(curves: pd.DataFrame, sanity: pd.DataFrame, max_rank_corr: float,
-                           confidence: float = 0.95) -> pd.DataFrame:
+def summarize_faithfulness(
+    curves: pd.DataFrame, sanity: pd.DataFrame, max_rank_corr: float, confidence: float = 0.95
+) -> pd.DataFrame:
     """Per method (and baseline): every faithfulness number with its interval across images.
 
     Measures (means over images; interval and p-value: Student t across images, the gains
@@ -86,45 +98,83 @@ def summarize_faithfulness(curves: pd.DataFrame, sanity: pd.DataFrame, max_rank_
     for (method, baseline), g in curves.groupby(keys, sort=False):
         m = g[g["map"] == "map"].set_index("image").sort_index()
         s = g[g["map"] == "shifted"].set_index("image").sort_index()
-        values = {"deletion_auc": m["deletion_auc"], "deletion_auc_shifted": s["deletion_auc"],
-                  "deletion_gain": s["deletion_auc"] - m["deletion_auc"], "insertion_auc": m["insertion_auc"],
-                  "insertion_auc_shifted": s["insertion_auc"], "insertion_gain": m["insertion_auc"] - s["insertion_auc"],
-                  "prob_original": m["prob_original"], "prob_baseline": m["prob_baseline"]}
+        values = {
+            "deletion_auc": m["deletion_auc"],
+            "deletion_auc_shifted": s["deletion_auc"],
+            "deletion_gain": s["deletion_auc"] - m["deletion_auc"],
+            "insertion_auc": m["insertion_auc"],
+            "insertion_auc_shifted": s["insertion_auc"],
+            "insertion_gain": m["insertion_auc"] - s["insertion_auc"],
+            "prob_original": m["prob_original"],
+            "prob_baseline": m["prob_baseline"],
+        }
         for measure, v in values.items():
             r = stats.mean_interval(v.to_numpy(), confidence)
             verdict = ""
             if measure.endswith("_gain"):
-                verdict = ("beats shifted" if r["ci_low"] > 0 else "worse than shifted" if r["ci_high"] < 0
-                           else "no difference")
-            rows.append({"method": method, "baseline": baseline, "measure": measure, "mean": r["mean"],
-                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n_images": r["n"],
-                         "p_value": r["p_value"] if measure.endswith("_gain") else float("nan"), "verdict": verdict})
+                verdict = (
+                    "beats shifted"
+                    if r["ci_low"] > 0
+                    else "worse than shifted"
+                    if r["ci_high"] < 0
+                    else "no difference"
+                )
+            rows.append(
+                {
+                    "method": method,
+                    "baseline": baseline,
+                    "measure": measure,
+                    "mean": r["mean"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "n_images": r["n"],
+                    "p_value": r["p_value"] if measure.endswith("_gain") else float("nan"),
+                    "verdict": verdict,
+                }
+            )
     for method, g in sanity.groupby("method", sort=False):
         r = stats.mean_interval(g["rank_corr"].to_numpy(), confidence)
-        rows.append({"method": method, "baseline": "-", "measure": "rank_corr", "mean": r["mean"],
-                     "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n_images": r["n"], "p_value": float("nan"),
-                     "verdict": "passes" if r["ci_high"] < max_rank_corr else "fails"})
+        rows.append(
+            {
+                "method": method,
+                "baseline": "-",
+                "measure": "rank_corr",
+                "mean": r["mean"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "n_images": r["n"],
+                "p_value": float("nan"),
+                "verdict": "passes" if r["ci_high"] < max_rank_corr else "fails",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def fig5(real_npzs, synth_npzs, out_png, out_csv, out_faithfulness, proxy: bool, model: str = "") -> pd.DataFrame:
     """Plot figure 5 and write, per model, test set and method, the faithfulness summary;
     ``model`` names the synthetic-trained model in the title."""
-    parts = {"real-trained": [load_heatmaps(p) for p in real_npzs],
-             "synthetic-trained": [load_heatmaps(p) for p in synth_npzs]}
+    parts = {
+        "real-trained": [load_heatmaps(p) for p in real_npzs],
+        "synthetic-trained": [load_heatmaps(p) for p in synth_npzs],
+    }
     # Faithfulness rows differ per test set by design; the grid needs only the shared meta.
-    records = {name: concat_heatmaps([{**r, "meta": {k: v for k, v in r["meta"].items() if k not in _PER_FILE}}
-                                      for r in p]) for name, p in parts.items()}
+    records = {
+        name: concat_heatmaps([{**r, "meta": {k: v for k, v in r["meta"].items() if k not in _PER_FILE}} for r in p])
+        for name, p in parts.items()
+    }
     plot_fig5(records, out_png, out_csv, proxy=proxy, model_note=model)
     summaries = []
     for name, recs in parts.items():
         for rec in recs:
             meta = rec["meta"]
             if "sanity" not in meta:
-                raise ValueError(f"heatmap file of {name} has no faithfulness checks of this version; rerun the "
-                                 "explain jobs (delete results/heatmaps/)")
-            s = summarize_faithfulness(pd.DataFrame(meta["faithfulness"]), pd.DataFrame(meta["sanity"]),
-                                       float(meta["sanity_max_rank_corr"]))
+                raise ValueError(
+                    f"heatmap file of {name} has no faithfulness checks of this version; rerun the "
+                    "explain jobs (delete results/heatmaps/)"
+                )
+            s = summarize_faithfulness(
+                pd.DataFrame(meta["faithfulness"]), pd.DataFrame(meta["sanity"]), float(meta["sanity_max_rank_corr"])
+            )
             s.insert(0, "test_set", meta["test_set"][0])
             s.insert(0, "model", name)
             summaries.append(s)
@@ -284,18 +334,12 @@ def plot_fig5(
     return df
 
 
-def fig5_title(
-    models: Sequence[str], class_names: Sequence[str], target: int | None, proxy: bool
-) -> str:
+def fig5_title(models: Sequence[str], class_names: Sequence[str], target: int | None, proxy: bool) -> str:
     """Figure title; with ``proxy`` it states that procedural renders stand in for photos."""
     target_txt = f" for the {class_names[target]} class" if target is not None else ""
     title = f"Figure 5: where each model looks{target_txt} (model rows: {', '.join(models)})"
     if proxy:
-        title = (
-            "PROXY "
-            + title
-            + "\nproxy data: procedural-world renders stand in for the paper's real photos"
-        )
+        title = "PROXY " + title + "\nproxy data: procedural-world renders stand in for the paper's real photos"
     return title
 
 
@@ -318,8 +362,7 @@ def _meta_lists(rec: Mapping[str, Any]) -> tuple[list[str], list[int], list[int]
     for key in ("test_set", "label"):
         if len(meta.get(key, ())) != n:
             raise ValueError(
-                f"heatmap record meta {key!r} must list one entry per image ({n}); "
-                "pass it to save_heatmaps(meta=...)"
+                f"heatmap record meta {key!r} must list one entry per image ({n}); pass it to save_heatmaps(meta=...)"
             )
     test_set = [str(t) for t in meta["test_set"]]
     if "index" in meta:
@@ -341,18 +384,14 @@ def _index_of(rec: Mapping[str, Any], name: str) -> dict[tuple[str, int], int]:
     return {key: pos for pos, key in enumerate(keys)}
 
 
-def _select_columns(
-    rec: Mapping[str, Any], test_sets: Sequence[str] | None, n_per_class: int
-) -> list[dict[str, Any]]:
+def _select_columns(rec: Mapping[str, Any], test_sets: Sequence[str] | None, n_per_class: int) -> list[dict[str, Any]]:
     test_set, label, index = _meta_lists(rec)
     n_classes = len(rec["meta"]["class_names"])
     order = list(test_sets) if test_sets is not None else list(dict.fromkeys(test_set))
     columns = []
     for t in order:
         if t not in test_set:
-            raise ValueError(
-                f"test set {t!r} not in the heatmap records (have {sorted(set(test_set))})"
-            )
+            raise ValueError(f"test set {t!r} not in the heatmap records (have {sorted(set(test_set))})")
         for cls in range(n_classes):
             pos = sorted(
                 (p for p in range(len(label)) if test_set[p] == t and label[p] == cls),

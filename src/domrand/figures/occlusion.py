@@ -15,8 +15,17 @@ import pandas as pd
 from domrand.io import atomic_path
 
 QUANTILES = (0.25, 0.5, 0.75, 0.9)
-COLUMNS = ["kind", "source", "class", "images", "share_occluded", "mean_hidden",
-           *(f"hidden_q{int(round(q * 100))}" for q in QUANTILES), "mean_obstructors", "mean_between"]
+COLUMNS = [
+    "kind",
+    "source",
+    "class",
+    "images",
+    "share_occluded",
+    "mean_hidden",
+    *(f"hidden_q{int(round(q * 100))}" for q in QUANTILES),
+    "mean_obstructors",
+    "mean_between",
+]
 
 
 def occlusion_table(meta: pd.DataFrame, kinds: dict | None = None) -> pd.DataFrame:
@@ -33,11 +42,19 @@ def occlusion_table(meta: pd.DataFrame, kinds: dict | None = None) -> pd.DataFra
     rows = []
     for (source, cls), g in meta.groupby(["source", "class"], sort=True):
         h = g["hidden"]
-        rows.append({"kind": (kinds or {}).get(source, ""), "source": source, "class": cls, "images": len(g),
-                     "share_occluded": float((h > 0).mean()), "mean_hidden": float(h.mean()),
-                     **{f"hidden_q{int(round(q * 100))}": float(h.quantile(q)) for q in QUANTILES},
-                     "mean_obstructors": float(g["n_obstructors"].mean()),
-                     "mean_between": float(g["n_between"].fillna(0).mean())})
+        rows.append(
+            {
+                "kind": (kinds or {}).get(source, ""),
+                "source": source,
+                "class": cls,
+                "images": len(g),
+                "share_occluded": float((h > 0).mean()),
+                "mean_hidden": float(h.mean()),
+                **{f"hidden_q{int(round(q * 100))}": float(h.quantile(q)) for q in QUANTILES},
+                "mean_obstructors": float(g["n_obstructors"].mean()),
+                "mean_between": float(g["n_between"].fillna(0).mean()),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -39,22 +39,29 @@ def domain_realism(paths: dict[str, str], kinds: dict[str, str], out_png, out_cs
     order = list(paths)
     classes = list(dict.fromkeys(t["class"]))
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) * max(1, len(classes) / 2) + 1.5))
-    sns.barplot(data=t, y="dataset", x="share", hue="class", order=order, hue_order=classes, errorbar=None,
-                orient="h", ax=ax)
+    sns.barplot(
+        data=t, y="dataset", x="share", hue="class", order=order, hue_order=classes, errorbar=None, orient="h", ax=ax
+    )
     for bar_group, cls in zip(ax.containers, classes):
         g = t[t["class"] == cls].set_index("dataset")
         for bar, d in zip(bar_group, [d for d in order if d in g.index]):
             y = bar.get_y() + bar.get_height() / 2
-            ax.errorbar(g.loc[d, "share"], y, xerr=[[g.loc[d, "share"] - g.loc[d, "ci_low"]],
-                                                    [g.loc[d, "ci_high"] - g.loc[d, "share"]]],
-                        color="black", lw=0.8, capsize=2)
+            ax.errorbar(
+                g.loc[d, "share"],
+                y,
+                xerr=[[g.loc[d, "share"] - g.loc[d, "ci_low"]], [g.loc[d, "ci_high"] - g.loc[d, "share"]]],
+                color="black",
+                lw=0.8,
+                capsize=2,
+            )
     ax.set_xlim(0, 100)
     ax.set_xlabel("recognised by the ImageNet classifier: a class of the right family in its top-5 (%)")
     ax.set_ylabel("")
     ax.set_yticks(range(len(order)), [f"{d} ({kinds[d]})" for d in order])
     ax.legend(title="class", loc="lower right", fontsize=8)
-    ax.set_title(title("How photo-like is each domain? EfficientNet-Lite0 (ImageNet-1k) top-5, Wilson 95% CI",
-                       proxy), fontsize=9)
+    ax.set_title(
+        title("How photo-like is each domain? EfficientNet-Lite0 (ImageNet-1k) top-5, Wilson 95% CI", proxy), fontsize=9
+    )
     save(fig, Path(out_png), t, Path(out_csv))
     return t
 
@@ -69,11 +76,20 @@ def subject_realism_table(paths: dict[str, str], reference: str | None) -> pd.Da
     for pool, p in paths.items():
         df = pd.read_parquet(p)
         for cls, g in df.groupby("label", sort=False):
-            breeds = [{"pool": pool, "class": cls, "breed": b, **_share_row(gb)}
-                      for b, gb in g.groupby("breed", sort=False)]
+            breeds = [
+                {"pool": pool, "class": cls, "breed": b, **_share_row(gb)} for b, gb in g.groupby("breed", sort=False)
+            ]
             worst = min(breeds, key=lambda r: r["share"])
-            rows.append({"pool": pool, "class": cls, "breed": "all", **_share_row(g),
-                         "worst_breed": worst["breed"], "worst_share": worst["share"]})
+            rows.append(
+                {
+                    "pool": pool,
+                    "class": cls,
+                    "breed": "all",
+                    **_share_row(g),
+                    "worst_breed": worst["breed"],
+                    "worst_share": worst["share"],
+                }
+            )
             rows += breeds
     t = pd.DataFrame(rows)
     ref = t[(t["pool"] == reference) & (t["breed"] == "all")].set_index("class")["share"]
@@ -90,25 +106,52 @@ def subject_realism(paths: dict[str, str], reference: str | None, out_png, out_c
     pools, classes = list(paths), list(dict.fromkeys(t["class"]))
     pooled, per_breed = t[t["breed"] == "all"], t[t["breed"] != "all"]
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(pools) * max(1, len(classes) / 2) + 1.5))
-    sns.barplot(data=pooled, y="pool", x="share", hue="class", order=pools, hue_order=classes, errorbar=None,
-                orient="h", alpha=0.6, ax=ax)
+    sns.barplot(
+        data=pooled,
+        y="pool",
+        x="share",
+        hue="class",
+        order=pools,
+        hue_order=classes,
+        errorbar=None,
+        orient="h",
+        alpha=0.6,
+        ax=ax,
+    )
     for bar_group, cls in zip(ax.containers, classes):
         g = pooled[pooled["class"] == cls].set_index("pool")
         for bar, pool in zip(bar_group, [p for p in pools if p in g.index]):
             y = bar.get_y() + bar.get_height() / 2
-            ax.errorbar(g.loc[pool, "share"], y, xerr=[[g.loc[pool, "share"] - g.loc[pool, "ci_low"]],
-                                                       [g.loc[pool, "ci_high"] - g.loc[pool, "share"]]],
-                        color="black", lw=0.8, capsize=2)
+            ax.errorbar(
+                g.loc[pool, "share"],
+                y,
+                xerr=[[g.loc[pool, "share"] - g.loc[pool, "ci_low"]], [g.loc[pool, "ci_high"] - g.loc[pool, "share"]]],
+                color="black",
+                lw=0.8,
+                capsize=2,
+            )
             b = per_breed[(per_breed["pool"] == pool) & (per_breed["class"] == cls)]
-            ax.scatter(b["share"], np.full(len(b), y), s=9, color="black", alpha=0.6, zorder=3,
-                       label="one breed" if (pool, cls) == (pools[0], classes[0]) else None)
+            ax.scatter(
+                b["share"],
+                np.full(len(b), y),
+                s=9,
+                color="black",
+                alpha=0.6,
+                zorder=3,
+                label="one breed" if (pool, cls) == (pools[0], classes[0]) else None,
+            )
     ax.set_xlim(-2, 102)
     ax.set_xlabel("recognised by the ImageNet classifier: a class of the right family in its top-5 (%)")
     ax.set_ylabel("subject pool")
     ax.legend(loc="lower right", fontsize=8)
     n_breed = int(per_breed["n"].min()) if len(per_breed) else 0
-    ax.set_title(title("Are the subjects what they claim to be? Every pool under one photo-like generator, "
-                       f">= {n_breed} images per breed;\nEfficientNet-Lite0 (ImageNet-1k) top-5, Wilson 95% CI",
-                       proxy), fontsize=9)
+    ax.set_title(
+        title(
+            "Are the subjects what they claim to be? Every pool under one photo-like generator, "
+            f">= {n_breed} images per breed;\nEfficientNet-Lite0 (ImageNet-1k) top-5, Wilson 95% CI",
+            proxy,
+        ),
+        fontsize=9,
+    )
     save(fig, Path(out_png), t, Path(out_csv))
     return t

@@ -79,7 +79,6 @@ class AnimationClip:
     end: float
 
 
-
 def sample_clip(clip: AnimationClip, time: float) -> dict[tuple[int, str], np.ndarray]:
     """{(node, path): value} of every channel of ``clip`` at ``time`` seconds."""
     values: dict[tuple[int, str], np.ndarray] = {}

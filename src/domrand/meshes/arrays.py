@@ -16,10 +16,13 @@ def model_arrays(model: SkinnedModel, prefix: str = "skin_") -> dict[str, np.nda
     ``np.savez``; :func:`model_from_arrays` reads them back. Materials and UVs are left out."""
     nodes = model.nodes
     out = {
-        "vertices": model.vertices, "faces": model.faces, "joints": model.joints,
+        "vertices": model.vertices,
+        "faces": model.faces,
+        "joints": model.joints,
         "weights": model.weights,
         "parts": np.array([[p.start, p.stop, p.node, -1 if p.skin is None else p.skin] for p in model.parts]),
-        "parent": np.array([n.parent for n in nodes]), "order": np.array(model.order),
+        "parent": np.array([n.parent for n in nodes]),
+        "order": np.array(model.order),
         "translation": np.array([n.translation for n in nodes]).reshape(-1, 3),
         "rotation": np.array([n.rotation for n in nodes]).reshape(-1, 4),
         "scale": np.array([n.scale for n in nodes]).reshape(-1, 3),
@@ -47,18 +50,33 @@ def model_from_arrays(data, path: Path, prefix: str = "skin_") -> SkinnedModel:
     g = lambda k: data[prefix + k]  # noqa: E731
     nodes = tuple(
         Node(f"node{i}", int(p), t, r, s, m if hm else None)
-        for i, (p, t, r, s, hm, m) in enumerate(zip(g("parent"), g("translation"), g("rotation"), g("scale"),
-                                                    g("has_matrix"), g("matrix"))))
+        for i, (p, t, r, s, hm, m) in enumerate(
+            zip(g("parent"), g("translation"), g("rotation"), g("scale"), g("has_matrix"), g("matrix"))
+        )
+    )
     bounds = np.concatenate([[0], np.cumsum(g("skin_count"))])
     skins = tuple(Skin(g("skin_joints")[a:b], g("skin_ibm")[a:b]) for a, b in zip(bounds[:-1], bounds[1:]))
     channels: dict[int, list] = {}
     for k, (c, node, path_i, interp) in enumerate(g("channels")):
         sampler = Sampler(g(f"ch{k}_times"), g(f"ch{k}_values"), INTERPOLATIONS[interp])
         channels.setdefault(int(c), []).append(Channel(int(node), PATHS[path_i], sampler))
-    clips = tuple(AnimationClip(str(name), tuple(channels.get(c, ())), float(a), float(b))
-                  for c, (name, (a, b)) in enumerate(zip(g("clip_names"), g("clip_range"))))
+    clips = tuple(
+        AnimationClip(str(name), tuple(channels.get(c, ())), float(a), float(b))
+        for c, (name, (a, b)) in enumerate(zip(g("clip_names"), g("clip_range")))
+    )
     parts = tuple(Part(int(a), int(b), int(n), None if s < 0 else int(s)) for a, b, n, s in g("parts"))
-    return SkinnedModel(path=Path(path), vertices=g("vertices"), faces=g("faces"), joints=g("joints"),
-                        weights=g("weights"), uv=None, colors=None, materials=(), parts=parts, nodes=nodes,
-                        order=tuple(int(i) for i in g("order")), skins=skins, clips=clips)
-
+    return SkinnedModel(
+        path=Path(path),
+        vertices=g("vertices"),
+        faces=g("faces"),
+        joints=g("joints"),
+        weights=g("weights"),
+        uv=None,
+        colors=None,
+        materials=(),
+        parts=parts,
+        nodes=nodes,
+        order=tuple(int(i) for i in g("order")),
+        skins=skins,
+        clips=clips,
+    )

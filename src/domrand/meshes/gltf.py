@@ -44,15 +44,12 @@ def load_skinned_gltf(path: Path) -> SkinnedModel:
     """
     path = Path(path)
     if path.suffix.lower() not in (".glb", ".gltf"):
-        raise MeshError(
-            f"{path}: skinned models must be .glb or .gltf, convert it first"
-        )
+        raise MeshError(f"{path}: skinned models must be .glb or .gltf, convert it first")
     try:
         gltf = pygltflib.GLTF2().load(str(path))
     except Exception as exc:  # pygltflib raises json, struct and key errors alike
         raise MeshError(
-            f"{path}: cannot be read as glTF ({type(exc).__name__}: {exc}); re-download "
-            "or re-export it"
+            f"{path}: cannot be read as glTF ({type(exc).__name__}: {exc}); re-download or re-export it"
         ) from exc
     if gltf is None:
         raise MeshError(f"{path}: cannot be read as glTF; re-download or re-export it")
@@ -91,9 +88,7 @@ class _Reader:
                     else np.arange(len(v) - len(v) % 3, dtype=np.int64).reshape(-1, 3)
                 )
                 if f.size and (f.min() < 0 or f.max() >= len(v)):
-                    raise MeshError(
-                        f"{self.path}: face indices point past the vertices"
-                    )
+                    raise MeshError(f"{self.path}: face indices point past the vertices")
                 j, w = self.influences(prim.attributes, len(v))
                 skin = node.skin if node.skin is not None and w.shape[1] else None
                 parts.append(Part(count, count + len(v), node_index, skin, prim.material))
@@ -102,27 +97,19 @@ class _Reader:
                 joints.append(j)
                 weights.append(w)
                 uv = prim.attributes.TEXCOORD_0
-                uvs.append(
-                    self.read(uv)[:, :2].astype(float) if uv is not None else None
-                )
+                uvs.append(self.read(uv)[:, :2].astype(float) if uv is not None else None)
                 col = prim.attributes.COLOR_0
                 colors.append(None if col is None else self.read(col).astype(float))
                 count += len(v)
         if not verts or not sum(len(f) for f in faces):
-            raise MeshError(
-                f"{self.path}: glTF has no triangle mesh in its scene; export one"
-            )
+            raise MeshError(f"{self.path}: glTF has no triangle mesh in its scene; export one")
         k = max(w.shape[1] for w in weights)
         joints = np.concatenate([_pad(j, k) for j in joints]).astype(np.int64)
         weights = np.concatenate([_pad(w, k) for w in weights])
         skins = tuple(self.skin(i) for i in range(len(self.gltf.skins or [])))
         for part in parts:
-            if part.skin is not None and joints[part.start : part.stop].max(
-                initial=0
-            ) >= len(skins[part.skin].joints):
-                raise MeshError(
-                    f"{self.path}: a vertex references a joint its skin lacks"
-                )
+            if part.skin is not None and joints[part.start : part.stop].max(initial=0) >= len(skins[part.skin].joints):
+                raise MeshError(f"{self.path}: a vertex references a joint its skin lacks")
         return SkinnedModel(
             path=self.path,
             vertices=np.concatenate(verts),
@@ -166,8 +153,10 @@ class _Reader:
         elif img.uri:
             file = self.path.parent / unquote(img.uri)
             if not file.is_file():
-                raise MeshError(f"{self.path}: texture image {file} is missing; keep the textures "
-                                "next to the .gltf (extract the whole archive)")
+                raise MeshError(
+                    f"{self.path}: texture image {file} is missing; keep the textures "
+                    "next to the .gltf (extract the whole archive)"
+                )
             data = file.read_bytes()
         else:
             return None
@@ -175,8 +164,10 @@ class _Reader:
             with Image.open(io.BytesIO(data)) as im:
                 return np.asarray(im.convert("RGB"))
         except (OSError, SyntaxError, ValueError) as exc:
-            raise MeshError(f"{self.path}: texture image {index} cannot be decoded ({exc}); "
-                            "re-export the model with PNG or JPEG textures") from exc
+            raise MeshError(
+                f"{self.path}: texture image {index} cannot be decoded ({exc}); "
+                "re-export the model with PNG or JPEG textures"
+            ) from exc
 
     def nodes(self) -> tuple[tuple[Node, ...], tuple[int, ...]]:
         raw = self.gltf.nodes or []
@@ -188,9 +179,7 @@ class _Reader:
         for i, n in enumerate(raw):
             matrix = None
             if n.matrix is not None and not np.allclose(n.matrix, np.eye(4).ravel()):
-                matrix = (
-                    np.asarray(n.matrix, float).reshape(4, 4).T
-                )  # stored column-major
+                matrix = np.asarray(n.matrix, float).reshape(4, 4).T  # stored column-major
             nodes.append(
                 Node(
                     name=n.name or f"node{i}",
@@ -227,9 +216,7 @@ class _Reader:
 
     def influences(self, attrs, n: int) -> tuple[np.ndarray, np.ndarray]:
         joints, weights, k = [], [], 0
-        while getattr(attrs, f"JOINTS_{k}", None) is not None and (
-            getattr(attrs, f"WEIGHTS_{k}", None) is not None
-        ):
+        while getattr(attrs, f"JOINTS_{k}", None) is not None and (getattr(attrs, f"WEIGHTS_{k}", None) is not None):
             joints.append(self.read(getattr(attrs, f"JOINTS_{k}")))
             weights.append(self.read(getattr(attrs, f"WEIGHTS_{k}")).astype(float))
             k += 1
@@ -249,9 +236,7 @@ class _Reader:
         if skin.inverseBindMatrices is None:
             ibm = np.broadcast_to(np.eye(4), (len(joints), 4, 4)).copy()
         else:
-            ibm = (
-                self.read(skin.inverseBindMatrices).reshape(-1, 4, 4).transpose(0, 2, 1)
-            )
+            ibm = self.read(skin.inverseBindMatrices).reshape(-1, 4, 4).transpose(0, 2, 1)
         return Skin(joints=joints, inverse_bind=ibm.astype(float))
 
     def clips(self) -> tuple[AnimationClip, ...]:
@@ -267,26 +252,18 @@ class _Reader:
                 interp = s.interpolation or "LINEAR"
                 if interp == "CUBICSPLINE":
                     values = values.reshape(len(times), 3, -1)
-                channels.append(
-                    Channel(
-                        ch.target.node, ch.target.path, Sampler(times, values, interp)
-                    )
-                )
+                channels.append(Channel(ch.target.node, ch.target.path, Sampler(times, values, interp)))
             if channels:
                 start = min(c.sampler.times[0] for c in channels)
                 end = max(c.sampler.times[-1] for c in channels)
-                clips.append(
-                    AnimationClip(anim.name or f"clip{a}", tuple(channels), start, end)
-                )
+                clips.append(AnimationClip(anim.name or f"clip{a}", tuple(channels), start, end))
         return tuple(clips)
 
     def read(self, index: int) -> np.ndarray:
         """Accessor ``index`` as a (count, width) array; normalised integers become floats."""
         acc = self.gltf.accessors[index]
         if acc.sparse is not None:
-            raise MeshError(
-                f"{self.path}: sparse accessors are not supported; re-export without"
-            )
+            raise MeshError(f"{self.path}: sparse accessors are not supported; re-export without")
         dtype = np.dtype(_DTYPES[acc.componentType])
         width = _WIDTH[acc.type]
         if acc.bufferView is None:
@@ -299,9 +276,7 @@ class _Reader:
         end = offset + stride * (acc.count - 1) + elem if acc.count else offset
         view_end = (view.byteOffset or 0) + (view.byteLength or 0)
         if end > min(len(data), view_end):
-            raise MeshError(
-                f"{self.path}: accessor {index} runs past its buffer; file truncated?"
-            )
+            raise MeshError(f"{self.path}: accessor {index} runs past its buffer; file truncated?")
         arr = np.ndarray(
             (acc.count, width),
             dtype,
@@ -319,9 +294,7 @@ class _Reader:
             if uri is None:
                 data = self.gltf.binary_blob()
                 if data is None:
-                    raise MeshError(
-                        f"{self.path}: buffer {index} has no data (GLB BIN chunk missing)"
-                    )
+                    raise MeshError(f"{self.path}: buffer {index} has no data (GLB BIN chunk missing)")
             elif uri.startswith("data:"):
                 data = base64.b64decode(uri.split(",", 1)[1])
             else:
@@ -339,9 +312,7 @@ class _Reader:
 def _stack_uv(uvs: list, counts: list[int]) -> np.ndarray | None:
     if all(uv is None for uv in uvs):
         return None
-    return np.concatenate(
-        [np.zeros((n, 2)) if uv is None else uv for uv, n in zip(uvs, counts)]
-    )
+    return np.concatenate([np.zeros((n, 2)) if uv is None else uv for uv, n in zip(uvs, counts)])
 
 
 def _stack_colors(colors: list, counts: list[int]) -> np.ndarray | None:
@@ -356,4 +327,3 @@ def _stack_colors(colors: list, counts: list[int]) -> np.ndarray | None:
 
 def _pad(a: np.ndarray, k: int) -> np.ndarray:
     return np.pad(a, ((0, 0), (0, k - a.shape[1])))
-

@@ -29,13 +29,10 @@ def load_mesh(path: Path) -> trimesh.Trimesh:
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise MeshError(
-            f"{path}: unsupported mesh format {path.suffix!r}; convert it to one of "
-            f"{', '.join(SUPPORTED_SUFFIXES)}"
+            f"{path}: unsupported mesh format {path.suffix!r}; convert it to one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     if not path.is_file():
-        raise MeshError(
-            f"{path}: no such file; run the asset download first or fix the path"
-        )
+        raise MeshError(f"{path}: no such file; run the asset download first or fix the path")
     try:
         loaded = trimesh.load(str(path))
     except Exception as exc:  # trimesh raises many unrelated types for bad files
@@ -66,9 +63,7 @@ def check_mesh(mesh: trimesh.Trimesh, source: str | Path | None = None) -> None:
             "geometry (point cloud, lines, or empty scene); export it with faces"
         )
     if not np.isfinite(verts).all():
-        raise MeshError(
-            f"{where}: mesh has NaN or infinite vertex coordinates; re-export it"
-        )
+        raise MeshError(f"{where}: mesh has NaN or infinite vertex coordinates; re-export it")
     extents = verts.max(axis=0) - verts.min(axis=0)
     scale = float(extents.max())
     if scale <= 0 or float(extents.min()) <= 1e-9 * scale:
@@ -77,16 +72,12 @@ def check_mesh(mesh: trimesh.Trimesh, source: str | Path | None = None) -> None:
             f"{extents.tolist()}); it cannot be a 3D subject, check the export"
         )
     tri = verts[faces]
-    areas = 0.5 * np.linalg.norm(
-        np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1
-    )
+    areas = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     if not (areas > 1e-12 * scale * scale).any():
         raise MeshError(f"{where}: every face of the mesh has zero area; re-export it")
 
 
-def normalize_mesh(
-    mesh: trimesh.Trimesh, up_axis: str = "y", target_size: float = 1.0
-) -> trimesh.Trimesh:
+def normalize_mesh(mesh: trimesh.Trimesh, up_axis: str = "y", target_size: float = 1.0) -> trimesh.Trimesh:
     """Return a copy of ``mesh`` in the project frame.
 
     ``up_axis`` is the file's up axis ("y": glTF/most OBJ, "z": Blender/CAD exports); it is
@@ -100,9 +91,7 @@ def normalize_mesh(
     check_mesh(mesh)
     out = mesh.copy()
     if up_axis == "z":
-        out.apply_transform(
-            trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0])
-        )
+        out.apply_transform(trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0]))
     elif up_axis != "y":
         raise ValueError(f"up_axis must be 'y' or 'z', got {up_axis!r}")
     lo, hi = out.bounds

@@ -104,8 +104,9 @@ class SkinnedModel:
         """Vertices (N, 3) of clip ``clip_index`` at ``time`` seconds (clamped to the clip)."""
         return self._skin(self._world(self.clip_overrides(clip_index, time)))
 
-    def pose_with_normals(self, clip_index: int | None, time: float | None,
-                          normals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def pose_with_normals(
+        self, clip_index: int | None, time: float | None, normals: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Vertices (N, 3) and unit normals (N, 3) of clip ``clip_index`` at ``time`` (None:
         the bind pose); ``normals`` are the bind pose's, turned by each vertex's blended
         joint rotation (what GPU skinning does)."""
@@ -133,22 +134,14 @@ class SkinnedModel:
             return self.bind_pose(), info
         index = int(rng.integers(len(self.clips)))
         clip = self.clips[index]
-        time = (
-            float(rng.uniform(clip.start, clip.end))
-            if clip.end > clip.start
-            else clip.start
-        )
+        time = float(rng.uniform(clip.start, clip.end)) if clip.end > clip.start else clip.start
         info = {"clip": index, "clip_name": clip.name, "time": time, "fallback": False}
         return self.pose(index, time), info
 
     def to_trimesh(self, vertices: np.ndarray) -> trimesh.Trimesh:
         """A trimesh of these faces (and uv) over posed ``vertices`` (N, 3), order kept."""
-        visual = (
-            trimesh.visual.TextureVisuals(uv=self.uv) if self.uv is not None else None
-        )
-        return trimesh.Trimesh(
-            vertices=vertices, faces=self.faces, visual=visual, process=False
-        )
+        visual = trimesh.visual.TextureVisuals(uv=self.uv) if self.uv is not None else None
+        return trimesh.Trimesh(vertices=vertices, faces=self.faces, visual=visual, process=False)
 
     def _world(self, overrides: dict) -> np.ndarray:
         n = len(self.nodes)
@@ -197,8 +190,9 @@ class SkinnedModel:
             w = self.weights[part.start : part.stop]
             j = self.joints[part.start : part.stop]
             rows = np.repeat(np.arange(len(w)), w.shape[1])
-            m = scipy.sparse.csr_matrix((w.ravel(), (rows, j.ravel())),
-                                        shape=(len(w), len(self.skins[part.skin].joints)))
+            m = scipy.sparse.csr_matrix(
+                (w.ravel(), (rows, j.ravel())), shape=(len(w), len(self.skins[part.skin].joints))
+            )
             out.append((m, w.sum(axis=1) <= 0))
         return out
 

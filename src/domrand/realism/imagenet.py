@@ -38,12 +38,28 @@ def _top5_rows(net, paths: list, labels: list[str], input_size: int, device: str
     if unknown:
         raise ValueError(f"classes {unknown} have no ImageNet family in IMAGENET_FAMILIES")
     x = load_images([str(p) for p in paths], int(input_size), log)
-    top5 = torch.cat([net.classify(normalise(c.to(device).float().div(255), net.norm).contiguous(
-        memory_format=torch.channels_last)).topk(5, dim=1).indices.cpu()
-                      for c in x.split(64)]) if len(paths) else torch.empty((0, 5), dtype=torch.long)
-    return pd.DataFrame({"path": [str(p) for p in paths], "label": labels,
-                         "top5": [" ".join(map(str, r.tolist())) for r in top5],
-                         "recognised": recognised(top5, labels)})
+    top5 = (
+        torch.cat(
+            [
+                net.classify(
+                    normalise(c.to(device).float().div(255), net.norm).contiguous(memory_format=torch.channels_last)
+                )
+                .topk(5, dim=1)
+                .indices.cpu()
+                for c in x.split(64)
+            ]
+        )
+        if len(paths)
+        else torch.empty((0, 5), dtype=torch.long)
+    )
+    return pd.DataFrame(
+        {
+            "path": [str(p) for p in paths],
+            "label": labels,
+            "top5": [" ".join(map(str, r.tolist())) for r in top5],
+            "recognised": recognised(top5, labels),
+        }
+    )
 
 
 def _classifier(weights_path, sha256: str, device: str):
@@ -52,8 +68,9 @@ def _classifier(weights_path, sha256: str, device: str):
 
 
 @torch.inference_mode()
-def measure_realism(test_indexes: list, weights_path, sha256: str, out_path, params: dict, device: str = "cpu",
-                    log=print) -> pd.DataFrame:
+def measure_realism(
+    test_indexes: list, weights_path, sha256: str, out_path, params: dict, device: str = "cpu", log=print
+) -> pd.DataFrame:
     """Top-5 of the ImageNet classifier on up to params['images_per_class'] test images per
     class (index order) of each index; one row per image (path, label, top5, recognised).
     params: images_per_class, input_size."""
@@ -72,8 +89,9 @@ def measure_realism(test_indexes: list, weights_path, sha256: str, out_path, par
 
 
 @torch.inference_mode()
-def measure_subject_realism(shard_dirs: list, weights_path, sha256: str, out_path, params: dict,
-                            device: str = "cpu", log=print) -> pd.DataFrame:
+def measure_subject_realism(
+    shard_dirs: list, weights_path, sha256: str, out_path, params: dict, device: str = "cpu", log=print
+) -> pd.DataFrame:
     """Top-5 of the ImageNet classifier on every image of per-breed renders
     (:func:`domrand.render.shard.render_breeds`); one row per image (path, label, breed, top5,
     recognised). params: input_size."""
@@ -81,8 +99,7 @@ def measure_subject_realism(shard_dirs: list, weights_path, sha256: str, out_pat
     meta = []
     for d in shard_dirs:
         m = pd.read_parquet(f"{d}/metadata.parquet")
-        meta.append(pd.DataFrame({"path": [f"{d}/{f}" for f in m["file"]], "label": m["class"],
-                                  "breed": m["breed"]}))
+        meta.append(pd.DataFrame({"path": [f"{d}/{f}" for f in m["file"]], "label": m["class"], "breed": m["breed"]}))
     meta = pd.concat(meta, ignore_index=True)
     out = _top5_rows(net, meta["path"].tolist(), meta["label"].tolist(), params["input_size"], device, log)
     out.insert(2, "breed", meta["breed"].to_numpy())

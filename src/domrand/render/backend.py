@@ -13,7 +13,7 @@ import sys
 BACKENDS = ("egl", "osmesa")
 _PACKAGES = {
     "egl": "libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 libopengl0 (Debian/Ubuntu); "
-           "on NVIDIA nodes the driver's libEGL_nvidia",
+    "on NVIDIA nodes the driver's libEGL_nvidia",
     "osmesa": "libosmesa6 (Debian/Ubuntu)",
 }
 EGL_CUDA_DEVICE_NV = 0x323A  # EGL_NV_device_cuda
@@ -55,8 +55,9 @@ def choose_egl_device(devices: list[dict], environ=os.environ) -> int:
     explicit = environ.get("EGL_DEVICE_ID", "").strip()
     if explicit:
         if not explicit.isdigit() or int(explicit) >= len(devices):
-            raise BackendError(f"EGL_DEVICE_ID={explicit!r} but EGL reports {len(devices)} device(s) "
-                               f"(0..{len(devices) - 1})")
+            raise BackendError(
+                f"EGL_DEVICE_ID={explicit!r} but EGL reports {len(devices)} device(s) (0..{len(devices) - 1})"
+            )
         return int(explicit)
     ordinals = {d["cuda"]: i for i, d in enumerate(devices) if d.get("cuda") is not None}
     mask = environ.get("CUDA_VISIBLE_DEVICES")
@@ -90,8 +91,9 @@ def egl_devices() -> list:
     info as `choose_egl_device` expects."""
     import ctypes
 
-    query_devices = _egl_ext("eglQueryDevicesEXT", ctypes.c_uint, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
-                             ctypes.POINTER(ctypes.c_int))
+    query_devices = _egl_ext(
+        "eglQueryDevicesEXT", ctypes.c_uint, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_int)
+    )
     if query_devices is None:  # no EGL_EXT_device_enumeration: the default display only
         return [(None, {"cuda": None, "extensions": ""})]
     n = ctypes.c_int(0)
@@ -100,8 +102,9 @@ def egl_devices() -> list:
     handles = (ctypes.c_void_p * n.value)()
     query_devices(n.value, handles, ctypes.byref(n))
     query_string = _egl_ext("eglQueryDeviceStringEXT", ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int)
-    query_attrib = _egl_ext("eglQueryDeviceAttribEXT", ctypes.c_uint, ctypes.c_void_p, ctypes.c_int,
-                            ctypes.POINTER(ctypes.c_ssize_t))
+    query_attrib = _egl_ext(
+        "eglQueryDeviceAttribEXT", ctypes.c_uint, ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_ssize_t)
+    )
     out = []
     for h in handles[: n.value]:
         ext = (query_string(h, EGL_EXTENSIONS) or b"").decode() if query_string else ""
@@ -125,8 +128,9 @@ class EGLContext:
 
         self._egl = EGL
         if device is not None:
-            get_display = _egl_ext("eglGetPlatformDisplayEXT", EGL.EGLDisplay, ctypes.c_uint, ctypes.c_void_p,
-                                   ctypes.c_void_p)
+            get_display = _egl_ext(
+                "eglGetPlatformDisplayEXT", EGL.EGLDisplay, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p
+            )
             self._egl_display = get_display(EGL_PLATFORM_DEVICE_EXT, device, None)
         else:
             self._egl_display = EGL.eglGetDisplay(EGL.EGL_DEFAULT_DISPLAY)
@@ -135,18 +139,36 @@ class EGLContext:
         if not EGL.eglInitialize(self._egl_display, ctypes.pointer(major), ctypes.pointer(minor)):
             raise RuntimeError("eglInitialize failed")
         config_attributes = (EGL.EGLint * 15)(
-            EGL.EGL_SURFACE_TYPE, EGL.EGL_PBUFFER_BIT, EGL.EGL_RED_SIZE, 8, EGL.EGL_GREEN_SIZE, 8,
-            EGL.EGL_BLUE_SIZE, 8, EGL.EGL_DEPTH_SIZE, 24, EGL.EGL_RENDERABLE_TYPE, EGL.EGL_OPENGL_BIT,
-            EGL.EGL_CONFORMANT, EGL.EGL_OPENGL_BIT, EGL.EGL_NONE)
+            EGL.EGL_SURFACE_TYPE,
+            EGL.EGL_PBUFFER_BIT,
+            EGL.EGL_RED_SIZE,
+            8,
+            EGL.EGL_GREEN_SIZE,
+            8,
+            EGL.EGL_BLUE_SIZE,
+            8,
+            EGL.EGL_DEPTH_SIZE,
+            24,
+            EGL.EGL_RENDERABLE_TYPE,
+            EGL.EGL_OPENGL_BIT,
+            EGL.EGL_CONFORMANT,
+            EGL.EGL_OPENGL_BIT,
+            EGL.EGL_NONE,
+        )
         configs, n = (EGL.EGLConfig * 1)(), EGL.EGLint()
         if not EGL.eglChooseConfig(self._egl_display, config_attributes, configs, 1, ctypes.pointer(n)) or n.value < 1:
             raise RuntimeError("no EGL config with OpenGL and a 24-bit depth buffer")
         EGL.eglBindAPI(EGL.EGL_OPENGL_API)
         context_attributes = (EGL.EGLint * 7)(
-            EGL.EGL_CONTEXT_MAJOR_VERSION, 4, EGL.EGL_CONTEXT_MINOR_VERSION, 1,
-            EGL.EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL.EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL.EGL_NONE)
-        self._egl_context = EGL.eglCreateContext(self._egl_display, configs[0], EGL.EGL_NO_CONTEXT,
-                                                 context_attributes)
+            EGL.EGL_CONTEXT_MAJOR_VERSION,
+            4,
+            EGL.EGL_CONTEXT_MINOR_VERSION,
+            1,
+            EGL.EGL_CONTEXT_OPENGL_PROFILE_MASK,
+            EGL.EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
+            EGL.EGL_NONE,
+        )
+        self._egl_context = EGL.eglCreateContext(self._egl_display, configs[0], EGL.EGL_NO_CONTEXT, context_attributes)
         if not self._egl_context:
             raise RuntimeError("eglCreateContext failed for OpenGL 4.1 core")
 
@@ -226,13 +248,22 @@ def release_platform(platform) -> None:
 def describe(backend: str = "egl") -> dict:
     """What a renderer in this process would run on: the EGL devices (with CUDA ordinals),
     the one chosen, and the GL vendor/renderer/version of a context on it."""
-    info: dict = {"backend": backend, "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES"),
-                  "EGL_DEVICE_ID": os.environ.get("EGL_DEVICE_ID")}
+    info: dict = {
+        "backend": backend,
+        "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        "EGL_DEVICE_ID": os.environ.get("EGL_DEVICE_ID"),
+    }
     configure(backend)
     if backend == "egl":
         devices = egl_devices()
-        info["egl_devices"] = [{"cuda": d["cuda"], "nv_device_cuda": "EGL_NV_device_cuda" in d["extensions"],
-                                "mesa": "EGL_MESA_device_software" in d["extensions"]} for _, d in devices]
+        info["egl_devices"] = [
+            {
+                "cuda": d["cuda"],
+                "nv_device_cuda": "EGL_NV_device_cuda" in d["extensions"],
+                "mesa": "EGL_MESA_device_software" in d["extensions"],
+            }
+            for _, d in devices
+        ]
         info["chosen_device"] = choose_egl_device([d for _, d in devices])
     platform = create_platform(8, 8, backend)
     try:

@@ -205,8 +205,14 @@ class GLRenderer:
     the shadow map's size.
     """
 
-    def __init__(self, size: int, backend: str = "egl", samples: int = 4, coverage_size: int | None = None,
-                 shadow_size: int = 512):
+    def __init__(
+        self,
+        size: int,
+        backend: str = "egl",
+        samples: int = 4,
+        coverage_size: int | None = None,
+        shadow_size: int = 512,
+    ):
         configure(backend)
         self.size = int(size)
         self.shadow_size = int(shadow_size)
@@ -217,8 +223,10 @@ class GLRenderer:
             self._init_gl()
         except Exception as exc:
             release_platform(self._platform)
-            raise BackendError(f"the {backend.upper()} context cannot run the renderer "
-                               f"({type(exc).__name__}: {exc}); OpenGL 3.3 core is needed") from exc
+            raise BackendError(
+                f"the {backend.upper()} context cannot run the renderer "
+                f"({type(exc).__name__}: {exc}); OpenGL 3.3 core is needed"
+            ) from exc
         self._meshes: list[Mesh] = []
         self._textures: list[int] = []
         self.readback_seconds = 0.0  # of the last `render`
@@ -238,10 +246,28 @@ class GLRenderer:
         _current = self
         self.GL = GL
         self._prog = _program(GL, _VERT, _FRAG)
-        self._u = {n: GL.glGetUniformLocation(self._prog, n) for n in (
-            "M", "VP", "base_color_factor", "metallic_factor", "roughness_factor", "emissive_factor",
-            "has_base_tex", "has_emissive_tex", "base_tex", "emissive_tex", "cam_pos", "light_dir",
-            "light_radiance", "ambient_light", "shadows", "light_matrix", "shadow_map")}
+        self._u = {
+            n: GL.glGetUniformLocation(self._prog, n)
+            for n in (
+                "M",
+                "VP",
+                "base_color_factor",
+                "metallic_factor",
+                "roughness_factor",
+                "emissive_factor",
+                "has_base_tex",
+                "has_emissive_tex",
+                "base_tex",
+                "emissive_tex",
+                "cam_pos",
+                "light_dir",
+                "light_radiance",
+                "ambient_light",
+                "shadows",
+                "light_matrix",
+                "shadow_map",
+            )
+        }
         GL.glUseProgram(self._prog)
         GL.glUniform1i(self._u["base_tex"], 0)
         GL.glUniform1i(self._u["emissive_tex"], 1)
@@ -268,8 +294,9 @@ class GLRenderer:
         img = np.ascontiguousarray(np.flip(np.asarray(img, np.uint8)[..., :3], axis=0))
         tex = GL.glGenTextures(1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
-        GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGB, img.shape[1], img.shape[0], 0, GL.GL_RGB,
-                        GL.GL_UNSIGNED_BYTE, img)
+        GL.glTexImage2D(
+            GL.GL_TEXTURE_2D, 0, GL.GL_RGB, img.shape[1], img.shape[0], 0, GL.GL_RGB, GL.GL_UNSIGNED_BYTE, img
+        )
         GL.glGenerateMipmap(GL.GL_TEXTURE_2D)
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR)
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR)
@@ -301,8 +328,19 @@ class GLRenderer:
         return m
 
     # -- frames ----------------------------------------------------------------------
-    def render(self, draws, view: np.ndarray, proj: np.ndarray, cam_pos, light_dir, light_radiance,
-               ambient, background, depth: bool = False, shadow=None):
+    def render(
+        self,
+        draws,
+        view: np.ndarray,
+        proj: np.ndarray,
+        cam_pos,
+        light_dir,
+        light_radiance,
+        ambient,
+        background,
+        depth: bool = False,
+        shadow=None,
+    ):
         """Draw [(Mesh, 4x4 model matrix, Material)] and read the image back. Model matrices
         must be rigid motions times a uniform scale (normals use mat3(M)).
 
@@ -462,8 +500,11 @@ def _f32(m: np.ndarray) -> np.ndarray:
 def _program(GL, vert: str, frag: str) -> int:
     from OpenGL.GL import shaders
 
-    return shaders.compileProgram(shaders.compileShader(vert, GL.GL_VERTEX_SHADER),
-                                  shaders.compileShader(frag, GL.GL_FRAGMENT_SHADER), validate=False)
+    return shaders.compileProgram(
+        shaders.compileShader(vert, GL.GL_VERTEX_SHADER),
+        shaders.compileShader(frag, GL.GL_FRAGMENT_SHADER),
+        validate=False,
+    )
 
 
 def _framebuffer(GL, size: int, color_format, samples: int) -> tuple[int, int, int]:
@@ -491,12 +532,17 @@ def _shadow_target(GL, size: int) -> tuple[int, int]:
     filtering (2x2 PCF in one lookup) and depth 1 (lit) outside it."""
     tex = GL.glGenTextures(1)
     GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
-    GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_DEPTH_COMPONENT24, size, size, 0, GL.GL_DEPTH_COMPONENT,
-                    GL.GL_FLOAT, None)
-    for key, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
-                       (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_BORDER), (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_BORDER),
-                       (GL.GL_TEXTURE_COMPARE_MODE, GL.GL_COMPARE_REF_TO_TEXTURE),
-                       (GL.GL_TEXTURE_COMPARE_FUNC, GL.GL_LEQUAL)):
+    GL.glTexImage2D(
+        GL.GL_TEXTURE_2D, 0, GL.GL_DEPTH_COMPONENT24, size, size, 0, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT, None
+    )
+    for key, value in (
+        (GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR),
+        (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
+        (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_BORDER),
+        (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_BORDER),
+        (GL.GL_TEXTURE_COMPARE_MODE, GL.GL_COMPARE_REF_TO_TEXTURE),
+        (GL.GL_TEXTURE_COMPARE_FUNC, GL.GL_LEQUAL),
+    ):
         GL.glTexParameteri(GL.GL_TEXTURE_2D, key, value)
     GL.glTexParameterfv(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_BORDER_COLOR, np.ones(4, np.float32))
     GL.glBindTexture(GL.GL_TEXTURE_2D, 0)

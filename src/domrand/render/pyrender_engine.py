@@ -60,8 +60,9 @@ def _offscreen_class():
         def _create(self):
             from pyrender.renderer import Renderer
 
-            self._platform = _Platform(create_platform(self.viewport_width, self.viewport_height, self._backend),
-                                       self.viewport_width)
+            self._platform = _Platform(
+                create_platform(self.viewport_width, self.viewport_height, self._backend), self.viewport_width
+            )
             self._platform.make_current()
             self._renderer = Renderer(self.viewport_width, self.viewport_height)
 
@@ -139,8 +140,9 @@ class PyrenderRenderer:
         from OpenGL.GL import GL_LINEAR, GL_LINEAR_MIPMAP_LINEAR
 
         sampler = self._pr.Sampler(magFilter=GL_LINEAR, minFilter=GL_LINEAR_MIPMAP_LINEAR)
-        return self._pr.Texture(source=np.ascontiguousarray(np.asarray(img, np.uint8)[..., :3]),
-                                source_channels="RGB", sampler=sampler)
+        return self._pr.Texture(
+            source=np.ascontiguousarray(np.asarray(img, np.uint8)[..., :3]), source_channels="RGB", sampler=sampler
+        )
 
     def mesh(self, positions, normals, uv, indices) -> _MeshData:
         return _MeshData(positions, normals, uv, indices)
@@ -148,26 +150,39 @@ class PyrenderRenderer:
     def _material(self, mat: Material):
         key = id(mat)
         if key not in self._materials:
-            self._materials[key] = (mat, self._pr.MetallicRoughnessMaterial(
-                baseColorFactor=np.asarray(mat.base_color, float), metallicFactor=float(mat.metallic),
-                roughnessFactor=float(mat.roughness), emissiveFactor=np.asarray(mat.emissive, float),
-                baseColorTexture=mat.base_texture, emissiveTexture=mat.emissive_texture))
+            self._materials[key] = (
+                mat,
+                self._pr.MetallicRoughnessMaterial(
+                    baseColorFactor=np.asarray(mat.base_color, float),
+                    metallicFactor=float(mat.metallic),
+                    roughnessFactor=float(mat.roughness),
+                    emissiveFactor=np.asarray(mat.emissive, float),
+                    baseColorTexture=mat.base_texture,
+                    emissiveTexture=mat.emissive_texture,
+                ),
+            )
         return self._materials[key][1]
 
     def _mesh(self, mesh: _MeshData, mat: Material | None):
         key = (id(mesh), id(mat))
         if key not in self._meshes:
             material = self._material(mat) if mat is not None else self._pr.MetallicRoughnessMaterial()
-            prim = self._pr.Primitive(positions=mesh.positions, normals=mesh.normals, texcoord_0=mesh.uv,
-                                      indices=mesh.indices, material=material)
+            prim = self._pr.Primitive(
+                positions=mesh.positions,
+                normals=mesh.normals,
+                texcoord_0=mesh.uv,
+                indices=mesh.indices,
+                material=material,
+            )
             self._meshes[key] = (mesh, mat, self._pr.Mesh(primitives=[prim]))
         return self._meshes[key][2]
 
     def _set_nodes(self, draws) -> list:
         for node in self._nodes:
             self.scene.remove_node(node)
-        self._nodes = [self.scene.add(self._mesh(mesh, mat), pose=np.asarray(model, float))
-                       for mesh, model, mat in draws]
+        self._nodes = [
+            self.scene.add(self._mesh(mesh, mat), pose=np.asarray(model, float)) for mesh, model, mat in draws
+        ]
         return self._nodes
 
     def _set_camera(self, view: np.ndarray, proj: np.ndarray):
@@ -178,8 +193,19 @@ class PyrenderRenderer:
         self.scene.set_pose(self._camera, np.linalg.inv(view))
 
     # -- frames ----------------------------------------------------------------------
-    def render(self, draws, view: np.ndarray, proj: np.ndarray, cam_pos, light_dir, light_radiance,
-               ambient, background, depth: bool = False, shadow=None):
+    def render(
+        self,
+        draws,
+        view: np.ndarray,
+        proj: np.ndarray,
+        cam_pos,
+        light_dir,
+        light_radiance,
+        ambient,
+        background,
+        depth: bool = False,
+        shadow=None,
+    ):
         """As GLRenderer.render; shadow casters are every mesh node (pyrender's rule), the
         shadow camera is shadow[:2]."""
         pr = self._pr
@@ -205,9 +231,9 @@ class PyrenderRenderer:
         pr = self._pr
         nodes = self._set_nodes([(m, model, None) for m, model in list(subject) + list(occluders)])
         self._set_camera(view, proj)
-        subject_nodes = {n: (255, 0, 0) for n in nodes[:len(subject)]}
+        subject_nodes = {n: (255, 0, 0) for n in nodes[: len(subject)]}
         full = self._r.render(self.scene, pr.RenderFlags.SEG, subject_nodes)[0][..., 0] > 127
-        both = {**subject_nodes, **{n: (0, 255, 0) for n in nodes[len(subject):]}}
+        both = {**subject_nodes, **{n: (0, 255, 0) for n in nodes[len(subject) :]}}
         seen = self._r.render(self.scene, pr.RenderFlags.SEG, both)[0][..., 0] > 127
         return full, seen
 

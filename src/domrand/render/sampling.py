@@ -91,8 +91,9 @@ def sample_camera(cfg: dict, rng: np.random.Generator) -> tuple[float, float, fl
     return az, el, dist, target
 
 
-def sample_frame(gen: dict, cls: str, n_breeds: int, n_materials: int, n_skies: int,
-                 rng: np.random.Generator) -> FrameParams:
+def sample_frame(
+    gen: dict, cls: str, n_breeds: int, n_materials: int, n_skies: int, rng: np.random.Generator
+) -> FrameParams:
     """Sample every randomized parameter of one frame from the generator config `gen`."""
     subj, light, sky, mats = gen["subject"], gen["lighting"], gen["sky"], gen["materials"]
     breed = int(rng.integers(n_breeds))
@@ -119,12 +120,14 @@ def sample_frame(gen: dict, cls: str, n_breeds: int, n_materials: int, n_skies: 
     sky_index = int(rng.integers(n_skies)) if sky["mode"] == "random" and n_skies else -1
     ground = int(rng.integers(n_materials)) if mats["random"] and n_materials else -1
     subject_material = int(rng.integers(n_materials)) if subj["texture"] == "random" else -1
-    return FrameParams(breed, mode, pose, az, el, dist, target, l_az, l_el, intensity, color,
-                       sky_index, ground, subject_material)
+    return FrameParams(
+        breed, mode, pose, az, el, dist, target, l_az, l_el, intensity, color, sky_index, ground, subject_material
+    )
 
 
-def sample_obstructors(cfg: dict, n_materials: int, random_materials: bool,
-                       rng: np.random.Generator) -> list[Obstructor]:
+def sample_obstructors(
+    cfg: dict, n_materials: int, random_materials: bool, rng: np.random.Generator
+) -> list[Obstructor]:
     """Random primitives near the subject (count, kind, placement, scale, material).
 
     Each is placed between the camera and the subject with probability `between`: at a
@@ -141,15 +144,26 @@ def sample_obstructors(cfg: dict, n_materials: int, random_materials: bool,
         kind = str(OBSTRUCTOR_KINDS[int(rng.integers(len(OBSTRUCTOR_KINDS)))])
         if p_between > 0 and rng.random() < p_between:
             j = float(cfg["between_jitter"])
-            where = dict(direction_deg=0.0, height=0.0, distance=0.0, between=_uniform(rng, cfg["between_position"]),
-                         offset=tuple(float(x) for x in rng.uniform(-j, j, 3)))
+            where = dict(
+                direction_deg=0.0,
+                height=0.0,
+                distance=0.0,
+                between=_uniform(rng, cfg["between_position"]),
+                offset=tuple(float(x) for x in rng.uniform(-j, j, 3)),
+            )
         else:
-            where = dict(direction_deg=float(rng.uniform(0, 360)), height=_uniform(rng, cfg["height"]),
-                         distance=_uniform(rng, cfg["distance"]))
-        out.append(Obstructor(
-            kind=kind, **where,
-            scale=_uniform(rng, cfg["scale"]),
-            rotation=tuple(float(x) for x in rng.uniform(-np.pi, np.pi, 3)),
-            material=int(rng.integers(n_materials)) if random_materials and n_materials else -1,
-        ))
+            where = dict(
+                direction_deg=float(rng.uniform(0, 360)),
+                height=_uniform(rng, cfg["height"]),
+                distance=_uniform(rng, cfg["distance"]),
+            )
+        out.append(
+            Obstructor(
+                kind=kind,
+                **where,
+                scale=_uniform(rng, cfg["scale"]),
+                rotation=tuple(float(x) for x in rng.uniform(-np.pi, np.pi, 3)),
+                material=int(rng.integers(n_materials)) if random_materials and n_materials else -1,
+            )
+        )
     return out

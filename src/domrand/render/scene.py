@@ -33,8 +33,10 @@ SKYLIGHT_TINT = (0.8, 0.92, 1.1)  # daylight ambient: the blue sky's colour, mea
 
 def _entries(world: World, key: str, config_key: str) -> list[dict]:
     if key not in world.manifest:
-        raise KeyError(f"config key {config_key}: the world at {world.root} has no {key!r}; rebuild it "
-                       f"(snakemake resources/world --forcerun build_world)")
+        raise KeyError(
+            f"config key {config_key}: the world at {world.root} has no {key!r}; rebuild it "
+            f"(snakemake resources/world --forcerun build_world)"
+        )
     return world.manifest[key]
 
 
@@ -54,8 +56,17 @@ class SceneRenderer:
     engine: `fast` (our GL draw list) or `pyrender` (pyrender's renderer, the reference).
     """
 
-    def __init__(self, world: World, cls: str, breeds: list[Breed], gen: dict, size: int, backend: str = "egl",
-                 coverage_size: int | None = None, engine: str = "fast"):
+    def __init__(
+        self,
+        world: World,
+        cls: str,
+        breeds: list[Breed],
+        gen: dict,
+        size: int,
+        backend: str = "egl",
+        coverage_size: int | None = None,
+        engine: str = "fast",
+    ):
         configure(backend)
         from domrand.render.gl import GLRenderer, Material, perspective
 
@@ -81,13 +92,21 @@ class SceneRenderer:
             return Material(base_texture=gl.texture(img), metallic=float(metallic), roughness=float(roughness))
 
         # Synthetic variants and target domains draw from disjoint sets (world/target_scenery.py).
-        self.materials = [textured(world.image(e["file"]), e.get("metallic", 0.0), e.get("roughness", 0.8))
-                          for e in _entries(world, MATERIAL_SETS[gen["materials"]["library"]], "materials.library")]
+        self.materials = [
+            textured(world.image(e["file"]), e.get("metallic", 0.0), e.get("roughness", 0.8))
+            for e in _entries(world, MATERIAL_SETS[gen["materials"]["library"]], "materials.library")
+        ]
         sky_entries = _entries(world, SKY_SETS[gen["sky"]["set"]], "sky.set")
-        self.skies = [Material(base_color=(0.0, 0.0, 0.0, 1.0), emissive=(1.0, 1.0, 1.0),
-                               emissive_texture=gl.texture(world.image(e["file"])), roughness=1.0,
-                               receives_shadows=False)
-                      for e in sky_entries]
+        self.skies = [
+            Material(
+                base_color=(0.0, 0.0, 0.0, 1.0),
+                emissive=(1.0, 1.0, 1.0),
+                emissive_texture=gl.texture(world.image(e["file"])),
+                roughness=1.0,
+                receives_shadows=False,
+            )
+            for e in sky_entries
+        ]
         self.plain = Material(base_color=(*map(float, gen["materials"]["plain_color"]), 1.0), roughness=0.9)
         self.dark = Material(base_color=(0.03, 0.03, 0.03, 1.0), roughness=0.3)
         self.coats = []
@@ -96,8 +115,13 @@ class SceneRenderer:
                 self.coats.append(Material(base_color=(*map(float, b.coat["base"]), 1.0), roughness=1.0))
             else:
                 # A breed's coat may carry its own finish (synthetic car paint: glossy); else matte.
-                self.coats.append(textured(np.asarray(Image.open(world.coat_file(b)).convert("RGB")),
-                                           b.coat.get("metallic", 0.0), b.coat.get("roughness", 0.7)))
+                self.coats.append(
+                    textured(
+                        np.asarray(Image.open(world.coat_file(b)).convert("RGB")),
+                        b.coat.get("metallic", 0.0),
+                        b.coat.get("roughness", 0.7),
+                    )
+                )
 
         self._coloured: dict[tuple, Material] = {}
         self.subjects = []
@@ -105,6 +129,7 @@ class SceneRenderer:
             rig = subject_rig(world, b)  # procedural, lofted (target domains), or an imported mesh
             _, rest = rig.pose_frame({})
             scale = SUBJECT_DIAGONAL / float(np.linalg.norm(rest[1] - rest[0]))
+
             # Coat parts first, fixed-colour parts (eyes, nose, glass) after: few material switches
             # per subject. An imported mesh's parts are its material groups: own colours (and own
             # UVs) where the model has them, else None (the coat, on procedural UVs).
@@ -113,16 +138,20 @@ class SceneRenderer:
 
             own = _own_materials(rig, textured)
             uvs = getattr(rig, "uvs", [None] * len(rig.parts))
-            parts = [(part.name, self._mesh(part.mesh, uvs[i]), self._fixed_material(part, toon), own[i])
-                     for i, part in sorted(enumerate(rig.parts), key=fixed)]
+            parts = [
+                (part.name, self._mesh(part.mesh, uvs[i]), self._fixed_material(part, toon), own[i])
+                for i, part in sorted(enumerate(rig.parts), key=fixed)
+            ]
             self.subjects.append((rig, scale, parts))
         self.dome = self._dome_mesh()
         ground = shapes.box((60.0, 0.02, 60.0), center=(0, -0.01, 0))
         self.ground = self._mesh(ground, ground.vertices[:, [0, 2]] / 1.5)
         self.obstructor_meshes = {kind: self._mesh(shapes.obstructor(kind)) for kind in shapes.OBSTRUCTOR_KINDS}
         # Bounding radius of each shape at scale 1, for the shadow frustum.
-        self.obstructor_radius = {kind: float(np.linalg.norm(shapes.obstructor(kind).vertices, axis=1).max())
-                                  for kind in shapes.OBSTRUCTOR_KINDS}
+        self.obstructor_radius = {
+            kind: float(np.linalg.norm(shapes.obstructor(kind).vertices, axis=1).max())
+            for kind in shapes.OBSTRUCTOR_KINDS
+        }
         self._subject_draws: list = []  # (mesh, model, material) of the posed subject
         self._scene_draws: list = []  # sky dome and ground
         self._obstructor_draws: list = []
@@ -186,8 +215,10 @@ class SceneRenderer:
         S = np.diag([scale, scale, scale, 1.0])
         random = p.subject_material >= 0
         coat = self.coats[p.breed] if not random else self.materials[p.subject_material]
-        self._subject_draws = [(mesh, S @ mats[name], fixed if fixed is not None else own if own and not random else coat)
-                               for name, mesh, fixed, own in parts]
+        self._subject_draws = [
+            (mesh, S @ mats[name], fixed if fixed is not None else own if own and not random else coat)
+            for name, mesh, fixed, own in parts
+        ]
         bounds = bounds * scale
         self._bounds = bounds
         self._center = bounds.mean(0)
@@ -230,7 +261,9 @@ class SceneRenderer:
             m = np.eye(4)
             m[:3, :3] = rotation(*o.rotation) * (o.scale * self._diag)
             m[:3, 3] = pos
-            draws.append((self.obstructor_meshes[o.kind], m, self.materials[o.material] if o.material >= 0 else self.plain))
+            draws.append(
+                (self.obstructor_meshes[o.kind], m, self.materials[o.material] if o.material >= 0 else self.plain)
+            )
             r = self.obstructor_radius[o.kind] * o.scale * self._diag
             bounds.append((pos - r, pos + r))
         self._obstructor_draws = draws
@@ -248,14 +281,21 @@ class SceneRenderer:
 
     def coverage_masks(self):
         """(subject pixels, those not hidden by the active obstructors) as boolean masks."""
-        return self.gl.coverage_masks([(mesh, model) for mesh, model, _ in self._subject_draws],
-                                      [(mesh, model) for mesh, model, _ in self._obstructor_draws], self._view,
-                                      self.proj)
+        return self.gl.coverage_masks(
+            [(mesh, model) for mesh, model, _ in self._subject_draws],
+            [(mesh, model) for mesh, model, _ in self._obstructor_draws],
+            self._view,
+            self.proj,
+        )
 
     def coverage(self) -> tuple[int, int]:
         """(subject pixels in frame, those not hidden by the active obstructors), at `coverage_size`."""
-        return self.gl.coverage([(mesh, model) for mesh, model, _ in self._subject_draws],
-                                [(mesh, model) for mesh, model, _ in self._obstructor_draws], self._view, self.proj)
+        return self.gl.coverage(
+            [(mesh, model) for mesh, model, _ in self._subject_draws],
+            [(mesh, model) for mesh, model, _ in self._obstructor_draws],
+            self._view,
+            self.proj,
+        )
 
     def render(self, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
         """The frame as an (H, W, 3) uint8 image after the style's post-processing, and what was sampled
@@ -264,8 +304,18 @@ class SceneRenderer:
         toon = style["shading"] == "toon"
         # Near to far (subject, obstructors, ground, sky), so depth testing skips hidden fragments early.
         draws = self._subject_draws + self._obstructor_draws + self._scene_draws
-        img, depth = self.gl.render(draws, self._view, self.proj, self._camera[:3, 3], self._light[0], self._light[1],
-                                    self.ambient, self.background, depth=toon, shadow=self.shadow())
+        img, depth = self.gl.render(
+            draws,
+            self._view,
+            self.proj,
+            self._camera[:3, 3],
+            self._light[0],
+            self._light[1],
+            self.ambient,
+            self.background,
+            depth=toon,
+            shadow=self.shadow(),
+        )
         info = {"t_readback": self.gl.readback_seconds}
         if toon:
             img = _toon(img, depth, levels=int(style["toon_levels"]))
@@ -327,8 +377,9 @@ def _toon(img: np.ndarray, depth: np.ndarray, levels: int) -> np.ndarray:
     d = np.where(depth > 0, depth, depth.max() * 10 + 1)
     edge = np.zeros(depth.shape, bool)
     for axis in (0, 1):
-        diff = np.abs(np.diff(d, axis=axis)) > 0.04 * np.minimum(d[:-1] if axis == 0 else d[:, :-1],
-                                                                  d[1:] if axis == 0 else d[:, 1:])
+        diff = np.abs(np.diff(d, axis=axis)) > 0.04 * np.minimum(
+            d[:-1] if axis == 0 else d[:, :-1], d[1:] if axis == 0 else d[:, 1:]
+        )
         if axis == 0:
             edge[:-1] |= diff
             edge[1:] |= diff

@@ -41,14 +41,18 @@ def select_breeds(world: World, cls: str, subject: dict):
     them per training set (:func:`breed_draw`); here it is only checked against the pool."""
     pool = subject["heldout"]
     if pool is not False and pool not in world.pools():
-        raise ValueError(f"config key subject.heldout: pool {pool!r} is not in the world's held-out pools "
-                         f"{world.pools()}: add it to world.heldout_breeds")
+        raise ValueError(
+            f"config key subject.heldout: pool {pool!r} is not in the world's held-out pools "
+            f"{world.pools()}: add it to world.heldout_breeds"
+        )
     breeds = world.breeds(cls, heldout=pool)
     n = subject["breeds"]
     if n != "all" and int(n) > len(breeds):
         key = f"world.heldout_breeds.{pool}" if pool else "world.breeds"
-        raise ValueError(f"subject.breeds={n} but the world has only {len(breeds)} "
-                         f"{f'held-out ({pool}) ' if pool else ''}{cls} breeds: raise {key}")
+        raise ValueError(
+            f"subject.breeds={n} but the world has only {len(breeds)} "
+            f"{f'held-out ({pool}) ' if pool else ''}{cls} breeds: raise {key}"
+        )
     return breeds
 
 
@@ -74,8 +78,9 @@ def image_draw(i: int, render: dict) -> int:
     return i // per if i < draws * per else (i - draws * per) % draws
 
 
-def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, out_dir: Path,
-                 render: dict, log=print) -> Path:
+def render_shard(
+    world_dir: Path, gen: dict, source: str, cls: str, shard: int, out_dir: Path, render: dict, log=print
+) -> Path:
     """Render shard `shard` of (`source`, `cls`) with generator config `gen` into out_dir.
 
     render: seed, image_size, shard_size, images_per_class (total for this source), backend,
@@ -93,8 +98,10 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
     size = int(render["image_size"])
     rows = []
     t_start = time.perf_counter()
-    with atomic_dir(Path(out_dir)) as tmp, SceneRenderer(world, cls, breeds, gen, size, render["backend"],
-                                                     engine=render.get("engine", "fast")) as sr:
+    with (
+        atomic_dir(Path(out_dir)) as tmp,
+        SceneRenderer(world, cls, breeds, gen, size, render["backend"], engine=render.get("engine", "fast")) as sr,
+    ):
         for k, i in enumerate(indices):
             d = image_draw(i, render)
             jpeg, row = render_image(sr, gen, render, source, cls, i, breeds, allowed=draws[d], draw=d)
@@ -102,14 +109,15 @@ def render_shard(world_dir: Path, gen: dict, source: str, cls: str, shard: int, 
             rows.append(row)
             if (k + 1) % 100 == 0 or k + 1 == len(indices):
                 rate = (k + 1) / (time.perf_counter() - t_start)
-                log(f"{source}/{cls}/shard{shard}: {k + 1}/{len(indices)} images, {rate:.1f} img/s, "
-                    f"ETA {(len(indices) - k - 1) / rate:.0f} s")
+                log(
+                    f"{source}/{cls}/shard{shard}: {k + 1}/{len(indices)} images, {rate:.1f} img/s, "
+                    f"ETA {(len(indices) - k - 1) / rate:.0f} s"
+                )
         pd.DataFrame(rows).to_parquet(tmp / "metadata.parquet", index=False)
     return Path(out_dir)
 
 
-def render_breeds(world_dir: Path, gen: dict, source: str, cls: str, out_dir: Path, render: dict,
-                  log=print) -> Path:
+def render_breeds(world_dir: Path, gen: dict, source: str, cls: str, out_dir: Path, render: dict, log=print) -> Path:
     """Every breed of the generator's pool `render['images_per_breed']` times, breed by breed
     (image i shows breed i // images_per_breed): a per-breed sample for measures of the
     subjects themselves. Same output as :func:`render_shard`.
@@ -122,8 +130,10 @@ def render_breeds(world_dir: Path, gen: dict, source: str, cls: str, out_dir: Pa
     breeds = select_breeds(world, cls, gen["subject"])
     per = int(render["images_per_breed"])
     size, rows, t_start = int(render["image_size"]), [], time.perf_counter()
-    with atomic_dir(Path(out_dir)) as tmp, SceneRenderer(world, cls, breeds, gen, size, render["backend"],
-                                                     engine=render.get("engine", "fast")) as sr:
+    with (
+        atomic_dir(Path(out_dir)) as tmp,
+        SceneRenderer(world, cls, breeds, gen, size, render["backend"], engine=render.get("engine", "fast")) as sr,
+    ):
         for i in range(per * len(breeds)):
             jpeg, row = render_image(sr, gen, render, source, cls, i, breeds, allowed=[i // per])
             (tmp / row["file"]).write_bytes(jpeg)
@@ -135,8 +145,9 @@ def render_breeds(world_dir: Path, gen: dict, source: str, cls: str, out_dir: Pa
     return Path(out_dir)
 
 
-def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, breeds,
-                 allowed: list[int] | None = None, draw: int = 0) -> tuple[bytes, dict]:
+def render_image(
+    sr, gen: dict, render: dict, source: str, cls: str, i: int, breeds, allowed: list[int] | None = None, draw: int = 0
+) -> tuple[bytes, dict]:
     """Image `i` of (`source`, `cls`) on the job's SceneRenderer: (JPEG bytes, metadata row).
 
     `allowed`: the indices into `breeds` this image may show (breed draw number `draw`; default
@@ -175,7 +186,8 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
             raise RenderError(
                 f"{source}/{cls} image {i}: no obstructor layout left {min_visible:.0%} of the subject "
                 f"visible in {occ['max_tries']} tries; raise obstructors.max_occlusion or lower "
-                f"obstructors.scale / count / raise obstructors.distance in the config")
+                f"obstructors.scale / count / raise obstructors.distance in the config"
+            )
     t2 = time.perf_counter()
     img, post = sr.render(rng)
     t3 = time.perf_counter()
@@ -183,12 +195,29 @@ def render_image(sr, gen: dict, render: dict, source: str, cls: str, i: int, bre
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="JPEG", quality=int(render["jpeg_quality"]))
     t4 = time.perf_counter()
-    row = {"file": f"{i:06d}.jpg", "index": i, "seed": seed, "class": cls, "source": source,
-           **p.record(), "breed": breeds[p.breed].name, "breed_index": p.breed, "breed_draw": draw,
-           "draw_breeds": ",".join(breeds[b].name for b in allowed),
-           # after p.record(): a mesh subject's pose columns say the clip and time it showed
-           **subject_record(breeds[p.breed], p.pose, p.subject_material >= 0), "visible_fraction": visible,
-           "occlusion_tries": tries, "n_between": sum(o.between is not None for o in p.obstructors), **post, "t_sample": t_sampled - t0, "t_update": t1 - t_sampled,
-           "t_occlusion": t2 - t1, "t_render": t3 - t2 - t_readback, "t_readback": t_readback,
-           "t_encode": t4 - t3, "render_time": t4 - t0}
+    row = {
+        "file": f"{i:06d}.jpg",
+        "index": i,
+        "seed": seed,
+        "class": cls,
+        "source": source,
+        **p.record(),
+        "breed": breeds[p.breed].name,
+        "breed_index": p.breed,
+        "breed_draw": draw,
+        "draw_breeds": ",".join(breeds[b].name for b in allowed),
+        # after p.record(): a mesh subject's pose columns say the clip and time it showed
+        **subject_record(breeds[p.breed], p.pose, p.subject_material >= 0),
+        "visible_fraction": visible,
+        "occlusion_tries": tries,
+        "n_between": sum(o.between is not None for o in p.obstructors),
+        **post,
+        "t_sample": t_sampled - t0,
+        "t_update": t1 - t_sampled,
+        "t_occlusion": t2 - t1,
+        "t_render": t3 - t2 - t_readback,
+        "t_readback": t_readback,
+        "t_encode": t4 - t3,
+        "render_time": t4 - t0,
+    }
     return buf.getvalue(), row

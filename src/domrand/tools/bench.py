@@ -80,18 +80,30 @@ def bench_render(config: dict, images: int, processes: int, variant: str = "cont
     split = {k: float(meta[f"t_{k}"].sum()) for k in ("sample", "update", "occlusion", "render", "readback", "encode")}
     total = sum(split.values())
     steady = sum(len(m) / float(m["render_time"].sum()) for m, _, _ in results)
-    return {"images_per_second": images * processes / wall, "processes": processes,
-            "image_size": int(config["render"]["image_size"]), "variant": variant, "images": images * processes,
-            "antialiasing": "4x MSAA", "shadows": bool(gen["lighting"]["shadows"]),
-            "engine": config["render"].get("engine", "fast"), "wall_seconds": wall, "backend": config["render"]["backend"],
-            "gl_renderer": gl.get("GL_RENDERER"), "gl": gl,
-            "steady_images_per_second": steady, "images_per_cpu_second": images * processes / cpu,
-            "cpu_seconds": cpu, "cpus": os.cpu_count(), "load_average_before": load,
-            "time_split": {k: v / total for k, v in split.items()},
-            "per_image_ms": {k: 1000 * v / len(meta) for k, v in split.items()},
-            "mean_occlusion_tries": float(meta["occlusion_tries"].mean()),
-            "note": "images_per_second includes each process's start-up (GL context, scene upload, shader "
-                    "compile); load_average_before > 0.5 means other work shared the CPUs"}
+    return {
+        "images_per_second": images * processes / wall,
+        "processes": processes,
+        "image_size": int(config["render"]["image_size"]),
+        "variant": variant,
+        "images": images * processes,
+        "antialiasing": "4x MSAA",
+        "shadows": bool(gen["lighting"]["shadows"]),
+        "engine": config["render"].get("engine", "fast"),
+        "wall_seconds": wall,
+        "backend": config["render"]["backend"],
+        "gl_renderer": gl.get("GL_RENDERER"),
+        "gl": gl,
+        "steady_images_per_second": steady,
+        "images_per_cpu_second": images * processes / cpu,
+        "cpu_seconds": cpu,
+        "cpus": os.cpu_count(),
+        "load_average_before": load,
+        "time_split": {k: v / total for k, v in split.items()},
+        "per_image_ms": {k: 1000 * v / len(meta) for k, v in split.items()},
+        "mean_occlusion_tries": float(meta["occlusion_tries"].mean()),
+        "note": "images_per_second includes each process's start-up (GL context, scene upload, shader "
+        "compile); load_average_before > 0.5 means other work shared the CPUs",
+    }
 
 
 def _rss_mb() -> float:
@@ -116,8 +128,9 @@ def _memory_worker(args):
     breeds = select_breeds(world, "cat", gen["subject"])
     samples = []
     t0 = time.perf_counter()
-    with SceneRenderer(world, "cat", breeds, gen, int(render["image_size"]), render["backend"],
-                       engine=render.get("engine", "fast")) as sr:
+    with SceneRenderer(
+        world, "cat", breeds, gen, int(render["image_size"]), render["backend"], engine=render.get("engine", "fast")
+    ) as sr:
         for i in range(frames):
             render_image(sr, gen, render, "memory", "cat", i, breeds)  # encoded, then dropped
             if (i + 1) % every == 0 or i + 1 == frames:
@@ -142,10 +155,17 @@ def bench_memory(config: dict, frames: int, variant: str = "control") -> dict:
         with mp.get_context("spawn").Pool(1) as pool:
             samples, wall = pool.apply(_memory_worker, ((world, gen, render, frames, every),))
     start, end = samples[0][1], samples[-1][1]
-    return {"frames": frames, "variant": variant, "rss_mb_start": start, "rss_mb_end": end,
-            "rss_growth_mb": round(end - start, 1), "rss_mb_max": max(r for _, r in samples),
-            "rss_mb_by_frame": samples, "seconds": wall,
-            "note": f"start = after {samples[0][0]} frames (start-up allocations done)"}
+    return {
+        "frames": frames,
+        "variant": variant,
+        "rss_mb_start": start,
+        "rss_mb_end": end,
+        "rss_growth_mb": round(end - start, 1),
+        "rss_mb_max": max(r for _, r in samples),
+        "rss_mb_by_frame": samples,
+        "seconds": wall,
+        "note": f"start = after {samples[0][0]} frames (start-up allocations done)",
+    }
 
 
 def bench_train(config: dict, images: int = 2048, batch: int = 256) -> dict:
@@ -182,8 +202,15 @@ def bench_train(config: dict, images: int = 2048, batch: int = 256) -> dict:
     if device == "cuda":
         torch.cuda.synchronize()
     wall = time.perf_counter() - t0
-    return {"images_per_second": n * batch / wall, "device": device, "backbone": name, "image_size": size,
-            "batch": batch, "threads": torch.get_num_threads(), "mode": "frozen backbone + head step"}
+    return {
+        "images_per_second": n * batch / wall,
+        "device": device,
+        "backbone": name,
+        "image_size": size,
+        "batch": batch,
+        "threads": torch.get_num_threads(),
+        "mode": "frozen backbone + head step",
+    }
 
 
 def _synthetic_jpeg(args):
@@ -226,36 +253,78 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
             pool.map(_synthetic_jpeg, [(p, size, i) for i, p in enumerate(paths)], chunksize=64)
         stages["make_jpegs"] = time.perf_counter() - t0
         n_test = max(2, images // 10)
-        df = pd.DataFrame({"path": paths, "label": ["cat", "dog"] * (images // 2) + ["cat"] * (images % 2),
-                           "split": ["test"] * n_test + ["train"] * (images - n_test),
-                           "source": "bench", "domain": "synthetic"})
+        df = pd.DataFrame(
+            {
+                "path": paths,
+                "label": ["cat", "dog"] * (images // 2) + ["cat"] * (images % 2),
+                "split": ["test"] * n_test + ["train"] * (images - n_test),
+                "source": "bench",
+                "domain": "synthetic",
+            }
+        )
         write_index(df, tmp / "index.parquet")
         torch.save({"state": make_backbone(name).state_dict()}, tmp / "backbone.pt")
-        params = {"input_size": int(config["model"]["input_size"]), "views": int(tr["views"]),
-                  "augment": tr["augment"], "seed": 0}
+        params = {
+            "input_size": int(config["model"]["input_size"]),
+            "views": int(tr["views"]),
+            "augment": tr["augment"],
+            "seed": 0,
+        }
         msgs = []
         t0 = time.perf_counter()
-        extract_features(tmp / "index.parquet", name, tmp / "backbone.pt", tmp / "features.pt", params,
-                         device=device, batch=batch, log=msgs.append)
+        extract_features(
+            tmp / "index.parquet",
+            name,
+            tmp / "backbone.pt",
+            tmp / "features.pt",
+            params,
+            device=device,
+            batch=batch,
+            log=msgs.append,
+        )
         stages["extract_features"] = time.perf_counter() - t0
-        head_params = {"seed": 0, "classes": ["cat", "dog"], "dropout": 0.3, "lr": float(tr["lr"]),
-                       "epochs": int(tr["epochs"]), "batch_size": int(tr["batch_size"]), "backbone": name}
+        head_params = {
+            "seed": 0,
+            "classes": ["cat", "dog"],
+            "dropout": 0.3,
+            "lr": float(tr["lr"]),
+            "epochs": int(tr["epochs"]),
+            "batch_size": int(tr["batch_size"]),
+            "backbone": name,
+        }
         t0 = time.perf_counter()
-        train_head([tmp / "features.pt"], [tmp / "features.pt"], tmp / "model", tmp / "ck.pt",
-                             head_params, device=device, log=msgs.append)
+        train_head(
+            [tmp / "features.pt"],
+            [tmp / "features.pt"],
+            tmp / "model",
+            tmp / "ck.pt",
+            head_params,
+            device=device,
+            log=msgs.append,
+        )
         stages["train_head"] = time.perf_counter() - t0
         feature_bytes = (tmp / "features.pt").stat().st_size
     n_train = images - n_test
     wall = stages["extract_features"] + stages["train_head"]
     epochs = int(tr["epochs"])
-    return {"images_per_second": n_train * epochs / wall, "device": device, "backbone": name,
-            "image_size": params["input_size"], "train_images": n_train, "test_images": n_test, "epochs": epochs,
-            "views": params["views"], "batch": batch, "seconds": stages, "feature_file_mb": feature_bytes / 2**20,
-            "forward_passes_per_second": (n_train * params["views"] + n_test) / stages["extract_features"],
-            "paper_run_seconds_estimate": 20000 * wall / n_train,
-            "log": msgs,
-            "note": "images_per_second = training images x epochs / (extract_features + train_head wall time); "
-                    "extract_features includes decoding every JPEG once; make_jpegs is setup, not counted"}
+    return {
+        "images_per_second": n_train * epochs / wall,
+        "device": device,
+        "backbone": name,
+        "image_size": params["input_size"],
+        "train_images": n_train,
+        "test_images": n_test,
+        "epochs": epochs,
+        "views": params["views"],
+        "batch": batch,
+        "seconds": stages,
+        "feature_file_mb": feature_bytes / 2**20,
+        "forward_passes_per_second": (n_train * params["views"] + n_test) / stages["extract_features"],
+        "paper_run_seconds_estimate": 20000 * wall / n_train,
+        "log": msgs,
+        "note": "images_per_second = training images x epochs / (extract_features + train_head wall time); "
+        "extract_features includes decoding every JPEG once; make_jpegs is setup, not counted",
+    }
 
 
 def bench_projection(run_dir, configfiles, out: Path, **kwargs) -> dict | None:
@@ -278,16 +347,23 @@ def main(argv=None) -> None:
     ap.add_argument("--config", default="config.yaml")
     ap.add_argument("--images", type=int, default=300, help="frames per render process")
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--frames", type=int, default=10000,
-                    help="frames for the memory check (one process; 0 skips it)")
-    ap.add_argument("--train-config", default=None,
-                    help="config for the training benchmarks (default: --config), merged over config.yaml")
-    ap.add_argument("--run-images", type=int, default=4000,
-                    help="generated images for the frozen training run (0 skips it)")
+    ap.add_argument("--frames", type=int, default=10000, help="frames for the memory check (one process; 0 skips it)")
+    ap.add_argument(
+        "--train-config",
+        default=None,
+        help="config for the training benchmarks (default: --config), merged over config.yaml",
+    )
+    ap.add_argument(
+        "--run-images", type=int, default=4000, help="generated images for the frozen training run (0 skips it)"
+    )
     ap.add_argument("--only", choices=("render", "train", "projection"), default=None)
     ap.add_argument("--run-dir", default=".", help="a finished run whose benchmarks/ TSVs the projection reads")
-    ap.add_argument("--run-config", nargs="*", default=None,
-                    help="config files of that run (default: --config); the projection's target too")
+    ap.add_argument(
+        "--run-config",
+        nargs="*",
+        default=None,
+        help="config files of that run (default: --config); the projection's target too",
+    )
     ap.add_argument("--out", default="results/bench")
     a = ap.parse_args(argv)
     config = load_config(a.config)
@@ -308,8 +384,11 @@ def main(argv=None) -> None:
     if a.only in (None, "projection"):
         from domrand.tools.projection import ProjectionError, to_markdown
 
-        configs = a.run_config if a.run_config is not None else \
-            ([] if Path(a.config).resolve() == Path("config.yaml").resolve() else [a.config])
+        configs = (
+            a.run_config
+            if a.run_config is not None
+            else ([] if Path(a.config).resolve() == Path("config.yaml").resolve() else [a.config])
+        )
         try:
             p = bench_projection(a.run_dir, configs, out)
         except ProjectionError as e:

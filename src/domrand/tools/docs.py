@@ -23,11 +23,27 @@ def rulegraph(repo: Path) -> str:
     per-node colours (`style` lines) Snakemake adds."""
     snakemake = Path(sys.executable).parent / "snakemake"
     with tempfile.TemporaryDirectory() as work:
-        p = subprocess.run([str(snakemake), "-s", str(repo / "Snakefile"), "--rulegraph", "mermaid-js",
-                            "--directory", work, "--quiet", "all"], capture_output=True, text=True, check=True)
+        p = subprocess.run(
+            [
+                str(snakemake),
+                "-s",
+                str(repo / "Snakefile"),
+                "--rulegraph",
+                "mermaid-js",
+                "--directory",
+                work,
+                "--quiet",
+                "all",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     lines = [ln for ln in p.stdout.strip().splitlines() if not ln.strip().startswith("style ")]
     # Snakemake lists the edges in set order, which changes from run to run: sort them.
-    edges = sorted((ln for ln in lines if "-->" in ln), key=lambda ln: [int(t) for t in ln.replace("id", " ").split()[::2]])
+    edges = sorted(
+        (ln for ln in lines if "-->" in ln), key=lambda ln: [int(t) for t in ln.replace("id", " ").split()[::2]]
+    )
     return "\n".join([ln for ln in lines if "-->" not in ln] + edges)
 
 

@@ -108,16 +108,29 @@ def parse_dry_run(text: str) -> list[Job]:
         outs = [s.strip() for s in j.get("output", "").split(",") if s.strip()]
         wc = dict(kv.split("=", 1) for kv in (s.strip() for s in j.get("wildcards", "").split(",")) if "=" in kv)
         res = dict(kv.split("=", 1) for kv in (s.strip() for s in j.get("resources", "").split(",")) if "=" in kv)
-        out.append(Job(int(j["jobid"]), j["rule"], j["local"], wc, split, outs, j.get("benchmark"),
-                       int(j.get("threads", 1)), res))
+        out.append(
+            Job(
+                int(j["jobid"]),
+                j["rule"],
+                j["local"],
+                wc,
+                split,
+                outs,
+                j.get("benchmark"),
+                int(j.get("threads", 1)),
+                res,
+            )
+        )
     counts = _job_stats(text)
     parsed = {}
     for j in out:
         parsed[j.rule] = parsed.get(j.rule, 0) + 1
     if counts is not None and counts != parsed:
-        raise ProjectionError(f"parsed {sum(parsed.values())} jobs from the dry run but its job stats say "
-                              f"{sum(counts.values())}: the dry-run format changed (differences: "
-                              f"{ {r: (parsed.get(r), counts.get(r)) for r in set(counts) | set(parsed) if parsed.get(r) != counts.get(r)} })")
+        raise ProjectionError(
+            f"parsed {sum(parsed.values())} jobs from the dry run but its job stats say "
+            f"{sum(counts.values())}: the dry-run format changed (differences: "
+            f"{ {r: (parsed.get(r), counts.get(r)) for r in set(counts) | set(parsed) if parsed.get(r) != counts.get(r)} })"
+        )
     maker = {o: j.jobid for j in out for o in j.outputs}
     for j in out:
         j.deps = {maker[i] for i in j.inputs if i in maker and maker[i] != j.jobid}
@@ -143,18 +156,33 @@ def dry_run(configfiles, snakefile=None, cores: int = 1) -> list[Job]:
     """Every job of the study that `configfiles` describe (`--forceall` in an empty directory)."""
     snakefile = Path(snakefile or REPO / "Snakefile")
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "--dry-run", "--forceall",
-               "--cores", str(cores), "--directory", tmp, "--nolock"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(snakefile),
+            "--dry-run",
+            "--forceall",
+            "--cores",
+            str(cores),
+            "--directory",
+            tmp,
+            "--nolock",
+        ]
         if configfiles:
             cmd += ["--configfile", *map(str, configfiles)]
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=snakefile.parent)
     if p.returncode != 0:
-        raise ProjectionError(f"snakemake --dry-run of {list(map(str, configfiles)) or 'config.yaml'} failed:\n"
-                              f"{(p.stdout + p.stderr)[-3000:]}")
+        raise ProjectionError(
+            f"snakemake --dry-run of {list(map(str, configfiles)) or 'config.yaml'} failed:\n"
+            f"{(p.stdout + p.stderr)[-3000:]}"
+        )
     return parse_dry_run(p.stdout)
 
 
 # ---------------------------------------------------------------- work units per job
+
 
 def _train_units(plan: Plan, w: dict) -> int:
     return plan.training_images(w["dataset"], w["task"]) * int(plan.training(w["arch"])["epochs"])
@@ -170,8 +198,10 @@ WORK = {
     "train_head": ("training images x epochs", _train_units),
     "train_finetune": ("training images x epochs", _train_units),
     "evaluate": ("test images", lambda p, w: p.test_images(w["testset"], w["task"])),
-    "pretrain_backbone": ("images x epochs",
-                          lambda p, w: int(p.config["pretrain"]["images"]) * int(p.config["pretrain"]["epochs"])),
+    "pretrain_backbone": (
+        "images x epochs",
+        lambda p, w: int(p.config["pretrain"]["images"]) * int(p.config["pretrain"]["epochs"]),
+    ),
 }
 
 
@@ -183,11 +213,14 @@ def work_units(rule: str, plan: Plan | dict, wildcards: dict) -> float:
         plan = plan if isinstance(plan, Plan) else Plan(plan)
         return float(WORK[rule][1](plan, wildcards))
     except KeyError as e:
-        raise ProjectionError(f"rule {rule}: cannot size a job with wildcards {wildcards} from the config "
-                              f"(missing key {e}); update domrand.tools.projection.WORK") from None
+        raise ProjectionError(
+            f"rule {rule}: cannot size a job with wildcards {wildcards} from the config "
+            f"(missing key {e}); update domrand.tools.projection.WORK"
+        ) from None
 
 
 # ---------------------------------------------------------------- measured job times
+
 
 def read_benchmark(path: Path) -> float:
     """Wall seconds of one job: the mean of the `s` column of its benchmark TSV."""
@@ -218,12 +251,18 @@ def rule_costs(run_dir: Path, jobs: list[Job], config: Plan | dict) -> dict:
     for rule, a in acc.items():
         if a["measured_jobs"] == 0:
             continue
-        out[rule] = {"seconds_per_unit": a["seconds"] / max(a["units"], 1e-12), "measured_jobs": a["measured_jobs"],
-                     "jobs": a["jobs"], "measured_seconds": a["seconds"], "measured_units": a["units"]}
+        out[rule] = {
+            "seconds_per_unit": a["seconds"] / max(a["units"], 1e-12),
+            "measured_jobs": a["measured_jobs"],
+            "jobs": a["jobs"],
+            "measured_seconds": a["seconds"],
+            "measured_units": a["units"],
+        }
     return out
 
 
 # ---------------------------------------------------------------- profile and schedule
+
 
 def read_profile(profile: Path | None) -> dict:
     """set-threads, set-resources (gpu) and jobs of a Snakemake profile, with the workflow
@@ -239,8 +278,9 @@ def read_profile(profile: Path | None) -> dict:
         f = Path(p) / "config.yaml"
         if not f.is_file():
             if p == profile:
-                raise ProjectionError(f"profile {p}: no config.yaml there; give a Snakemake profile folder "
-                                      f"such as profiles/slurm")
+                raise ProjectionError(
+                    f"profile {p}: no config.yaml there; give a Snakemake profile folder such as profiles/slurm"
+                )
             continue
         y = yaml.safe_load(f.read_text()) or {}
         merged["set-threads"].update({k: int(v) for k, v in (y.get("set-threads") or {}).items()})
@@ -276,16 +316,26 @@ def _longest_paths(times: dict, jobs: dict) -> dict:
     return rank
 
 
-def schedule(jobs: list[Job], times: dict, threads: dict, gpus: dict, nodes: int, cores: int,
-             gpus_per_node: int, max_jobs: int | None = None) -> dict:
+def schedule(
+    jobs: list[Job],
+    times: dict,
+    threads: dict,
+    gpus: dict,
+    nodes: int,
+    cores: int,
+    gpus_per_node: int,
+    max_jobs: int | None = None,
+) -> dict:
     """Greedy list schedule of `jobs` (times[jobid] seconds; threads/gpus per jobid) on `nodes`
     identical nodes; localrules run beside the nodes. Returns {jobid: (start, end)}."""
     by_id = {j.jobid: j for j in jobs}
     for j in jobs:
         if not j.local and (threads[j.jobid] > cores or gpus[j.jobid] > gpus_per_node):
-            raise ProjectionError(f"rule {j.rule}: a job needs {threads[j.jobid]} cores and {gpus[j.jobid]} GPU(s), "
-                                  f"more than a node has ({cores} cores, {gpus_per_node} GPUs): raise "
-                                  f"--cores-per-node / --gpus-per-node")
+            raise ProjectionError(
+                f"rule {j.rule}: a job needs {threads[j.jobid]} cores and {gpus[j.jobid]} GPU(s), "
+                f"more than a node has ({cores} cores, {gpus_per_node} GPUs): raise "
+                f"--cores-per-node / --gpus-per-node"
+            )
     rank = _longest_paths(times, by_id)
     waiting = {j.jobid: len(j.deps) for j in jobs}
     children: dict = {j.jobid: [] for j in jobs}
@@ -343,15 +393,28 @@ def schedule(jobs: list[Job], times: dict, threads: dict, gpus: dict, nodes: int
 
 # ---------------------------------------------------------------- the projection
 
-def project(run_dir, configfiles, target_configfiles=None, nodes=(1, 4, 16), cores_per_node: int = 16,
-            gpus_per_node: int = 1, profile="profiles/slurm", assume: dict | None = None,
-            job_overhead: float = 0.0, snakefile=None, measured_jobs=None, target_jobs=None) -> dict:
+
+def project(
+    run_dir,
+    configfiles,
+    target_configfiles=None,
+    nodes=(1, 4, 16),
+    cores_per_node: int = 16,
+    gpus_per_node: int = 1,
+    profile="profiles/slurm",
+    assume: dict | None = None,
+    job_overhead: float = 0.0,
+    snakefile=None,
+    measured_jobs=None,
+    target_jobs=None,
+) -> dict:
     """The projected wall time of the target study on each number of `nodes` (see the module
     docstring for the model). measured_jobs/target_jobs: parsed dry runs (default: run them)."""
     run_dir = Path(run_dir)
     if not any((run_dir / "benchmarks").rglob("*.tsv")):
-        raise ProjectionError(f"{run_dir / 'benchmarks'}: no benchmark TSVs; give --run the directory of a "
-                              f"finished workflow run")
+        raise ProjectionError(
+            f"{run_dir / 'benchmarks'}: no benchmark TSVs; give --run the directory of a finished workflow run"
+        )
     configfiles = [str(c) for c in configfiles or []]
     target_configfiles = configfiles if target_configfiles is None else [str(c) for c in target_configfiles]
     base = Path(snakefile).parent / "config.yaml" if snakefile else REPO / "config.yaml"
@@ -359,8 +422,11 @@ def project(run_dir, configfiles, target_configfiles=None, nodes=(1, 4, 16), cor
     if measured_jobs is None:
         measured_jobs = dry_run(configfiles, snakefile, cores_per_node)
     if target_jobs is None:
-        target_jobs = (measured_jobs if target_configfiles == configfiles
-                       else dry_run(target_configfiles, snakefile, cores_per_node))
+        target_jobs = (
+            measured_jobs
+            if target_configfiles == configfiles
+            else dry_run(target_configfiles, snakefile, cores_per_node)
+        )
     costs = rule_costs(run_dir, measured_jobs, m_plan)
     assume = dict(assume or {})
     prof = read_profile(Path(profile) if profile else None)
@@ -369,14 +435,18 @@ def project(run_dir, configfiles, target_configfiles=None, nodes=(1, 4, 16), cor
     for j in target_jobs:
         rules.setdefault(j.rule, []).append(j)
     unmeasured = sorted(r for r, js in rules.items() if not any(j.benchmark for j in js) and r not in assume)
-    missing = sorted(r for r, js in rules.items()
-                     if any(j.benchmark for j in js) and r not in costs and r not in assume)
+    missing = sorted(
+        r for r, js in rules.items() if any(j.benchmark for j in js) and r not in costs and r not in assume
+    )
     if missing:
         raise ProjectionError(
-            "; ".join(f"rule {r}: no benchmark TSV in {run_dir / 'benchmarks'} for any of its "
-                      f"{len(rules[r])} job(s) (e.g. {next(j.benchmark for j in rules[r] if j.benchmark)})"
-                      for r in missing)
-            + ": run those jobs in the measured run, or give --assume RULE=SECONDS (seconds per job)")
+            "; ".join(
+                f"rule {r}: no benchmark TSV in {run_dir / 'benchmarks'} for any of its "
+                f"{len(rules[r])} job(s) (e.g. {next(j.benchmark for j in rules[r] if j.benchmark)})"
+                for r in missing
+            )
+            + ": run those jobs in the measured run, or give --assume RULE=SECONDS (seconds per job)"
+        )
 
     times, threads, gpus = {}, {}, {}
     for j in target_jobs:
@@ -394,13 +464,21 @@ def project(run_dir, configfiles, target_configfiles=None, nodes=(1, 4, 16), cor
     for rule, js in rules.items():
         ts = [times[j.jobid] for j in js]
         unit = WORK[rule][0] if rule in WORK else "jobs"
-        stats[rule] = {"jobs": len(js), "mean_job_seconds": sum(ts) / len(ts), "job_seconds": sum(ts),
-                       "threads": threads[js[0].jobid], "gpus": gpus[js[0].jobid], "local": js[0].local,
-                       "unit": unit, "units": sum(work_units(rule, t_plan, j.wildcards) for j in js),
-                       "source": ("assumed" if rule in assume else "measured" if rule in costs else "unmeasured")}
+        stats[rule] = {
+            "jobs": len(js),
+            "mean_job_seconds": sum(ts) / len(ts),
+            "job_seconds": sum(ts),
+            "threads": threads[js[0].jobid],
+            "gpus": gpus[js[0].jobid],
+            "local": js[0].local,
+            "unit": unit,
+            "units": sum(work_units(rule, t_plan, j.wildcards) for j in js),
+            "source": ("assumed" if rule in assume else "measured" if rule in costs else "unmeasured"),
+        }
         if rule in costs:
-            stats[rule].update({k: costs[rule][k] for k in ("seconds_per_unit", "measured_jobs", "measured_seconds",
-                                                              "measured_units")})
+            stats[rule].update(
+                {k: costs[rule][k] for k in ("seconds_per_unit", "measured_jobs", "measured_seconds", "measured_units")}
+            )
     order = sorted(rules, key=lambda r: min(j.jobid for j in rules[r]))
     projections = []
     for n in nodes:
@@ -412,11 +490,20 @@ def project(run_dir, configfiles, target_configfiles=None, nodes=(1, 4, 16), cor
         wall = max((b for _, b in span.values()), default=0.0)
         projections.append({"nodes": int(n), "wall_seconds": wall, "wall_hours": wall / 3600, "stages": stages})
     order = sorted(order, key=lambda r: (projections[0]["stages"][r]["start"], projections[0]["stages"][r]["end"]))
-    return {"run_dir": str(run_dir), "measured_configfiles": configfiles, "target_configfiles": target_configfiles,
-            "node": {"cores": cores_per_node, "gpus": gpus_per_node}, "profile": str(profile) if profile else None,
-            "max_concurrent_jobs": prof["jobs"], "job_overhead_seconds": job_overhead,
-            "jobs": len(target_jobs), "rules": {r: stats[r] for r in order}, "unmeasured_rules": unmeasured,
-            "projections": projections, "model": __doc__.split("The model, in four steps;")[1].strip()}
+    return {
+        "run_dir": str(run_dir),
+        "measured_configfiles": configfiles,
+        "target_configfiles": target_configfiles,
+        "node": {"cores": cores_per_node, "gpus": gpus_per_node},
+        "profile": str(profile) if profile else None,
+        "max_concurrent_jobs": prof["jobs"],
+        "job_overhead_seconds": job_overhead,
+        "jobs": len(target_jobs),
+        "rules": {r: stats[r] for r in order},
+        "unmeasured_rules": unmeasured,
+        "projections": projections,
+        "model": __doc__.split("The model, in four steps;")[1].strip(),
+    }
 
 
 def _hms(s: float) -> str:
@@ -427,46 +514,71 @@ def _hms(s: float) -> str:
 def to_markdown(p: dict) -> str:
     """Two tables: nodes -> wall time, and each stage's jobs, time per job and span per node count."""
     node = p["node"]
-    lines = [f"Projected wall time of {' + '.join(p['target_configfiles']) or 'config.yaml'} "
-             f"({p['jobs']} jobs) from the benchmarks of {p['run_dir']} "
-             f"({' + '.join(p['measured_configfiles']) or 'config.yaml'}); nodes of {node['cores']} cores and "
-             f"{node['gpus']} GPU(s), {p['profile'] or 'no profile'}"
-             + (f", at most {p['max_concurrent_jobs']} jobs at once" if p["max_concurrent_jobs"] else "") + ".", "",
-             "| nodes | wall time (h:mm:ss) | hours |", "|---:|---:|---:|"]
+    lines = [
+        f"Projected wall time of {' + '.join(p['target_configfiles']) or 'config.yaml'} "
+        f"({p['jobs']} jobs) from the benchmarks of {p['run_dir']} "
+        f"({' + '.join(p['measured_configfiles']) or 'config.yaml'}); nodes of {node['cores']} cores and "
+        f"{node['gpus']} GPU(s), {p['profile'] or 'no profile'}"
+        + (f", at most {p['max_concurrent_jobs']} jobs at once" if p["max_concurrent_jobs"] else "")
+        + ".",
+        "",
+        "| nodes | wall time (h:mm:ss) | hours |",
+        "|---:|---:|---:|",
+    ]
     for r in p["projections"]:
         lines.append(f"| {r['nodes']} | {_hms(r['wall_seconds'])} | {r['wall_hours']:.2f} |")
     heads = " | ".join(f"{r['nodes']} node{'s' if r['nodes'] > 1 else ''}" for r in p["projections"])
-    lines += ["", "Per stage: start - end (h:mm:ss) in the projected schedule.", "",
-              f"| stage | jobs | per job (s) | cores, GPUs per job | {heads} |",
-              "|---|---:|---:|---|" + "---|" * len(p["projections"])]
+    lines += [
+        "",
+        "Per stage: start - end (h:mm:ss) in the projected schedule.",
+        "",
+        f"| stage | jobs | per job (s) | cores, GPUs per job | {heads} |",
+        "|---|---:|---:|---|" + "---|" * len(p["projections"]),
+    ]
     for rule, s in p["rules"].items():
         if s["source"] == "unmeasured":
             continue
         where = "submit host" if s["local"] else f"{s['threads']}, {s['gpus']}"
-        spans = " | ".join(f"{_hms(r['stages'][rule]['start'])} - {_hms(r['stages'][rule]['end'])}"
-                           for r in p["projections"])
+        spans = " | ".join(
+            f"{_hms(r['stages'][rule]['start'])} - {_hms(r['stages'][rule]['end'])}" for r in p["projections"]
+        )
         tag = " (assumed)" if s["source"] == "assumed" else ""
         lines.append(f"| {rule}{tag} | {s['jobs']} | {s['mean_job_seconds']:.1f} | {where} | {spans} |")
     if p["unmeasured_rules"]:
-        lines += ["", "Unmeasured (no `benchmark:` directive; counted as 0 s): "
-                  + ", ".join(f"{r} ({p['rules'][r]['jobs']})" for r in p["unmeasured_rules"]) + "."]
+        lines += [
+            "",
+            "Unmeasured (no `benchmark:` directive; counted as 0 s): "
+            + ", ".join(f"{r} ({p['rules'][r]['jobs']})" for r in p["unmeasured_rules"])
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
     ap.add_argument("--run", required=True, help="directory of a finished run (holds benchmarks/)")
     ap.add_argument("--configfile", nargs="*", default=[], help="config files of the measured run")
-    ap.add_argument("--target-configfile", nargs="*", default=None,
-                    help="config files of the study to project (default: those of the measured run)")
+    ap.add_argument(
+        "--target-configfile",
+        nargs="*",
+        default=None,
+        help="config files of the study to project (default: those of the measured run)",
+    )
     ap.add_argument("--nodes", nargs="+", type=int, default=[1, 4, 16])
     ap.add_argument("--cores-per-node", type=int, default=16)
     ap.add_argument("--gpus-per-node", type=int, default=1)
     ap.add_argument("--profile", default=str(REPO / "profiles" / "slurm"))
-    ap.add_argument("--assume", nargs="*", default=[], metavar="RULE=SECONDS",
-                    help="seconds per job of a rule the measured run did not benchmark")
+    ap.add_argument(
+        "--assume",
+        nargs="*",
+        default=[],
+        metavar="RULE=SECONDS",
+        help="seconds per job of a rule the measured run did not benchmark",
+    )
     ap.add_argument("--job-overhead", type=float, default=0.0, help="seconds added to every cluster job")
     ap.add_argument("--out", default="results/projection", help="writes OUT.json and OUT.md")
     a = ap.parse_args(argv)
@@ -475,8 +587,17 @@ def main(argv=None) -> None:
     except ValueError:
         ap.error(f"--assume takes RULE=SECONDS, got {a.assume}")
     try:
-        p = project(a.run, a.configfile, a.target_configfile, a.nodes, a.cores_per_node, a.gpus_per_node,
-                    a.profile, assume, a.job_overhead)
+        p = project(
+            a.run,
+            a.configfile,
+            a.target_configfile,
+            a.nodes,
+            a.cores_per_node,
+            a.gpus_per_node,
+            a.profile,
+            assume,
+            a.job_overhead,
+        )
     except ProjectionError as e:
         sys.exit(f"projection: {e}")
     md = to_markdown(p)

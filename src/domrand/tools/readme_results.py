@@ -22,19 +22,40 @@ import pandas as pd
 
 from domrand.tools.blocks import read_block, write_block
 
-BEGIN = "<!-- results: written by `python -m domrand.tools.readme_results` from docs/results/default; a test checks it -->"
+BEGIN = (
+    "<!-- results: written by `python -m domrand.tools.readme_results` from docs/results/default; a test checks it -->"
+)
 END = "<!-- /results -->"
-TABLES_BEGIN = ("<!-- tables: written by `python -m domrand.tools.readme_results` from docs/results/default; "
-                "a test checks it -->")
+TABLES_BEGIN = (
+    "<!-- tables: written by `python -m domrand.tools.readme_results` from docs/results/default; a test checks it -->"
+)
 TABLES_END = "<!-- /tables -->"
 RESULTS_DOC = Path("docs/results.md")
 SNAPSHOT = Path("docs/results/default")
-TABLES = ("fig3_architectures", "fig4_ablation", "fig5_faithfulness", "fig7_domain_transfer", "fig8_categories",
-          "domain_realism", "subject_realism", "occlusion", "fig9_breed_scaling", "fig10_real_mixing",
-          "fig11_data_size", "fig12_parameter_errors")
+TABLES = (
+    "fig3_architectures",
+    "fig4_ablation",
+    "fig5_faithfulness",
+    "fig7_domain_transfer",
+    "fig8_categories",
+    "domain_realism",
+    "subject_realism",
+    "occlusion",
+    "fig9_breed_scaling",
+    "fig10_real_mixing",
+    "fig11_data_size",
+    "fig12_parameter_errors",
+)
 # The README's gallery: these figures of the run, copied at GALLERY_WIDTH px into SNAPSHOT/figures.
-GALLERY = ("fig1_examples", "fig4_ablation", "fig5_heatmaps", "fig7_domain_transfer", "fig9_breed_scaling",
-           "subject_realism", "domain_realism")
+GALLERY = (
+    "fig1_examples",
+    "fig4_ablation",
+    "fig5_heatmaps",
+    "fig7_domain_transfer",
+    "fig9_breed_scaling",
+    "subject_realism",
+    "domain_realism",
+)
 GALLERY_WIDTH = 900
 
 
@@ -60,57 +81,98 @@ def _p_cell(v) -> str:
 
 
 def _faithfulness(t: pd.DataFrame) -> list[str]:
-    out = ["", "Figure 5, faithfulness of the heatmaps (mean over test images, 95% t-interval across images; "
-           "gains: area under the deletion or insertion curve of the map against the same map shifted, "
-           "> 0 when the map points at what the model uses; rank correlation: trained vs randomised "
-           "model, the sanity check):", "",
-           "| model | test set | method | measure (baseline) | mean (95% CI) | verdict |", "|---|---|---|---|---|---|"]
+    out = [
+        "",
+        "Figure 5, faithfulness of the heatmaps (mean over test images, 95% t-interval across images; "
+        "gains: area under the deletion or insertion curve of the map against the same map shifted, "
+        "> 0 when the map points at what the model uses; rank correlation: trained vs randomised "
+        "model, the sanity check):",
+        "",
+        "| model | test set | method | measure (baseline) | mean (95% CI) | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     keep = t[t["measure"].isin(["deletion_gain", "insertion_gain", "rank_corr"])]
     for _, r in keep.iterrows():
         base = "" if r["baseline"] == "-" else f" ({r['baseline']})"
-        out.append(f"| {r['model']} | {r['test_set']} | {r['method']} | {r['measure']}{base} | "
-                   f"{r['mean']:.3f} ({r['ci_low']:.3f} to {r['ci_high']:.3f}) | {r['verdict']} |")
+        out.append(
+            f"| {r['model']} | {r['test_set']} | {r['method']} | {r['measure']}{base} | "
+            f"{r['mean']:.3f} ({r['ci_low']:.3f} to {r['ci_high']:.3f}) | {r['verdict']} |"
+        )
     return out
 
 
 def _occlusion(t: pd.DataFrame) -> list[str]:
-    out = ["", "Occlusion by obstructors (`results/tables/occlusion.csv`; hidden = share of the subject's "
-           "pixels an obstructor covers):", "",
-           "| images of | class | n | some subject hidden (%) | mean hidden (%) | median hidden (%) |",
-           "|---|---|---|---|---|---|"]
+    out = [
+        "",
+        "Occlusion by obstructors (`results/tables/occlusion.csv`; hidden = share of the subject's "
+        "pixels an obstructor covers):",
+        "",
+        "| images of | class | n | some subject hidden (%) | mean hidden (%) | median hidden (%) |",
+        "|---|---|---|---|---|---|",
+    ]
     for _, r in t[t["mean_obstructors"] > 0].iterrows():
-        out.append(f"| {r['source']} | {r['class']} | {r['images']} | {100 * r['share_occluded']:.0f} | "
-                   f"{100 * r['mean_hidden']:.1f} | {100 * r['hidden_q50']:.1f} |")
+        out.append(
+            f"| {r['source']} | {r['class']} | {r['images']} | {100 * r['share_occluded']:.0f} | "
+            f"{100 * r['mean_hidden']:.1f} | {100 * r['hidden_q50']:.1f} |"
+        )
     return out
 
 
 def _beyond(t9: pd.DataFrame, t10: pd.DataFrame, t11: pd.DataFrame, t12: pd.DataFrame) -> list[str]:
-    out = ["", "Figure 9 (breeds per class in the synthetic training set, real test set; difference from "
-           "the fewest breeds paired over the same images and seeds):", "",
-           "| breeds per class | breed draws | accuracy | difference from the fewest | p |", "|---|---|---|---|---|"]
+    out = [
+        "",
+        "Figure 9 (breeds per class in the synthetic training set, real test set; difference from "
+        "the fewest breeds paired over the same images and seeds):",
+        "",
+        "| breeds per class | breed draws | accuracy | difference from the fewest | p |",
+        "|---|---|---|---|---|",
+    ]
     for _, r in t9.iterrows():
         if r["breed_count"] == "real-trained":
             out.append(f"| real-trained (reference) | | {ci(r)} | | |")
             continue
-        d = "" if pd.isna(r.get("delta_ci_low")) else (
-            f"{r['delta_vs_fewest']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})")
+        d = (
+            ""
+            if pd.isna(r.get("delta_ci_low"))
+            else (f"{r['delta_vs_fewest']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})")
+        )
         out.append(f"| {r['breeds_per_class']:.0f} | {_draws(r)} | {ci(r)} | {d} | {_p_cell(r.get('p_value'))} |")
-    out += ["", "Figure 10 (k real training images per class, real test set):", "",
-            "| k | synthetic + k real | k real alone |", "|---|---|---|"]
+    out += [
+        "",
+        "Figure 10 (k real training images per class, real test set):",
+        "",
+        "| k | synthetic + k real | k real alone |",
+        "|---|---|---|",
+    ]
     for k, g in t10.groupby("k", sort=False):
-        cells = {r["curve"]: (ci(r) if pd.notna(r["accuracy_mean"]) else (r.get("note") or "")) for _, r in g.iterrows()}
+        cells = {
+            r["curve"]: (ci(r) if pd.notna(r["accuracy_mean"]) else (r.get("note") or "")) for _, r in g.iterrows()
+        }
         out.append(f"| {k} | {cells.get('synthetic + k real', '')} | {cells.get('k real alone', '')} |")
-    out += ["", "Figure 11 (synthetic training images per class):", "",
-            "| images per class | real test set | synthetic test set |", "|---|---|---|"]
+    out += [
+        "",
+        "Figure 11 (synthetic training images per class):",
+        "",
+        "| images per class | real test set | synthetic test set |",
+        "|---|---|---|",
+    ]
     for n, g in t11.groupby("n", sort=False):
         cells = {r["testset"]: ci(r) for _, r in g.iterrows()}
         out.append(f"| {n} | {cells.get('real', '')} | {cells.get('synthetic', '')} |")
-    out += ["", "Figure 12 (error rate of the synthetic-trained model per bin of each randomized parameter; "
-            "lowest and highest bin, Wilson 95% CI):", "",
-            "| test set | parameter | lowest error: bin, % (CI) | highest error: bin, % (CI) |", "|---|---|---|---|"]
+    out += [
+        "",
+        "Figure 12 (error rate of the synthetic-trained model per bin of each randomized parameter; "
+        "lowest and highest bin, Wilson 95% CI):",
+        "",
+        "| test set | parameter | lowest error: bin, % (CI) | highest error: bin, % (CI) |",
+        "|---|---|---|---|",
+    ]
+
     def cell(r):
-        return (f"{r['bin']}: {100 * r['error_rate']:.0f} "
-                f"({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f}, n={r['n_images']})")
+        return (
+            f"{r['bin']}: {100 * r['error_rate']:.0f} "
+            f"({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f}, n={r['n_images']})"
+        )
 
     for (ts, _par), g in t12[t12["n_images"] >= 10].groupby(["testset", "parameter"], sort=False):
         lo, hi = g.loc[g["error_rate"].idxmin()], g.loc[g["error_rate"].idxmax()]
@@ -139,10 +201,15 @@ def _subjects(t: pd.DataFrame) -> str:
         cells.append(f"{r['class']} {r['share']:.0f}% ({r['ci_low']:.0f}-{r['ci_high']:.0f}){ref}")
     worst = pooled.loc[pooled["worst_share"].idxmin()] if len(pooled) else None
     n = int(t.loc[t["breed"] != "all", "n"].min()) if (t["breed"] != "all").any() else 0
-    tail = (f"; the least recognised synthetic breed, {worst['worst_breed']}, {worst['worst_share']:.0f}% "
-            f"of {n} images" if worst is not None else "")
-    return ("- Subjects: under one photo-like generator, the ImageNet classifier's top-5 holds the right "
-            "family for the synthetic breeds' " + "; ".join(cells) + tail + ".")
+    tail = (
+        f"; the least recognised synthetic breed, {worst['worst_breed']}, {worst['worst_share']:.0f}% of {n} images"
+        if worst is not None
+        else ""
+    )
+    return (
+        "- Subjects: under one photo-like generator, the ImageNet classifier's top-5 holds the right "
+        "family for the synthetic breeds' " + "; ".join(cells) + tail + "."
+    )
 
 
 def findings(t: dict[str, pd.DataFrame]) -> list[str]:
@@ -150,12 +217,16 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
     f7 = t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"])
     f4 = t["fig4_ablation"].set_index("variant")
     t9 = t["fig9_breed_scaling"]
-    out = ["**What this run shows** (each line computed from the tables by "
-           "`domrand.tools.readme_results.findings`):", ""]
+    out = [
+        "**What this run shows** (each line computed from the tables by `domrand.tools.readme_results.findings`):",
+        "",
+    ]
     real, synth = f7.loc[("real", "real")], f7.loc[("synthetic", "real")]
-    out.append(f"- Domain gap: on the real test set the synthetic-trained model scores "
-               f"{synth['accuracy_mean'] - real['accuracy_mean']:+.1f} points against the real-trained one "
-               f"({ci(synth)} vs {ci(real)}); chance is 50.")
+    out.append(
+        f"- Domain gap: on the real test set the synthetic-trained model scores "
+        f"{synth['accuracy_mean'] - real['accuracy_mean']:+.1f} points against the real-trained one "
+        f"({ci(synth)} vs {ci(real)}); chance is 50."
+    )
     out.append(_subjects(t["subject_realism"]))
     sig = f4[(f4.index != "control") & f4["significant"].astype(bool)]
     n_tests = int((f4.index != "control").sum())
@@ -167,11 +238,16 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
 
     if len(sig):
         held = sig[sig["p_holm"].astype(float) < 0.05]
-        out.append("- Ablation effects whose paired 95% interval excludes 0: " + "; ".join(
-            f"{name(v)} {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
-            f"p {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants p {_p(r['p_holm'])})"
-            for v, r in sig.iterrows()) + f"; {len(held)} of them also below 0.05 after the Holm adjustment. "
-            "Every other variant's interval includes 0: no effect is claimed.")
+        out.append(
+            "- Ablation effects whose paired 95% interval excludes 0: "
+            + "; ".join(
+                f"{name(v)} {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
+                f"p {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants p {_p(r['p_holm'])})"
+                for v, r in sig.iterrows()
+            )
+            + f"; {len(held)} of them also below 0.05 after the Holm adjustment. "
+            "Every other variant's interval includes 0: no effect is claimed."
+        )
     else:
         out.append("- No ablation's paired 95% interval excludes 0: no effect is claimed.")
     t9 = t9[t9["breed_count"] != "real-trained"].sort_values("breeds_per_class")
@@ -184,30 +260,43 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
         verdict = "contradicts the paper's conjecture"
     else:
         verdict = "neither supports nor contradicts the paper's conjecture (the interval includes 0)"
-    out.append(f"- Figure 9: {top['breeds_per_class']:.0f} breeds per class against {fewest['breeds_per_class']:.0f} "
-               f"({_draws(fewest)} breed draws, one per seed; the interval holds the draw-to-draw variance): "
-               f"{top['delta_vs_fewest']:+.1f} points ({_num(top['delta_ci_low'], '+.1f')} to "
-               f"{_num(top['delta_ci_high'], '+.1f')}), which {verdict}.")
+    out.append(
+        f"- Figure 9: {top['breeds_per_class']:.0f} breeds per class against {fewest['breeds_per_class']:.0f} "
+        f"({_draws(fewest)} breed draws, one per seed; the interval holds the draw-to-draw variance): "
+        f"{top['delta_vs_fewest']:+.1f} points ({_num(top['delta_ci_low'], '+.1f')} to "
+        f"{_num(top['delta_ci_high'], '+.1f')}), which {verdict}."
+    )
     t10 = t["fig10_real_mixing"]
     synth0 = t10[(t10["curve"] == "synthetic + k real")].iloc[0]
     alone = t10[(t10["curve"] == "k real alone") & t10["accuracy_mean"].notna()]
     reach = alone[alone["accuracy_mean"] >= synth0["accuracy_mean"]]
     same = str(synth0.get("accuracy_per_seed")) == str(synth.get("accuracy_per_seed"))
-    out.append("- Figure 10: the synthetic set alone scores " + ci(synth0)
-               + (" (per seed, figure 7's synthetic-trained model)" if same else "") + "; " + (
-        f"real images alone reach that mean from k = {reach.iloc[0]['k']} per class on."
-        if len(reach) else "no k of real images alone reaches that mean in this run."))
+    out.append(
+        "- Figure 10: the synthetic set alone scores "
+        + ci(synth0)
+        + (" (per seed, figure 7's synthetic-trained model)" if same else "")
+        + "; "
+        + (
+            f"real images alone reach that mean from k = {reach.iloc[0]['k']} per class on."
+            if len(reach)
+            else "no k of real images alone reaches that mean in this run."
+        )
+    )
     f5 = t["fig5_faithfulness"]
     gains = f5[f5["measure"].str.endswith("_gain")]
     sanity = f5[f5["measure"] == "rank_corr"]
-    out.append(f"- Heatmaps: {int((gains['verdict'] == 'beats shifted').sum())} of {len(gains)} deletion/insertion "
-               f"gains beat the same map shifted (interval above 0), "
-               f"{int((gains['verdict'] == 'worse than shifted').sum())} are worse; "
-               f"{int((sanity['verdict'] == 'passes').sum())} of {len(sanity)} model-randomisation checks pass.")
+    out.append(
+        f"- Heatmaps: {int((gains['verdict'] == 'beats shifted').sum())} of {len(gains)} deletion/insertion "
+        f"gains beat the same map shifted (interval above 0), "
+        f"{int((gains['verdict'] == 'worse than shifted').sum())} are worse; "
+        f"{int((sanity['verdict'] == 'passes').sum())} of {len(sanity)} model-randomisation checks pass."
+    )
     realism = t["domain_realism"]
     by = realism.groupby("kind")["share"].mean()
-    out.append("- Domain realism (mean over classes of the share of test images recognised in the ImageNet "
-               "top-5): " + "; ".join(f"{k} {v:.0f}%" for k, v in by.items()) + ".")
+    out.append(
+        "- Domain realism (mean over classes of the share of test images recognised in the ImageNet "
+        "top-5): " + "; ".join(f"{k} {v:.0f}%" for k, v in by.items()) + "."
+    )
     return out
 
 
@@ -222,15 +311,19 @@ def _read(tables: Path) -> dict[str, pd.DataFrame]:
     t = {name: pd.read_csv(tables / f"{name}.csv") for name in TABLES if (tables / f"{name}.csv").exists()}
     missing = sorted(set(TABLES) - set(t))
     if missing:
-        raise FileNotFoundError(f"{tables} lacks {', '.join(m + '.csv' for m in missing)}: run the whole workflow first")
+        raise FileNotFoundError(
+            f"{tables} lacks {', '.join(m + '.csv' for m in missing)}: run the whole workflow first"
+        )
     return t
 
 
 def _run_line(run: dict | None) -> list[str]:
     if not run:
         return []
-    return [f"Run of {run['date']} at commit {run['commit']} (`{run['command']}`), wall time {run['wall_time']}; "
-            f"tables in `{SNAPSHOT}/tables/`.\n"]
+    return [
+        f"Run of {run['date']} at commit {run['commit']} (`{run['command']}`), wall time {run['wall_time']}; "
+        f"tables in `{SNAPSHOT}/tables/`.\n"
+    ]
 
 
 def render_block(tables: Path, run: dict | None = None) -> str:
@@ -242,12 +335,18 @@ def render_block(tables: Path, run: dict | None = None) -> str:
     model = f7.loc[("synthetic", "real")].get("model")
     model = f" ({model})" if isinstance(model, str) else ""
     out += ["| result | ours: mean (95% CI) | paper (its model) |", "|---|---|---|"]
-    rows = [(f"synthetic-trained{model} on the real test set", f7.loc[("synthetic", "real")]),
-            (f"synthetic-trained{model} on the synthetic test set", f7.loc[("synthetic", "synthetic")]),
-            ("real-trained on the real test set", f7.loc[("real", "real")])]
+    rows = [
+        (f"synthetic-trained{model} on the real test set", f7.loc[("synthetic", "real")]),
+        (f"synthetic-trained{model} on the synthetic test set", f7.loc[("synthetic", "synthetic")]),
+        ("real-trained on the real test set", f7.loc[("real", "real")]),
+    ]
     if "no_breeds" in f4.index:
-        rows.append(("`no_breeds` (one breed per class) on the real test set",
-                     {**f4.loc["no_breeds"].to_dict(), "paper_model": "no_breeds"}))
+        rows.append(
+            (
+                "`no_breeds` (one breed per class) on the real test set",
+                {**f4.loc["no_breeds"].to_dict(), "paper_model": "no_breeds"},
+            )
+        )
     for label, r in rows:
         out.append(f"| {label} | {ci(r)} | {_paper_cell(r)} |")
     return "\n".join(out)
@@ -257,42 +356,73 @@ def render_tables(tables: Path, run: dict | None = None) -> str:
     """docs/results.md's block: every table of the run, in Markdown."""
     t = _read(tables)
     out = _run_line(run)
-    out += ["Figure 3 (architectures, real test set):", "",
-            "| trained on | architecture | accuracy | paper |", "|---|---|---|---|"]
+    out += [
+        "Figure 3 (architectures, real test set):",
+        "",
+        "| trained on | architecture | accuracy | paper |",
+        "|---|---|---|---|",
+    ]
     for _, r in t["fig3_architectures"].iterrows():
         out.append(f"| {r['trained_on']} | {r['arch']} | {ci(r)} | {_paper(r['paper'])} |")
-    out += ["", "Figure 4 (ablation, real test set; difference from the control with its paired 95% CI and "
-            "p-value, and the p-value Holm-adjusted over the variants; **bold**: the interval excludes 0):", "",
-            "| variant | accuracy | difference | p | p (Holm) | paper |", "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "Figure 4 (ablation, real test set; difference from the control with its paired 95% CI and "
+        "p-value, and the p-value Holm-adjusted over the variants; **bold**: the interval excludes 0):",
+        "",
+        "| variant | accuracy | difference | p | p (Holm) | paper |",
+        "|---|---|---|---|---|---|",
+    ]
     for v, r in t["fig4_ablation"].set_index("variant").iterrows():
         if v == "control":
             out.append(f"| control | {ci(r)} | | | | {_paper(r['paper'])} |")
             continue
         d = f"{r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})"
         d = f"**{d}**" if bool(r["significant"]) else d
-        out.append(f"| {v} | {ci(r)} | {d} | {_p_cell(r['p_value'])} | {_p_cell(r['p_holm'])} | "
-                   f"{_paper(r['paper'])} |")
-    out += ["", "Figure 7 (domain transfer):", "", "| trained on | tested on | accuracy | paper (its model) |",
-            "|---|---|---|---|"]
+        out.append(f"| {v} | {ci(r)} | {d} | {_p_cell(r['p_value'])} | {_p_cell(r['p_holm'])} | {_paper(r['paper'])} |")
+    out += [
+        "",
+        "Figure 7 (domain transfer):",
+        "",
+        "| trained on | tested on | accuracy | paper (its model) |",
+        "|---|---|---|---|",
+    ]
     for (a, b), r in t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"]).iterrows():
         out.append(f"| {a} | {b.replace('_', ' ')} | {ci(r)} | {_paper_cell(r)} |")
-    out += ["", "Figure 8 (more classes, real test set):", "",
-            "| task | accuracy | above random | paper (its model) |", "|---|---|---|---|"]
+    out += [
+        "",
+        "Figure 8 (more classes, real test set):",
+        "",
+        "| task | accuracy | above random | paper (its model) |",
+        "|---|---|---|---|",
+    ]
     for _, r in t["fig8_categories"].iterrows():
-        out.append(f"| {r['task']} ({r['classes']}) | {ci(r)} | {ci(r, 'accuracy_above_random')} | "
-                   f"{_paper_cell(r)} |")
-    out += ["", "Subject realism (every subject pool under one photo-like generator; share of images whose "
-            "ImageNet top-5 holds a class of their family, Wilson 95% CI; worst breed of each pool and class):", "",
-            "| pool | class | n | recognised (%) | proxy-real pool (%) | worst breed (%) |", "|---|---|---|---|---|---|"]
+        out.append(f"| {r['task']} ({r['classes']}) | {ci(r)} | {ci(r, 'accuracy_above_random')} | {_paper_cell(r)} |")
+    out += [
+        "",
+        "Subject realism (every subject pool under one photo-like generator; share of images whose "
+        "ImageNet top-5 holds a class of their family, Wilson 95% CI; worst breed of each pool and class):",
+        "",
+        "| pool | class | n | recognised (%) | proxy-real pool (%) | worst breed (%) |",
+        "|---|---|---|---|---|---|",
+    ]
     sr = t["subject_realism"]
     for _, r in sr[sr["breed"] == "all"].iterrows():
-        out.append(f"| {r['pool']} | {r['class']} | {r['n']} | {r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) "
-                   f"| {_num(r.get('reference_share'), '.0f')} | {r['worst_breed']}: {r['worst_share']:.0f} |")
-    out += ["", "Domain realism (share of test images whose ImageNet top-5 holds a class of their family, "
-            "Wilson 95% CI):", "", "| dataset | class | n | recognised (%) |", "|---|---|---|---|"]
+        out.append(
+            f"| {r['pool']} | {r['class']} | {r['n']} | {r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) "
+            f"| {_num(r.get('reference_share'), '.0f')} | {r['worst_breed']}: {r['worst_share']:.0f} |"
+        )
+    out += [
+        "",
+        "Domain realism (share of test images whose ImageNet top-5 holds a class of their family, Wilson 95% CI):",
+        "",
+        "| dataset | class | n | recognised (%) |",
+        "|---|---|---|---|",
+    ]
     for _, r in t["domain_realism"].iterrows():
-        out.append(f"| {r['dataset']} ({r['kind']}) | {r['class']} | {r['n']} | "
-                   f"{r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) |")
+        out.append(
+            f"| {r['dataset']} ({r['kind']}) | {r['class']} | {r['n']} | "
+            f"{r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) |"
+        )
     out += _faithfulness(t["fig5_faithfulness"]) + _occlusion(t["occlusion"])
     out += ["", "Beyond the paper:"]
     out += _beyond(t["fig9_breed_scaling"], t["fig10_real_mixing"], t["fig11_data_size"], t["fig12_parameter_errors"])
@@ -319,7 +449,9 @@ def _log_stamps(run_dir: Path) -> list[datetime]:
     logs = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))
     if not logs:
         raise FileNotFoundError(f"{run_dir}/.snakemake/log has no Snakemake log: run the workflow there first")
-    stamps = [datetime.strptime(" ".join(s.split()), "%a %b %d %H:%M:%S %Y") for s in _STAMP.findall(logs[-1].read_text())]
+    stamps = [
+        datetime.strptime(" ".join(s.split()), "%a %b %d %H:%M:%S %Y") for s in _STAMP.findall(logs[-1].read_text())
+    ]
     if not stamps:
         raise ValueError(f"{logs[-1]} has no job timestamps: not a finished Snakemake run's log")
     return stamps
@@ -355,8 +487,10 @@ def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None)
     missing = [f"tables/{t}.csv" for t in TABLES if not (run_dir / "results" / "tables" / f"{t}.csv").exists()]
     missing += [f"{g}.png" for g in GALLERY if not (run_dir / "results" / f"{g}.png").exists()]
     if missing:
-        raise FileNotFoundError(f"{run_dir}/results/tables lacks {', '.join(missing)}: run the whole workflow "
-                                "(`bash setup.sh run`) there first")
+        raise FileNotFoundError(
+            f"{run_dir}/results/tables lacks {', '.join(missing)}: run the whole workflow "
+            "(`bash setup.sh run`) there first"
+        )
     dst = repo / SNAPSHOT
     if dst.exists():
         shutil.rmtree(dst)
@@ -366,18 +500,24 @@ def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None)
     (dst / "figures").mkdir()
     for name in GALLERY:
         small_copy(run_dir / "results" / f"{name}.png", dst / "figures" / f"{name}.png")
-    commit = commit or subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
-                                      capture_output=True, text=True).stdout.strip() or "unknown"
-    run = {"date": stamps[0].strftime("%Y-%m-%d"), "commit": commit, "command": command,
-           "wall_time": _duration(stamps)}
+    commit = (
+        commit
+        or subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
+    run = {"date": stamps[0].strftime("%Y-%m-%d"), "commit": commit, "command": command, "wall_time": _duration(stamps)}
     (dst / "run.json").write_text(json.dumps(run, indent=1) + "\n")
     return run
 
 
 def main(argv: list[str]) -> None:
     if argv and argv[0] in ("-h", "--help"):
-        print("usage: python -m domrand.tools.readme_results [RUN_DIR [COMMAND [COMMIT]]]\n"
-              "copies RUN_DIR/results/tables to docs/results/default and rewrites README.md's results block")
+        print(
+            "usage: python -m domrand.tools.readme_results [RUN_DIR [COMMAND [COMMIT]]]\n"
+            "copies RUN_DIR/results/tables to docs/results/default and rewrites README.md's results block"
+        )
         return
     repo = Path(__file__).resolve().parents[3]
     run_dir = Path(argv[0]) if argv else repo

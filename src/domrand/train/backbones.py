@@ -32,8 +32,11 @@ class SmallCNN(nn.Module):
         super().__init__()
         blocks, c = [], 3
         for w in widths:
-            blocks.append(nn.Sequential(nn.Conv2d(c, w, 3, padding=1, bias=False), nn.BatchNorm2d(w),
-                                        nn.ReLU(inplace=True), nn.MaxPool2d(2)))
+            blocks.append(
+                nn.Sequential(
+                    nn.Conv2d(c, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True), nn.MaxPool2d(2)
+                )
+            )
             c = w
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(2)
@@ -129,7 +132,8 @@ def load_backbone(name: str, path: Path, sha256: str | None = None) -> nn.Module
     except RuntimeError as exc:
         raise BackboneError(
             f"weights in {path} do not match the {name} architecture ({str(exc).splitlines()[0]}); "
-            f"check model.backbone and the weights file it points to") from exc
+            f"check model.backbone and the weights file it points to"
+        ) from exc
     return net
 
 
@@ -138,8 +142,9 @@ class Head(nn.Module):
 
     def __init__(self, in_features: int, n_classes: int, dropout: float, hidden: int = 128):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(inplace=True),
-                                 nn.Dropout(dropout), nn.Linear(hidden, n_classes))
+        self.net = nn.Sequential(
+            nn.Linear(in_features, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout), nn.Linear(hidden, n_classes)
+        )
 
     def forward(self, f):
         return self.net(f)

@@ -39,8 +39,14 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: list[str]) -> dict:
     np.add.at(conf, (y_true, y_pred), 1)
     acc = float((y_true == y_pred).mean()) if len(y_true) else float("nan")
     per_class = {c: float(conf[i, i] / conf[i].sum()) if conf[i].sum() else float("nan") for i, c in enumerate(classes)}
-    return {"accuracy": acc, "accuracy_above_random": acc - 1.0 / n, "n": int(len(y_true)),
-            "classes": classes, "per_class_accuracy": per_class, "confusion": conf.tolist()}
+    return {
+        "accuracy": acc,
+        "accuracy_above_random": acc - 1.0 / n,
+        "n": int(len(y_true)),
+        "classes": classes,
+        "per_class_accuracy": per_class,
+        "confusion": conf.tolist(),
+    }
 
 
 def prediction_table(paths, y: np.ndarray, probs: np.ndarray, classes: list[str]) -> pd.DataFrame:
@@ -49,8 +55,15 @@ def prediction_table(paths, y: np.ndarray, probs: np.ndarray, classes: list[str]
     label) and one ``p_<class>`` column per class (softmax, rows sum to 1)."""
     y = np.asarray(y, dtype=np.int64)
     probs = np.asarray(probs, dtype=np.float64)
-    df = pd.DataFrame({"path": [str(p) for p in paths], "label": y, "label_name": [classes[i] for i in y],
-                       "pred": probs.argmax(1).astype(np.int64), "prob": probs[np.arange(len(y)), y]})
+    df = pd.DataFrame(
+        {
+            "path": [str(p) for p in paths],
+            "label": y,
+            "label_name": [classes[i] for i in y],
+            "pred": probs.argmax(1).astype(np.int64),
+            "prob": probs[np.arange(len(y)), y],
+        }
+    )
     for j, c in enumerate(classes):
         df[f"p_{c}"] = probs[:, j]
     return df
@@ -79,15 +92,18 @@ def _epoch_probs_from_features(m: dict, feature_paths: list, files: list[str]) -
         feats.append(f["test"])
     missing = [f for f in files if os.path.realpath(f) not in index]
     if missing:
-        raise ValueError(f"features {feature_paths} lack {len(missing)} test image(s) of the index, e.g. "
-                         f"{missing[:2]}; rerun extract_features for them")
+        raise ValueError(
+            f"features {feature_paths} lack {len(missing)} test image(s) of the index, e.g. "
+            f"{missing[:2]}; rerun extract_features for them"
+        )
     x = torch.stack([feats[k][i] for k, i in (index[os.path.realpath(f)] for f in files)])
     return epoch_head_probs(m["epoch_heads"], m["in_features"], len(m["classes"]), m["dropout"], x)
 
 
 @torch.no_grad()
-def epoch_head_probs(states: list[dict], in_features: int, n_classes: int, dropout: float,
-                     x: torch.Tensor) -> list[np.ndarray]:
+def epoch_head_probs(
+    states: list[dict], in_features: int, n_classes: int, dropout: float, x: torch.Tensor
+) -> list[np.ndarray]:
     """Class probabilities on features `x` of each epoch's stored head (float16 states, as
     models keep them): the one way every head on stored features is scored."""
     out = []
@@ -121,8 +137,17 @@ def epoch_choice(accuracies: list[float], report: str) -> int:
 
 
 @torch.no_grad()
-def evaluate_model(model_path, backbone_path, test_index: list, out_json, params: dict, device="cpu", log=print,
-                   out_predictions=None, test_features: list | None = None) -> dict:
+def evaluate_model(
+    model_path,
+    backbone_path,
+    test_index: list,
+    out_json,
+    params: dict,
+    device="cpu",
+    log=print,
+    out_predictions=None,
+    test_features: list | None = None,
+) -> dict:
     """Evaluate on the test split of `test_index`, restricted to params['classes'], at the epoch
     params['report'] names (`final` or `best_epoch`, default final).
 
@@ -139,8 +164,10 @@ def evaluate_model(model_path, backbone_path, test_index: list, out_json, params
     df = df[df["label"].isin(params["classes"])].reset_index(drop=True)
     unknown = sorted(set(df["label"]) - set(classes))
     if unknown:
-        raise ValueError(f"test set {test_index} has classes {unknown} that model {model_path} was not trained on "
-                         f"(it knows {classes}); evaluate it on a test set of those classes only")
+        raise ValueError(
+            f"test set {test_index} has classes {unknown} that model {model_path} was not trained on "
+            f"(it knows {classes}); evaluate it on a test set of those classes only"
+        )
     if df.empty:
         raise ValueError(f"test set {test_index} has no test images of classes {params['classes']}")
     y = labels_for(df, classes).numpy()
@@ -153,23 +180,35 @@ def evaluate_model(model_path, backbone_path, test_index: list, out_json, params
     if per_epoch is None:
         clf = load_classifier(model_path, backbone_path).to(device)
         x = load_images(files, int(params["input_size"]))
-        per_epoch = [torch.cat([torch.softmax(clf(c.to(device).float().div(255)).float(), 1).cpu()
-                                for c in x.split(256)]).numpy()]
+        per_epoch = [
+            torch.cat(
+                [torch.softmax(clf(c.to(device).float().div(255)).float(), 1).cpu() for c in x.split(256)]
+            ).numpy()
+        ]
         how = "images, final epoch only"
     accs = [float((p.argmax(1) == y).mean()) for p in per_epoch]
     report = params.get("report", "final")
     e = epoch_choice(accs, report) if len(accs) > 1 else 0
     probs = per_epoch[e]
-    out = {**metrics(y, probs.argmax(1), classes), "model": str(model_path), "test_set": [str(p) for p in test_index],
-           "report": report, "epoch": e + 1 if len(accs) > 1 else None, "accuracy_final": accs[-1],
-           "accuracy_best_epoch": max(accs) if len(accs) > 1 else None,
-           "best_epoch": int(np.argmax(accs)) + 1 if len(accs) > 1 else None, "epoch_accuracy": accs,
-           "scored_from": how}
+    out = {
+        **metrics(y, probs.argmax(1), classes),
+        "model": str(model_path),
+        "test_set": [str(p) for p in test_index],
+        "report": report,
+        "epoch": e + 1 if len(accs) > 1 else None,
+        "accuracy_final": accs[-1],
+        "accuracy_best_epoch": max(accs) if len(accs) > 1 else None,
+        "best_epoch": int(np.argmax(accs)) + 1 if len(accs) > 1 else None,
+        "epoch_accuracy": accs,
+        "scored_from": how,
+    }
     if out_predictions is not None:
         table = prediction_table(df["path"], y, probs, classes)
         with atomic_path(Path(out_predictions)) as tmp:
             table.to_parquet(tmp, index=False)
     write_json(out, Path(out_json))
-    log(f"{model_path} on {test_index} ({how}): accuracy {out['accuracy']:.4f} at epoch {out['epoch']} ({report}), "
-        f"final {accs[-1]:.4f}, best {max(accs):.4f} (n={out['n']})")
+    log(
+        f"{model_path} on {test_index} ({how}): accuracy {out['accuracy']:.4f} at epoch {out['epoch']} ({report}), "
+        f"final {accs[-1]:.4f}, best {max(accs):.4f} (n={out['n']})"
+    )
     return out

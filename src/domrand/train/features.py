@@ -40,8 +40,16 @@ def _embed(backbone, x_uint8, device, batch: int, aug=None, gen=None) -> torch.T
     return torch.cat(out)
 
 
-def extract_features(index_path, backbone_name: str, backbone_path, out_path, params: dict,
-                     device: str = "cpu", batch: int = 256, log=print) -> None:
+def extract_features(
+    index_path,
+    backbone_name: str,
+    backbone_path,
+    out_path,
+    params: dict,
+    device: str = "cpu",
+    batch: int = 256,
+    log=print,
+) -> None:
     """Features of every image of a dataset index: `views` augmented views of the train split,
     one plain view of the test split. params: input_size, views, augment, seed, and sha256 (the
     weights file's pin, checked on loading; None skips the check)."""
@@ -61,8 +69,11 @@ def extract_features(index_path, backbone_name: str, backbone_path, out_path, pa
             x = x.pin_memory()  # one host copy per split; lets every batch's upload run async
         if split == "train":
             # a domain without training images (toon) has a test split only: embed nothing
-            views = [_embed(net, x, device, batch, params["augment"], gen)
-                     for _ in range(int(params["views"]))] if len(part) else []
+            views = (
+                [_embed(net, x, device, batch, params["augment"], gen) for _ in range(int(params["views"]))]
+                if len(part)
+                else []
+            )
             feats = torch.stack(views).cpu() if len(part) else torch.empty(0)
         else:
             feats = _embed(net, x, device, batch).cpu() if len(part) else torch.empty(0)

@@ -62,10 +62,12 @@ def slice_part(rows: list, data_slice: dict) -> list:
     """The part-th of `parts` equal contiguous chunks of `rows` (their count must divide)."""
     part, parts = int(data_slice["part"]), int(data_slice["parts"])
     if len(rows) % parts:
-        raise ValueError(f"{len(rows)} training images do not split into {parts} per-seed sets; "
-                         "re-render the dataset (its size is train_per_class x number of seeds)")
+        raise ValueError(
+            f"{len(rows)} training images do not split into {parts} per-seed sets; "
+            "re-render the dataset (its size is train_per_class x number of seeds)"
+        )
     n = len(rows) // parts
-    return rows[part * n:(part + 1) * n]
+    return rows[part * n : (part + 1) * n]
 
 
 class _Loop:
@@ -102,22 +104,43 @@ class _Loop:
             if self.snapshot is not None:
                 self.snapshots.append(self.snapshot())
             dt = time.perf_counter() - t0
-            self.history.append({"epoch": epoch + 1, "train_loss": loss, "train_acc": acc, "test_acc": test_acc,
-                                 "seconds": dt, "images_per_second": n / dt})
-            self.log(f"epoch {epoch + 1}/{self.params['epochs']}: loss {loss:.4f} train acc {acc:.4f} "
-                     f"test acc {test_acc:.4f} ({n / dt:.0f} img/s)")
+            self.history.append(
+                {
+                    "epoch": epoch + 1,
+                    "train_loss": loss,
+                    "train_acc": acc,
+                    "test_acc": test_acc,
+                    "seconds": dt,
+                    "images_per_second": n / dt,
+                }
+            )
+            self.log(
+                f"epoch {epoch + 1}/{self.params['epochs']}: loss {loss:.4f} train acc {acc:.4f} "
+                f"test acc {test_acc:.4f} ({n / dt:.0f} img/s)"
+            )
             if self.checkpoint is None:
                 continue
             with atomic_path(self.checkpoint) as tmp:
-                torch.save({"params": self.params, "epoch": epoch + 1, "history": self.history,
-                            "snapshots": self.snapshots, "gen": self.gen.get_state(),
-                            "torch_rng": torch.get_rng_state(),
-                            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-                            "opt": self.opt.state_dict(), "modules": {k: m.state_dict() for k, m in self.modules.items()}}, tmp)
+                torch.save(
+                    {
+                        "params": self.params,
+                        "epoch": epoch + 1,
+                        "history": self.history,
+                        "snapshots": self.snapshots,
+                        "gen": self.gen.get_state(),
+                        "torch_rng": torch.get_rng_state(),
+                        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                        "opt": self.opt.state_dict(),
+                        "modules": {k: m.state_dict() for k, m in self.modules.items()},
+                    },
+                    tmp,
+                )
         return self.history
 
 
-def _save_model(out_dir: Path, model_meta: dict, head: Head, backbone_state, history, epochs: dict | None = None) -> None:
+def _save_model(
+    out_dir: Path, model_meta: dict, head: Head, backbone_state, history, epochs: dict | None = None
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "history.csv") as tmp:
         pd.DataFrame(history).to_csv(tmp, index=False)
@@ -125,7 +148,9 @@ def _save_model(out_dir: Path, model_meta: dict, head: Head, backbone_state, his
         torch.save({**model_meta, "head": head.state_dict(), "backbone_state": backbone_state, **(epochs or {})}, tmp)
 
 
-def train_head(train_features: list, monitor_features: list, out_dir, checkpoint, params: dict, device="cpu", log=print) -> list[dict]:
+def train_head(
+    train_features: list, monitor_features: list, out_dir, checkpoint, params: dict, device="cpu", log=print
+) -> list[dict]:
     """Train the head of a frozen-backbone classifier on stored features.
 
     params: seed, classes, dropout, lr, epochs, batch_size, backbone. The monitoring accuracy
@@ -140,10 +165,17 @@ def train_head(train_features: list, monitor_features: list, out_dir, checkpoint
     y = labels_for(pd.DataFrame({"label": [tr["train_labels"][i] for i in keep]}), classes)
     mkeep = _select(mo["test_labels"], classes)
     ym = labels_for(pd.DataFrame({"label": [mo["test_labels"][i] for i in mkeep]}), classes)
-    head, history, epoch_heads = fit_head(x, y, mo["test"][mkeep], ym, params, checkpoint, device, log,
-                                          keep_epochs=True)
-    meta = {"backbone": params["backbone"], "classes": classes, "dropout": float(params["dropout"]),
-            "frozen": True, "in_features": int(x.shape[-1]), "params": params}
+    head, history, epoch_heads = fit_head(
+        x, y, mo["test"][mkeep], ym, params, checkpoint, device, log, keep_epochs=True
+    )
+    meta = {
+        "backbone": params["backbone"],
+        "classes": classes,
+        "dropout": float(params["dropout"]),
+        "frozen": True,
+        "in_features": int(x.shape[-1]),
+        "params": params,
+    }
     _save_model(Path(out_dir), meta, head.cpu(), None, history, {"epoch_heads": epoch_heads})
     return history
 
@@ -152,8 +184,17 @@ def _half_state(module) -> dict:
     return {k: v.detach().to("cpu", torch.float16).clone() for k, v in module.state_dict().items()}
 
 
-def fit_head(x: torch.Tensor, y: torch.Tensor, xm: torch.Tensor, ym: torch.Tensor, params: dict, checkpoint=None,
-             device="cpu", log=print, keep_epochs: bool = False):
+def fit_head(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    xm: torch.Tensor,
+    ym: torch.Tensor,
+    params: dict,
+    checkpoint=None,
+    device="cpu",
+    log=print,
+    keep_epochs: bool = False,
+):
     """Train a head on stored features: x (views, N, F), labels y (N,) in the order of
     params['classes']; xm, ym the monitoring test set. Epoch e trains on view e mod views.
     checkpoint: a path to checkpoint to and resume from, or None (none kept).
@@ -166,8 +207,9 @@ def fit_head(x: torch.Tensor, y: torch.Tensor, xm: torch.Tensor, ym: torch.Tenso
     head = Head(x.shape[-1], len(classes), float(params["dropout"])).to(device)
     opt = torch.optim.Adam(head.parameters(), lr=float(params["lr"]))
     gen = torch.Generator().manual_seed(int(params["seed"]))
-    loop = _Loop(params, checkpoint, {"head": head}, opt, gen, log,
-                 snapshot=(lambda: _half_state(head)) if keep_epochs else None)
+    loop = _Loop(
+        params, checkpoint, {"head": head}, opt, gen, log, snapshot=(lambda: _half_state(head)) if keep_epochs else None
+    )
     bs = int(params["batch_size"])
 
     def train_epoch(epoch):
@@ -195,8 +237,9 @@ def fit_head(x: torch.Tensor, y: torch.Tensor, xm: torch.Tensor, ym: torch.Tenso
     return (head, history, loop.snapshots) if keep_epochs else (head, history)
 
 
-def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, checkpoint, params: dict,
-             device="cpu", log=print) -> list[dict]:
+def finetune(
+    train_index: list, monitor_index: list, backbone_path, out_dir, checkpoint, params: dict, device="cpu", log=print
+) -> list[dict]:
     """Train backbone and head together (the paper's "unfrozen" architecture) on images.
 
     params: as train_head plus input_size and augment.
@@ -218,8 +261,9 @@ def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, che
     opt = torch.optim.Adam(model.parameters(), lr=float(params["lr"]))
     gen = torch.Generator().manual_seed(int(params["seed"]))
     monitor_probs = {}
-    loop = _Loop(params, checkpoint, {"model": model}, opt, gen, log,
-                 snapshot=lambda: monitor_probs["last"].to(torch.float16))
+    loop = _Loop(
+        params, checkpoint, {"model": model}, opt, gen, log, snapshot=lambda: monitor_probs["last"].to(torch.float16)
+    )
     bs = int(params["batch_size"])
     amp = dict(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda"))
 
@@ -242,14 +286,29 @@ def finetune(train_index: list, monitor_index: list, backbone_path, out_dir, che
     @torch.no_grad()
     def evaluate():
         model.eval()
-        probs = (torch.cat([model(c.to(device).float().div(255)).float().softmax(1).cpu() for c in xm.split(256)])
-                 if len(ym) else torch.empty((0, len(classes))))
+        probs = (
+            torch.cat([model(c.to(device).float().div(255)).float().softmax(1).cpu() for c in xm.split(256)])
+            if len(ym)
+            else torch.empty((0, len(classes)))
+        )
         monitor_probs["last"] = probs
         return float((probs.argmax(1) == ym).float().mean()) if len(ym) else float("nan")
 
     history = loop.run(train_epoch, evaluate)
-    meta = {"backbone": params["backbone"], "classes": classes, "dropout": float(params["dropout"]),
-            "frozen": False, "in_features": backbone.out_features, "params": params}
-    _save_model(Path(out_dir), meta, head.cpu(), backbone.cpu().state_dict(), history,
-                {"epoch_monitor": {"paths": [os.path.realpath(p) for p in mo["path"]], "probs": loop.snapshots}})
+    meta = {
+        "backbone": params["backbone"],
+        "classes": classes,
+        "dropout": float(params["dropout"]),
+        "frozen": False,
+        "in_features": backbone.out_features,
+        "params": params,
+    }
+    _save_model(
+        Path(out_dir),
+        meta,
+        head.cpu(),
+        backbone.cpu().state_dict(),
+        history,
+        {"epoch_monitor": {"paths": [os.path.realpath(p) for p in mo["path"]], "probs": loop.snapshots}},
+    )
     return history

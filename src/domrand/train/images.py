@@ -65,7 +65,7 @@ def augment(x: torch.Tensor, cfg: dict, gen: torch.Generator) -> torch.Tensor:
 
     zoom = u(*cfg["zoom"])
     ang = u(-cfg["rotation"], cfg["rotation"]) * (math.pi / 180)
-    shift = (1 - zoom)
+    shift = 1 - zoom
     tx, ty = u(-1, 1) * shift, u(-1, 1) * shift
     flip = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0) if cfg["flip"] else torch.ones(n)
     cos, sin = torch.cos(ang) * zoom, torch.sin(ang) * zoom

@@ -36,7 +36,9 @@ def _polygon(kind: str, cx, cy, r, rot, rng) -> list[tuple[float, float]]:
         return list(zip(cx + rad * np.cos(ang), cy + rad * np.sin(ang)))
     if kind == "cross":
         w = 0.33
-        base = np.array([[-w, -1], [w, -1], [w, -w], [1, -w], [1, w], [w, w], [w, 1], [-w, 1], [-w, w], [-1, w], [-1, -w], [-w, -w]])
+        base = np.array(
+            [[-w, -1], [w, -1], [w, -w], [1, -w], [1, w], [w, w], [w, 1], [-w, 1], [-w, w], [-1, w], [-1, -w], [-w, -w]]
+        )
         c, s = np.cos(rot), np.sin(rot)
         pts = base @ np.array([[c, s], [-s, c]]) * r
         return [(cx + x, cy + y) for x, y in pts]
@@ -48,7 +50,7 @@ def draw_shape(label: int, size: int, textures: list[np.ndarray], rng: np.random
     bg = textures[int(rng.integers(len(textures)))]
     fg = textures[int(rng.integers(len(textures)))]
     ox, oy = rng.integers(0, bg.shape[0] - size + 1, 2) if bg.shape[0] > size else (0, 0)
-    canvas = Image.fromarray(bg[oy:oy + size, ox:ox + size]).resize((size, size))
+    canvas = Image.fromarray(bg[oy : oy + size, ox : ox + size]).resize((size, size))
     mask = Image.new("L", (size, size), 0)
     d = ImageDraw.Draw(mask)
     r = rng.uniform(0.22, 0.42) * size
@@ -67,7 +69,15 @@ def draw_shape(label: int, size: int, textures: list[np.ndarray], rng: np.random
     elif kind == "crescent":
         d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
         off = r * 0.6
-        d.ellipse([cx - r + off * np.cos(rot), cy - r + off * np.sin(rot), cx + r + off * np.cos(rot), cy + r + off * np.sin(rot)], fill=0)
+        d.ellipse(
+            [
+                cx - r + off * np.cos(rot),
+                cy - r + off * np.sin(rot),
+                cx + r + off * np.cos(rot),
+                cy + r + off * np.sin(rot),
+            ],
+            fill=0,
+        )
     else:
         d.polygon(_polygon(kind, cx, cy, r, rot, rng), fill=255)
     # Contrast between figure and ground: the background is faded towards grey and the
@@ -88,8 +98,12 @@ def draw_shape(label: int, size: int, textures: list[np.ndarray], rng: np.random
 def make_shapes(n: int, size: int, textures, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """n images (uint8 N,3,S,S) with balanced labels, deterministic in seed."""
     labels = np.arange(n) % len(SHAPES)
-    imgs = np.stack([draw_shape(int(lab), size, textures, np.random.default_rng(seed_for("shape", seed, i)))
-                     for i, lab in enumerate(labels)])
+    imgs = np.stack(
+        [
+            draw_shape(int(lab), size, textures, np.random.default_rng(seed_for("shape", seed, i)))
+            for i, lab in enumerate(labels)
+        ]
+    )
     return torch.from_numpy(imgs).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels).long()
 
 
@@ -130,10 +144,19 @@ def pretrain_backbone(world_dir, out_path, params: dict, device: str = "cpu", th
         model.eval()
         with torch.no_grad():
             acc = float((model(normalise(xt.float().div(255).to(device))).argmax(1).cpu() == yt).float().mean())
-        history.append({"epoch": epoch + 1, "train_loss": total_loss / seen, "train_acc": correct / seen, "test_acc": acc})
-        log(f"pretrain epoch {epoch + 1}: loss {total_loss / seen:.3f} train acc {correct / seen:.3f} "
-            f"held-out acc {acc:.3f} ({seen / (time.perf_counter() - t0):.0f} img/s)")
+        history.append(
+            {"epoch": epoch + 1, "train_loss": total_loss / seen, "train_acc": correct / seen, "test_acc": acc}
+        )
+        log(
+            f"pretrain epoch {epoch + 1}: loss {total_loss / seen:.3f} train acc {correct / seen:.3f} "
+            f"held-out acc {acc:.3f} ({seen / (time.perf_counter() - t0):.0f} img/s)"
+        )
     with atomic_path(out_path) as tmp:
-        torch.save({"state": net.cpu().state_dict(), "meta": {"task": "procedural shapes", "shapes": SHAPES,
-                                                              "params": params, "history": history}}, tmp)
+        torch.save(
+            {
+                "state": net.cpu().state_dict(),
+                "meta": {"task": "procedural shapes", "shapes": SHAPES, "params": params, "history": history},
+            },
+            tmp,
+        )
     return history[-1]

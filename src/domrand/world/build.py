@@ -33,8 +33,9 @@ from domrand.world.subjects import Breed, sample_breed
 from domrand.world.target_subjects import sample_target_subject
 
 
-def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None = None,
-                assets_dir: Path = Path("resources/assets")) -> Path:
+def build_world(
+    params: dict, out_dir: Path, log=print, downloads: dict | None = None, assets_dir: Path = Path("resources/assets")
+) -> Path:
     """Generate the world described by the config's `world` slice into out_dir.
 
     params: seed, classes, breeds (synthetic breeds per class), heldout_breeds ({pool: held-out
@@ -53,8 +54,10 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
     sky_from = expand_names(params.get("skies_from") or [], names, "world.skies_from")
     for key, found, count in (("materials", mat_from, params["materials"]), ("skies", sky_from, params["skies"])):
         if len(found) > int(count):
-            raise imported.WorldAssetError(f"config key world.{key}_from: {len(found)} downloads, more than "
-                                           f"world.{key} ({count}); raise world.{key} to at least {len(found)}")
+            raise imported.WorldAssetError(
+                f"config key world.{key}_from: {len(found)} downloads, more than "
+                f"world.{key} ({count}); raise world.{key} to at least {len(found)}"
+            )
     with atomic_dir(Path(out_dir)) as tmp:
         for sub in ("materials", "skies", "coats", "target_skies", "target_grounds"):
             (tmp / sub).mkdir()
@@ -63,8 +66,9 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
             img, pbr, family = imported.import_material(Path(assets_dir) / dl, dl, size)
             name = f"{i:03d}_{family}"
             Image.fromarray(img).save(tmp / "materials" / f"{name}.png")
-            materials.append({"name": name, "family": family, "file": f"materials/{name}.png", **pbr,
-                              **_credit(dl, downloads[dl])})
+            materials.append(
+                {"name": name, "family": family, "file": f"materials/{name}.png", **pbr, **_credit(dl, downloads[dl])}
+            )
         if mat_from:
             log(f"world: imported {len(mat_from)} materials from downloads")
         for i in range(len(mat_from), int(params["materials"])):
@@ -80,8 +84,16 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
             name = f"{i:02d}_photo"
             Image.fromarray(img).save(tmp / "skies" / f"{name}.png")
             # A photographed sky (recorded as natural); it joins the synthetic sky set.
-            skies.append({"name": name, "kind": "photo", "natural": True, "file": f"skies/{name}.png",
-                          "source_file": source, **_credit(dl, downloads[dl])})
+            skies.append(
+                {
+                    "name": name,
+                    "kind": "photo",
+                    "natural": True,
+                    "file": f"skies/{name}.png",
+                    "source_file": source,
+                    **_credit(dl, downloads[dl]),
+                }
+            )
         if sky_from:
             log(f"world: imported {len(sky_from)} skies from downloads")
         for i in range(len(sky_from), int(params["skies"])):
@@ -118,20 +130,34 @@ def build_world(params: dict, out_dir: Path, log=print, downloads: dict | None =
                 for i in range(count):
                     b = sample_target_subject(cls, pool, i, seed)
                     rng = np.random.default_rng(seed_for("target_coat", seed, cls, pool, i))
-                    _save(target_subjects.target_coat_texture(b.coat, target_size, rng), tmp / "coats" / f"{b.name}.png")
+                    _save(
+                        target_subjects.target_coat_texture(b.coat, target_size, rng), tmp / "coats" / f"{b.name}.png"
+                    )
                     entries.append({**b.to_dict(), "heldout": pool, "coat_file": f"coats/{b.name}.png"})
             breeds[cls] = add_mesh_breeds(entries, cls, params, tmp, log=log)  # world.subjects
-        manifest = {"params": params, "materials": materials, "skies": skies, "target_skies": target_skies,
-                    "target_grounds": target_grounds, "breeds": breeds}
+        manifest = {
+            "params": params,
+            "materials": materials,
+            "skies": skies,
+            "target_skies": target_skies,
+            "target_grounds": target_grounds,
+            "breeds": breeds,
+        }
         (tmp / "world.json").write_text(json.dumps(manifest, indent=1))
-        log(f"world: {len(materials)} materials, {len(skies)} skies, {len(target_grounds)} target grounds, "
-            f"{len(target_skies)} target skies, {sum(len(v) for v in breeds.values())} subjects in {out_dir}")
+        log(
+            f"world: {len(materials)} materials, {len(skies)} skies, {len(target_grounds)} target grounds, "
+            f"{len(target_skies)} target skies, {sum(len(v) for v in breeds.values())} subjects in {out_dir}"
+        )
     return Path(out_dir)
 
 
 def _credit(download: str, entry: dict) -> dict:
-    return {"download": download, "url": entry.get("url", ""), "licence": entry.get("licence", ""),
-            "attribution": entry.get("attribution", "")}
+    return {
+        "download": download,
+        "url": entry.get("url", ""),
+        "licence": entry.get("licence", ""),
+        "attribution": entry.get("attribution", ""),
+    }
 
 
 def _save(img: np.ndarray, path: Path) -> None:
@@ -157,8 +183,10 @@ class World:
         """The subjects of `cls`: synthetic (heldout False), one target pool (its name, e.g.
         "real"), or every held-out subject (True)."""
         if cls not in self.manifest["breeds"]:
-            raise KeyError(f"class {cls!r} is not in the world at {self.root}; it has "
-                           f"{sorted(self.manifest['breeds'])}: add it to world.classes in the config")
+            raise KeyError(
+                f"class {cls!r} is not in the world at {self.root}; it has "
+                f"{sorted(self.manifest['breeds'])}: add it to world.classes in the config"
+            )
         entries = self.manifest["breeds"][cls]
         if heldout is True:
             chosen = [e for e in entries if e["heldout"] is not False]

@@ -78,7 +78,8 @@ def import_material(folder: Path, download: str, size: int) -> tuple[np.ndarray,
         raise WorldAssetError(
             f"world.materials_from: download {download!r} ({folder}) has no colour map "
             f"(an image named like *_Color.jpg); it holds {listed}. Check the download's url "
-            "or remove it from world.materials_from")
+            "or remove it from world.materials_from"
+        )
     img = _square(_open(color, download, "RGB"), size)
     pbr = {"metallic": DEFAULT_METALLIC, "roughness": DEFAULT_ROUGHNESS}
     for role in ("metallic", "roughness"):
@@ -99,21 +100,26 @@ def import_sky(folder: Path, download: str, width: int) -> tuple[np.ndarray, str
     """
     folder = Path(folder)
     _require_folder(folder, download, "world.skies_from")
-    files = sorted((p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SKY_SUFFIXES),
-                   key=lambda p: (p.suffix.lower() != ".hdr", len(p.parts), p.as_posix()))
+    files = sorted(
+        (p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SKY_SUFFIXES),
+        key=lambda p: (p.suffix.lower() != ".hdr", len(p.parts), p.as_posix()),
+    )
     if not files:
         listed = ", ".join(sorted(p.name for p in folder.rglob("*") if p.is_file())[:12]) or "nothing"
         raise WorldAssetError(
             f"world.skies_from: download {download!r} ({folder}) has no panorama "
             f"({'/'.join(SKY_SUFFIXES)}); it holds {listed}. EXR is not read: use the .hdr "
-            "version of the sky")
+            "version of the sky"
+        )
     path = files[0]
     if path.suffix.lower() == ".hdr":
         try:
             rgb = tonemap(read_hdr(path))
         except (ValueError, OSError) as exc:
-            raise WorldAssetError(f"world.skies_from: download {download!r}: cannot read {path} "
-                                  f"({exc}); delete resources/assets/{download} and fetch it again") from exc
+            raise WorldAssetError(
+                f"world.skies_from: download {download!r}: cannot read {path} "
+                f"({exc}); delete resources/assets/{download} and fetch it again"
+            ) from exc
         img = Image.fromarray(rgb)
     else:
         img = _open(path, download, "RGB")
@@ -153,7 +159,7 @@ def read_hdr(path: Path) -> np.ndarray:
     rgbe = np.empty((h, w, 4), np.uint8)
     i = 0
     for y in range(h):
-        if 8 <= w < 32768 and buf[i:i + 2] == b"\x02\x02" and i + 4 <= len(buf) and not buf[i + 2] & 0x80:
+        if 8 <= w < 32768 and buf[i : i + 2] == b"\x02\x02" and i + 4 <= len(buf) and not buf[i + 2] & 0x80:
             if (buf[i + 2] << 8 | buf[i + 3]) != w:
                 raise ValueError(f"scanline {y}: width mismatch")
             i += 4
@@ -164,10 +170,10 @@ def read_hdr(path: Path) -> np.ndarray:
                         raise ValueError("truncated data")
                     n = buf[i]
                     if n > 128:
-                        chan += buf[i + 1:i + 2] * (n - 128)
+                        chan += buf[i + 1 : i + 2] * (n - 128)
                         i += 2
                     elif n > 0:
-                        chan += buf[i + 1:i + 1 + n]
+                        chan += buf[i + 1 : i + 1 + n]
                         i += 1 + n
                     else:
                         raise ValueError(f"scanline {y}: zero-length run")
@@ -208,8 +214,9 @@ def tonemap(radiance: np.ndarray, key: float = 0.18) -> np.ndarray:
 
 def _require_folder(folder: Path, download: str, key: str) -> None:
     if not folder.is_dir():
-        raise WorldAssetError(f"{key}: download {download!r} is not at {folder}; run "
-                              "`snakemake fetch` (on a machine with internet) first")
+        raise WorldAssetError(
+            f"{key}: download {download!r} is not at {folder}; run `snakemake fetch` (on a machine with internet) first"
+        )
 
 
 def _open(path: Path, download: str, mode: str) -> Image.Image:
@@ -218,8 +225,9 @@ def _open(path: Path, download: str, mode: str) -> Image.Image:
             img.load()
             return img.convert(mode)
     except (OSError, SyntaxError, ValueError) as exc:
-        raise WorldAssetError(f"download {download!r}: cannot read {path} ({exc}); delete "
-                              f"resources/assets/{download} and fetch it again") from exc
+        raise WorldAssetError(
+            f"download {download!r}: cannot read {path} ({exc}); delete resources/assets/{download} and fetch it again"
+        ) from exc
 
 
 def _square(img: Image.Image, size: int) -> np.ndarray:

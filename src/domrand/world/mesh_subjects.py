@@ -72,13 +72,14 @@ def mesh_files(entry: dict, assets_dir: Path, cls: str = "") -> list[Path]:
         if root.is_file():
             return [root]
     if not root.is_dir():
-        raise MeshError(f"world.subjects: {what} does not exist; run `snakemake fetch` for "
-                        "downloads, or fix the path")
+        raise MeshError(f"world.subjects: {what} does not exist; run `snakemake fetch` for downloads, or fix the path")
     found = sorted(root.glob(pattern) if pattern else root.rglob("*"))
     files = [f for f in found if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES]
     if not files:
-        raise MeshError(f"world.subjects: {what} has no {'/'.join(SUPPORTED_SUFFIXES)} file"
-                        + (f" matching {pattern!r}" if pattern else ""))
+        raise MeshError(
+            f"world.subjects: {what} has no {'/'.join(SUPPORTED_SUFFIXES)} file"
+            + (f" matching {pattern!r}" if pattern else "")
+        )
     return files
 
 
@@ -103,8 +104,10 @@ def import_subject(path: Path, up_axis: str, max_texture: int) -> dict:
         for k, part in enumerate(model.parts):
             face_part[(faces[:, 0] >= part.start) & (faces[:, 0] < part.stop)] = k
         mats = [None if p.material is None else model.materials[p.material] for p in model.parts]
-        sources = [(None if m is None or _is_default(m.factor, m.image) else m.factor,
-                    None if m is None else m.image) for m in mats]
+        sources = [
+            (None if m is None or _is_default(m.factor, m.image) else m.factor, None if m is None else m.image)
+            for m in mats
+        ]
         colors = model.colors
         if not model.can_animate:
             model.random_pose(np.random.default_rng(0))  # warns, naming the file: bind pose for every image
@@ -112,22 +115,28 @@ def import_subject(path: Path, up_axis: str, max_texture: int) -> dict:
             clips = [{"name": c.name, "start": float(c.start), "end": float(c.end)} for c in model.clips]
     else:
         verts, faces, uv, face_part, sources, colors = _trimesh_subject(path)
-        warnings.warn(f"{path}: {path.suffix} meshes have no skeleton; using the model as "
-                      "authored for every image (pose randomisation is off for this model)", stacklevel=2)
+        warnings.warn(
+            f"{path}: {path.suffix} meshes have no skeleton; using the model as "
+            "authored for every image (pose randomisation is off for this model)",
+            stacklevel=2,
+        )
     rest = trimesh.Trimesh(vertices=verts, faces=faces, process=False)
     check_mesh(rest, path)
     normal = normalize_mesh(rest, up_axis=up_axis, target_size=1.0)
     # normalize_mesh = rotate, then scale and shift: recover that affine map from the vertices.
     transform = _affine(rest.vertices, normal.vertices)
     groups, face_group = _groups(faces, face_part, sources, colors, max_texture)
-    arrays = {"vertices": np.asarray(normal.vertices, np.float32), "faces": faces.astype(np.int64),
-              "face_group": face_group, "transform": transform,
-              "normals": np.asarray(rest.vertex_normals, np.float64),  # file frame, for skinning
-              "uv": np.zeros((len(verts), 2), np.float32) if uv is None else uv.astype(np.float32)}
+    arrays = {
+        "vertices": np.asarray(normal.vertices, np.float32),
+        "faces": faces.astype(np.int64),
+        "face_group": face_group,
+        "transform": transform,
+        "normals": np.asarray(rest.vertex_normals, np.float64),  # file frame, for skinning
+        "uv": np.zeros((len(verts), 2), np.float32) if uv is None else uv.astype(np.float32),
+    }
     if clips:
         arrays.update(model_arrays(model))
-    return {"arrays": arrays, "groups": groups, "clips": clips, "fallback": not clips,
-            "transform": transform}
+    return {"arrays": arrays, "groups": groups, "clips": clips, "fallback": not clips, "transform": transform}
 
 
 def _is_default(factor, image) -> bool:
@@ -176,8 +185,14 @@ def _trimesh_subject(path: Path):
     if not verts:
         load_mesh(path)  # raises the empty-mesh error naming the file
     has_vc = any(not np.allclose(c, 1.0) for c in colors)
-    return (np.concatenate(verts), np.concatenate(faces), np.concatenate(uvs), np.concatenate(face_part),
-            sources, np.concatenate(colors) if has_vc else None)
+    return (
+        np.concatenate(verts),
+        np.concatenate(faces),
+        np.concatenate(uvs),
+        np.concatenate(face_part),
+        sources,
+        np.concatenate(colors) if has_vc else None,
+    )
 
 
 def _groups(faces, face_part, sources, colors, max_texture):
@@ -203,8 +218,9 @@ def _groups(faces, face_part, sources, colors, max_texture):
             continue
         face_group[sel] = len(groups)
         own = factor is not None
-        groups.append({"own": own, "factor": list(map(float, factor)) if own else [1.0, 1.0, 1.0, 1.0],
-                       "texture": None})
+        groups.append(
+            {"own": own, "factor": list(map(float, factor)) if own else [1.0, 1.0, 1.0, 1.0], "texture": None}
+        )
     return groups, face_group
 
 
@@ -224,8 +240,9 @@ def _affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return out
 
 
-def add_mesh_breeds(entries: list[dict], cls: str, params: dict, world_dir: Path,
-                    assets_dir: Path = Path("resources/assets"), log=print) -> list[dict]:
+def add_mesh_breeds(
+    entries: list[dict], cls: str, params: dict, world_dir: Path, assets_dir: Path = Path("resources/assets"), log=print
+) -> list[dict]:
     """The class's breed entries with its configured meshes added (``mode: add``) or put in
     place of the synthetic procedural breeds (``mode: replace``; held-out breeds stay).
 
@@ -254,22 +271,38 @@ def add_mesh_breeds(entries: list[dict], cls: str, params: dict, world_dir: Path
             if group["texture"] is not None:
                 tex = f"{MESH_DIR}/{name}_{g}.png"
                 Image.fromarray(group["texture"]).save(Path(world_dir) / tex)
-            groups.append({"own": group["own"], "factor": [round(float(x), 6) for x in group["factor"]],
-                           "texture": tex})
-        texture = ("own" if all(g["own"] for g in groups) else
-                   "coat" if not any(g["own"] for g in groups) else "own+coat")
-        breed = Breed(cls, index, {"mesh": f"{MESH_DIR}/{name}.npz", "source": str(path), "groups": groups,
-                                   "texture": texture, "clips": sub["clips"], "time_step": step,
-                                   "fallback": sub["fallback"]}, coat)
+            groups.append(
+                {"own": group["own"], "factor": [round(float(x), 6) for x in group["factor"]], "texture": tex}
+            )
+        texture = (
+            "own" if all(g["own"] for g in groups) else "coat" if not any(g["own"] for g in groups) else "own+coat"
+        )
+        breed = Breed(
+            cls,
+            index,
+            {
+                "mesh": f"{MESH_DIR}/{name}.npz",
+                "source": str(path),
+                "groups": groups,
+                "texture": texture,
+                "clips": sub["clips"],
+                "time_step": step,
+                "fallback": sub["fallback"],
+            },
+            coat,
+        )
         np.savez_compressed(Path(world_dir) / breed.shape["mesh"], **sub["arrays"])
         img = textures.coat_texture(coat, size, np.random.default_rng(seed_for("coat", seed, cls, index)))
         Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).save(
-            Path(world_dir) / "coats" / f"{breed.name}.png")
+            Path(world_dir) / "coats" / f"{breed.name}.png"
+        )
         out.append({**breed.to_dict(), "heldout": False, "coat_file": f"coats/{breed.name}.png"})
         n_vert = len(sub["arrays"]["vertices"])
-        log(f"world: {cls} subject {breed.name} from {path} ({n_vert} vertices, {len(groups)} material "
+        log(
+            f"world: {cls} subject {breed.name} from {path} ({n_vert} vertices, {len(groups)} material "
             f"group(s), texture: {texture}, "
-            + (f"{len(sub['clips'])} clip(s) skinned per frame)" if sub["clips"] else "bind pose only)"))
+            + (f"{len(sub['clips'])} clip(s) skinned per frame)" if sub["clips"] else "bind pose only)")
+        )
     return out
 
 
@@ -317,14 +350,26 @@ def subject_record(breed: Breed, pose: dict, random_material: bool = False) -> d
     ``{}``."""
     texture = "random_material" if random_material else breed.shape.get("texture", "coat")
     if not is_mesh_breed(breed):
-        return {"subject_kind": "lofted" if is_target_subject(breed) else "procedural", "subject_mesh": None,
-                "clip": None, "clip_time": None, "pose_fallback": False, "subject_texture": texture}
+        return {
+            "subject_kind": "lofted" if is_target_subject(breed) else "procedural",
+            "subject_mesh": None,
+            "clip": None,
+            "clip_time": None,
+            "pose_fallback": False,
+            "subject_texture": texture,
+        }
     c, t = clip_time(breed, pose)
     clip = None if c is None else breed.shape["clips"][c]["name"]
-    return {"subject_kind": "mesh", "subject_mesh": breed.shape["source"], "clip": clip, "clip_time": t,
-            "pose_fallback": bool(pose) and bool(breed.shape.get("fallback")), "subject_texture": texture,
-            "pose_mode": "bind" if clip is None else "clip",
-            "pose": json.dumps({} if clip is None else {"clip": clip, "clip_time": t})}
+    return {
+        "subject_kind": "mesh",
+        "subject_mesh": breed.shape["source"],
+        "clip": clip,
+        "clip_time": t,
+        "pose_fallback": bool(pose) and bool(breed.shape.get("fallback")),
+        "subject_texture": texture,
+        "pose_mode": "bind" if clip is None else "clip",
+        "pose": json.dumps({} if clip is None else {"clip": clip, "clip_time": t}),
+    }
 
 
 class MeshRig:
@@ -347,12 +392,20 @@ class MeshRig:
             f = faces[face_group == g]
             vid, local = np.unique(f, return_inverse=True)
             self._index.append(vid)
-            self.parts.append(Part(f"group{g:02d}", "root",
-                                   trimesh.Trimesh(vertices=verts[vid], faces=local.reshape(-1, 3), process=False)))
+            self.parts.append(
+                Part(
+                    f"group{g:02d}",
+                    "root",
+                    trimesh.Trimesh(vertices=verts[vid], faces=local.reshape(-1, 3), process=False),
+                )
+            )
             self.uvs.append(uv[vid] if group["texture"] else None)
-        self.textures = [None if g["texture"] is None or world_root is None
-                         else np.asarray(Image.open(Path(world_root) / g["texture"]).convert("RGB"))
-                         for g in self.groups]
+        self.textures = [
+            None
+            if g["texture"] is None or world_root is None
+            else np.asarray(Image.open(Path(world_root) / g["texture"]).convert("RGB"))
+            for g in self.groups
+        ]
         self._rest = verts
         self._model = None
         if breed.shape.get("clips"):

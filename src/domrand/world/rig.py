@@ -78,9 +78,7 @@ class Rig:
         and the (2, 3) axis-aligned bounds of the posed subject."""
         joints = self.world_transforms(pose)
         mats = {p.name: joints[p.joint] for p in self.parts}
-        pts = np.concatenate(
-            [p.mesh.vertices @ mats[p.name][:3, :3].T + mats[p.name][:3, 3] for p in self.parts]
-        )
+        pts = np.concatenate([p.mesh.vertices @ mats[p.name][:3, :3].T + mats[p.name][:3, 3] for p in self.parts])
         lift = np.eye(4)
         lift[1, 3] = -pts[:, 1].min()
         pts[:, 1] += lift[1, 3]

@@ -71,8 +71,9 @@ def box(extents, center=(0.0, 0.0, 0.0)) -> trimesh.Trimesh:
 def wheel(radius: float, width: float, center=(0.0, 0.0, 0.0), sections: int = 20) -> trimesh.Trimesh:
     """A wheel (torus for thin bike tyres, cylinder for car tyres) with its axle along Z."""
     if width < 0.3 * radius:
-        m = trimesh.creation.torus(major_radius=radius - width / 2, minor_radius=width / 2,
-                                   major_sections=sections, minor_sections=6)
+        m = trimesh.creation.torus(
+            major_radius=radius - width / 2, minor_radius=width / 2, major_sections=sections, minor_sections=6
+        )
     else:
         m = trimesh.creation.cylinder(radius=radius, height=width, sections=sections)
     m.apply_translation(center)
@@ -103,7 +104,7 @@ def uv_coordinates(vertices: np.ndarray, tiles_per_unit: float = 2.0) -> np.ndar
     """Spherical texture coordinates around the vertices' centre, (N, 2)."""
     c = vertices - vertices.mean(0)
     size = float(np.abs(c).max()) or 1.0
-    u = (np.arctan2(c[:, 2], c[:, 0]) / (2 * np.pi) + 0.5)
+    u = np.arctan2(c[:, 2], c[:, 0]) / (2 * np.pi) + 0.5
     v = c[:, 1] / size * 0.5 + 0.5
     scale = max(1.0, round(size * tiles_per_unit * 2))
     return np.stack([u * scale, v * scale * 0.5], axis=1)

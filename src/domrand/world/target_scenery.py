@@ -20,8 +20,18 @@ import numpy as np
 from domrand.world.textures import _mix, _upsample_periodic, fbm
 
 TARGET_SKY_KINDS = ("clear", "cumulus", "cirrus", "hazy", "golden_hour", "broken_cloud")
-TARGET_GROUND_KINDS = ("lawn", "meadow", "gravel", "asphalt", "paving", "forest_floor", "sand",
-                       "dry_soil", "floorboards", "rug")
+TARGET_GROUND_KINDS = (
+    "lawn",
+    "meadow",
+    "gravel",
+    "asphalt",
+    "paving",
+    "forest_floor",
+    "sand",
+    "dry_soil",
+    "floorboards",
+    "rug",
+)
 
 
 def target_sky(kind: str, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -55,7 +65,7 @@ def target_sky(kind: str, width: int, rng: np.random.Generator) -> np.ndarray:
         lit = 0.78 + 0.22 * np.clip(cos_sun, 0, 1) + 0.12 * (shade - 0.5)
         base = np.array([0.97, 0.96, 0.95]) if kind != "golden_hour" else np.array([1.0, 0.86, 0.7])
         underside = base * np.array([0.7, 0.72, 0.78])
-        cloud = _mix(underside, base, np.clip(lit * d ** 0.5, 0, 1))
+        cloud = _mix(underside, base, np.clip(lit * d**0.5, 0, 1))
         img = _mix(img, cloud, np.clip(d * 1.4, 0, 1))
     elif kind == "cirrus":
         streak = _upsample_periodic(rng.random((width // 16, width // 16)).astype(np.float32), width)
@@ -164,7 +174,7 @@ def _splat(img, x0, y0, rx, ry, ang, col, shaded=False):
     """Paint a (wrapped) filled ellipse; `shaded` lights it from the top left."""
     size = img.shape[0]
     r = int(np.ceil(max(rx, ry))) + 1
-    dy, dx = np.mgrid[-r:r + 1, -r:r + 1].astype(np.float32)
+    dy, dx = np.mgrid[-r : r + 1, -r : r + 1].astype(np.float32)
     c, s = np.cos(ang), np.sin(ang)
     u, v = (dx * c + dy * s) / max(rx, 0.5), (-dx * s + dy * c) / max(ry, 0.5)
     inside = u**2 + v**2 <= 1

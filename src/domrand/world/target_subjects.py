@@ -36,40 +36,82 @@ CONSTRUCTION = "lofted"
 LEGS = ("front_l", "front_r", "back_l", "back_r")
 
 # Column bands of the coat atlas (u from, u to) that each animal part maps into.
-ATLAS = {"body": (0.0, 0.42), "neck": (0.42, 0.52), "head": (0.52, 0.72), "ear": (0.72, 0.76),
-         "leg": (0.76, 0.9), "tail": (0.9, 1.0)}
+ATLAS = {
+    "body": (0.0, 0.42),
+    "neck": (0.42, 0.52),
+    "head": (0.52, 0.72),
+    "ear": (0.72, 0.76),
+    "leg": (0.76, 0.9),
+    "tail": (0.9, 1.0),
+}
 
 # Palettes (sRGB) of the target coats and paints: chosen apart from the synthetic ones.
 CAT_COATS = {
-    "mackerel": [((0.52, 0.44, 0.34), (0.16, 0.12, 0.09)), ((0.62, 0.6, 0.56), (0.2, 0.19, 0.18)),
-                 ((0.87, 0.56, 0.28), (0.6, 0.3, 0.12))],
+    "mackerel": [
+        ((0.52, 0.44, 0.34), (0.16, 0.12, 0.09)),
+        ((0.62, 0.6, 0.56), (0.2, 0.19, 0.18)),
+        ((0.87, 0.56, 0.28), (0.6, 0.3, 0.12)),
+    ],
     "blotched": [((0.58, 0.47, 0.35), (0.14, 0.1, 0.07)), ((0.66, 0.64, 0.62), (0.24, 0.23, 0.23))],
     "spotted": [((0.66, 0.63, 0.58), (0.18, 0.17, 0.16)), ((0.72, 0.6, 0.44), (0.22, 0.16, 0.1))],
-    "colourpoint": [((0.93, 0.88, 0.78), (0.24, 0.16, 0.12)), ((0.92, 0.86, 0.76), (0.3, 0.2, 0.15)),
-                    ((0.9, 0.88, 0.84), (0.22, 0.22, 0.27))],
-    "self": [((0.42, 0.44, 0.48), (0.33, 0.35, 0.38)), ((0.05, 0.05, 0.06), (0.1, 0.09, 0.09)),
-              ((0.96, 0.95, 0.92), (0.86, 0.84, 0.8))],
+    "colourpoint": [
+        ((0.93, 0.88, 0.78), (0.24, 0.16, 0.12)),
+        ((0.92, 0.86, 0.76), (0.3, 0.2, 0.15)),
+        ((0.9, 0.88, 0.84), (0.22, 0.22, 0.27)),
+    ],
+    "self": [
+        ((0.42, 0.44, 0.48), (0.33, 0.35, 0.38)),
+        ((0.05, 0.05, 0.06), (0.1, 0.09, 0.09)),
+        ((0.96, 0.95, 0.92), (0.86, 0.84, 0.8)),
+    ],
     # tuxedo: black and white, or a tabby and white (striped where the base is not black)
-    "tuxedo": [((0.06, 0.06, 0.07), (0.95, 0.95, 0.93)), ((0.5, 0.41, 0.31), (0.94, 0.92, 0.88)),
-               ((0.57, 0.56, 0.54), (0.95, 0.94, 0.92))],
+    "tuxedo": [
+        ((0.06, 0.06, 0.07), (0.95, 0.95, 0.93)),
+        ((0.5, 0.41, 0.31), (0.94, 0.92, 0.88)),
+        ((0.57, 0.56, 0.54), (0.95, 0.94, 0.92)),
+    ],
 }
 CAT_EYES = [(0.78, 0.7, 0.2), (0.5, 0.66, 0.25), (0.82, 0.55, 0.15), (0.35, 0.6, 0.85)]
 DOG_ARCHETYPES = ("retriever", "shepherd", "hound", "husky", "terrier", "molosser")
 DOG_COATS = {
-    "retriever": [((0.85, 0.64, 0.36), (0.93, 0.8, 0.58)), ((0.68, 0.42, 0.2), (0.8, 0.58, 0.35)),
-                  ((0.07, 0.06, 0.06), (0.12, 0.1, 0.09))],
+    "retriever": [
+        ((0.85, 0.64, 0.36), (0.93, 0.8, 0.58)),
+        ((0.68, 0.42, 0.2), (0.8, 0.58, 0.35)),
+        ((0.07, 0.06, 0.06), (0.12, 0.1, 0.09)),
+    ],
     "shepherd": [((0.66, 0.45, 0.24), (0.09, 0.07, 0.06))],
     "hound": [((0.98, 0.97, 0.94), (0.62, 0.38, 0.18))],
     "husky": [((0.45, 0.46, 0.49), (0.96, 0.96, 0.95)), ((0.15, 0.14, 0.14), (0.96, 0.95, 0.94))],
     "terrier": [((0.8, 0.72, 0.58), (0.45, 0.33, 0.2)), ((0.97, 0.96, 0.93), (0.75, 0.67, 0.55))],
     "molosser": [((0.74, 0.6, 0.44), (0.12, 0.1, 0.09)), ((0.34, 0.25, 0.18), (0.2, 0.15, 0.1))],
 }
-DOG_PATTERN = {"retriever": "plain", "shepherd": "blanket", "hound": "tricolour", "husky": "mask",
-               "terrier": "plain", "molosser": "plain"}
-BIKE_PAINTS = [(0.05, 0.45, 0.5), (0.95, 0.45, 0.08), (0.33, 0.38, 0.22), (0.75, 0.77, 0.8),
-               (0.85, 0.5, 0.6), (0.1, 0.13, 0.3), (0.6, 0.08, 0.15)]
-CAR_PAINTS = [(0.62, 0.64, 0.67), (0.8, 0.81, 0.82), (0.12, 0.2, 0.35), (0.45, 0.06, 0.08),
-              (0.97, 0.97, 0.96), (0.18, 0.18, 0.19), (0.3, 0.42, 0.55), (0.75, 0.55, 0.2)]
+DOG_PATTERN = {
+    "retriever": "plain",
+    "shepherd": "blanket",
+    "hound": "tricolour",
+    "husky": "mask",
+    "terrier": "plain",
+    "molosser": "plain",
+}
+BIKE_PAINTS = [
+    (0.05, 0.45, 0.5),
+    (0.95, 0.45, 0.08),
+    (0.33, 0.38, 0.22),
+    (0.75, 0.77, 0.8),
+    (0.85, 0.5, 0.6),
+    (0.1, 0.13, 0.3),
+    (0.6, 0.08, 0.15),
+]
+CAR_PAINTS = [
+    (0.62, 0.64, 0.67),
+    (0.8, 0.81, 0.82),
+    (0.12, 0.2, 0.35),
+    (0.45, 0.06, 0.08),
+    (0.97, 0.97, 0.96),
+    (0.18, 0.18, 0.19),
+    (0.3, 0.42, 0.55),
+    (0.75, 0.55, 0.2),
+]
 
 # Strength of the fur texture (strokes, grain, strands) per kit; 1.6 for the others.
 FUR_CONTRAST = {"cat": 3.2}
@@ -126,57 +168,117 @@ def _jit(rng, colour, amount=0.015):
 
 
 def _cat(rng):
-    pattern = _pick(rng, ("mackerel", "mackerel", "mackerel", "blotched", "blotched", "spotted", "colourpoint",
-                          "self", "tuxedo"))
+    pattern = _pick(
+        rng, ("mackerel", "mackerel", "mackerel", "blotched", "blotched", "spotted", "colourpoint", "self", "tuxedo")
+    )
     base, second = _pick(rng, CAT_COATS[pattern])
     fluff = _u(rng, 0.0, 0.3) if pattern != "self" else _u(rng, 0.0, 0.8)
     wedge = pattern == "colourpoint"  # an oriental head: narrower cheeks, large ears
     shape = dict(
-        torso=_u(rng, 0.5, 0.6), chest=_u(rng, 0.115, 0.135) * (1 + 0.25 * fluff), waist=_u(rng, 0.75, 0.88),
-        hip=_u(rng, 0.85, 0.98), girth=_u(rng, 0.82, 0.95), shin=_u(rng, 0.22, 0.27), limb=_u(rng, 0.03, 0.036),
-        neck=_u(rng, 0.06, 0.09), skull=_u(rng, 0.085, 0.1) * (1 + 0.15 * fluff), muzzle=_u(rng, 0.025, 0.04),
-        cheeks=_u(rng, 1.05, 1.2) * (0.85 if wedge else 1.0), ear_height=_u(rng, 0.07, 0.09) * (1 - 0.3 * fluff) * (1.3 if wedge else 1.0),
+        torso=_u(rng, 0.5, 0.6),
+        chest=_u(rng, 0.115, 0.135) * (1 + 0.25 * fluff),
+        waist=_u(rng, 0.75, 0.88),
+        hip=_u(rng, 0.85, 0.98),
+        girth=_u(rng, 0.82, 0.95),
+        shin=_u(rng, 0.22, 0.27),
+        limb=_u(rng, 0.03, 0.036),
+        neck=_u(rng, 0.06, 0.09),
+        skull=_u(rng, 0.085, 0.1) * (1 + 0.15 * fluff),
+        muzzle=_u(rng, 0.025, 0.04),
+        cheeks=_u(rng, 1.05, 1.2) * (0.85 if wedge else 1.0),
+        ear_height=_u(rng, 0.07, 0.09) * (1 - 0.3 * fluff) * (1.3 if wedge else 1.0),
         ear_width=_u(rng, 0.75, 0.95),
-        ear_spread=_u(rng, 0.35, 0.55), eye=_u(rng, 0.24, 0.28), tail=_u(rng, 0.42, 0.55), tail_girth=_u(rng, 0.022, 0.03) * (1 + fluff),
-        tail_lift=_u(rng, 0.2, 1.5), tail_bend=_u(rng, 0.1, 0.35), ear_style="prick", nose=NOSE_PINK if pattern != "self" else NOSE_DARK,
-        iris=_pick(rng, CAT_EYES) if pattern != "colourpoint" else (0.35, 0.6, 0.9), pupil="slit",
+        ear_spread=_u(rng, 0.35, 0.55),
+        eye=_u(rng, 0.24, 0.28),
+        tail=_u(rng, 0.42, 0.55),
+        tail_girth=_u(rng, 0.022, 0.03) * (1 + fluff),
+        tail_lift=_u(rng, 0.2, 1.5),
+        tail_bend=_u(rng, 0.1, 0.35),
+        ear_style="prick",
+        nose=NOSE_PINK if pattern != "self" else NOSE_DARK,
+        iris=_pick(rng, CAT_EYES) if pattern != "colourpoint" else (0.35, 0.6, 0.9),
+        pupil="slit",
     )
-    coat = dict(kit="cat", pattern=pattern, base=_jit(rng, base), second=_jit(rng, second),
-                stripe_count=_u(rng, 9, 16), fluff=fluff, strand=_u(rng, 0.2, 0.35), belly=_u(rng, 0.2, 0.5))
+    coat = dict(
+        kit="cat",
+        pattern=pattern,
+        base=_jit(rng, base),
+        second=_jit(rng, second),
+        stripe_count=_u(rng, 9, 16),
+        fluff=fluff,
+        strand=_u(rng, 0.2, 0.35),
+        belly=_u(rng, 0.2, 0.5),
+    )
     return shape, coat
 
 
 def _dog(rng):
     kind = _pick(rng, DOG_ARCHETYPES)
     base, second = _pick(rng, DOG_COATS[kind])
-    size = {"terrier": _u(rng, 0.75, 0.9), "hound": _u(rng, 0.85, 0.95), "molosser": _u(rng, 1.05, 1.2)}.get(kind, _u(rng, 0.95, 1.1))
-    ears = {"retriever": "drop", "hound": "drop", "shepherd": "prick", "husky": "prick",
-            "terrier": _pick(rng, ("fold", "prick")), "molosser": _pick(rng, ("drop", "fold"))}[kind]
+    size = {"terrier": _u(rng, 0.75, 0.9), "hound": _u(rng, 0.85, 0.95), "molosser": _u(rng, 1.05, 1.2)}.get(
+        kind, _u(rng, 0.95, 1.1)
+    )
+    ears = {
+        "retriever": "drop",
+        "hound": "drop",
+        "shepherd": "prick",
+        "husky": "prick",
+        "terrier": _pick(rng, ("fold", "prick")),
+        "molosser": _pick(rng, ("drop", "fold")),
+    }[kind]
     muzzle = {"molosser": _u(rng, 0.08, 0.11), "terrier": _u(rng, 0.11, 0.14)}.get(kind, _u(rng, 0.15, 0.2))
     fluff = {"husky": _u(rng, 0.3, 0.5), "retriever": _u(rng, 0.2, 0.45)}.get(kind, _u(rng, 0.0, 0.15))
     shape = dict(
-        archetype=kind, torso=0.7 * size, chest=_u(rng, 0.16, 0.19) * size, waist=_u(rng, 0.68, 0.8),
-        hip=_u(rng, 0.8, 0.9), girth=_u(rng, 0.72, 0.85), shin=_u(rng, 0.3, 0.38) * size * (0.75 if kind == "terrier" else 1.0),
-        limb=_u(rng, 0.045, 0.055) * size * (1.2 if kind == "molosser" else 1.0), neck=_u(rng, 0.12, 0.17) * size,
-        skull=_u(rng, 0.1, 0.115) * size * (1.15 if kind == "molosser" else 1.0), muzzle=muzzle * size,
+        archetype=kind,
+        torso=0.7 * size,
+        chest=_u(rng, 0.16, 0.19) * size,
+        waist=_u(rng, 0.68, 0.8),
+        hip=_u(rng, 0.8, 0.9),
+        girth=_u(rng, 0.72, 0.85),
+        shin=_u(rng, 0.3, 0.38) * size * (0.75 if kind == "terrier" else 1.0),
+        limb=_u(rng, 0.045, 0.055) * size * (1.2 if kind == "molosser" else 1.0),
+        neck=_u(rng, 0.12, 0.17) * size,
+        skull=_u(rng, 0.1, 0.115) * size * (1.15 if kind == "molosser" else 1.0),
+        muzzle=muzzle * size,
         cheeks=_u(rng, 0.8, 0.95) if kind != "molosser" else _u(rng, 1.0, 1.15),
         ear_height=_u(rng, 0.12, 0.16) * size if ears != "fold" else _u(rng, 0.08, 0.1) * size,
-        ear_width=_u(rng, 0.7, 0.9), ear_spread=_u(rng, 0.5, 0.7), eye=_u(rng, 0.15, 0.18),
-        tail=_u(rng, 0.3, 0.45) * size, tail_girth=_u(rng, 0.03, 0.045) * size * (1 + fluff),
-        tail_lift=_u(rng, 0.2, 0.9) if kind != "husky" else _u(rng, 1.2, 1.6), tail_bend=_u(rng, 0.05, 0.3),
-        ear_style=ears, nose=NOSE_DARK, iris=IRIS_DOG, pupil="round",
+        ear_width=_u(rng, 0.7, 0.9),
+        ear_spread=_u(rng, 0.5, 0.7),
+        eye=_u(rng, 0.15, 0.18),
+        tail=_u(rng, 0.3, 0.45) * size,
+        tail_girth=_u(rng, 0.03, 0.045) * size * (1 + fluff),
+        tail_lift=_u(rng, 0.2, 0.9) if kind != "husky" else _u(rng, 1.2, 1.6),
+        tail_bend=_u(rng, 0.05, 0.3),
+        ear_style=ears,
+        nose=NOSE_DARK,
+        iris=IRIS_DOG,
+        pupil="round",
     )
-    coat = dict(kit="dog", pattern=DOG_PATTERN[kind], base=_jit(rng, base), second=_jit(rng, second),
-                stripe_count=0.0, fluff=fluff, strand=_u(rng, 0.12, 0.25) + 0.3 * fluff, belly=_u(rng, 0.15, 0.4))
+    coat = dict(
+        kit="dog",
+        pattern=DOG_PATTERN[kind],
+        base=_jit(rng, base),
+        second=_jit(rng, second),
+        stripe_count=0.0,
+        fluff=fluff,
+        strand=_u(rng, 0.12, 0.25) + 0.3 * fluff,
+        belly=_u(rng, 0.15, 0.4),
+    )
     return shape, coat
 
 
 def _bicycle(rng):
     shape = dict(
-        rim=_u(rng, 0.31, 0.35), tyre=_u(rng, 0.018, 0.05), base=_u(rng, 0.98, 1.1),
-        geometry=_pick(rng, ("road", "city", "trekking")), tube=_u(rng, 0.014, 0.022),
-        saddle_height=_u(rng, 0.88, 1.0), reach=_u(rng, 0.5, 0.6), spokes=int(rng.choice([16, 20, 24])),
-        fenders=bool(rng.random() < 0.4), chainring=_u(rng, 0.09, 0.12),
+        rim=_u(rng, 0.31, 0.35),
+        tyre=_u(rng, 0.018, 0.05),
+        base=_u(rng, 0.98, 1.1),
+        geometry=_pick(rng, ("road", "city", "trekking")),
+        tube=_u(rng, 0.014, 0.022),
+        saddle_height=_u(rng, 0.88, 1.0),
+        reach=_u(rng, 0.5, 0.6),
+        spokes=int(rng.choice([16, 20, 24])),
+        fenders=bool(rng.random() < 0.4),
+        chainring=_u(rng, 0.09, 0.12),
     )
     return shape, dict(kit="bicycle", pattern="gloss", base=_jit(rng, _pick(rng, BIKE_PAINTS)))
 
@@ -185,11 +287,16 @@ def _car(rng):
     body = _pick(rng, ("saloon", "estate", "hatch", "crossover", "roadster", "minivan"))
     tall = {"crossover": 0.18, "minivan": 0.3}.get(body, 0.0)
     shape = dict(
-        body=body, length=_u(rng, 4.0, 4.9) if body != "hatch" else _u(rng, 3.7, 4.1), breadth=_u(rng, 1.72, 1.9),
-        sill=_u(rng, 0.16, 0.22) + 0.5 * tall, beltline=_u(rng, 0.5, 0.6) + 0.4 * tall,
+        body=body,
+        length=_u(rng, 4.0, 4.9) if body != "hatch" else _u(rng, 3.7, 4.1),
+        breadth=_u(rng, 1.72, 1.9),
+        sill=_u(rng, 0.16, 0.22) + 0.5 * tall,
+        beltline=_u(rng, 0.5, 0.6) + 0.4 * tall,
         roof=_u(rng, 0.38, 0.48) + 0.5 * tall if body != "roadster" else _u(rng, 0.3, 0.34),
-        wheel=_u(rng, 0.31, 0.36) + 0.1 * tall, overhang=_u(rng, 0.16, 0.22),
-        screen_rake=_u(rng, 0.35, 0.55), tail_drop=_u(rng, 0.1, 0.3),
+        wheel=_u(rng, 0.31, 0.36) + 0.1 * tall,
+        overhang=_u(rng, 0.16, 0.22),
+        screen_rake=_u(rng, 0.35, 0.55),
+        tail_drop=_u(rng, 0.1, 0.3),
     )
     return shape, dict(kit="car", pattern="gloss", base=_jit(rng, _pick(rng, CAR_PAINTS)))
 
@@ -201,8 +308,9 @@ _SAMPLERS = {"cat": _cat, "dog": _dog, "bicycle": _bicycle, "car": _car}
 # The loft primitive
 
 
-def loft(path, half_heights, half_widths, band=(0.0, 1.0), sections: int = 16, up=(0.0, 1.0, 0.0),
-         squareness: float = 2.0) -> trimesh.Trimesh:
+def loft(
+    path, half_heights, half_widths, band=(0.0, 1.0), sections: int = 16, up=(0.0, 1.0, 0.0), squareness: float = 2.0
+) -> trimesh.Trimesh:
     """A closed tube swept along `path` (K, 3) with elliptic sections of semi-axes
     `half_heights` (along `up`) and `half_widths` (K,); `squareness` > 2 rounds the sections
     towards boxes (a superellipse exponent). Texture coordinates: u runs along the path
@@ -222,17 +330,28 @@ def loft(path, half_heights, half_widths, band=(0.0, 1.0), sections: int = 16, u
     c, s = np.cos(theta), np.sin(theta)
     e = 2.0 / squareness
     c, s = np.sign(c) * np.abs(c) ** e, np.sign(s) * np.abs(s) ** e
-    ring = (path[:, None, :] + normal[:, None, :] * (hy[:, None] * c)[..., None]
-            + binormal[:, None, :] * (hz[:, None] * s)[..., None])  # (K, S+1, 3), last column = first
+    ring = (
+        path[:, None, :]
+        + normal[:, None, :] * (hy[:, None] * c)[..., None]
+        + binormal[:, None, :] * (hz[:, None] * s)[..., None]
+    )  # (K, S+1, 3), last column = first
     # Normals from the seamless surface, so the texture seam does not show in the shading.
     seamless = ring[:, :-1].reshape(-1, 3)
     grid = np.arange(k * sections).reshape(k, sections)
     a, b = grid[:-1], np.roll(grid, -1, axis=1)[:-1]
-    faces = np.concatenate([np.stack([a, b, a + sections], -1).reshape(-1, 3),
-                            np.stack([b, b + sections, a + sections], -1).reshape(-1, 3)])
+    faces = np.concatenate(
+        [
+            np.stack([a, b, a + sections], -1).reshape(-1, 3),
+            np.stack([b, b + sections, a + sections], -1).reshape(-1, 3),
+        ]
+    )
     ends = np.stack([path[0], path[-1]])
-    caps = np.concatenate([np.stack([np.full(sections, k * sections), grid[0, 1:].tolist() + [grid[0, 0]], grid[0]], -1),
-                           np.stack([np.full(sections, k * sections + 1), grid[-1], np.roll(grid[-1], -1)], -1)])
+    caps = np.concatenate(
+        [
+            np.stack([np.full(sections, k * sections), grid[0, 1:].tolist() + [grid[0, 0]], grid[0]], -1),
+            np.stack([np.full(sections, k * sections + 1), grid[-1], np.roll(grid[-1], -1)], -1),
+        ]
+    )
     closed = trimesh.Trimesh(np.concatenate([seamless, ends]), np.concatenate([faces, caps]), process=False)
     vn = closed.vertex_normals
     # Seamed layout for texture coordinates: K rows of S+1 vertices, then the two end centres.
@@ -296,8 +415,14 @@ def _animal_rig(b: Breed) -> Rig:
     sk = s["skull"]
     for side, z in (("l", 1), ("r", -1)):
         tilt = 0.25 if s["ear_style"] == "prick" else 0.1
-        joints.append(Joint(f"ear_{side}", "head", (-0.1 * sk, 0.75 * sk, z * s["ear_spread"] * sk * 1.1),
-                            rest=(z * tilt, 0.0, -0.15)))
+        joints.append(
+            Joint(
+                f"ear_{side}",
+                "head",
+                (-0.1 * sk, 0.75 * sk, z * s["ear_spread"] * sk * 1.1),
+                rest=(z * tilt, 0.0, -0.15),
+            )
+        )
     seg = s["tail"] / 4
     for k in range(1, 4):
         joints.append(Joint(f"tail{k}", f"tail{k - 1}", (-seg, 0.0, 0.0), rest=(0.0, 0.0, -s["tail_bend"])))
@@ -316,7 +441,9 @@ def _animal_rig(b: Breed) -> Rig:
     width = R * s["girth"] * _profile(st, [0.35, 0.85, s["hip"], s["waist"], 0.95, 0.85, 0.4], n)
     keel = -R * _profile(st, [0.0, 0.0, 0.05, 0.1, 0.25, 0.2, 0.1], n)
     arch = R * 0.12 * np.sin(np.linspace(0, np.pi, n))
-    parts.append(Part("body", "root", loft(np.stack([x, keel + arch, np.zeros(n)], -1), depth, width, ATLAS["body"], 20)))
+    parts.append(
+        Part("body", "root", loft(np.stack([x, keel + arch, np.zeros(n)], -1), depth, width, ATLAS["body"], 20))
+    )
     # Neck: from inside the chest up to the head, thick where it meets the shoulders.
     nk = s["neck"]
     path = np.stack([np.linspace(-0.35 * R, nk + 0.2 * sk, 7), np.zeros(7), np.zeros(7)], -1)
@@ -347,8 +474,13 @@ def _animal_rig(b: Breed) -> Rig:
         lower_band = (ATLAS["leg"][0] + 0.07, ATLAS["leg"][1] - 0.03)
         parts.append(Part(f"{name}_lower", f"{name}_knee", loft(path, r, r, lower_band, 12, up=(1.0, 0.0, 0.0))))
         paw_band = (ATLAS["leg"][1] - 0.03, ATLAS["leg"][1])
-        parts.append(Part(f"{name}_paw", f"{name}_knee",
-                          _blob((1.5 * lr, 0.75 * lr, 1.05 * lr), (0.55 * lr, -upper + 0.6 * lr, 0.0), paw_band)))
+        parts.append(
+            Part(
+                f"{name}_paw",
+                f"{name}_knee",
+                _blob((1.5 * lr, 0.75 * lr, 1.05 * lr), (0.55 * lr, -upper + 0.6 * lr, 0.0), paw_band),
+            )
+        )
     return Rig(b.cls, b.name, joints, parts)
 
 
@@ -362,13 +494,18 @@ def _head_parts(s: dict) -> list[Part]:
     skull_end = 1.75 * sk / (x[-1] - x[0])
     st = [0.0, 0.15, 0.45 * skull_end, skull_end, min(skull_end + 0.12, 0.97), 1.0]
     height = sk * _profile(st, [0.3, 0.85, 1.0, 0.75, 0.5 if cat else 0.55, 0.28 if cat else 0.4], n)
-    width = sk * _profile(st, [0.3, 0.85, 1.0 * s["cheeks"], 0.85 * s["cheeks"], 0.5 if cat else 0.5, 0.25 if cat else 0.35], n)
+    width = sk * _profile(
+        st, [0.3, 0.85, 1.0 * s["cheeks"], 0.85 * s["cheeks"], 0.5 if cat else 0.5, 0.25 if cat else 0.35], n
+    )
     drop = -sk * _profile(st, [0.0, 0.0, 0.0, 0.15, 0.35 if cat else 0.3, 0.35 if cat else 0.3], n)
     parts = [Part("head", "head", loft(np.stack([x, drop, np.zeros(n)], -1), height, width, ATLAS["head"], 20))]
     tip = np.array([x[-1], drop[-1] + 0.12 * sk, 0.0])
     nose_r = (0.1 if cat else 0.16) * sk
-    parts.append(Part("nose", "head", _blob((0.7 * nose_r, 0.7 * nose_r, 1.1 * nose_r), tip, (0.0, 0.01)),
-                      color=tuple(s["nose"])))
+    parts.append(
+        Part(
+            "nose", "head", _blob((0.7 * nose_r, 0.7 * nose_r, 1.1 * nose_r), tip, (0.0, 0.01)), color=tuple(s["nose"])
+        )
+    )
     er = s["eye"] * sk
     # Eyes sit where the skull meets the muzzle, looking forward and a little outward.
     ex = x[int(np.searchsorted(t, skull_end * 0.92))]
@@ -393,19 +530,46 @@ def _ear_parts(s: dict, side: str) -> list[Part]:
         width = w * _profile([0, 0.3, 1], [0.55, 0.5, 0.02], n)
         thick = 0.2 * w * _profile([0, 1], [1.0, 0.2], n)
         shell = loft(path, thick, width, ATLAS["ear"], 10, up=(1.0, 0.0, 0.0))
-        inner = loft(path[:-1] + [0.12 * w, 0, 0], thick[:-1] * 0.5, width[:-1] * 0.7, (0.0, 0.01), 10, up=(1.0, 0.0, 0.0))
-        return [Part(f"ear_{side}", f"ear_{side}", shell), Part(f"ear_{side}_inside", f"ear_{side}", inner, color=EAR_INSIDE)]
+        inner = loft(
+            path[:-1] + [0.12 * w, 0, 0], thick[:-1] * 0.5, width[:-1] * 0.7, (0.0, 0.01), 10, up=(1.0, 0.0, 0.0)
+        )
+        return [
+            Part(f"ear_{side}", f"ear_{side}", shell),
+            Part(f"ear_{side}_inside", f"ear_{side}", inner, color=EAR_INSIDE),
+        ]
     if s["ear_style"] == "fold":
         n = 7
-        path = np.stack([np.linspace(0, 0.45 * h, n), np.concatenate([np.linspace(0, 0.5 * h, 4), np.linspace(0.4 * h, 0.05 * h, 3)]),
-                         np.full(n, z * 0.1 * h)], -1)
+        path = np.stack(
+            [
+                np.linspace(0, 0.45 * h, n),
+                np.concatenate([np.linspace(0, 0.5 * h, 4), np.linspace(0.4 * h, 0.05 * h, 3)]),
+                np.full(n, z * 0.1 * h),
+            ],
+            -1,
+        )
         width = w * _profile([0, 0.5, 1], [0.5, 0.55, 0.2], n)
-        return [Part(f"ear_{side}", f"ear_{side}", loft(path, width, 0.12 * w * np.ones(n), ATLAS["ear"], 10, up=(1.0, 0.0, 0.0)))]
+        return [
+            Part(
+                f"ear_{side}",
+                f"ear_{side}",
+                loft(path, width, 0.12 * w * np.ones(n), ATLAS["ear"], 10, up=(1.0, 0.0, 0.0)),
+            )
+        ]
     n = 8  # drop
-    path = np.stack([np.linspace(0.0, 0.25 * h, n), np.linspace(0.05 * h, -1.1 * h, n),
-                     z * (0.12 * h + 0.15 * h * np.sin(np.linspace(0, np.pi / 2, n)))], -1)
+    path = np.stack(
+        [
+            np.linspace(0.0, 0.25 * h, n),
+            np.linspace(0.05 * h, -1.1 * h, n),
+            z * (0.12 * h + 0.15 * h * np.sin(np.linspace(0, np.pi / 2, n))),
+        ],
+        -1,
+    )
     width = w * _profile([0, 0.2, 0.7, 1], [0.35, 0.6, 0.6, 0.1], n)
-    return [Part(f"ear_{side}", f"ear_{side}", loft(path, width, 0.08 * w * np.ones(n), ATLAS["ear"], 10, up=(1.0, 0.0, 0.0)))]
+    return [
+        Part(
+            f"ear_{side}", f"ear_{side}", loft(path, width, 0.08 * w * np.ones(n), ATLAS["ear"], 10, up=(1.0, 0.0, 0.0))
+        )
+    ]
 
 
 def _tube(a, b, r, band=(0.0, 0.01), sections=10):
@@ -431,38 +595,92 @@ def _bicycle_rig(b: Breed) -> Rig:
     seat = np.array([-0.22 * wb, s["saddle_height"] - R, 0.0])
     head_top = np.array([0.33 * wb, s["saddle_height"] - R - (0.02 if s["geometry"] == "road" else -0.06), 0.0])
     head_bot = head_top + np.array([0.05, -0.17, 0.0])
-    joints = [Joint("root", None, (0.0, R, 0.0)), Joint("steer", "root", tuple(head_bot)),
-              Joint("front_wheel", "steer", tuple(front - head_bot)), Joint("rear_wheel", "root", tuple(rear))]
+    joints = [
+        Joint("root", None, (0.0, R, 0.0)),
+        Joint("steer", "root", tuple(head_bot)),
+        Joint("front_wheel", "steer", tuple(front - head_bot)),
+        Joint("rear_wheel", "root", tuple(rear)),
+    ]
     top_join = seat * 0.93 if s["geometry"] != "city" else bb + (head_bot - bb) * 0.35 + [0, 0.05, 0]
-    tubes = [(bb, seat), (top_join, head_top - [0, 0.03, 0]), (bb, head_bot), (head_bot, head_top),
-             (bb + [0, 0, 0.035], rear + [0, 0, 0.035]), (bb - [0, 0, 0.035], rear - [0, 0, 0.035]),
-             (seat * 0.95 + [0, 0, 0.03], rear + [0, 0, 0.035]), (seat * 0.95 - [0, 0, 0.03], rear - [0, 0, 0.035])]
+    tubes = [
+        (bb, seat),
+        (top_join, head_top - [0, 0.03, 0]),
+        (bb, head_bot),
+        (head_bot, head_top),
+        (bb + [0, 0, 0.035], rear + [0, 0, 0.035]),
+        (bb - [0, 0, 0.035], rear - [0, 0, 0.035]),
+        (seat * 0.95 + [0, 0, 0.03], rear + [0, 0, 0.035]),
+        (seat * 0.95 - [0, 0, 0.03], rear - [0, 0, 0.035]),
+    ]
     parts = [Part(f"frame{i}", "root", _tube(a, c, tr * (0.6 if i >= 4 else 1.0))) for i, (a, c) in enumerate(tubes)]
     parts.append(Part("seatpost", "root", _tube(seat, seat + [-0.02, 0.08, 0], 0.6 * tr), color=CHROME))
-    parts.append(Part("saddle", "root", loft(np.stack([np.linspace(-0.1, 0.13, 6), np.zeros(6), np.zeros(6)], -1) + seat + [0, 0.1, 0],
-                                                _profile([0, 1], [0.03, 0.018], 6), _profile([0, 0.3, 1], [0.08, 0.07, 0.02], 6),
-                                                (0.0, 0.01), 10), dark=True))
+    parts.append(
+        Part(
+            "saddle",
+            "root",
+            loft(
+                np.stack([np.linspace(-0.1, 0.13, 6), np.zeros(6), np.zeros(6)], -1) + seat + [0, 0.1, 0],
+                _profile([0, 1], [0.03, 0.018], 6),
+                _profile([0, 0.3, 1], [0.08, 0.07, 0.02], 6),
+                (0.0, 0.01),
+                10,
+            ),
+            dark=True,
+        )
+    )
     ring_r = s["chainring"]
     parts.append(Part("chainring", "root", _ring(ring_r, 0.008, bb, z=0.06), color=CHROME))
     for z, ang in ((0.075, 0.4), (-0.075, 0.4 + np.pi)):
         end = bb + np.array([0.17 * np.cos(ang), 0.17 * np.sin(ang), z])
         parts.append(Part(f"crank{z > 0:d}", "root", _tube(bb + [0, 0, z], end, 0.01), color=CHROME))
-        parts.append(Part(f"pedal{z > 0:d}", "root", _blob((0.045, 0.012, 0.05), end + [0, 0, np.sign(z) * 0.05], (0.0, 0.01)), dark=True))
+        parts.append(
+            Part(
+                f"pedal{z > 0:d}",
+                "root",
+                _blob((0.045, 0.012, 0.05), end + [0, 0, np.sign(z) * 0.05], (0.0, 0.01)),
+                dark=True,
+            )
+        )
     fork = front - head_bot
     stem_top = (head_top - head_bot) + [0.0, 0.06, 0]
     bar = stem_top + [0.09 if s["geometry"] == "road" else 0.05, 0.02, 0]
-    parts += [Part("fork_l", "steer", _tube([0, 0, 0.035], fork + [0, 0, 0.045], 0.8 * tr)),
-              Part("fork_r", "steer", _tube([0, 0, -0.035], fork - [0, 0, 0.045], 0.8 * tr)),
-              Part("stem", "steer", _tube(head_top - head_bot, bar, 0.8 * tr), color=CHROME)]
+    parts += [
+        Part("fork_l", "steer", _tube([0, 0, 0.035], fork + [0, 0, 0.045], 0.8 * tr)),
+        Part("fork_r", "steer", _tube([0, 0, -0.035], fork - [0, 0, 0.045], 0.8 * tr)),
+        Part("stem", "steer", _tube(head_top - head_bot, bar, 0.8 * tr), color=CHROME),
+    ]
     half = 0.21 if s["geometry"] == "road" else 0.29
-    parts.append(Part("bar", "steer", _tube(bar - [0, 0, half], bar + [0, 0, half], 0.011), color=CHROME if s["geometry"] == "road" else RUBBER))
+    parts.append(
+        Part(
+            "bar",
+            "steer",
+            _tube(bar - [0, 0, half], bar + [0, 0, half], 0.011),
+            color=CHROME if s["geometry"] == "road" else RUBBER,
+        )
+    )
     if s["geometry"] == "road":
         for z in (-half, half):
-            hook = np.stack([bar[0] + 0.07 * np.sin(np.linspace(0, np.pi, 7)), bar[1] - np.linspace(0, 0.13, 7), np.full(7, bar[2] + z)], -1)
-            parts.append(Part(f"drop{z > 0:d}", "steer", loft(hook, np.full(7, 0.012), np.full(7, 0.012), (0.0, 0.01), 8, up=(0, 0, 1.0)), dark=True))
+            hook = np.stack(
+                [
+                    bar[0] + 0.07 * np.sin(np.linspace(0, np.pi, 7)),
+                    bar[1] - np.linspace(0, 0.13, 7),
+                    np.full(7, bar[2] + z),
+                ],
+                -1,
+            )
+            parts.append(
+                Part(
+                    f"drop{z > 0:d}",
+                    "steer",
+                    loft(hook, np.full(7, 0.012), np.full(7, 0.012), (0.0, 0.01), 8, up=(0, 0, 1.0)),
+                    dark=True,
+                )
+            )
     else:
         for z in (-half, half):
-            parts.append(Part(f"grip{z > 0:d}", "steer", _tube(bar + [0, 0, z * 0.75], bar + [0, 0, z * 1.05], 0.017), dark=True))
+            parts.append(
+                Part(f"grip{z > 0:d}", "steer", _tube(bar + [0, 0, z * 0.75], bar + [0, 0, z * 1.05], 0.017), dark=True)
+            )
     for w in ("front_wheel", "rear_wheel"):
         parts.append(Part(f"{w}_tyre", w, _ring(R - s["tyre"] / 2, s["tyre"] / 2, n=48, sections=10), dark=True))
         parts.append(Part(f"{w}_rim", w, _ring(s["rim"] - 0.012, 0.012, n=48), color=CHROME))
@@ -473,9 +691,19 @@ def _bicycle_rig(b: Breed) -> Rig:
             end = np.array([np.cos(a), np.sin(a), 0.0]) * (s["rim"] - 0.02)
             parts.append(Part(f"{w}_spoke{k}", w, _tube((0, 0, z), end, 0.0025, sections=4), color=CHROME))
         if s["fenders"]:
-            a = np.linspace(0.15 * np.pi, 0.95 * np.pi, 14) if w == "rear_wheel" else np.linspace(0.05 * np.pi, 0.85 * np.pi, 14)
+            a = (
+                np.linspace(0.15 * np.pi, 0.95 * np.pi, 14)
+                if w == "rear_wheel"
+                else np.linspace(0.05 * np.pi, 0.85 * np.pi, 14)
+            )
             path = np.stack([(R + 0.03) * np.cos(a), (R + 0.03) * np.sin(a), np.zeros(14)], -1)
-            parts.append(Part(f"{w}_fender", w, loft(path, np.full(14, 0.006), np.full(14, 0.035), (0.0, 1.0), 8, up=(0.0, 0.0, 1.0))))
+            parts.append(
+                Part(
+                    f"{w}_fender",
+                    w,
+                    loft(path, np.full(14, 0.006), np.full(14, 0.035), (0.0, 1.0), 8, up=(0.0, 0.0, 1.0)),
+                )
+            )
     return Rig(b.cls, b.name, joints, parts)
 
 
@@ -495,11 +723,15 @@ def _car_rig(b: Breed) -> Rig:
     top = sill + belt * _profile(st, [0.7 * tail, 0.92 * tail, 1.0, 1.0, 0.85, 0.65], n)
     bottom = sill * _profile(st, [1.6, 1.1, 1.0, 1.0, 1.1, 1.7], n)
     hw = W / 2 * _profile(st, [0.9, 0.98, 1.0, 1.0, 0.97, 0.88], n)
-    body = loft(np.stack([x, (top + bottom) / 2, np.zeros(n)], -1), (top - bottom) / 2, hw, (0.0, 1.0), 20, squareness=5.0)
+    body = loft(
+        np.stack([x, (top + bottom) / 2, np.zeros(n)], -1), (top - bottom) / 2, hw, (0.0, 1.0), 20, squareness=5.0
+    )
     parts = [Part("body", "root", body)]
     # Greenhouse: glass all round, a painted roof panel and pillars over it.
     front_x = {"roadster": 0.05, "minivan": 0.33}.get(s["body"], 0.18) * L
-    back_x = {"estate": -0.46, "minivan": -0.47, "hatch": -0.42, "crossover": -0.4, "roadster": -0.15}.get(s["body"], -0.3) * L
+    back_x = {"estate": -0.46, "minivan": -0.47, "hatch": -0.42, "crossover": -0.4, "roadster": -0.15}.get(
+        s["body"], -0.3
+    ) * L
     m = 9
     gx = np.linspace(back_x, front_x, m)
     rake = s["screen_rake"] * roof * 2.2
@@ -510,32 +742,104 @@ def _car_rig(b: Breed) -> Rig:
     bottom_g = np.full(m, sill + belt - 0.02)
     hh = np.maximum((glass_top - bottom_g) / 2, 0.02)
     gw = W / 2 * 0.84 - 0.1 * (glass_top - bottom_g)
-    parts.append(Part("glass", "root", loft(np.stack([gx, (glass_top + bottom_g) / 2, np.zeros(m)], -1), hh, gw, (0.0, 1.0), 16,
-                                          squareness=4.0), color=GLASS))
+    parts.append(
+        Part(
+            "glass",
+            "root",
+            loft(np.stack([gx, (glass_top + bottom_g) / 2, np.zeros(m)], -1), hh, gw, (0.0, 1.0), 16, squareness=4.0),
+            color=GLASS,
+        )
+    )
     if s["body"] != "roadster":
         rx = np.linspace(back_x + 0.1 * L * 0.3, front_x - rake * 0.9, 6)
         rt = np.interp(rx, gx, glass_top) + 0.015
-        parts.append(Part("roof", "root", loft(np.stack([rx, rt, np.zeros(6)], -1), np.full(6, 0.03),
-                                              np.interp(rx, gx, gw) * 1.01, (0.0, 1.0), 16, squareness=6.0)))
+        parts.append(
+            Part(
+                "roof",
+                "root",
+                loft(
+                    np.stack([rx, rt, np.zeros(6)], -1),
+                    np.full(6, 0.03),
+                    np.interp(rx, gx, gw) * 1.01,
+                    (0.0, 1.0),
+                    16,
+                    squareness=6.0,
+                ),
+            )
+        )
         for z in (1, -1):
             for px, name in ((front_x - 0.02, "a"), (back_x + 0.05, "c")):
                 top_x = px - rake * 0.9 if name == "a" else px + 0.15
-                parts.append(Part(f"pillar_{name}{z > 0:d}", "root",
-                                  _tube((px, sill + belt, z * (W / 2 * 0.8)), (top_x, sill + belt + roof * 0.97, z * (W / 2 * 0.72)), 0.035)))
+                parts.append(
+                    Part(
+                        f"pillar_{name}{z > 0:d}",
+                        "root",
+                        _tube(
+                            (px, sill + belt, z * (W / 2 * 0.8)),
+                            (top_x, sill + belt + roof * 0.97, z * (W / 2 * 0.72)),
+                            0.035,
+                        ),
+                    )
+                )
     for z in (1, -1):
-        parts.append(Part(f"headlight{z > 0:d}", "root", _blob((0.05, 0.06, 0.16), (L / 2 - 0.02, sill + 0.75 * belt * 0.9, z * W * 0.33), (0.0, 0.01)),
-                          color=(0.95, 0.95, 0.9)))
-        parts.append(Part(f"taillight{z > 0:d}", "root", _blob((0.04, 0.07, 0.15), (-L / 2 + 0.02, sill + 0.8 * belt * tail, z * W * 0.36), (0.0, 0.01)),
-                          color=(0.7, 0.05, 0.05)))
-        parts.append(Part(f"mirror{z > 0:d}", "root", _blob((0.07, 0.05, 0.08), (front_x - 0.05, sill + belt + 0.08, z * (W / 2 + 0.06)), (0.0, 0.01))))
-    parts.append(Part("grille", "root", _blob((0.04, 0.09, 0.3 * W), (L / 2 - 0.01, sill + 0.45 * belt * 0.9, 0.0), (0.0, 0.01)), dark=True))
-    parts.append(Part("plate", "root", _blob((0.02, 0.06, 0.22), (L / 2 + 0.01, sill + 0.12, 0.0), (0.0, 0.01)), color=(0.92, 0.92, 0.88)))
+        parts.append(
+            Part(
+                f"headlight{z > 0:d}",
+                "root",
+                _blob((0.05, 0.06, 0.16), (L / 2 - 0.02, sill + 0.75 * belt * 0.9, z * W * 0.33), (0.0, 0.01)),
+                color=(0.95, 0.95, 0.9),
+            )
+        )
+        parts.append(
+            Part(
+                f"taillight{z > 0:d}",
+                "root",
+                _blob((0.04, 0.07, 0.15), (-L / 2 + 0.02, sill + 0.8 * belt * tail, z * W * 0.36), (0.0, 0.01)),
+                color=(0.7, 0.05, 0.05),
+            )
+        )
+        parts.append(
+            Part(
+                f"mirror{z > 0:d}",
+                "root",
+                _blob((0.07, 0.05, 0.08), (front_x - 0.05, sill + belt + 0.08, z * (W / 2 + 0.06)), (0.0, 0.01)),
+            )
+        )
+    parts.append(
+        Part(
+            "grille",
+            "root",
+            _blob((0.04, 0.09, 0.3 * W), (L / 2 - 0.01, sill + 0.45 * belt * 0.9, 0.0), (0.0, 0.01)),
+            dark=True,
+        )
+    )
+    parts.append(
+        Part(
+            "plate",
+            "root",
+            _blob((0.02, 0.06, 0.22), (L / 2 + 0.01, sill + 0.12, 0.0), (0.0, 0.01)),
+            color=(0.92, 0.92, 0.88),
+        )
+    )
     for name in ("fl", "fr", "rl", "rr"):
         z = 1 if name[1] == "l" else -1
-        tyre = loft(np.stack([np.zeros(5), np.zeros(5), z * np.linspace(-0.11, 0.11, 5)], -1), np.array([0.8, 1, 1, 1, 0.8]) * R,
-                    np.array([0.8, 1, 1, 1, 0.8]) * R, (0.0, 1.0), 24, up=(0.0, 1.0, 0.0))
+        tyre = loft(
+            np.stack([np.zeros(5), np.zeros(5), z * np.linspace(-0.11, 0.11, 5)], -1),
+            np.array([0.8, 1, 1, 1, 0.8]) * R,
+            np.array([0.8, 1, 1, 1, 0.8]) * R,
+            (0.0, 1.0),
+            24,
+            up=(0.0, 1.0, 0.0),
+        )
         parts.append(Part(f"tyre_{name}", f"wheel_{name}", tyre, dark=True))
-        parts.append(Part(f"rim_{name}", f"wheel_{name}", _blob((0.63 * R, 0.63 * R, 0.02), (0.0, 0.0, z * 0.115), (0.0, 0.01)), color=CHROME))
+        parts.append(
+            Part(
+                f"rim_{name}",
+                f"wheel_{name}",
+                _blob((0.63 * R, 0.63 * R, 0.02), (0.0, 0.0, z * 0.115), (0.0, 0.01)),
+                color=CHROME,
+            )
+        )
     return Rig(b.cls, b.name, joints, parts)
 
 
@@ -605,12 +909,20 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
             for name, count in (("leg", 5), ("tail", 8), ("neck", 2)):
                 ring = np.sin(2 * np.pi * (local(name) * count + 0.2 * warp))
                 paint(np.clip((ring - 0.3) * 2.5, 0, 1) * region[name] * (1 - 0.5 * belly), second)
-            forehead = region["head"] * np.clip((local("head") - 0.2) * 8, 0, 1) * np.clip((0.72 - local("head")) * 8, 0, 1)
-            stripe = np.clip(np.sin(2 * np.pi * (v * 14 + 0.1 * warp)) * 2 - 0.5, 0, 1) * np.clip((0.35 - belly) * 6, 0, 1)
+            forehead = (
+                region["head"] * np.clip((local("head") - 0.2) * 8, 0, 1) * np.clip((0.72 - local("head")) * 8, 0, 1)
+            )
+            stripe = np.clip(np.sin(2 * np.pi * (v * 14 + 0.1 * warp)) * 2 - 0.5, 0, 1) * np.clip(
+                (0.35 - belly) * 6, 0, 1
+            )
             paint(stripe * forehead, second)
             # Cheek lines: two thin stripes back from the outer corner of each eye.
-            cheek = region["head"] * np.clip((local("head") - 0.25) * 8, 0, 1) * np.clip((0.62 - local("head")) * 8, 0, 1)
-            lines = np.clip(np.sin(2 * np.pi * (v * 16 + 0.15 * warp)) * 2.5 - 1.3, 0, 1) * (belly > 0.35) * (belly < 0.7)
+            cheek = (
+                region["head"] * np.clip((local("head") - 0.25) * 8, 0, 1) * np.clip((0.62 - local("head")) * 8, 0, 1)
+            )
+            lines = (
+                np.clip(np.sin(2 * np.pi * (v * 16 + 0.15 * warp)) * 2.5 - 1.3, 0, 1) * (belly > 0.35) * (belly < 0.7)
+            )
             paint(lines * cheek, second)
             paint(region["head"] * (local("head") > 0.78) * np.clip((belly - 0.2) * 3, 0, 1), light)  # pale muzzle
             paint(region["tail"] * (local("tail") > 0.85), second)
@@ -619,8 +931,13 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
             # cheeks included), dark ears, legs darkening down to the paws, a dark tail; the
             # body shaded a little towards the point colour along the back.
             face = np.clip((local("head") - 0.3) * 3.5, 0, 1) * (0.75 + 0.25 * np.clip((belly - 0.1) * 3, 0, 1))
-            point = (region["head"] * face + region["ear"] + region["neck"] * np.clip((local("neck") - 0.6) * 2, 0, 1) * 0.5
-                     + region["leg"] * np.clip((local("leg") - 0.15) * 2.5, 0, 1) + region["tail"] * np.clip(0.4 + local("tail") * 2, 0, 1))
+            point = (
+                region["head"] * face
+                + region["ear"]
+                + region["neck"] * np.clip((local("neck") - 0.6) * 2, 0, 1) * 0.5
+                + region["leg"] * np.clip((local("leg") - 0.15) * 2.5, 0, 1)
+                + region["tail"] * np.clip(0.4 + local("tail") * 2, 0, 1)
+            )
             paint(np.clip(point, 0, 1), second)
             paint(region["body"] * np.clip((0.45 - belly) * 1.2, 0, 1) * 0.35, second)
         paint(np.clip((belly - 0.6) * 3, 0, 1) * region["body"] * coat["belly"], light)
@@ -650,6 +967,8 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
     fine = rng.random((size, size // 4)).astype(np.float32).repeat(4, 1)  # short hairs along u
     fine = 0.5 * fine + 0.5 * np.roll(fine, 2, 1)
     grain = rng.random((size, size)).astype(np.float32)
-    fur = 1 + coat["strand"] * (0.5 * (fine - 0.5) + 0.25 * (grain - 0.5) + 0.25 * (strands - 0.5)) * FUR_CONTRAST.get(coat["kit"], 1.6)
+    fur = 1 + coat["strand"] * (0.5 * (fine - 0.5) + 0.25 * (grain - 0.5) + 0.25 * (strands - 0.5)) * FUR_CONTRAST.get(
+        coat["kit"], 1.6
+    )
     shade = 1 - 0.08 * (1 - belly) * region["body"]
     return np.clip(col * (fur * shade)[..., None], 0, 1).astype(np.float32)

@@ -9,8 +9,20 @@ from __future__ import annotations
 import numpy as np
 
 MATERIAL_FAMILIES = (
-    "wood", "stone", "metal", "fabric", "noise", "stripes", "checker", "marble", "bricks",
-    "dots", "sprinkles", "rainbow", "cells", "gradient",
+    "wood",
+    "stone",
+    "metal",
+    "fabric",
+    "noise",
+    "stripes",
+    "checker",
+    "marble",
+    "bricks",
+    "dots",
+    "sprinkles",
+    "rainbow",
+    "cells",
+    "gradient",
 )
 CAT_COATS = ("tabby", "smoke", "classic", "tortoiseshell")  # synthetic coat patterns drawn with fur strands
 SKY_KINDS = ("day", "clouds", "overcast", "sunset", "night", "dusk", "alien", "bands")
@@ -70,7 +82,7 @@ def material_texture(family: str, size: int, rng: np.random.Generator) -> tuple[
         img = np.clip(_mix(np.full(3, g * 0.5), np.full(3, g) * tint, fbm(size, rng, octaves=6, base=8)), 0, 1)
     elif family == "metal":
         c = _colour(rng, 0.5, 0.95)
-        streaks = _upsample_periodic(rng.random((1, size)).repeat(size, 0)[:size // 4], size)
+        streaks = _upsample_periodic(rng.random((1, size)).repeat(size, 0)[: size // 4], size)
         img = _mix(c * 0.75, c, np.clip(streaks * 0.6 + fbm(size, rng) * 0.4, 0, 1))
         pbr = {"metallic": float(rng.uniform(0.7, 1.0)), "roughness": float(rng.uniform(0.2, 0.5))}
     elif family == "fabric":
@@ -114,7 +126,7 @@ def material_texture(family: str, size: int, rng: np.random.Generator) -> tuple[
             for t in np.linspace(-L, L, int(2 * L) + 2):
                 x = int(x0 + t * np.cos(ang)) % size
                 y = int(y0 + t * np.sin(ang)) % size
-                img[max(y - 1, 0):y + 1, max(x - 1, 0):x + 1] = col
+                img[max(y - 1, 0) : y + 1, max(x - 1, 0) : x + 1] = col
     elif family == "rainbow":
         h = (xx * rng.uniform(0.5, 3) + yy * rng.uniform(0.5, 3) + fbm(size, rng) * 0.5) % 1.0
         img = _hsv_to_rgb(h, np.full_like(h, 0.9), np.full_like(h, 0.95))
