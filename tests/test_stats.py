@@ -175,3 +175,13 @@ def test_wilson_interval_is_the_score_test_inversion_and_edges():
     lo, hi = stats.wilson(1.5, 4)  # a fractional count (errors averaged over seeds)
     assert lo < 1.5 / 4 < hi
     assert all(math.isnan(x) for x in stats.wilson(0, 0))
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 10, 13, 40, 97, 1000])
+def test_wilson_interval_holds_its_proportion_at_the_edges(n):
+    """At 0 or n of n the near bound is the proportion itself, never a rounding step past it
+    (a figure's error bar from it must not be negative)."""
+    assert stats.wilson(0, n)[0] == 0.0 and stats.wilson(n, n)[1] == 1.0
+    for k in (0, 0.5, n / 3, n):
+        lo, hi = stats.wilson(k, n)
+        assert lo <= k / n <= hi

@@ -249,4 +249,5 @@ def wilson(count: float, n: int, level: float = 0.95) -> tuple[float, float]:
     p = count / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At p = 0 or 1 one bound equals p exactly; rounding must not leave p outside the interval.
+    return min(max(0.0, centre - half), p), max(min(1.0, centre + half), p)
