@@ -469,14 +469,15 @@ def wall_time(run_dir: Path) -> str:
 
 
 def small_copy(src: Path, dst: Path, width: int = GALLERY_WIDTH) -> None:
-    """A copy of the PNG `src` at most `width` px wide (aspect kept), for the README's gallery."""
+    """A copy of the PNG `src` at most `width` px wide (aspect kept), in 256 colours, for the
+    README's gallery."""
     from PIL import Image
 
     with Image.open(src) as im:
         im = im.convert("RGB")
         if im.width > width:
             im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
-        im.save(dst, format="PNG", optimize=True)
+        im.quantize(colors=256).save(dst, format="PNG", optimize=True)  # a plot needs no more colours
 
 
 def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None) -> dict:
