@@ -223,12 +223,21 @@ def test_rendered_subject_shows_the_models_own_texture_colours(textured_world):
 
 
 def test_two_frames_with_different_clip_or_time_differ_in_pose(textured_world, tmp_path):
-    from domrand.render.shard import render_shard
+    from domrand.render.shard import breed_draw, render_shard
 
     world, _ = textured_world
     gen = _plain_gen(pose="random")
-    gen["subject"]["breeds"] = 1  # the textured rig only
-    render = {"seed": 0, "image_size": 48, "shard_size": 6, "images_per_class": 6, "backend": "egl", "jpeg_quality": 95}
+    gen["subject"]["breeds"] = 1  # one breed per class, drawn by the seed: the textured rig (the pool's first)
+    n_pool = len(world.breeds("cat", heldout=False))
+    seed = next(s for s in range(200) if breed_draw(n_pool, 1, s, "cat", 0) == [0])
+    render = {
+        "seed": seed,
+        "image_size": 48,
+        "shard_size": 6,
+        "images_per_class": 6,
+        "backend": "egl",
+        "jpeg_quality": 95,
+    }
     out = render_shard(world.root, gen, "control", "cat", 0, tmp_path / "shard", render, log=lambda *_: None)
     meta = pd.read_parquet(out / "metadata.parquet")
     assert set(meta["clip"]) <= {"wave", "twist"} and meta["clip_time"].between(0, 2).all()
@@ -265,7 +274,7 @@ def test_two_frames_with_different_clip_or_time_differ_in_pose(textured_world, t
                     1,
                     len(sr.materials),
                     len(sr.skies),
-                    np.random.default_rng(seed_for("image", 0, "control", "cat", int(r["index"]))),
+                    np.random.default_rng(seed_for("image", seed, "control", "cat", int(r["index"]))),
                 )
 
             p = frame(row)
