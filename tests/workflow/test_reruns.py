@@ -180,11 +180,14 @@ def test_breeds_of_the_control_rerun_the_control_chain(finished):
 
 def test_reported_epoch_reruns_only_evaluations_and_their_figures(finished):
     # final -> best_epoch: no model retrains (every epoch is already kept); every evaluation
-    # and every figure drawn from evaluations is redone.
+    # and every figure drawn from evaluations is redone, and figures 10 and 11's heads, which
+    # report the same epoch as the evaluations.
     change = {"evaluation": {"report": "best_epoch"}}
 
     def affected(out):
-        return out.startswith("results/eval/") or out in (
+        return out.startswith(("results/eval/", "results/beyond/heads/")) or out in (
+            "results/fig10_real_mixing.png",
+            "results/fig11_data_size.png",
             "results/fig2_training_curves.png",
             "results/fig3_architectures.png",
             "results/fig4_ablation.png",
@@ -274,7 +277,7 @@ def test_editing_a_render_module_reruns_the_render_chain(finished, workflow_copy
     snakefile = str(workflow_copy / "Snakefile")
     _edit(workflow_copy / "src/domrand/render/sampling.py", "\nPROBE = 1  # a change to code\n")
     got = planned(finished, None, "-s", snakefile)
-    want = planned(finished, None, "-s", snakefile, "--forcerun", "render_shard", "render_proxy")
+    want = planned(finished, None, "-s", snakefile, "--forcerun", "render_shard", "render_proxy", "render_subjects")
     assert got == want
     assert {"render_shard", "render_proxy", "gather_dataset", "train_head", "evaluate"} <= set(got.values())
     assert not {"build_world", "pretrain_backbone", "attribution"} & set(got.values())
