@@ -1,5 +1,6 @@
 # domrand: the domain-randomization study (Valtchev & Wu 2021) as a workflow.
 # Reading order: config + schema, then one rule file per stage, then `all` = every figure.
+import os
 import sys
 
 from snakemake.utils import min_version
@@ -11,6 +12,7 @@ min_version("9.27")
 sys.path.insert(0, f"{workflow.basedir}/src")
 
 from domrand.config import drop_nulls, validate_config
+from domrand.warm import start_worker
 
 
 configfile: f"{workflow.basedir}/config.yaml"
@@ -35,6 +37,14 @@ include: "rules/beyond.smk"
 
 
 report: "workflow/report/workflow.rst"
+
+
+# A local run's jobs start in a warm worker that has imported torch once (domrand.warm);
+# cluster jobs run on their nodes as fresh processes. DOMRAND_NO_WARM_WORKER=1 turns it off.
+onstart:
+    if workflow.local_exec:
+        os.makedirs("logs", exist_ok=True)
+        start_worker("logs/warm_worker.log")
 
 
 rule all:

@@ -39,7 +39,7 @@ rule realism:
         "benchmarks/realism/{dataset}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=3000,
     params:
@@ -62,7 +62,7 @@ rule subject_realism_scores:
         "benchmarks/realism/subjects/{pool}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=3000,
     params:

@@ -14,7 +14,7 @@ rule explain:
         "benchmarks/explain/{dataset}/{testset}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
     params:

@@ -33,7 +33,7 @@ rule pretrain_backbone:
         "benchmarks/train/pretrain_backbone.tsv"
     conda:
         "../envs/train.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
     params:
@@ -55,7 +55,7 @@ rule extract_features:
         "benchmarks/features/{dataset}/{cls}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
     params:
@@ -107,7 +107,7 @@ rule train_finetune:
         arch=_alternatives(PLAN.unfrozen) if PLAN.unfrozen else "^$",
     conda:
         "../envs/train.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=6000,
     params:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import resource
 import sys
 import time
 import traceback
 
+from domrand.warm import delegate
+
 
 @contextlib.contextmanager
 def run(smk):
-    """Send stdout/stderr to the rule's log, limit threads, and yield a `log(msg)` function."""
+    """Send stdout/stderr to the rule's log, limit threads, and yield a `log(msg)` function.
+
+    A single-threaded job of a local run goes to the run's warm worker first (domrand.warm),
+    which runs this same script in a child that has torch and the other heavy modules loaded."""
+    delegate(smk.threads)
     log_path = smk.log[0] if smk.log else None
     fh = open(log_path, "w", buffering=1) if log_path else sys.stderr
     old = sys.stdout, sys.stderr
@@ -28,7 +35,8 @@ def run(smk):
     try:
         _injected_fault(smk, log)
         yield log
-        log("done")
+        use = resource.getrusage(resource.RUSAGE_SELF)
+        log(f"done (CPU {use.ru_utime + use.ru_stime:.1f} s, peak memory {use.ru_maxrss / 1024:.0f} MB)")
     except BaseException:
         # Into the rule's log too: Snakemake points users there when a job fails.
         traceback.print_exc(file=fh)

@@ -1,4 +1,9 @@
-"""`make bench`: measured render and training throughput, written as JSON under results/bench/.
+"""`make bench`: measured job start-up, render and training throughput, written as JSON under
+results/bench/.
+
+Start-up: a job script that imports torch, pandas and the training library and does nothing
+else, timed as a fresh interpreter and through a warm worker (domrand.warm), the start-up
+that most small torch jobs of the study are made of (startup.json).
 
 Render: the control variant of the default config, `processes` independent renderer
 processes (spawned, each its own GL context, as shard jobs are), each rendering `images`
@@ -342,6 +347,89 @@ def bench_projection(run_dir, configfiles, out: Path, **kwargs) -> dict | None:
     return p
 
 
+_STARTUP_JOB = """
+import sys
+from domrand.warm import delegate
+delegate(1)
+import pandas, torch
+from domrand.train.evaluate import metrics
+torch.set_num_threads(1)
+torch.ones(8).sum()
+"""
+
+
+def bench_startup(jobs: int = 10) -> dict:
+    """Wall time to start and end a job script that imports torch, pandas and the training
+    library and does nothing else, as a fresh interpreter and through a warm worker
+    (domrand.warm), ``jobs`` times each, one after another."""
+    import statistics
+    import subprocess
+
+    from domrand import warm
+
+    src = str(Path(warm.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    env.pop(warm.ENV, None)
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "job.py"
+        script.write_text(_STARTUP_JOB)
+
+        def times(extra: dict) -> list[float]:
+            out = []
+            for _ in range(jobs):
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, str(script)], check=True, env={**env, **extra})
+                out.append(time.perf_counter() - t0)
+            return out
+
+        fresh = times({warm.OFF: "1"})
+        proc = warm.start_worker(str(Path(tmp) / "worker.log"))
+        try:
+            address = os.environ[warm.ENV]
+            t0 = time.perf_counter()
+            while not _accepts(address):
+                time.sleep(0.05)
+            preload = time.perf_counter() - t0
+            served = times({warm.ENV: address})
+        finally:
+            warm.stop_worker(proc)
+    return {
+        "jobs": jobs,
+        "fresh_s": fresh,
+        "warm_s": served,
+        "fresh_median_s": statistics.median(fresh),
+        "warm_median_s": statistics.median(served),
+        "speedup": statistics.median(fresh) / statistics.median(served),
+        "worker_preload_s": preload,
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+    }
+
+
+def _accepts(address: str) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect("\0" + address)
+        except OSError:
+            return False
+        return True
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), or the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown"
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="config.yaml")
@@ -356,7 +444,8 @@ def main(argv=None) -> None:
     ap.add_argument(
         "--run-images", type=int, default=4000, help="generated images for the frozen training run (0 skips it)"
     )
-    ap.add_argument("--only", choices=("render", "train", "projection"), default=None)
+    ap.add_argument("--only", choices=("render", "train", "startup", "projection"), default=None)
+    ap.add_argument("--startup-jobs", type=int, default=10, help="job starts timed each way (0 skips it)")
     ap.add_argument("--run-dir", default=".", help="a finished run whose benchmarks/ TSVs the projection reads")
     ap.add_argument(
         "--run-config",
@@ -368,13 +457,17 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     config = load_config(a.config)
     out = Path(a.out)
-    if a.only not in ("train", "projection"):
+    if a.only in (None, "startup") and a.startup_jobs > 0:
+        st = bench_startup(a.startup_jobs)
+        write_json(st, out / "startup.json")
+        print(json.dumps({k: v for k, v in st.items() if not k.endswith("_s") or "median" in k}, indent=1))
+    if a.only not in ("train", "startup", "projection"):
         r = bench_render(config, a.images, a.processes)
         if a.frames > 0:
             r["memory"] = bench_memory(config, a.frames)
         write_json(r, out / "render.json")
         print(json.dumps(r, indent=1))
-    if a.only not in ("render", "projection"):
+    if a.only not in ("render", "startup", "projection"):
         tconfig = load_config(a.train_config or a.config)
         t = bench_train(tconfig)
         if a.run_images > 0:
