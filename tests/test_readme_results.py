@@ -337,7 +337,7 @@ def _run_folder(tmp: Path) -> Path:
     log = run / ".snakemake" / "log"
     log.mkdir(parents=True)
     (log / "2026-12-02T031000.1.snakemake.log").write_text(
-        "[Wed Dec  2 03:10:00 2026]\nrule a:\n[Wed Dec  2 03:31:15 2026]\nFinished\n"
+        "[Wed Dec  2 03:10:00 2026]\nrule a:\n    jobid: 1\n\n[Wed Dec  2 03:31:15 2026]\nFinished jobid: 1 (Rule: a)\n"
     )
     return run
 
@@ -355,11 +355,15 @@ def test_snapshot_copies_the_tables_with_the_run(tmp_path):
     for g in GALLERY:
         Image.new("RGB", (1800, 900), "white").save(run / "results" / f"{g}.png")
     repo = tmp_path / "repo"
+    from domrand.tools.machine import describe
+
     assert snapshot(run, repo, "bash setup.sh run", "abc1234") == {
         "date": "2026-12-02",
         "commit": "abc1234",
         "command": "bash setup.sh run",
         "wall_time": "21 min 15 s",
+        "machine": describe(),
+        "mean_concurrency": 1.0,  # one job, from start to finish
     }
     assert json.loads((repo / SNAPSHOT / "run.json").read_text())["wall_time"] == "21 min 15 s"
     assert sorted(p.stem for p in (repo / SNAPSHOT / "tables").glob("*.csv")) == sorted(TABLES)

@@ -454,7 +454,7 @@ def result_files(root: Path) -> dict[str, Path]:
 
 def compare_file(a: Path, b: Path, roots: tuple[str, str]) -> str | None:
     """None when equal; else what differs. Bytes first; then the decoded content, which must
-    be exactly equal (no tolerance: renders, and torch on the CPU with the same thread count,
+    be exactly equal (no tolerance: renders, and torch on the CPU at its fixed thread count,
     are deterministic here). Bytes legitimately differ, with equal content, in:
     - torch files (.pt): torch.save names the zip records after the file it writes, which is a
       random temporary name (outputs are written atomically); training histories hold
@@ -548,8 +548,9 @@ def test_real_workflow_on_slurm_matches_local_run(cluster, tmp_path):
     )
 
     # The reference: same targets, the local executor with profiles/default, as a user runs it.
-    # Threads per job are the same in both: set-threads capped by this machine's cores (the
-    # SLURM node is this machine); torch results depend on the thread count.
+    # Threads per job differ (one per job here, profiles/slurm's set-threads there) and the
+    # local jobs run in the warm worker (domrand.warm), the cluster's as fresh processes: the
+    # results must not depend on either (torch arithmetic runs at a fixed thread count).
     local = copy_tree(snapshot, tmp_path / "local")
     env = {k: v for k, v in env.items() if k != "SLURM_CONF"}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(cluster.state)))

@@ -61,7 +61,7 @@ def test_a_slurm_run_gives_torch_jobs_the_cluster_profiles_threads(tmp_path, loc
 
 def test_every_torch_script_has_a_fixed_arithmetic_thread_count():
     scripts = {
-        p.stem for p in (REPO / "workflow/scripts").glob("*.py") if "torch_device(snakemake.rule)" in p.read_text()
+        p.stem for p in (REPO / "workflow/scripts").glob("*.py") if "torch_device(snakemake.rule" in p.read_text()
     }
     assert scripts and scripts == set(MATH_THREADS)  # each script is named after its rule
 

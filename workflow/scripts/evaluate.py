@@ -10,7 +10,7 @@ with run(snakemake) as log:
         list(snakemake.input.test),
         snakemake.output.json,
         snakemake.params.evaluate,
-        device=torch_device(snakemake.rule),
+        device=torch_device(snakemake.rule, snakemake.threads),
         log=log,
         out_predictions=snakemake.output.predictions,
         test_features=list(snakemake.input.features),

@@ -11,6 +11,6 @@ with run(snakemake) as log:
         snakemake.output[0],
         snakemake.params.explain,
         snakemake.wildcards.testset,
-        device=torch_device(snakemake.rule),
+        device=torch_device(snakemake.rule, snakemake.threads),
         log=log,
     )

@@ -11,7 +11,7 @@ with run(snakemake) as log:
         snakemake.input.backbone,
         snakemake.output[0],
         p,
-        device=torch_device(snakemake.rule),
+        device=torch_device(snakemake.rule, snakemake.threads),
         batch=snakemake.resources.get("batch", 256),
         log=log,
     )

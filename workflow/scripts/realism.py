@@ -10,6 +10,6 @@ with run(snakemake) as log:
         snakemake.params.sha256,
         snakemake.output[0],
         snakemake.params.realism,
-        device=torch_device(snakemake.rule),
+        device=torch_device(snakemake.rule, snakemake.threads),
         log=log,
     )

@@ -11,6 +11,6 @@ with run(snakemake) as log:
         snakemake.output[0],
         spec,
         snakemake.params.head["train"],
-        device=torch_device(snakemake.rule),
+        device=torch_device(snakemake.rule, snakemake.threads),
         log=log,
     )

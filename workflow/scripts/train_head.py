@@ -10,6 +10,6 @@ with run(snakemake) as log:
         snakemake.output.model.rsplit("/", 1)[0],
         snakemake.params.checkpoint,
         snakemake.params.train,
-        device=torch_device(snakemake.rule),
+        device=torch_device(snakemake.rule, snakemake.threads),
         log=log,
     )

@@ -366,6 +366,7 @@ def bench_startup(jobs: int = 10) -> dict:
     import subprocess
 
     from domrand import warm
+    from domrand.tools.machine import describe
 
     src = str(Path(warm.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
@@ -401,8 +402,7 @@ def bench_startup(jobs: int = 10) -> dict:
         "warm_median_s": statistics.median(served),
         "speedup": statistics.median(fresh) / statistics.median(served),
         "worker_preload_s": preload,
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
+        "machine": describe(),
     }
 
 
@@ -415,19 +415,6 @@ def _accepts(address: str) -> bool:
         except OSError:
             return False
         return True
-
-
-def cpu_model() -> str:
-    """The CPU's model name (/proc/cpuinfo), or the platform's processor string."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown"
 
 
 def main(argv=None) -> None:

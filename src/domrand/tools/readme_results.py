@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from domrand.tools.blocks import read_block, write_block
+from domrand.tools.machine import describe
 
 BEGIN = (
     "<!-- results: written by `python -m domrand.tools.readme_results` from docs/results/default; a test checks it -->"
@@ -320,9 +321,11 @@ def _read(tables: Path) -> dict[str, pd.DataFrame]:
 def _run_line(run: dict | None) -> list[str]:
     if not run:
         return []
+    machine = f" on {run['machine']}" if run.get("machine") else ""
+    busy = f", mean concurrency {run['mean_concurrency']:.2f} jobs" if run.get("mean_concurrency") is not None else ""
     return [
-        f"Run of {run['date']} at commit {run['commit']} (`{run['command']}`), wall time {run['wall_time']}; "
-        f"tables in `{SNAPSHOT}/tables/`.\n"
+        f"Run of {run['date']} at commit {run['commit']} (`{run['command']}`){machine}: wall time "
+        f"{run['wall_time']}{busy}; tables in `{SNAPSHOT}/tables/`.\n"
     ]
 
 
@@ -457,6 +460,18 @@ def _log_stamps(run_dir: Path) -> list[datetime]:
     return stamps
 
 
+def _concurrency(run_dir: Path) -> float | None:
+    """Mean concurrency of the run (domrand.tools.concurrency) from its newest Snakemake log,
+    rounded to 2 decimals; None when the log names no finished job."""
+    from domrand.tools.concurrency import LogError, parse_log, summarise
+
+    log = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))[-1]
+    try:
+        return round(summarise(parse_log(log.read_text()))["mean_concurrency"], 2)
+    except LogError:
+        return None
+
+
 def _duration(stamps: list[datetime]) -> str:
     secs = int((stamps[-1] - stamps[0]).total_seconds())
     return f"{secs // 60} min {secs % 60:02d} s"
@@ -508,7 +523,14 @@ def snapshot(run_dir: Path, repo: Path, command: str, commit: str | None = None)
         ).stdout.strip()
         or "unknown"
     )
-    run = {"date": stamps[0].strftime("%Y-%m-%d"), "commit": commit, "command": command, "wall_time": _duration(stamps)}
+    run = {
+        "date": stamps[0].strftime("%Y-%m-%d"),
+        "commit": commit,
+        "command": command,
+        "wall_time": _duration(stamps),
+        "machine": describe(),  # the snapshot is taken where the run was made
+        "mean_concurrency": _concurrency(run_dir),
+    }
     (dst / "run.json").write_text(json.dumps(run, indent=1) + "\n")
     return run
 

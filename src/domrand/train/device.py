@@ -23,12 +23,25 @@ MATH_THREADS = {
 }
 
 
-def torch_device(rule: str) -> str:
+_job_threads = 1
+
+
+def torch_device(rule: str, threads: int = 1) -> str:
     """CUDA when present (the device SLURM or CUDA_VISIBLE_DEVICES gives), else the CPU, with
-    torch's intra-op threads set to the rule's fixed count (``MATH_THREADS``)."""
+    torch's intra-op threads set to the rule's fixed count (``MATH_THREADS``). The job's own
+    ``threads`` decode images (:func:`decode_threads`), which no result depends on."""
     import torch  # here, not at import: a job's log is set up first (domrand.runtime.run)
 
+    global _job_threads
     if rule not in MATH_THREADS:
         raise KeyError(f"no fixed CPU thread count for rule {rule!r}: add it to domrand.train.device.MATH_THREADS")
     torch.set_num_threads(MATH_THREADS[rule])
+    _job_threads = max(1, int(threads))
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def decode_threads() -> int:
+    """Threads that decode a job's images: its own threads, or torch's if more."""
+    import torch
+
+    return max(_job_threads, torch.get_num_threads())

@@ -28,12 +28,14 @@ def _decode(path, size: int) -> np.ndarray:
 def load_images(paths, size: int, log=None, threads: int | None = None) -> torch.Tensor:
     """Decode and resize images to a (N, 3, size, size) uint8 tensor.
 
-    Decoding runs on `threads` threads (default: torch's, which the rule's `threads` set;
+    Decoding runs on `threads` threads (default: the job's, domrand.train.device.decode_threads;
     Pillow releases the GIL while it decodes); the result does not depend on their number.
     """
+    from domrand.train.device import decode_threads
+
     paths = list(paths)
     out = torch.empty((len(paths), 3, size, size), dtype=torch.uint8)
-    threads = max(1, threads or torch.get_num_threads())
+    threads = max(1, threads or decode_threads())
     with ThreadPoolExecutor(threads) as pool:
         for i, arr in enumerate(pool.map(lambda p: _decode(p, size), paths)):
             out[i] = torch.from_numpy(arr).permute(2, 0, 1)
