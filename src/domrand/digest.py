@@ -52,14 +52,25 @@ def import_names(tree: ast.AST, module: str = "", is_package: bool = False) -> s
     return out
 
 
-def _parse(path: Path) -> ast.Module:
-    return ast.parse(path.read_bytes(), filename=str(path))
+@cache
+def _parsed(source: bytes) -> tuple[ast.Module, str]:
+    """A module's syntax tree without docstrings (which hold no import) and its digest, parsed
+    once per source: every rule's digest walks mostly the same modules, and parsing them again
+    for each rule made up half the time Snakemake took to read the workflow."""
+    tree = _strip_docstrings(ast.parse(source))
+    return tree, hashlib.sha256(ast.dump(tree, annotate_fields=True, include_attributes=False).encode()).hexdigest()
+
+
+@cache
+def _imports(source: bytes, module: str, is_package: bool) -> frozenset[str]:
+    return frozenset(import_names(_parsed(source)[0], module, is_package))
 
 
 def library_imports(path: Path, module: str = "", root: Path = ROOT) -> set[str]:
     """The ``domrand`` modules the file at ``path`` imports directly, with their parent packages."""
     out = set()
-    for name in import_names(_parse(path), module, Path(path).name == "__init__.py"):
+    path = Path(path)
+    for name in _imports(path.read_bytes(), module, path.name == "__init__.py"):
         if name != PACKAGE and not name.startswith(PACKAGE + "."):
             continue
         parts = name.split(".")
@@ -97,15 +108,9 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-@cache
-def _source_digest(source: bytes) -> str:
-    tree = _strip_docstrings(ast.parse(source))
-    return hashlib.sha256(ast.dump(tree, annotate_fields=True, include_attributes=False).encode()).hexdigest()
-
-
 def module_digest(path: Path) -> str:
     """sha256 of a module's code: its syntax tree without docstrings (comments never reach it)."""
-    return _source_digest(Path(path).read_bytes())
+    return _parsed(Path(path).read_bytes())[1]
 
 
 def code_digest(script: str | Path, root: Path = ROOT) -> str:
