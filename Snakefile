@@ -12,6 +12,7 @@ min_version("9.27")
 sys.path.insert(0, f"{workflow.basedir}/src")
 
 from domrand.config import drop_nulls, validate_config
+from domrand.scheduling import one_wakeup_timer
 from domrand.warm import start_worker
 
 
@@ -41,7 +42,9 @@ report: "workflow/report/workflow.rst"
 
 # A local run's jobs start in a warm worker that has imported torch once (domrand.warm);
 # cluster jobs run on their nodes as fresh processes. DOMRAND_NO_WARM_WORKER=1 turns it off.
+# And the scheduler keeps one wake-up timer, not one more per job (domrand.scheduling).
 onstart:
+    one_wakeup_timer(workflow)
     if workflow.local_exec:
         os.makedirs("logs", exist_ok=True)
         start_worker("logs/warm_worker.log")
