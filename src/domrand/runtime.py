@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 
-from domrand.warm import delegate
+from domrand.warm import delegate, in_worker
 
 
 @contextlib.contextmanager
@@ -36,7 +36,8 @@ def run(smk):
         _injected_fault(smk, log)
         yield log
         use = resource.getrusage(resource.RUSAGE_SELF)
-        log(f"done (CPU {use.ru_utime + use.ru_stime:.1f} s, peak memory {use.ru_maxrss / 1024:.0f} MB)")
+        where = ", forked from the warm worker" if in_worker() else ""
+        log(f"done (CPU {use.ru_utime + use.ru_stime:.1f} s, peak memory {use.ru_maxrss / 1024:.0f} MB{where})")
     except BaseException:
         # Into the rule's log too: Snakemake points users there when a job fails.
         traceback.print_exc(file=fh)

@@ -134,6 +134,12 @@ def stop_worker(proc: subprocess.Popen | None) -> None:
 # --- the job side (the shim) -------------------------------------------------------------------
 
 
+def in_worker() -> bool:
+    """Whether this job runs in a warm worker's child. Its peak memory then counts the
+    worker's preloaded modules, which all children share."""
+    return bool(os.environ.get(_CHILD))
+
+
 def delegate(threads: int) -> None:
     """Run this job's script in the warm worker and exit with its status, when a worker
     serves this run and the job is single-threaded; otherwise return (run it here)."""

@@ -79,3 +79,10 @@ def test_arithmetic_threads_are_the_rules_not_the_jobs(monkeypatch):
             torch_device("no_such_rule")
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_local_run_serves_its_jobs_from_the_warm_worker(finished):
+    """The ci study of the session: its worker served, and its torch jobs ran forked from it."""
+    assert "domrand.warm: serving" in (finished / "logs/warm_worker.log").read_text()
+    logs = sorted((finished / "logs/eval").rglob("*.log"))
+    assert logs and all("forked from the warm worker" in p.read_text() for p in logs)
