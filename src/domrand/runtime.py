@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 
-from domrand.warm import delegate, in_worker
+from domrand.warm import OPENMP_WAIT, delegate, in_worker
 
 
 @contextlib.contextmanager
@@ -25,6 +25,7 @@ def run(smk):
     old = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = fh
     logging.basicConfig(stream=fh, level=logging.INFO, force=True)
+    os.environ.setdefault("OMP_WAIT_POLICY", OPENMP_WAIT)
     os.environ.setdefault("OMP_NUM_THREADS", str(smk.threads))
     os.environ.setdefault("LP_NUM_THREADS", str(smk.threads))  # Mesa llvmpipe
     t0 = time.perf_counter()
