@@ -28,9 +28,10 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
+from domrand.seeds import seed_for
 from domrand.world.rig import Joint, Part, Rig
-from domrand.world.subjects import Breed, seed_for
-from domrand.world.textures import _upsample_periodic, fbm
+from domrand.world.subjects import Breed
+from domrand.world.textures import fbm, upsample_periodic
 
 CONSTRUCTION = "lofted"
 LEGS = ("front_l", "front_r", "back_l", "back_r")
@@ -963,7 +964,7 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
     # coat shows its hairs at a stronger contrast (FUR_CONTRAST): at 1.6 the ImageNet
     # classifier of the realism measure recognised far fewer proxy-real cats (smooth coats
     # read as toys or dogs).
-    strands = _upsample_periodic(rng.random((size // 2, size // 2)).astype(np.float32), size)
+    strands = upsample_periodic(rng.random((size // 2, size // 2)).astype(np.float32), size)
     fine = rng.random((size, size // 4)).astype(np.float32).repeat(4, 1)  # short hairs along u
     fine = 0.5 * fine + 0.5 * np.roll(fine, 2, 1)
     grain = rng.random((size, size)).astype(np.float32)
