@@ -29,6 +29,8 @@ import numpy as np
 import trimesh
 
 from domrand.seeds import seed_for
+from domrand.world.draws import rounded
+from domrand.world.draws import uniform as _u  # short: the samplers below call it on every line
 from domrand.world.rig import Joint, Part, Rig
 from domrand.world.subjects import Breed
 from domrand.world.textures import fbm, upsample_periodic
@@ -136,23 +138,7 @@ def sample_target_subject(cls: str, pool: str, index: int, world_seed: int) -> B
         raise ValueError(f"unknown class {cls!r}: known classes are {', '.join(_SAMPLERS)}")
     rng = np.random.default_rng(seed_for("target_subject", world_seed, cls, pool, index))
     shape, coat = _SAMPLERS[cls](rng)
-    return Breed(cls, index, {"construction": CONSTRUCTION, "pool": pool, **_round(shape)}, _round(coat))
-
-
-def _round(d: dict) -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, (float, np.floating)):
-            out[k] = round(float(v), 5)
-        elif isinstance(v, (list, tuple, np.ndarray)):
-            out[k] = [round(float(x), 5) for x in v]
-        else:
-            out[k] = v
-    return out
-
-
-def _u(rng, lo, hi) -> float:
-    return float(rng.uniform(lo, hi))
+    return Breed(cls, index, {"construction": CONSTRUCTION, "pool": pool, **rounded(shape)}, rounded(coat))
 
 
 def _pick(rng, items):
