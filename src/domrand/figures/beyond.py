@@ -20,8 +20,8 @@ from domrand.figures.common import save as _save
 from domrand.figures.common import title as _title
 from domrand.stats import wilson
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 -- after matplotlib.use("Agg"): no display on compute nodes
+matplotlib.use("Agg")  # before pyplot: no display on compute nodes
+import matplotlib.pyplot as plt
 
 # Figure 12's randomized parameters: metadata column, axis label, kind. Columns a test set's
 # metadata lacks (an older shard, an imported subject) are left out of its panels.
