@@ -8,6 +8,7 @@ list fails the test, and so does a part that ALLOWED does not name."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,30 @@ def test_every_allowed_edge_between_existing_parts_is_used():
         f"{a} -> {b}" for a, bs in ALLOWED.items() for b in bs if a in present and b in present and (a, b) not in used
     )
     assert stale == [], f"ALLOWED in tests/test_layers.py lists edges no import uses (remove them): {stale}"
+
+
+def documented_layers(text: str) -> dict[str, set[str]]:
+    """The parts each row of the code map in docs/workflow.md says its package may import
+    (the tools' row: one entry per tool, ``tools.<name>``)."""
+    out = {}
+    for row in re.findall(r"^\| `([a-z_]+)` \|.*\| (.+) \|$", text, flags=re.M):
+        package, cell = row
+        if package != "tools":
+            out[package] = set() if cell == "nothing" else set(re.findall(r"`([a-z_.]+)`", cell))
+            continue
+        for names, imports in re.findall(r"((?:`[a-z_]+`(?:, )?)+): ([^;]+)", cell):
+            for name in re.findall(r"`([a-z_]+)`", names):
+                out[f"tools.{name}"] = set() if imports == "nothing" else set(re.findall(r"`([a-z_.]+)`", imports))
+    return out
+
+
+def test_the_code_map_in_the_docs_agrees_with_the_layers():
+    documented = documented_layers((Path(__file__).resolve().parents[1] / "docs" / "workflow.md").read_text())
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()} - {"tools"}
+    tools = {f"tools.{p.stem}" for p in (ROOT / "tools").glob("*.py") if p.stem != "__init__"}
+    assert set(documented) == packages | tools, "docs/workflow.md's code map: one row per package, each tool named"
+    wrong = {part: (have, ALLOWED[part]) for part, have in documented.items() if have != ALLOWED[part]}
+    assert wrong == {}, f"docs/workflow.md's code map disagrees with ALLOWED (documented, allowed): {wrong}"
 
 
 @pytest.mark.parametrize(

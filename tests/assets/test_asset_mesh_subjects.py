@@ -254,7 +254,7 @@ def test_two_frames_with_different_clip_or_time_differ_in_pose(textured_world, t
     # the pose swapped, the silhouette changes; the same pose gives the same image.
     from domrand.render.sampling import sample_frame
     from domrand.render.scene import SceneRenderer
-    from domrand.world.subjects import seed_for
+    from domrand.seeds import seed_for
 
     breed = world.breeds("cat", heldout=False)[0]
     rig = subject_rig(world, breed)

@@ -14,6 +14,7 @@ from scipy import stats
 
 from domrand.data.index import write_index
 from domrand.figures import beyond
+from domrand.stats import wilson
 
 SEEDS = (0, 1, 2)
 # Six synthetic test images: (class, camera elevation, obstructors, pose, sky, ground, errors of seed 0 and 1)
@@ -373,3 +374,59 @@ def test_test_sets_share_bins_and_their_order():
     # Edges over both ranges (0..90): real's 0 and 20 share the first bin with synthetic's 10.
     assert el[el["testset"] == "real"]["bin"].tolist() == ["0-45"]
     assert el[el["testset"] == "synthetic"][["bin", "n_images"]].values.tolist() == [["0-45", 1], ["45-90", 2]]
+
+
+def _breed_table(per_class: int) -> pd.DataFrame:
+    """A figure 12 table (`parameter_errors`' columns) with `per_class` breeds of each of 4
+    classes on two test sets, beside a numeric and a small category parameter."""
+    rng = np.random.default_rng(per_class)
+    bins = {
+        "camera_elevation": [f"{10 * i}-{10 * i + 10}" for i in range(5)],
+        "pose_mode": ["stand", "walk", "sit", "lie"],
+        "breed": [f"{c}{i:02d}" for c in ("bicycle", "car", "cat", "dog") for i in range(per_class)],
+    }
+    labels = {column: label for column, label, _ in beyond.PARAMETERS}
+    rows = []
+    for ts in ("synthetic", "real"):
+        for parameter, names in bins.items():
+            for order, b in enumerate(names):
+                n = int(rng.integers(5, 40))
+                errors = float(rng.integers(0, n + 1))
+                lo, hi = wilson(errors, n, 0.95)
+                rows.append(
+                    {
+                        "testset": ts,
+                        "parameter": parameter,
+                        "label": labels[parameter],
+                        "bin": b,
+                        "bin_order": order,
+                        "n_images": n,
+                        "errors": errors,
+                        "error_rate": errors / n,
+                        "ci_low": lo,
+                        "ci_high": hi,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("per_class", [12, 28])
+def test_fig12_breed_labels_stay_apart_at_any_number_of_breeds(per_class):
+    import matplotlib.pyplot as plt
+
+    t = _breed_table(per_class)
+    fig = beyond.draw_parameter_errors(t, proxy=True)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    shown = []
+    for ax in fig.axes:
+        if not ax.get_title().startswith("breed"):
+            continue
+        labels = [lab for lab in ax.get_xticklabels() if lab.get_text()]
+        shown += [lab.get_text() for lab in labels]
+        boxes = sorted((lab.get_window_extent(renderer) for lab in labels), key=lambda b: b.x0)
+        gaps = [b.x0 - a.x1 for a, b in zip(boxes, boxes[1:])]
+        assert min(gaps) > 0, f"{ax.get_title()}: tick labels overlap by up to {-min(gaps):.1f} px"
+    plt.close(fig)
+    breeds = t.loc[t["parameter"] == "breed", "bin"].drop_duplicates().tolist()
+    assert sorted(shown) == sorted(breeds)  # each breed labelled once, in one of the rows

@@ -97,11 +97,11 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_error(status)
         return True
 
-    def do_GET(self):  # noqa: N802 -- http.server names its handler methods so
+    def do_GET(self):
         if not self._maybe_fail():
             super().do_GET()
 
-    def do_HEAD(self):  # noqa: N802 -- http.server names its handler methods so
+    def do_HEAD(self):
         if not self._maybe_fail():
             super().do_HEAD()
 

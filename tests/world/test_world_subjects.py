@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from domrand.seeds import seed_for
 from domrand.world.rig import rotation
 from domrand.world.subjects import (
     CLASSES,
@@ -12,7 +13,6 @@ from domrand.world.subjects import (
     build_rig,
     sample_breed,
     sample_pose,
-    seed_for,
 )
 
 N_BREEDS = 12

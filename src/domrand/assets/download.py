@@ -22,7 +22,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 from urllib.parse import unquote, urlparse
 
 import pooch
@@ -35,6 +35,7 @@ _TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".tx
 _RETRYABLE_4XX = {408, 425, 429}
 
 Log = Callable[[str], None]
+T = TypeVar("T")
 
 
 class AssetError(RuntimeError):
@@ -63,7 +64,8 @@ def fetch_unpinned(
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     attempts = 1 + max(int(retries), 0)
-    for attempt in range(1, attempts + 1):
+
+    def attempt_once(attempt: int) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.pin-", dir=target.parent))
         try:
             log(f"{what}: downloading {url}" + (f" (attempt {attempt}/{attempts})" if attempt > 1 else ""))
@@ -78,22 +80,66 @@ def fetch_unpinned(
             os.chmod(got, 0o644)
             Path(got).replace(target)
             return target
-        except Exception as exc:  # noqa: BLE001 -- requests/pooch raise many types; `what` is what matters
-            status = getattr(getattr(exc, "response", None), "status_code", None)
-            final = status is not None and 400 <= status < 500 and status not in _RETRYABLE_4XX
-            transient = isinstance(exc, requests.exceptions.RequestException) and not final
-            if not transient or attempt == attempts:
-                tried = f" after {attempt} attempts" if attempt > 1 else ""
-                raise AssetError(
-                    f"{what}: cannot download {url}{tried} ({type(exc).__name__}: {exc}); "
-                    "pinning needs internet access and a working URL"
-                ) from exc
-            wait = backoff_s * 2 ** (attempt - 1)
-            log(f"{what}: attempt {attempt}/{attempts} failed ({exc}); retrying in {wait:g} s")
-            if wait > 0:
-                time.sleep(wait)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def final_error(exc: Exception, attempt: int) -> Exception:
+        tried = f" after {attempt} attempts" if attempt > 1 else ""
+        return AssetError(
+            f"{what}: cannot download {url}{tried} ({type(exc).__name__}: {exc}); "
+            "pinning needs internet access and a working URL"
+        )
+
+    return _retrying(attempt_once, final_error, what, attempts, backoff_s, log)
+
+
+def _transient(exc: Exception) -> bool:
+    """Whether a download that failed with ``exc`` may work when tried again: a connection
+    error, a timeout, HTTP 5xx, 408, 425 or 429 (any other 4xx answer is final)."""
+    return isinstance(exc, requests.exceptions.RequestException) and not _final_4xx(_http_status(exc))
+
+
+def _http_status(exc: Exception) -> int | None:
+    return getattr(getattr(exc, "response", None), "status_code", None)
+
+
+def _final_4xx(status: int | None) -> bool:
+    return status is not None and 400 <= status < 500 and status not in _RETRYABLE_4XX
+
+
+def _retrying(
+    attempt_once: Callable[[int], T],
+    final_error: Callable[[Exception, int], Exception | None],
+    what: str,
+    attempts: int,
+    backoff_s: float,
+    log: Log,
+) -> T:
+    """Return ``attempt_once(attempt)`` for the first of attempts 1, 2, ... ``attempts`` that
+    does not raise: the one retry rule of both download paths. An attempt that fails with a
+    transient error (`_transient`) is logged and, unless it was the last, retried after
+    ``backoff_s`` seconds, then twice as long before each next retry. Any other error, or the
+    last attempt's, is raised as ``final_error(exc, attempt)`` (chained to ``exc``), or as
+    itself where that returns None."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return attempt_once(attempt)
+        except Exception as exc:  # final_error decides what each type means
+            if _transient(exc):
+                wait = backoff_s * 2 ** (attempt - 1)
+                retry = attempt < attempts
+                log(
+                    f"{what}: attempt {attempt}/{attempts} failed ({exc})"
+                    + (f"; retrying in {wait:g} s" if retry else "")
+                )
+                if retry:
+                    if wait > 0:
+                        time.sleep(wait)
+                    continue
+            err = final_error(exc, attempt)
+            if err is None:
+                raise
+            raise err from exc
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
@@ -111,8 +157,9 @@ def fetch_asset(
     (zip, tar, tar.gz/bz2/xz; chosen by ``spec["extract"]`` or inferred from the file
     suffix when the key is absent; an explicit ``None`` keeps the archive unextracted).
     Does nothing, and makes no request, when the verified result is already there.
-    A failed attempt is retried ``retries`` times, waiting ``backoff_s * attempt``
-    seconds before each retry; each request times out after ``timeout_s`` seconds.
+    A failed attempt (connection error, timeout, HTTP 5xx, 408, 425, 429) is retried
+    ``retries`` times, waiting ``backoff_s``, then twice as long before each next retry;
+    each request times out after ``timeout_s`` seconds.
     Raises ``AssetError`` on checksum mismatch, unreachable URL or unsafe archive.
     """
     name, url, expected = _check_spec(spec)
@@ -246,8 +293,7 @@ def _download(name, url, expected, target: Path, log, retries, backoff_s, timeou
 
 
 def _attempts(name, url, expected, target: Path, log, attempts, backoff_s, timeout_s) -> None:
-    last_error: Exception | None = None
-    for attempt in range(1, attempts + 1):
+    def attempt_once(attempt: int) -> None:
         tmp_dir = Path(tempfile.mkdtemp(prefix=f".{name}.download-", dir=target.parent))
         hashing = _HashingDownloader(
             pooch.HTTPDownloader(progressbar=_LogProgress(name, log), timeout=timeout_s, headers=HEADERS)
@@ -266,7 +312,6 @@ def _attempts(name, url, expected, target: Path, log, attempts, backoff_s, timeo
             os.chmod(fetched, 0o644)
             os.replace(fetched, target)
             log(f"{name}: verified sha256 {expected[:12]}... -> {target}")
-            return
         except ValueError as exc:
             # pooch raises ValueError on a hash mismatch, after deleting its temp file.
             if hashing.actual is None or hashing.actual == expected:
@@ -277,25 +322,26 @@ def _attempts(name, url, expected, target: Path, log, attempts, backoff_s, timeo
                 "the file on purpose, check it and update the asset's sha256 in the config; "
                 "otherwise the URL no longer serves the pinned file."
             ) from exc
-        except requests.exceptions.RequestException as exc:
-            last_error = exc
-            status = getattr(getattr(exc, "response", None), "status_code", None)
-            if status is not None and 400 <= status < 500 and status not in _RETRYABLE_4XX:
-                raise AssetError(
-                    f"asset '{name}': {url} answered HTTP {status}; the pinned URL is wrong "
-                    "or the file was moved. Fix the asset's url in the config."
-                ) from exc
-            log(f"{name}: attempt {attempt}/{attempts} failed: {exc}")
-            if attempt < attempts and backoff_s > 0:
-                time.sleep(backoff_s * attempt)
         finally:
             shutil.rmtree(tmp_dir, ignore_errors=True)
-    raise AssetError(
-        f"asset '{name}': could not download {url} after {attempts} attempts "
-        f"(last error: {last_error}). Compute nodes usually have no internet: run the "
-        "`fetch` target on a connected machine first (`snakemake fetch --configfile <your "
-        "config>`), then rerun here."
-    ) from last_error
+
+    def final_error(exc: Exception, attempt: int) -> Exception | None:
+        if not isinstance(exc, requests.exceptions.RequestException):
+            return None  # a checksum mismatch (already an AssetError) or a local failure
+        status = _http_status(exc)
+        if _final_4xx(status):
+            return AssetError(
+                f"asset '{name}': {url} answered HTTP {status}; the pinned URL is wrong "
+                "or the file was moved. Fix the asset's url in the config."
+            )
+        return AssetError(
+            f"asset '{name}': could not download {url} after {attempts} attempts "
+            f"(last error: {exc}). Compute nodes usually have no internet: run the "
+            "`fetch` target on a connected machine first (`snakemake fetch --configfile <your "
+            "config>`), then rerun here."
+        )
+
+    _retrying(attempt_once, final_error, name, attempts, backoff_s, log)
 
 
 class _HashingDownloader:

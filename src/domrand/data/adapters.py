@@ -107,7 +107,7 @@ def check_image(path: str | os.PathLike) -> str | None:
         return "not an image (Pillow cannot identify the format)"
     # Broken files in the wild raise all sorts (OSError, SyntaxError, struct.error,
     # IndexError, DecompressionBombError); one bad photo must not stop the whole index.
-    except Exception as e:  # noqa: BLE001 -- broken files raise all sorts (above); each is a reason to skip
+    except Exception as e:  # broken files raise all sorts (above); each is a reason to skip
         return f"corrupt image: {type(e).__name__}: {e}"
     return None
 

@@ -34,7 +34,7 @@ import torch
 from scipy import stats
 from torch import nn
 
-from domrand.explain.heatmaps import _check_images, _eval_mode, _targets, gradcam, model_device, occlusion_models
+from domrand.explain.heatmaps import check_images, eval_mode, gradcam, model_device, occlusion_models, per_image_targets
 
 BASELINES = ("black", "blur")
 CURVE_COLUMNS = (
@@ -55,7 +55,7 @@ def blurred(images: torch.Tensor, sigma: float | None = None) -> torch.Tensor:
     """Each image under a Gaussian blur of ``sigma`` pixels (default: side / 16)."""
     from torchvision.transforms.functional import gaussian_blur
 
-    images = _check_images(images)
+    images = check_images(images)
     side = min(images.shape[-2:])
     sigma = float(sigma if sigma is not None else max(side / 16, 0.5))
     k = min(2 * math.ceil(3 * sigma) + 1, side if side % 2 else side - 1)
@@ -124,14 +124,14 @@ def deletion_insertion(
         insertion the other way round. Forward passes: ``N * (1 + B + 2 * B * M * (steps - 1))``
         for B baselines and M maps.
     """
-    images = _check_images(images)
+    images = check_images(images)
     n, _, h, w = images.shape
     if steps < 2:
         raise ValueError(f"steps must be >= 2 (explain.faithfulness.steps), got {steps}")
     for name, m in maps.items():
         if np.shape(m) != (n, h, w):
             raise ValueError(f"heatmap {name!r} has shape {np.shape(m)}; expected ({n}, {h}, {w})")
-    targets = _targets(targets, n)
+    targets = per_image_targets(targets, n)
     rng = np.random.default_rng(seed)
     names = list(maps)
     bases = {b: baseline_images(images, b) for b in baselines}
@@ -150,7 +150,7 @@ def deletion_insertion(
     ]
     probs = np.empty(len(jobs))
     device = model_device(model)
-    with _eval_mode(model), torch.no_grad():
+    with eval_mode(model), torch.no_grad():
         for start in range(0, len(jobs), batch_size):
             chunk = jobs[start : start + batch_size]
             batch = []

@@ -40,9 +40,9 @@ def model_device(model: nn.Module) -> torch.device:
 
 
 @contextlib.contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[None]:
-    # Explanations must see the deployed model (BatchNorm running stats, no dropout);
-    # the caller's train/eval state is restored afterwards.
+def eval_mode(model: nn.Module) -> Iterator[None]:
+    """Run the block with ``model`` in eval mode, restoring its train/eval state afterwards."""
+    # Explanations must see the deployed model (BatchNorm running stats, no dropout).
     was_training = model.training
     model.eval()
     try:
@@ -51,7 +51,8 @@ def _eval_mode(model: nn.Module) -> Iterator[None]:
         model.train(was_training)
 
 
-def _check_images(images: torch.Tensor) -> torch.Tensor:
+def check_images(images: torch.Tensor) -> torch.Tensor:
+    """``images`` as a float (N, C, H, W) tensor, or a ValueError that says how to make one."""
     if not isinstance(images, torch.Tensor):
         images = torch.as_tensor(np.asarray(images))
     if images.ndim != 4:
@@ -75,7 +76,7 @@ def _scale_unit(maps: torch.Tensor) -> torch.Tensor:
     return maps / torch.where(peak > 0, peak, torch.ones_like(peak))
 
 
-def _targets(target: int | Sequence[int], n: int) -> list[int]:
+def per_image_targets(target: int | Sequence[int], n: int) -> list[int]:
     """One class index per image from an int or a per-image sequence."""
     if isinstance(target, (int, np.integer)):
         return [int(target)] * n
@@ -107,15 +108,15 @@ def gradcam(
         float32 ``(N, H, W)``: ReLU'd GradCAM upsampled bilinearly to the input size,
         each map scaled to [0, 1] (all zero where the class has no positive evidence).
     """
-    images = _check_images(images)
+    images = check_images(images)
     device = model_device(model)
     height, width = images.shape[-2:]
     explainer = LayerGradCam(model, target_layer)
-    targets = _targets(target, len(images))
+    targets = per_image_targets(target, len(images))
     out = []
     # GradCAM needs gradients of the logit w.r.t. the layer, so grad mode is forced on
     # even if the caller runs under torch.no_grad().
-    with _eval_mode(model), torch.enable_grad():
+    with eval_mode(model), torch.enable_grad():
         for start in range(0, len(images), batch_size):
             batch = images[start : start + batch_size].to(device)
             attr = explainer.attribute(batch, target=targets[start : start + batch_size], relu_attributions=True)
@@ -212,7 +213,7 @@ def occlusion_models(
     Returns:
         One float32 ``(N, H, W)`` array per model, in order.
     """
-    images = _check_images(images)
+    images = check_images(images)
     if window < 1 or stride < 1:
         raise ValueError(f"occlusion window and stride must be >= 1, got {window=} {stride=}")
     height, width = images.shape[-2:]
@@ -229,11 +230,11 @@ def occlusion_models(
     channels = images.shape[1]
     stacked = _TargetLogits(models)
     explainer = Occlusion(stacked)
-    targets = _targets(target, len(images))
+    targets = per_image_targets(target, len(images))
     out: list[list[torch.Tensor]] = [[] for _ in models]
     with contextlib.ExitStack() as stack, torch.no_grad():
         for m in models:
-            stack.enter_context(_eval_mode(m))
+            stack.enter_context(eval_mode(m))
         # One image per call keeps the forward batch at batch_windows images, whatever N is;
         # with target=None captum attributes each of the M outputs: (M, C, H, W).
         for image, t in zip(images, targets):

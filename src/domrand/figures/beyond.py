@@ -20,8 +20,8 @@ from domrand.figures.common import save as _save
 from domrand.figures.common import title as _title
 from domrand.stats import wilson
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 -- after matplotlib.use("Agg"): no display on compute nodes
+matplotlib.use("Agg")  # before pyplot: no display on compute nodes
+import matplotlib.pyplot as plt
 
 # Figure 12's randomized parameters: metadata column, axis label, kind. Columns a test set's
 # metadata lacks (an older shard, an imported subject) are left out of its panels.
@@ -38,6 +38,13 @@ PARAMETERS = [
     ("ground_material", "ground material (family)", "category"),
 ]
 CHANCE = 50.0
+
+# Figure 12's layout: a parameter with at most GRID_BINS bins gets a cell of a GRID_COLUMNS-wide
+# grid; one with more (breeds: a few dozen per class) gets full-width rows below it, at most
+# ROW_BINS bins each, so its labels stand upright side by side at any number of breeds.
+GRID_COLUMNS = 5
+GRID_BINS = 12
+ROW_BINS = 48
 
 
 def _eval_accuracy(path) -> tuple[int, float]:
@@ -539,34 +546,52 @@ def fig12_parameter_errors(
         for ts in predictions
     }
     t = parameter_errors(joined, bins)
-    params = [p for p in PARAMETERS if p[0] in set(t["parameter"])]
-    ncols = 5
-    nrows = math.ceil(len(params) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.9 * nrows), squeeze=False)
-    colors = {ts: f"C{1 if ts == 'synthetic' else 0}" for ts in joined}
-    for ax, (column, label, _kind) in zip(axes.flat, params):
+    _save(draw_parameter_errors(t, proxy), out_png, t, out_csv)
+    return t
+
+
+def draw_parameter_errors(t: pd.DataFrame, proxy: bool):
+    """Figure 12 drawn from its table (`parameter_errors`): one panel of error rates per
+    parameter and test set, a parameter with many bins wrapped over full-width rows. Returns
+    the matplotlib figure."""
+    testsets = list(dict.fromkeys(t["testset"]))
+    colors = {ts: f"C{1 if ts == 'synthetic' else 0}" for ts in testsets}
+    grid, rows = [], []
+    for column, label, _kind in PARAMETERS:
         g = t[t["parameter"] == column]
+        if g.empty:
+            continue
         order = g.drop_duplicates("bin").sort_values(["bin_order", "bin"])["bin"].tolist()
-        pos = {b: i for i, b in enumerate(order)}
-        for j, (ts, gt) in enumerate(g.groupby("testset", sort=False)):
-            x = np.array([pos[b] for b in gt["bin"]]) + (j - (len(joined) - 1) / 2) * 0.25
-            m = 100 * gt["error_rate"].to_numpy()
-            err = np.vstack([m - 100 * gt["ci_low"].to_numpy(), 100 * gt["ci_high"].to_numpy() - m])
-            ax.errorbar(x, m, yerr=err, fmt="o", ms=3, capsize=2, color=colors[ts], label=f"{ts} test set")
+        if len(order) <= GRID_BINS:
+            grid.append((g, label, order))
+            continue
+        n = math.ceil(len(order) / ROW_BINS)
+        per = math.ceil(len(order) / n)
+        for k in range(n):
+            part = f" ({k + 1}/{n})" if n > 1 else ""
+            rows.append((g, label + part, order[k * per : (k + 1) * per]))
+    grid_rows = math.ceil(len(grid) / GRID_COLUMNS)
+    nrows = grid_rows + len(rows)
+    fig = plt.figure(figsize=(3.2 * GRID_COLUMNS, 2.9 * nrows))
+    spec = fig.add_gridspec(nrows, GRID_COLUMNS)
+    axes = []
+    for i, (g, label, order) in enumerate(grid):
+        ax = fig.add_subplot(spec[i // GRID_COLUMNS, i % GRID_COLUMNS])
+        _error_panel(ax, g, label, order, testsets, colors)
+        slanted = len(order) > 3
         ax.set_xticks(
-            range(len(order)),
-            order,
-            rotation=45 if len(order) > 3 else 0,
-            ha="right" if len(order) > 3 else "center",
-            fontsize=6,
+            range(len(order)), order, rotation=45 if slanted else 0, ha="right" if slanted else "center", fontsize=6
         )
-        ax.set_ylim(0, 100)
-        ax.set_title(label, fontsize=8)
-        ax.tick_params(axis="y", labelsize=7)
-    for ax in axes.flat[len(params) :]:
-        ax.set_visible(False)
-    axes.flat[0].set_ylabel("error rate (%)", fontsize=8)
-    axes.flat[0].legend(fontsize=7)
+        axes.append(ax)
+    for r, (g, label, order) in enumerate(rows):
+        ax = fig.add_subplot(spec[grid_rows + r, :])
+        _error_panel(ax, g, label, order, testsets, colors)
+        ax.set_xticks(range(len(order)), order, rotation=90, fontsize=6)
+        ax.set_xlim(-0.75, len(order) - 0.25)
+        ax.set_ylabel("error rate (%)", fontsize=8)
+        axes.append(ax)
+    axes[0].set_ylabel("error rate (%)", fontsize=8)
+    axes[0].legend(fontsize=7)
     fig.suptitle(
         _title(
             "Fig. 12: synthetic-trained model's error rate per randomized parameter "
@@ -576,5 +601,19 @@ def fig12_parameter_errors(
         fontsize=9,
     )
     fig.tight_layout()
-    _save(fig, out_png, t, out_csv)
-    return t
+    return fig
+
+
+def _error_panel(ax, g: pd.DataFrame, label: str, order: list, testsets: list, colors: dict) -> None:
+    """Error rates with their intervals of the bins `order` of one parameter's rows `g`, side
+    by side per test set."""
+    pos = {b: i for i, b in enumerate(order)}
+    g = g[g["bin"].isin(list(pos))]
+    for ts, gt in g.groupby("testset", sort=False):
+        x = np.array([pos[b] for b in gt["bin"]]) + (testsets.index(ts) - (len(testsets) - 1) / 2) * 0.25
+        m = 100 * gt["error_rate"].to_numpy()
+        err = np.vstack([m - 100 * gt["ci_low"].to_numpy(), 100 * gt["ci_high"].to_numpy() - m])
+        ax.errorbar(x, m, yerr=err, fmt="o", ms=3, capsize=2, color=colors[ts], label=f"{ts} test set")
+    ax.set_ylim(0, 100)
+    ax.set_title(label, fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)

@@ -14,9 +14,9 @@ import pandas as pd
 from domrand import stats
 from domrand.io import atomic_path
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 -- after matplotlib.use("Agg"): no display on compute nodes
-import seaborn as sns  # noqa: E402 -- imports pyplot
+matplotlib.use("Agg")  # before pyplot (seaborn imports it too): no display on compute nodes
+import matplotlib.pyplot as plt
+import seaborn as sns
 
 # The paper's values, shown beside ours for reference; single runs, in %. Where each was read
 # in the paper (figure, section, text or bar chart): docs/paper_values.md.

@@ -47,7 +47,7 @@ def model_arrays(model: SkinnedModel, prefix: str = "skin_") -> dict[str, np.nda
 def model_from_arrays(data, path: Path, prefix: str = "skin_") -> SkinnedModel:
     """The posable model stored by :func:`model_arrays` (``data``: a mapping such as an
     ``np.load`` result); ``path`` names it in messages."""
-    g = lambda k: data[prefix + k]  # noqa: E731
+    g = lambda k: data[prefix + k]  # noqa: E731 -- a one-letter accessor keeps the reads below on one line each
     nodes = tuple(
         Node(f"node{i}", int(p), t, r, s, m if hm else None)
         for i, (p, t, r, s, hm, m) in enumerate(

@@ -138,6 +138,22 @@ class _Loop:
         return self.history
 
 
+def _epoch(n: int, batch_size: int, gen: torch.Generator, opt, step) -> tuple[float, float, int]:
+    """One training epoch over `n` examples in an order drawn from `gen`: for each batch of
+    indices, `step(idx)` returns (logits, labels, loss) and the optimiser takes a step on the
+    loss. Returns the epoch's mean loss, accuracy and number of examples."""
+    total, correct, seen = 0.0, 0, 0
+    for idx in torch.randperm(n, generator=gen).split(batch_size):
+        out, yb, loss = step(idx)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        total += loss.item() * len(idx)
+        correct += int((out.argmax(1) == yb).sum())
+        seen += len(idx)
+    return total / seen, correct / seen, seen
+
+
 def _save_model(
     out_dir: Path, model_meta: dict, head: Head, backbone_state, history, epochs: dict | None = None
 ) -> None:
@@ -215,18 +231,13 @@ def fit_head(
     def train_epoch(epoch):
         head.train()
         xv = x[epoch % x.shape[0]].to(device)
-        total, correct, seen = 0.0, 0, 0
-        for idx in torch.randperm(len(y), generator=gen).split(bs):
+
+        def step(idx):
             xb, yb = xv[idx.to(device)].float(), y[idx].to(device)
             out = head(xb)
-            loss = F.cross_entropy(out, yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-            correct += int((out.argmax(1) == yb).sum())
-            seen += len(idx)
-        return total / seen, correct / seen, seen
+            return out, yb, F.cross_entropy(out, yb)
+
+        return _epoch(len(y), bs, gen, opt, step)
 
     @torch.no_grad()
     def evaluate():
@@ -267,21 +278,16 @@ def finetune(
     bs = int(params["batch_size"])
     amp = dict(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda"))
 
+    def step(idx):
+        xb, yb = augment(x[idx].to(device), params["augment"], gen), y[idx].to(device)
+        with torch.autocast(**amp):
+            out = model(xb)
+            loss = F.cross_entropy(out.float(), yb)
+        return out, yb, loss
+
     def train_epoch(epoch):
         model.train()
-        total, correct, seen = 0.0, 0, 0
-        for idx in torch.randperm(len(y), generator=gen).split(bs):
-            xb, yb = augment(x[idx].to(device), params["augment"], gen), y[idx].to(device)
-            with torch.autocast(**amp):
-                out = model(xb)
-                loss = F.cross_entropy(out.float(), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-            correct += int((out.argmax(1) == yb).sum())
-            seen += len(idx)
-        return total / seen, correct / seen, seen
+        return _epoch(len(y), bs, gen, opt, step)
 
     @torch.no_grad()
     def evaluate():

@@ -16,6 +16,8 @@ import numpy as np
 
 from domrand.seeds import seed_for
 from domrand.world import shapes
+from domrand.world.draws import rounded
+from domrand.world.draws import uniform as _u  # short: the families below call it on every line
 from domrand.world.rig import Joint, Part, Rig, rotation
 
 CLASSES = ("cat", "dog", "bicycle", "car")
@@ -47,24 +49,7 @@ def sample_breed(cls: str, index: int, world_seed: int) -> Breed:
     if cls not in _FAMILIES:
         raise ValueError(f"unknown class {cls!r}: known classes are {', '.join(CLASSES)}")
     shape, coat = _FAMILIES[cls](rng)
-    return Breed(cls, index, _round(shape), _round(coat))
-
-
-def _round(d: dict) -> dict:
-    return {
-        k: (
-            round(float(v), 5)
-            if isinstance(v, (float, np.floating))
-            else [round(float(x), 5) for x in v]
-            if isinstance(v, (list, tuple, np.ndarray))
-            else v
-        )
-        for k, v in d.items()
-    }
-
-
-def _u(rng, lo, hi) -> float:
-    return float(rng.uniform(lo, hi))
+    return Breed(cls, index, rounded(shape), rounded(coat))
 
 
 # Cat coats of the synthetic world: pattern -> [(base, second)] (sRGB), the cats' own palette.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from domrand.world.textures import _mix, _upsample_periodic, fbm
+from domrand.world.textures import fbm, mix, upsample_periodic
 
 TARGET_SKY_KINDS = ("clear", "cumulus", "cirrus", "hazy", "golden_hour", "broken_cloud")
 TARGET_GROUND_KINDS = (
@@ -51,7 +51,7 @@ def target_sky(kind: str, width: int, rng: np.random.Generator) -> np.ndarray:
     if kind == "golden_hour":
         zenith, horizon = np.array([0.3, 0.42, 0.66]), np.array([0.98, 0.78, 0.55])
     zenith = zenith * (1 - haze) + horizon * haze
-    img = _mix(horizon, zenith, np.power(up, 0.45))
+    img = mix(horizon, zenith, np.power(up, 0.45))
     glow = np.clip(cos_sun, 0, 1) ** 16 * 0.35 + np.clip(cos_sun, 0, 1) ** 400 * 0.8
     sun_colour = np.array([1.0, 0.85, 0.6]) if kind == "golden_hour" else np.array([1.0, 0.97, 0.9])
     img = img + glow[..., None] * sun_colour
@@ -65,21 +65,21 @@ def target_sky(kind: str, width: int, rng: np.random.Generator) -> np.ndarray:
         lit = 0.78 + 0.22 * np.clip(cos_sun, 0, 1) + 0.12 * (shade - 0.5)
         base = np.array([0.97, 0.96, 0.95]) if kind != "golden_hour" else np.array([1.0, 0.86, 0.7])
         underside = base * np.array([0.7, 0.72, 0.78])
-        cloud = _mix(underside, base, np.clip(lit * d**0.5, 0, 1))
-        img = _mix(img, cloud, np.clip(d * 1.4, 0, 1))
+        cloud = mix(underside, base, np.clip(lit * d**0.5, 0, 1))
+        img = mix(img, cloud, np.clip(d * 1.4, 0, 1))
     elif kind == "cirrus":
-        streak = _upsample_periodic(rng.random((width // 16, width // 16)).astype(np.float32), width)
+        streak = upsample_periodic(rng.random((width // 16, width // 16)).astype(np.float32), width)
         streak = np.roll(streak, int(rng.integers(width)), 1)[:h]
         fine = rng.random((h, max(width // 64, 1))).astype(np.float32).repeat(64, 1)[:, :width]
         c = np.clip((streak * 0.7 + fine * 0.3 - 0.55) * 3, 0, 1) * (el > 0.05) * np.clip(up * 4, 0, 1)
-        img = _mix(img, np.array([0.95, 0.96, 0.98]), c * 0.8)
+        img = mix(img, np.array([0.95, 0.96, 0.98]), c * 0.8)
     # Below the horizon: a hazy distant land band (trees, fields) fading into the ground colour.
     below = np.clip(-el * 6, 0, 1)
-    land = _mix(np.array([0.32, 0.36, 0.26]), np.array([0.42, 0.4, 0.34]), fbm(width, rng, base=16)[:h])
-    land = _mix(land, horizon, np.full((h, width), haze * 0.6, np.float32))
+    land = mix(np.array([0.32, 0.36, 0.26]), np.array([0.42, 0.4, 0.34]), fbm(width, rng, base=16)[:h])
+    land = mix(land, horizon, np.full((h, width), haze * 0.6, np.float32))
     treeline = (el > -0.01) & (el < 0.04 * fbm(width, rng, base=24)[:h] + 0.005)
     img = np.where(treeline[..., None], land * 0.7, img)
-    img = _mix(img, land, below)
+    img = mix(img, land, below)
     return np.clip(img, 0, 1).astype(np.float32)
 
 
@@ -96,7 +96,7 @@ def target_ground(kind: str, size: int, rng: np.random.Generator) -> tuple[np.nd
     elif kind == "gravel":
         img = _stones(size, rng, int(size * size / 90), (0.45, 0.43, 0.4), 0.06, 0.022)
     elif kind == "asphalt":
-        base = _mix([0.2, 0.2, 0.21], [0.32, 0.31, 0.3], n * 0.6 + grain * 0.4)
+        base = mix([0.2, 0.2, 0.21], [0.32, 0.31, 0.3], n * 0.6 + grain * 0.4)
         img = base * (0.85 + 0.3 * (grain > 0.97))[..., None]
         pbr = {"metallic": 0.0, "roughness": 0.85}
     elif kind == "paving":
@@ -104,10 +104,10 @@ def target_ground(kind: str, size: int, rng: np.random.Generator) -> tuple[np.nd
         shift = (np.floor(yy * k) % 2) * 0.5
         u, v = (xx * k + shift) % 1, (yy * k) % 1
         joint = (np.minimum(u, 1 - u) < 0.03) | (np.minimum(v, 1 - v) < 0.03)
-        stone = _mix([0.55, 0.52, 0.48], [0.7, 0.67, 0.62], n * 0.5 + grain * 0.2 + 0.3 * fbm(size, rng, base=k * 2))
-        img = _mix(stone, np.array([0.25, 0.24, 0.22]), joint.astype(np.float32))
+        stone = mix([0.55, 0.52, 0.48], [0.7, 0.67, 0.62], n * 0.5 + grain * 0.2 + 0.3 * fbm(size, rng, base=k * 2))
+        img = mix(stone, np.array([0.25, 0.24, 0.22]), joint.astype(np.float32))
     elif kind == "forest_floor":
-        img = _mix([0.2, 0.14, 0.08], [0.33, 0.24, 0.14], n)
+        img = mix([0.2, 0.14, 0.08], [0.33, 0.24, 0.14], n)
         for _ in range(int(size * size / 60)):
             x0, y0 = rng.integers(0, size, 2)
             r = rng.uniform(2, 5) * size / 128
@@ -116,10 +116,10 @@ def target_ground(kind: str, size: int, rng: np.random.Generator) -> tuple[np.nd
             img = _splat(img, x0, y0, r, r * 0.55, rng.uniform(0, np.pi), col)
     elif kind == "sand":
         ripples = np.sin((yy * rng.uniform(14, 24) + 0.6 * n) * 2 * np.pi) * 0.5 + 0.5
-        img = _mix([0.72, 0.63, 0.48], [0.84, 0.76, 0.6], ripples * 0.5 + grain * 0.3 + n * 0.2)
+        img = mix([0.72, 0.63, 0.48], [0.84, 0.76, 0.6], ripples * 0.5 + grain * 0.3 + n * 0.2)
     elif kind == "dry_soil":
         cracks = np.abs(fbm(size, rng, octaves=5, base=8) - 0.5) < 0.02
-        img = _mix([0.42, 0.32, 0.22], [0.58, 0.46, 0.33], n * 0.7 + grain * 0.3)
+        img = mix([0.42, 0.32, 0.22], [0.58, 0.46, 0.33], n * 0.7 + grain * 0.3)
         img = img * (1 - 0.4 * cracks)[..., None]
     elif kind == "floorboards":
         boards = int(rng.integers(4, 7))
@@ -127,22 +127,22 @@ def target_ground(kind: str, size: int, rng: np.random.Generator) -> tuple[np.nd
         offset = rng.random(boards)[row.astype(int)]
         seam = ((yy * boards) % 1 < 0.03) | (((xx + offset) % 1) < 0.008)
         tone = rng.uniform(0.8, 1.15, boards)[row.astype(int)]
-        lines = _upsample_periodic(rng.random((size // 2, size // 2)).astype(np.float32), size).mean(1, keepdims=True)
+        lines = upsample_periodic(rng.random((size // 2, size // 2)).astype(np.float32), size).mean(1, keepdims=True)
         grain_l = 0.6 * (lines - lines.min()) / max(float(np.ptp(lines)), 1e-6) + 0.4 * fbm(size, rng, base=8)
-        wood = _mix([0.5, 0.33, 0.18], [0.66, 0.46, 0.27], np.clip(grain_l * 0.7 + n * 0.3, 0, 1)) * tone[..., None]
-        img = _mix(wood, np.array([0.18, 0.11, 0.06]), seam.astype(np.float32))
+        wood = mix([0.5, 0.33, 0.18], [0.66, 0.46, 0.27], np.clip(grain_l * 0.7 + n * 0.3, 0, 1)) * tone[..., None]
+        img = mix(wood, np.array([0.18, 0.11, 0.06]), seam.astype(np.float32))
         pbr = {"metallic": 0.0, "roughness": 0.55}
     else:  # rug
         c = np.array(rng.choice([[0.55, 0.18, 0.15], [0.2, 0.3, 0.45], [0.6, 0.55, 0.45], [0.3, 0.4, 0.3]]))
         border = np.minimum(np.minimum(xx, 1 - xx), np.minimum(yy, 1 - yy)) < 0.08
-        img = _mix(c * 0.75, c, grain * 0.6 + n * 0.4)
+        img = mix(c * 0.75, c, grain * 0.6 + n * 0.4)
         img = np.where(border[..., None], img * 0.6 + 0.2, img)
     return np.clip(img, 0, 1).astype(np.float32), pbr
 
 
 def _blades(size, rng, n, dry):
     """Grass: many short, thin, slanted blades in greens (and straw for a meadow)."""
-    img = _mix([0.12, 0.2, 0.06], [0.2, 0.3, 0.09], n)
+    img = mix([0.12, 0.2, 0.06], [0.2, 0.3, 0.09], n)
     count = int(size * size / 6)
     x0 = rng.integers(0, size, count)
     y0 = rng.integers(0, size, count)
@@ -161,7 +161,7 @@ def _blades(size, rng, n, dry):
 
 
 def _stones(size, rng, count, tone, r_lo, r_hi):
-    img = _mix(np.array(tone) * 0.55, np.array(tone) * 0.75, fbm(size, rng, base=16))
+    img = mix(np.array(tone) * 0.55, np.array(tone) * 0.75, fbm(size, rng, base=16))
     for _ in range(count):
         x0, y0 = rng.integers(0, size, 2)
         r = rng.uniform(r_lo * 0.2, r_hi) * size

@@ -28,9 +28,12 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
+from domrand.seeds import seed_for
+from domrand.world.draws import rounded
+from domrand.world.draws import uniform as _u  # short: the samplers below call it on every line
 from domrand.world.rig import Joint, Part, Rig
-from domrand.world.subjects import Breed, seed_for
-from domrand.world.textures import _upsample_periodic, fbm
+from domrand.world.subjects import Breed
+from domrand.world.textures import fbm, upsample_periodic
 
 CONSTRUCTION = "lofted"
 LEGS = ("front_l", "front_r", "back_l", "back_r")
@@ -135,23 +138,7 @@ def sample_target_subject(cls: str, pool: str, index: int, world_seed: int) -> B
         raise ValueError(f"unknown class {cls!r}: known classes are {', '.join(_SAMPLERS)}")
     rng = np.random.default_rng(seed_for("target_subject", world_seed, cls, pool, index))
     shape, coat = _SAMPLERS[cls](rng)
-    return Breed(cls, index, {"construction": CONSTRUCTION, "pool": pool, **_round(shape)}, _round(coat))
-
-
-def _round(d: dict) -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, (float, np.floating)):
-            out[k] = round(float(v), 5)
-        elif isinstance(v, (list, tuple, np.ndarray)):
-            out[k] = [round(float(x), 5) for x in v]
-        else:
-            out[k] = v
-    return out
-
-
-def _u(rng, lo, hi) -> float:
-    return float(rng.uniform(lo, hi))
+    return Breed(cls, index, {"construction": CONSTRUCTION, "pool": pool, **rounded(shape)}, rounded(coat))
 
 
 def _pick(rng, items):
@@ -963,7 +950,7 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
     # coat shows its hairs at a stronger contrast (FUR_CONTRAST): at 1.6 the ImageNet
     # classifier of the realism measure recognised far fewer proxy-real cats (smooth coats
     # read as toys or dogs).
-    strands = _upsample_periodic(rng.random((size // 2, size // 2)).astype(np.float32), size)
+    strands = upsample_periodic(rng.random((size // 2, size // 2)).astype(np.float32), size)
     fine = rng.random((size, size // 4)).astype(np.float32).repeat(4, 1)  # short hairs along u
     fine = 0.5 * fine + 0.5 * np.roll(fine, 2, 1)
     grain = rng.random((size, size)).astype(np.float32)

@@ -37,7 +37,7 @@ def fbm(size: int, rng: np.random.Generator, octaves: int = 5, base: int = 4, pe
         if cells > size:
             break
         grid = rng.random((cells, cells)).astype(np.float32)
-        out += amp * _upsample_periodic(grid, size)
+        out += amp * upsample_periodic(grid, size)
         total += amp
         amp *= persistence
     out /= total
@@ -45,7 +45,7 @@ def fbm(size: int, rng: np.random.Generator, octaves: int = 5, base: int = 4, pe
     return (out - lo) / max(hi - lo, 1e-6)
 
 
-def _upsample_periodic(grid: np.ndarray, size: int) -> np.ndarray:
+def upsample_periodic(grid: np.ndarray, size: int) -> np.ndarray:
     """Smooth (cosine-interpolated) periodic upsampling of a square grid."""
     n = grid.shape[0]
     t = np.arange(size) * n / size
@@ -57,7 +57,8 @@ def _upsample_periodic(grid: np.ndarray, size: int) -> np.ndarray:
     return rows[:, i0] * (1 - f)[None, :] + rows[:, i1] * f[None, :]
 
 
-def _mix(a, b, t):
+def mix(a, b, t):
+    """Per-pixel blend of colours (or images) ``a`` and ``b`` by the weight map ``t`` (0: a, 1: b)."""
     a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
     return a * (1 - t[..., None]) + b * t[..., None]
 
@@ -75,47 +76,47 @@ def material_texture(family: str, size: int, rng: np.random.Generator) -> tuple[
         c1, c2 = _colour(rng, 0.35, 0.7) * [1.0, 0.7, 0.45], _colour(rng, 0.1, 0.35) * [1.0, 0.75, 0.5]
         n = fbm(size, rng, base=2)
         rings = np.sin((yy * rng.uniform(8, 20) + n * 4) * 2 * np.pi) * 0.5 + 0.5
-        img = _mix(c1, c2, rings**2)
+        img = mix(c1, c2, rings**2)
     elif family == "stone":
         g = _colour(rng, 0.3, 0.7).mean()
         tint = rng.uniform(0.85, 1.15, 3)
-        img = np.clip(_mix(np.full(3, g * 0.5), np.full(3, g) * tint, fbm(size, rng, octaves=6, base=8)), 0, 1)
+        img = np.clip(mix(np.full(3, g * 0.5), np.full(3, g) * tint, fbm(size, rng, octaves=6, base=8)), 0, 1)
     elif family == "metal":
         c = _colour(rng, 0.5, 0.95)
-        streaks = _upsample_periodic(rng.random((1, size)).repeat(size, 0)[: size // 4], size)
-        img = _mix(c * 0.75, c, np.clip(streaks * 0.6 + fbm(size, rng) * 0.4, 0, 1))
+        streaks = upsample_periodic(rng.random((1, size)).repeat(size, 0)[: size // 4], size)
+        img = mix(c * 0.75, c, np.clip(streaks * 0.6 + fbm(size, rng) * 0.4, 0, 1))
         pbr = {"metallic": float(rng.uniform(0.7, 1.0)), "roughness": float(rng.uniform(0.2, 0.5))}
     elif family == "fabric":
         k = rng.integers(12, 32)
         weave = (np.sin(xx * k * 2 * np.pi) * np.sin(yy * k * 2 * np.pi) > 0).astype(np.float32)
-        img = _mix(c1, c1 * 0.7, weave * 0.6 + fbm(size, rng, base=16) * 0.4)
+        img = mix(c1, c1 * 0.7, weave * 0.6 + fbm(size, rng, base=16) * 0.4)
     elif family == "noise":
         img = np.stack([fbm(size, rng, base=int(rng.integers(2, 8))) for _ in range(3)], -1)
     elif family == "stripes":
         k = rng.integers(3, 12)
         ang = rng.uniform(0, np.pi)
         t = (np.sin((xx * np.cos(ang) + yy * np.sin(ang)) * k * 2 * np.pi) > 0).astype(np.float32)
-        img = _mix(c1, c2, t)
+        img = mix(c1, c2, t)
     elif family == "checker":
         k = rng.integers(2, 10)
         t = ((np.floor(xx * k) + np.floor(yy * k)) % 2).astype(np.float32)
-        img = _mix(c1, c2, t)
+        img = mix(c1, c2, t)
     elif family == "marble":
         n = fbm(size, rng, octaves=6)
         t = np.sin((xx + yy + n * 3) * rng.uniform(4, 10)) * 0.5 + 0.5
-        img = _mix(_colour(rng, 0.7, 1.0), _colour(rng, 0.1, 0.5), t**3)
+        img = mix(_colour(rng, 0.7, 1.0), _colour(rng, 0.1, 0.5), t**3)
     elif family == "bricks":
         rows = rng.integers(4, 10)
         r = np.floor(yy * rows)
         shift = (r % 2) * 0.5 / 2
         u = (xx + shift) * rows / 2
         mortar = (np.abs(yy * rows - np.round(yy * rows)) < 0.06) | (np.abs(u - np.round(u)) < 0.04)
-        img = _mix(c1 * [1.0, 0.55, 0.45], np.full(3, 0.8), mortar.astype(np.float32))
+        img = mix(c1 * [1.0, 0.55, 0.45], np.full(3, 0.8), mortar.astype(np.float32))
         img = img * (0.85 + 0.15 * fbm(size, rng, base=16))[..., None]
     elif family == "dots":
         k = rng.integers(4, 12)
         d = np.hypot((xx * k) % 1 - 0.5, (yy * k) % 1 - 0.5)
-        img = _mix(c1, c2, (d < rng.uniform(0.15, 0.4)).astype(np.float32))
+        img = mix(c1, c2, (d < rng.uniform(0.15, 0.4)).astype(np.float32))
     elif family == "sprinkles":
         img = np.broadcast_to(c1, (size, size, 3)).copy()
         for _ in range(int(rng.integers(60, 160))):
@@ -143,7 +144,7 @@ def material_texture(family: str, size: int, rng: np.random.Generator) -> tuple[
         cols = rng.random((len(pts), 3)).astype(np.float32)
         img = cols[idx] * (0.7 + 0.3 * np.clip(d * 8, 0, 1))[..., None]
     elif family == "gradient":
-        img = _mix(c1, c2, np.clip(yy + 0.2 * fbm(size, rng, base=2), 0, 1))
+        img = mix(c1, c2, np.clip(yy + 0.2 * fbm(size, rng, base=2), 0, 1))
     else:
         raise ValueError(f"unknown material family {family!r}: use one of {MATERIAL_FAMILIES}")
     return np.clip(img, 0, 1).astype(np.float32), pbr
@@ -169,14 +170,14 @@ def sky_texture(kind: str, width: int, rng: np.random.Generator) -> np.ndarray:
         raise ValueError(f"unknown sky kind {kind!r}: use one of {SKY_KINDS}")
     horizon, zenith, cover = presets[kind]
     jitter = rng.uniform(-0.05, 0.05, 3)
-    img = _mix(np.add(horizon, jitter), np.add(zenith, jitter), up**0.6)
+    img = mix(np.add(horizon, jitter), np.add(zenith, jitter), up**0.6)
     if kind == "bands":
-        img = _mix(horizon, zenith, (np.sin(el * 20) > 0).astype(np.float32))
+        img = mix(horizon, zenith, (np.sin(el * 20) > 0).astype(np.float32))
     ground = np.clip(-el, 0, 1)
-    img = _mix(img, np.array([0.35, 0.33, 0.3]) + jitter, np.clip(ground * 4, 0, 1))
+    img = mix(img, np.array([0.35, 0.33, 0.3]) + jitter, np.clip(ground * 4, 0, 1))
     if cover > 0:
         cl = np.clip((clouds - (1 - cover)) * 3, 0, 1) * (el > 0)
-        img = _mix(img, np.full(3, 0.95 if kind != "night" else 0.2), cl)
+        img = mix(img, np.full(3, 0.95 if kind != "night" else 0.2), cl)
     if kind == "night":
         stars = (rng.random((h, width)) > 0.997) & (el > 0.1)
         img[stars] = 1.0
@@ -196,23 +197,23 @@ def coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.ndarray:
         wave = np.sin((xx * f + warp) * 2 * np.pi)
         t = np.clip((wave - 0.45) * 4, 0, 1) * (fbm(size, rng, base=8) > 0.3) * (0.35 if pattern == "smoke" else 1.0)
         tick = fbm(size, rng, octaves=3, base=32)
-        img = _mix(_mix(base, second, 0.25 * tick), second, t.astype(np.float32))
+        img = mix(mix(base, second, 0.25 * tick), second, t.astype(np.float32))
     elif pattern == "classic":  # classic tabby: broad dark bands, strongly bent, on a ticked ground
         warp = fbm(size, rng, base=3) * 2.5 + 0.3 * np.sin(yy * 4 * np.pi)
         wave = np.sin((xx * 0.6 * f + warp) * 2 * np.pi)
         t = np.clip((wave - 0.1) * 3, 0, 1) * 0.85
         tick = fbm(size, rng, octaves=3, base=32)
-        img = _mix(_mix(base, second, 0.25 * tick), second, t.astype(np.float32))
+        img = mix(mix(base, second, 0.25 * tick), second, t.astype(np.float32))
     elif pattern == "tortoiseshell":  # black and ginger patches, finely mottled
         t = np.clip((fbm(size, rng, base=6) - 0.45) * 6, 0, 1) * 0.8 + 0.2 * (fbm(size, rng, base=24) > 0.6)
-        img = _mix(base, second, t.astype(np.float32))
+        img = mix(base, second, t.astype(np.float32))
     elif pattern == "spots":
         t = (fbm(size, rng, base=int(max(2, f))) > 0.62).astype(np.float32)
-        img = _mix(base, second, t)
+        img = mix(base, second, t)
     elif pattern == "bicolor":
-        img = _mix(base, second, (fbm(size, rng, base=2) > 0.62).astype(np.float32))  # patches, not a white dog
+        img = mix(base, second, (fbm(size, rng, base=2) > 0.62).astype(np.float32))  # patches, not a white dog
     elif pattern == "saddle":
-        img = _mix(base, second * 0.5, np.clip((yy - 0.35) * 4, 0, 1) * (fbm(size, rng, base=2) > 0.4))
+        img = mix(base, second * 0.5, np.clip((yy - 0.35) * 4, 0, 1) * (fbm(size, rng, base=2) > 0.4))
     else:  # solid, pointed (dark points are parts of their own), paint
         img = np.broadcast_to(base, (size, size, 3)).copy()
     if pattern in CAT_COATS:  # fur strands: short streaks along v
