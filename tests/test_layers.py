@@ -23,7 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "seeds": set(),
     "stats": set(),
     "digest": set(),
-    "runtime": set(),
+    "warm": set(),  # the warm worker (src/domrand/warm.py)
+    "scheduling": set(),  # the Snakemake scheduler fix
+    "runtime": {"warm"},
     "experiments": {"config"},
     "plan": {"config", "experiments"},  # the run's plan (src/domrand/plan.py)
     # the library, from raw inputs up to figures
@@ -38,10 +40,12 @@ ALLOWED: dict[str, set[str]] = {
     "figures": {"data", "explain", "io", "stats", "world"},
     # developer tools, run by hand
     "tools": set(),
-    "tools.bench": {"config", "data", "io", "render", "train", "world", "tools.projection"},
+    "tools.bench": {"config", "data", "io", "render", "train", "world", "tools.machine", "tools.projection", "warm"},
     "tools.projection": {"config", "io", "plan"},
     "tools.blocks": set(),
-    "tools.readme_results": {"tools.blocks"},
+    "tools.readme_results": {"tools.blocks", "tools.concurrency", "tools.machine"},
+    "tools.concurrency": {"io"},
+    "tools.machine": set(),
     "tools.docs": {"tools.blocks"},
 }
 
