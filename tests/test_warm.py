@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -55,21 +54,12 @@ def _wait(condition, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-def _ready(address: str) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        try:
-            s.connect("\0" + address)
-        except OSError:
-            return False
-        return True
-
-
 @pytest.fixture
 def worker(monkeypatch, tmp_path):
     """A worker of this test process that preloads `json` and `wave` (a stand-in for torch)."""
     monkeypatch.delenv(warm.OFF, raising=False)
     proc = warm.start_worker(str(tmp_path / "worker.log"), preload=("json", "wave"))
-    _wait(lambda: _ready(os.environ[warm.ENV]))
+    _wait(lambda: warm.serving(os.environ[warm.ENV]))
     yield proc
     warm.stop_worker(proc)
 

@@ -130,6 +130,16 @@ def start_worker(log_path: str | None = None, preload: tuple[str, ...] = PRELOAD
     return proc
 
 
+def serving(address: str) -> bool:
+    """Whether a worker accepts jobs at ``address`` (it binds only once it has preloaded)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect("\0" + address)
+        except OSError:
+            return False
+        return True
+
+
 def stop_worker(proc: subprocess.Popen | None) -> None:
     if proc is not None and proc.poll() is None:
         proc.terminate()

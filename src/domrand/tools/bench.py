@@ -388,7 +388,7 @@ def bench_startup(jobs: int = 10) -> dict:
         try:
             address = os.environ[warm.ENV]
             t0 = time.perf_counter()
-            while not _accepts(address):
+            while not warm.serving(address):
                 time.sleep(0.05)
             preload = time.perf_counter() - t0
             served = times({warm.ENV: address})
@@ -404,17 +404,6 @@ def bench_startup(jobs: int = 10) -> dict:
         "worker_preload_s": preload,
         "machine": describe(),
     }
-
-
-def _accepts(address: str) -> bool:
-    import socket
-
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        try:
-            s.connect("\0" + address)
-        except OSError:
-            return False
-        return True
 
 
 def main(argv=None) -> None:
