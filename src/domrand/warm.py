@@ -52,8 +52,8 @@ _CHILD = "DOMRAND_WARM_CHILD"  # set in a child: its script must run, not delega
 _STATUS = struct.Struct("!i")
 
 # Imported once by the worker: the heavy third-party modules of the torch, data and figure
-# jobs. Only modules that start no thread at import (numpy's OpenBLAS pool and pyarrow's
-# jemalloc thread are re-created after fork by their own fork handlers).
+# jobs. None starts a thread a child would lose at fork, but for numpy's OpenBLAS pool and
+# pyarrow's jemalloc thread, which their own fork handlers re-create.
 PRELOAD = (
     "numpy",
     "pandas",

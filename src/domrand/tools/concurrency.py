@@ -23,7 +23,7 @@ from pathlib import Path
 
 from domrand.io import write_json
 
-_STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
+_STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]")
 _START = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 _JOBID = re.compile(r"^\s+jobid: (\d+)$")
 _FINISHED = re.compile(r"^Finished jobid: (\d+)")
@@ -46,6 +46,20 @@ class JobSpan:
         return self.end - self.start
 
 
+def parse_stamp(line: str) -> datetime | None:
+    """The time of a Snakemake log line such as ``[Mon Dec  7 17:19:36 2026]``, else None."""
+    m = _STAMP.match(line)
+    return datetime.strptime(" ".join(m.group(1).split()), "%a %b %d %H:%M:%S %Y") if m else None
+
+
+def newest_log(run_dir: Path) -> Path:
+    """The newest Snakemake log of the run in ``run_dir``."""
+    logs = sorted((Path(run_dir) / ".snakemake" / "log").glob("*.snakemake.log"))
+    if not logs:
+        raise FileNotFoundError(f"{run_dir}/.snakemake/log has no Snakemake log: run the workflow there first")
+    return logs[-1]
+
+
 def parse_log(text: str) -> list[JobSpan]:
     """Every job of the log that started and ended, in the order they ended. A job the log
     shows starting but never ending (a killed run) is left out."""
@@ -54,8 +68,8 @@ def parse_log(text: str) -> list[JobSpan]:
     pending: str | None = None  # a rule block whose jobid line is still to come
     ended: list[tuple[int, str, datetime, datetime]] = []
     for line in text.splitlines():
-        if m := _STAMP.match(line):
-            stamp = datetime.strptime(" ".join(m.group(1).split()), "%a %b %d %H:%M:%S %Y")
+        if (t := parse_stamp(line)) is not None:
+            stamp = t
             pending = None
         elif (m := _START.match(line)) and stamp is not None:
             pending = m.group(1)

@@ -11,7 +11,6 @@ committed tables give, and that a run the tests make renders into blocks with it
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from domrand.tools.blocks import read_block, write_block
+from domrand.tools.concurrency import LogError, newest_log, parse_log, parse_stamp, summarise
 from domrand.tools.machine import describe
 
 BEGIN = (
@@ -444,30 +444,20 @@ def update_readme(readme: Path, block: str) -> bool:
     return write_block(readme, BEGIN, END, block)
 
 
-_STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]", re.M)
-
-
 def _log_stamps(run_dir: Path) -> list[datetime]:
     """The timestamps of the newest Snakemake log in the run, in order."""
-    logs = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))
-    if not logs:
-        raise FileNotFoundError(f"{run_dir}/.snakemake/log has no Snakemake log: run the workflow there first")
-    stamps = [
-        datetime.strptime(" ".join(s.split()), "%a %b %d %H:%M:%S %Y") for s in _STAMP.findall(logs[-1].read_text())
-    ]
+    log = newest_log(run_dir)
+    stamps = [t for line in log.read_text().splitlines() if (t := parse_stamp(line)) is not None]
     if not stamps:
-        raise ValueError(f"{logs[-1]} has no job timestamps: not a finished Snakemake run's log")
+        raise ValueError(f"{log} has no job timestamps: not a finished Snakemake run's log")
     return stamps
 
 
 def _concurrency(run_dir: Path) -> float | None:
     """Mean concurrency of the run (domrand.tools.concurrency) from its newest Snakemake log,
     rounded to 2 decimals; None when the log names no finished job."""
-    from domrand.tools.concurrency import LogError, parse_log, summarise
-
-    log = sorted((run_dir / ".snakemake" / "log").glob("*.snakemake.log"))[-1]
     try:
-        return round(summarise(parse_log(log.read_text()))["mean_concurrency"], 2)
+        return round(summarise(parse_log(newest_log(run_dir).read_text()))["mean_concurrency"], 2)
     except LogError:
         return None
 
