@@ -8,3 +8,17 @@ try:
     import triton  # noqa: F401 -- imported for its side effect: LLVM load order (above)
 except ImportError:  # CPU-only torch builds ship without triton
     pass
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest tests first: the SLURM cluster's run (mostly waiting on the cluster), then
+    those that use the finished ci study. Under pytest-xdist (`--dist loadfile`, pyproject.toml)
+    their files then start at once on separate workers, while the short tests fill the other
+    workers around them, instead of all waiting on them at the end."""
+
+    def rank(item) -> int:
+        if item.get_closest_marker("slurm"):
+            return 0
+        return 1 if "finished" in getattr(item, "fixturenames", ()) else 2
+
+    items.sort(key=rank)  # stable: each group keeps its collection order
