@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from domrand.seeds import seed_for
+from domrand.world import breed_tables as T
 from domrand.world import shapes
-from domrand.world.draws import rounded
-from domrand.world.draws import uniform as _u  # short: the families below call it on every line
+from domrand.world.draws import Table, jitter, pick, rounded
 from domrand.world.rig import Joint, Part, Rig, rotation
 
 CLASSES = ("cat", "dog", "bicycle", "car")
@@ -52,229 +52,117 @@ def sample_breed(cls: str, index: int, world_seed: int) -> Breed:
     return Breed(cls, index, rounded(shape), rounded(coat))
 
 
-# Cat coats of the synthetic world: pattern -> [(base, second)] (sRGB), the cats' own palette.
-# tabby: a mackerel tabby (dark stripes of `second` on `base`); classic: a classic tabby (broad
-# swirled bands); smoke: blue-grey with faint tabby ghost stripes; pointed: a pale body with dark ears, face, legs and
-# tail (`point_colour` parts). No tortoiseshells, white bicolours or solid gingers: ImageNet reads
-# those as black-and-tan, piebald or red dogs (miniature pinscher, hounds, vizsla).
-CAT_PALETTE = {
-    "tabby": [
-        ((0.56, 0.47, 0.36), (0.2, 0.15, 0.11)),
-        ((0.63, 0.62, 0.6), (0.17, 0.17, 0.17)),
-        ((0.88, 0.57, 0.27), (0.55, 0.27, 0.09)),
-        ((0.6, 0.51, 0.4), (0.16, 0.13, 0.1)),
-        ((0.76, 0.75, 0.72), (0.25, 0.25, 0.26)),
-    ],
-    "classic": [
-        ((0.61, 0.5, 0.37), (0.18, 0.13, 0.09)),
-        ((0.68, 0.67, 0.65), (0.21, 0.21, 0.22)),
-        ((0.9, 0.62, 0.33), (0.6, 0.31, 0.11)),
-    ],
-    "smoke": [((0.36, 0.38, 0.43), (0.22, 0.23, 0.26)), ((0.41, 0.42, 0.46), (0.25, 0.26, 0.29))],
-    "pointed": [((0.86, 0.77, 0.62), (0.27, 0.19, 0.14)), ((0.84, 0.8, 0.74), (0.2, 0.15, 0.12))],
-}
-CAT_PATTERNS = ("tabby",) * 7 + ("classic", "classic", "smoke", "pointed")
-CAT_EYE_COLOURS = [(0.72, 0.66, 0.16), (0.44, 0.62, 0.2), (0.85, 0.6, 0.12), (0.3, 0.55, 0.8)]
-PINK_NOSE = (0.82, 0.52, 0.52)
-EAR_PINK = (0.86, 0.64, 0.6)
+def _quadruped_shape(rng, table: Table, ear_kind: str) -> dict:
+    """A cat's or dog's proportions, drawn from its table part by part."""
+    return {
+        **table.draw_part(rng, "body"),
+        **table.draw_part(rng, "legs"),
+        **table.draw_part(rng, "neck"),
+        **table.draw_part(rng, "head"),
+        **table.draw_part(rng, "snout"),
+        "ear_kind": ear_kind,
+        **table.draw_part(rng, "ears"),
+        **table.draw_part(rng, "tail"),
+    }
 
 
 def _cat(rng):
-    """A cat: a compact body on short legs, a round wide head on a short thick neck, a short
-    muzzle with whisker pads, large upright ears set high, a long tail; cat coats."""
-    pattern = str(CAT_PATTERNS[int(rng.integers(len(CAT_PATTERNS)))])
-    palette = CAT_PALETTE[pattern]
-    base, second = palette[int(rng.integers(len(palette)))]
-    shape = dict(
-        body_length=_u(rng, 0.75, 0.92),
-        body_height=_u(rng, 0.3, 0.35),
-        body_width=_u(rng, 0.25, 0.31),
-        leg_length=_u(rng, 0.28, 0.35),
-        leg_radius=_u(rng, 0.048, 0.06),
-        neck_length=_u(rng, 0.04, 0.08),
-        neck_radius=_u(rng, 0.075, 0.095),
-        head_radius=_u(rng, 0.14, 0.165),
-        head_elongation=_u(rng, 0.88, 0.98),
-        head_width=_u(rng, 1.02, 1.15),
-        snout_length=_u(rng, 0.0, 0.025),
-        snout_radius=_u(rng, 0.24, 0.3),
-        ear_kind="upright",
-        ear_size=_u(rng, 0.11, 0.15),
-        ear_flare=_u(rng, 0.95, 1.25),
-        tail_length=_u(rng, 0.6, 0.85),
-        tail_radius=_u(rng, 0.03, 0.04),
-        tail_curl=_u(rng, 0.05, 0.3),
-        tail_rest=_u(rng, -0.9, 0.2),
-        eye_colour=CAT_EYE_COLOURS[int(rng.integers(len(CAT_EYE_COLOURS)))]
-        if pattern != "pointed"
-        else (0.32, 0.55, 0.85),
-        nose_colour=PINK_NOSE if pattern != "smoke" else (0.15, 0.12, 0.12),
-        point_colour=_jitter(rng, second, 0.03) if pattern == "pointed" else None,
-    )
-    # tabbies have a pale muzzle and chin (whisker pads lighter than the coat)
+    """A cat (`breed_tables.CAT`) in a cat coat (`CAT_COAT`, `CAT_PALETTE`)."""
+    pattern = str(pick(rng, T.CAT_PATTERNS))
+    base, second = pick(rng, T.CAT_PALETTE[pattern])
+    shape = _quadruped_shape(rng, T.CAT, "upright")
+    shade = T.CAT_COAT.range("colours", "shade")
+    base_tint, second_tint = T.CAT_COAT.range("colours", "base_tint"), T.CAT_COAT.range("colours", "second_tint")
+    shape["eye_colour"] = pick(rng, T.CAT_EYE_COLOURS) if pattern != "pointed" else T.POINTED_EYES
+    shape["nose_colour"] = T.PINK_NOSE if pattern != "smoke" else T.SMOKE_NOSE
+    shape["point_colour"] = jitter(rng, second, shade, second_tint) if pattern == "pointed" else None
     shape["muzzle_colour"] = (
-        (0.45 * np.asarray(base) + 0.55 * np.array([0.95, 0.93, 0.88])).tolist()
-        if pattern in ("tabby", "classic", "smoke")
+        (0.45 * np.asarray(base) + 0.55 * np.array(T.MUZZLE_WHITE)).tolist()
+        if pattern in T.PALE_MUZZLE_PATTERNS
         else None
     )
     coat = dict(
-        base=_jitter(rng, base, 0.04),
-        second=_jitter(rng, second, 0.03),
+        base=jitter(rng, base, shade, base_tint),
+        second=jitter(rng, second, shade, second_tint),
         pattern=pattern,
-        frequency=_u(rng, 9.0, 14.0),
-        fur=_u(rng, 0.2, 0.35),
+        **T.CAT_COAT.draw_part(rng, "pattern"),
     )
     return shape, coat
-
-
-def _jitter(rng, colour, amount):
-    """A palette colour, a little lighter or darker, its hue nearly kept."""
-    return np.clip(np.asarray(colour) * rng.uniform(0.9, 1.08) + rng.uniform(-amount, amount, 3), 0, 1).tolist()
 
 
 def _dog(rng):
-    ear = str(rng.choice(["floppy", "floppy", "upright", "rose"]))
-    shape = dict(
-        body_length=_u(rng, 0.8, 1.3),
-        body_height=_u(rng, 0.28, 0.48),
-        body_width=_u(rng, 0.24, 0.40),
-        leg_length=_u(rng, 0.30, 0.80),
-        leg_radius=_u(rng, 0.05, 0.10),
-        neck_length=_u(rng, 0.10, 0.26),
-        neck_radius=_u(rng, 0.08, 0.13),
-        head_radius=_u(rng, 0.15, 0.22),
-        head_elongation=_u(rng, 1.05, 1.35),
-        snout_length=_u(rng, 0.10, 0.38),
-        snout_radius=_u(rng, 0.38, 0.60),
-        ear_kind=ear,
-        ear_size=_u(rng, 0.10, 0.22),
-        ear_flare=_u(rng, 0.8, 1.2),
-        tail_length=_u(rng, 0.12, 0.50),
-        tail_radius=_u(rng, 0.03, 0.07),
-        tail_curl=_u(rng, 0.0, 0.9),
-        tail_rest=_u(rng, -0.9, 0.5),
-    )
-    palette = [
-        (0.55, 0.35, 0.18),
-        (0.08, 0.07, 0.06),
-        (0.9, 0.88, 0.82),
-        (0.85, 0.65, 0.35),
-        (0.4, 0.3, 0.25),
-        (0.75, 0.55, 0.3),
-    ]
-    shape["neck_length"] = min(shape["neck_length"], 1.2 * shape["head_radius"])  # no small head on a long neck
-    # no plank on stilts (ImageNet: balance beam): a body at least 1/3.4 of its length deep, legs at most twice that
-    shape["body_height"] = max(shape["body_height"], shape["body_length"] / 3.4)
-    shape["leg_length"] = min(shape["leg_length"], 2.0 * shape["body_height"])
-    coat = _coat(rng, palette, patterns=("solid", "solid", "bicolor", "spots", "solid"))
-    if coat["pattern"] != "solid":  # patches are white on a coloured dog, or dark on a white one
-        light = float(np.mean(coat["base"])) > 0.7
-        coat["second"] = [0.12, 0.1, 0.09] if light else [0.92, 0.9, 0.86]
+    """A dog (`breed_tables.DOG`, within `DOG_LIMITS`) in a dog coat (`DOG_COAT`)."""
+    shape = _quadruped_shape(rng, T.DOG, str(rng.choice(T.DOG_EARS)))
+    limits = T.DOG_LIMITS
+    shape["neck_length"] = min(shape["neck_length"], limits["neck_to_head_radius"] * shape["head_radius"])
+    shape["body_height"] = max(shape["body_height"], shape["body_length"] / limits["length_to_body_height"])
+    shape["leg_length"] = min(shape["leg_length"], limits["leg_length_to_body_height"] * shape["body_height"])
+    coat = _dog_coat(rng)
+    if coat["pattern"] != "solid":
+        light = float(np.mean(coat["base"])) > T.DOG_PATCHES["light"]
+        coat["second"] = T.DOG_PATCHES["on_light"] if light else T.DOG_PATCHES["on_dark"]
     return shape, coat
 
 
-def _coat(rng, palette, patterns) -> dict:
-    """Two palette colours, each a little lighter or darker (one jitter for all channels: dog
+def _dog_coat(rng) -> dict:
+    """Two palette colours, each a little lighter or darker (one tint for all channels: dog
     coats are not tinted), a pattern, its frequency and the fur's strength."""
+    palette, tint = T.DOG_PALETTE, T.DOG_COAT.range("colours", "tint")
     i, j = rng.choice(len(palette), size=2, replace=False)
-    jitter = float(np.mean(rng.uniform(-0.06, 0.06, size=3)))
+    shift = float(np.mean(rng.uniform(*tint, size=3)))
     return dict(
-        base=np.clip(np.asarray(palette[i]) + jitter, 0, 1).tolist(),
-        second=np.clip(np.asarray(palette[j]) + float(np.mean(rng.uniform(-0.06, 0.06, size=3))), 0, 1).tolist(),
-        pattern=str(rng.choice(patterns)),
-        frequency=_u(rng, 3.0, 9.0),
-        fur=_u(rng, 0.05, 0.2),
+        base=np.clip(np.asarray(palette[i]) + shift, 0, 1).tolist(),
+        second=np.clip(np.asarray(palette[j]) + float(np.mean(rng.uniform(*tint, size=3))), 0, 1).tolist(),
+        pattern=str(rng.choice(T.DOG_PATTERNS)),
+        **T.DOG_COAT.draw_part(rng, "pattern"),
     )
 
 
 def _bicycle(rng):
+    """A bicycle (`breed_tables.BICYCLE`) in a paint of `BICYCLE_PALETTE`."""
     shape = dict(
-        wheel_radius=_u(rng, 0.30, 0.37),
-        tyre_width=_u(rng, 0.025, 0.07),
-        wheelbase=_u(rng, 0.95, 1.15),
-        frame=str(rng.choice(["diamond", "step_through", "mountain"])),
-        tube_radius=_u(rng, 0.015, 0.035),
-        seat_height=_u(rng, 0.85, 1.05),
-        bar=str(rng.choice(["flat", "drop", "riser"])),
-        bar_height=_u(rng, 0.9, 1.1),
-        fork_rake=_u(rng, 0.02, 0.1),
+        **T.BICYCLE.draw_part(rng, "wheels"),
+        frame=str(rng.choice(T.BICYCLE_FRAMES)),
+        **T.BICYCLE.draw_part(rng, "frame"),
+        bar=str(rng.choice(T.BICYCLE_BARS)),
+        **T.BICYCLE.draw_part(rng, "steering"),
     )
-    palette = [(0.8, 0.1, 0.1), (0.1, 0.2, 0.7), (0.1, 0.1, 0.1), (0.9, 0.9, 0.9), (0.1, 0.5, 0.2), (0.9, 0.7, 0.1)]
-    return shape, _paint(rng, palette)
-
-
-# Car paints of the synthetic world (sRGB): silver, white, black, greys, dark blue, red, taxi yellow, orange
-# (no dark green or beige: ImageNet reads such slabs under dark glass as pool tables or projectors).
-CAR_PALETTE = [
-    (0.7, 0.71, 0.73),
-    (0.93, 0.93, 0.92),
-    (0.04, 0.04, 0.05),
-    (0.5, 0.52, 0.55),
-    (0.08, 0.14, 0.4),
-    (0.66, 0.06, 0.06),
-    (0.86, 0.72, 0.12),
-    (0.88, 0.42, 0.1),
-    (0.25, 0.36, 0.6),
-]
-CAR_GLASS = (0.07, 0.09, 0.11)
-CAR_TRIM = (0.1, 0.1, 0.1)
-HEADLIGHT = (0.95, 0.95, 0.9)
-TAILLIGHT = (0.72, 0.05, 0.04)
-PLATE = (0.92, 0.92, 0.88)
-HUB = (0.6, 0.61, 0.63)
+    return shape, _paint(rng, T.BICYCLE_PALETTE, T.BICYCLE_PAINT.range("paint", "tint"))
 
 
 def _car(rng):
-    """A car: a long low body with a sloping hood, a glazed cabin (greenhouse), wheels in arches."""
-    kind = str(rng.choice(["sedan", "sedan", "hatchback", "suv", "van", "pickup", "coupe"]))
-    tall = {"suv": 0.22, "van": 0.4, "pickup": 0.12}.get(kind, 0.0)
-    length = _u(rng, 4.2, 4.9) if kind != "hatchback" else _u(rng, 3.8, 4.2)
-    cabin = {
-        "sedan": (0.42, 0.5),
-        "coupe": (0.36, 0.42),
-        "hatchback": (0.5, 0.58),
-        "suv": (0.56, 0.64),
-        "van": (0.66, 0.74),
-        "pickup": (0.26, 0.3),
-    }[kind]
-    offset = {
-        "sedan": (-0.08, 0.0),
-        "coupe": (-0.08, -0.02),
-        "hatchback": (-0.16, -0.12),
-        "suv": (-0.12, -0.06),
-        "van": (-0.1, -0.06),
-        "pickup": (0.02, 0.08),
-    }[kind]
+    """A car (`breed_tables.CAR`): a long low body with a sloping hood, a glazed cabin
+    (greenhouse), wheels in arches; taller kinds raised by `CAR_RAISE`; a glossy paint."""
+    t, share = T.CAR, T.CAR_RAISE_SHARE
+    kind = str(rng.choice(T.CAR_KINDS))
+    tall = T.CAR_RAISE.get(kind, 0.0)
+    length = t.draw(rng, "size", "length" if kind != "hatchback" else "length_hatchback")
     shape = dict(
         kind=kind,
         length=length,
-        width=_u(rng, 1.72, 1.9),
-        body_height=_u(rng, 0.5, 0.6) + tall * 0.5,
-        cabin_height=(_u(rng, 0.44, 0.52) if kind != "coupe" else _u(rng, 0.36, 0.4)) + tall * 0.4,
-        cabin_length=_u(rng, *cabin),
-        cabin_offset=_u(rng, *offset),
-        wheel_radius=_u(rng, 0.31, 0.35) + tall * 0.15,
-        clearance=_u(rng, 0.14, 0.2) + tall * 0.2,
-        hood_drop=_u(rng, 0.1, 0.2),
-        windscreen_slope=_u(rng, 0.45, 0.7) if kind != "van" else _u(rng, 0.25, 0.35),
-        rear_slope=_u(rng, 0.3, 0.6) if kind in ("sedan", "coupe") else _u(rng, 0.05, 0.15),
+        width=t.draw(rng, "size", "width"),
+        body_height=t.draw(rng, "body", "body_height") + tall * share["body_height"],
+        cabin_height=t.draw(rng, "cabin", "cabin_height" if kind != "coupe" else "cabin_height_coupe")
+        + tall * share["cabin_height"],
+        cabin_length=t.draw(rng, "cabin_length", kind),
+        cabin_offset=t.draw(rng, "cabin_offset", kind),
+        wheel_radius=t.draw(rng, "wheels", "wheel_radius") + tall * share["wheel_radius"],
+        clearance=t.draw(rng, "body", "clearance") + tall * share["clearance"],
+        hood_drop=t.draw(rng, "body", "hood_drop"),
+        windscreen_slope=t.draw(rng, "cabin", "windscreen_slope" if kind != "van" else "windscreen_slope_van"),
+        rear_slope=t.draw(rng, "cabin", "rear_slope_notchback" if kind in ("sedan", "coupe") else "rear_slope"),
     )
-    base = CAR_PALETTE[int(rng.integers(len(CAR_PALETTE)))]
-    return shape, dict(
-        base=np.clip(np.asarray(base) + rng.uniform(-0.03, 0.03, 3), 0, 1).tolist(),
-        second=[0.15, 0.15, 0.15],
-        pattern="paint",
-        frequency=1.0,
-        fur=0.0,
-        roughness=_u(rng, 0.2, 0.35),
-    )  # glossy car paint
+    coat = _paint(rng, T.CAR_PALETTE, T.CAR_PAINT.range("paint", "tint"))
+    coat["roughness"] = T.CAR_PAINT.draw(rng, "paint", "roughness")  # glossy car paint
+    return shape, coat
 
 
-def _paint(rng, palette) -> dict:
-    i = int(rng.integers(len(palette)))
+def _paint(rng, palette, tint) -> dict:
+    """A vehicle's paint: one palette colour with a small U(tint) offset per channel."""
+    base = pick(rng, palette)
     return dict(
-        base=np.clip(np.asarray(palette[i]) + rng.uniform(-0.05, 0.05, 3), 0, 1).tolist(),
-        second=[0.15, 0.15, 0.15],
+        base=np.clip(np.asarray(base) + rng.uniform(*tint, 3), 0, 1).tolist(),
+        second=T.PAINT_SECOND,
         pattern="paint",
         frequency=1.0,
         fur=0.0,
@@ -448,7 +336,7 @@ def _cat_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
         inner.apply_transform(_yaw(np.pi / 2))
         inner.apply_translation((0.07 * size * flare, 0.04 * size, 0))
         parts.append(P(f"ear_{side}", f"ear_{side}", ear, color=point))
-        parts.append(P(f"ear_inner_{side}", f"ear_{side}", inner, color=EAR_PINK if point is None else point))
+        parts.append(P(f"ear_inner_{side}", f"ear_{side}", inner, color=T.EAR_PINK if point is None else point))
     tr = s["tail_radius"]
     for k in range(4):
         parts.append(
@@ -623,7 +511,7 @@ def _car_rig(b: Breed) -> Rig:
     parts = [
         P("body", shapes.hull(body_pts, rounding=0.12)),
         P("cabin", shapes.hull(cab_pts, rounding=0.07)),
-        P("glass", shapes.hull(glass_pts, rounding=0.04), CAR_GLASS),
+        P("glass", shapes.hull(glass_pts, rounding=0.04), T.CAR_GLASS),
         P(
             "pillar",
             shapes.box(
@@ -631,18 +519,22 @@ def _car_rig(b: Breed) -> Rig:
                 center=(0.5 * (xf_mid + cabin_at(y1 + 0.5 * ch)[1]) + 0.1, y1 + 0.48 * ch, 0),
             ),
         ),
-        P("grille", shapes.box((0.04, 0.16, W * 0.42), center=(L / 2 + 0.005, 0.5 * (y0 + nose) + 0.02, 0)), CAR_TRIM),
-        P("bumper_f", shapes.box((0.14, 0.14, W * 0.96), center=(L / 2 - 0.02, y0 + 0.09, 0)), CAR_TRIM),
-        P("bumper_r", shapes.box((0.14, 0.14, W * 0.96), center=(-L / 2 + 0.02, y0 + 0.1, 0)), CAR_TRIM),
-        P("plate_f", shapes.box((0.03, 0.11, 0.5), center=(L / 2 + 0.055, y0 + 0.1, 0)), PLATE),
-        P("plate_r", shapes.box((0.03, 0.11, 0.5), center=(-L / 2 - 0.055, y0 + 0.26, 0)), PLATE),
+        P(
+            "grille",
+            shapes.box((0.04, 0.16, W * 0.42), center=(L / 2 + 0.005, 0.5 * (y0 + nose) + 0.02, 0)),
+            T.CAR_TRIM,
+        ),
+        P("bumper_f", shapes.box((0.14, 0.14, W * 0.96), center=(L / 2 - 0.02, y0 + 0.09, 0)), T.CAR_TRIM),
+        P("bumper_r", shapes.box((0.14, 0.14, W * 0.96), center=(-L / 2 + 0.02, y0 + 0.1, 0)), T.CAR_TRIM),
+        P("plate_f", shapes.box((0.03, 0.11, 0.5), center=(L / 2 + 0.055, y0 + 0.1, 0)), T.PLATE),
+        P("plate_r", shapes.box((0.03, 0.11, 0.5), center=(-L / 2 - 0.055, y0 + 0.26, 0)), T.PLATE),
     ]
     if s["kind"] == "pickup":  # an open bed behind the cab: its floor shows as a dark box
         parts.append(
             P(
                 "bed",
                 shapes.box((L / 2 + rear - 0.2, 0.05, W * 0.86), center=(0.5 * (rear - L / 2), y1 + 0.01, 0)),
-                CAR_TRIM,
+                T.CAR_TRIM,
             )
         )
     for z in (1, -1):
@@ -651,21 +543,21 @@ def _car_rig(b: Breed) -> Rig:
             P(
                 f"light_{side}",
                 shapes.ellipsoid((0.05, 0.07, 0.17), center=(L / 2 - 0.02, nose - 0.09, z * hw * 0.7)),
-                HEADLIGHT,
+                T.HEADLIGHT,
             )
         )
         parts.append(
             P(
                 f"taillight_{side}",
                 shapes.ellipsoid((0.04, 0.08, 0.13), center=(-L / 2 + 0.005, y1 - 0.14, z * hw * 0.78)),
-                TAILLIGHT,
+                T.TAILLIGHT,
             )
         )
         parts.append(
             P(
                 f"mirror_{side}",
                 shapes.ellipsoid((0.06, 0.06, 0.1), center=(front - 0.1, y1 + 0.06, z * (hw + 0.06))),
-                CAR_TRIM,
+                T.CAR_TRIM,
             )
         )
         for x in (axle, -axle):  # wheel arches: dark shadows around the tyres
@@ -673,19 +565,19 @@ def _car_rig(b: Breed) -> Rig:
                 P(
                     f"arch_{side}{'f' if x > 0 else 'r'}",
                     shapes.wheel(1.18 * R, 0.05, center=(x, R, z * (hw - 0.01)), sections=16),
-                    CAR_TRIM,
+                    T.CAR_TRIM,
                 )
             )
     for name in ("fl", "fr", "rl", "rr"):
-        parts.append(P(f"tyre_{name}", shapes.wheel(R, 0.22), CAR_TRIM, f"wheel_{name}"))
-        parts.append(P(f"rim_{name}", shapes.wheel(R * 0.62, 0.24, sections=12), HUB, f"wheel_{name}"))
+        parts.append(P(f"tyre_{name}", shapes.wheel(R, 0.22), T.CAR_TRIM, f"wheel_{name}"))
+        parts.append(P(f"rim_{name}", shapes.wheel(R * 0.62, 0.24, sections=12), T.HUB, f"wheel_{name}"))
         for k in range(5):  # an alloy wheel: five dark openings between the spokes
             a = 2 * np.pi * k / 5
             parts.append(
                 P(
                     f"rim_{name}_gap{k}",
                     shapes.wheel(0.13 * R, 0.25, center=(0.36 * R * np.cos(a), 0.36 * R * np.sin(a), 0), sections=8),
-                    CAR_TRIM,
+                    T.CAR_TRIM,
                     f"wheel_{name}",
                 )
             )
