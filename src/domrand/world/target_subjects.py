@@ -29,8 +29,8 @@ import numpy as np
 import trimesh
 
 from domrand.seeds import seed_for
-from domrand.world.draws import rounded
-from domrand.world.draws import uniform as _u  # short: the samplers below call it on every line
+from domrand.world import target_tables as T
+from domrand.world.draws import jitter, pick, rounded
 from domrand.world.rig import Joint, Part, Rig
 from domrand.world.subjects import Breed
 from domrand.world.textures import fbm, upsample_periodic
@@ -48,84 +48,6 @@ ATLAS = {
     "tail": (0.9, 1.0),
 }
 
-# Palettes (sRGB) of the target coats and paints: chosen apart from the synthetic ones.
-CAT_COATS = {
-    "mackerel": [
-        ((0.52, 0.44, 0.34), (0.16, 0.12, 0.09)),
-        ((0.62, 0.6, 0.56), (0.2, 0.19, 0.18)),
-        ((0.87, 0.56, 0.28), (0.6, 0.3, 0.12)),
-    ],
-    "blotched": [((0.58, 0.47, 0.35), (0.14, 0.1, 0.07)), ((0.66, 0.64, 0.62), (0.24, 0.23, 0.23))],
-    "spotted": [((0.66, 0.63, 0.58), (0.18, 0.17, 0.16)), ((0.72, 0.6, 0.44), (0.22, 0.16, 0.1))],
-    "colourpoint": [
-        ((0.93, 0.88, 0.78), (0.24, 0.16, 0.12)),
-        ((0.92, 0.86, 0.76), (0.3, 0.2, 0.15)),
-        ((0.9, 0.88, 0.84), (0.22, 0.22, 0.27)),
-    ],
-    "self": [
-        ((0.42, 0.44, 0.48), (0.33, 0.35, 0.38)),
-        ((0.05, 0.05, 0.06), (0.1, 0.09, 0.09)),
-        ((0.96, 0.95, 0.92), (0.86, 0.84, 0.8)),
-    ],
-    # tuxedo: black and white, or a tabby and white (striped where the base is not black)
-    "tuxedo": [
-        ((0.06, 0.06, 0.07), (0.95, 0.95, 0.93)),
-        ((0.5, 0.41, 0.31), (0.94, 0.92, 0.88)),
-        ((0.57, 0.56, 0.54), (0.95, 0.94, 0.92)),
-    ],
-}
-CAT_EYES = [(0.78, 0.7, 0.2), (0.5, 0.66, 0.25), (0.82, 0.55, 0.15), (0.35, 0.6, 0.85)]
-DOG_ARCHETYPES = ("retriever", "shepherd", "hound", "husky", "terrier", "molosser")
-DOG_COATS = {
-    "retriever": [
-        ((0.85, 0.64, 0.36), (0.93, 0.8, 0.58)),
-        ((0.68, 0.42, 0.2), (0.8, 0.58, 0.35)),
-        ((0.07, 0.06, 0.06), (0.12, 0.1, 0.09)),
-    ],
-    "shepherd": [((0.66, 0.45, 0.24), (0.09, 0.07, 0.06))],
-    "hound": [((0.98, 0.97, 0.94), (0.62, 0.38, 0.18))],
-    "husky": [((0.45, 0.46, 0.49), (0.96, 0.96, 0.95)), ((0.15, 0.14, 0.14), (0.96, 0.95, 0.94))],
-    "terrier": [((0.8, 0.72, 0.58), (0.45, 0.33, 0.2)), ((0.97, 0.96, 0.93), (0.75, 0.67, 0.55))],
-    "molosser": [((0.74, 0.6, 0.44), (0.12, 0.1, 0.09)), ((0.34, 0.25, 0.18), (0.2, 0.15, 0.1))],
-}
-DOG_PATTERN = {
-    "retriever": "plain",
-    "shepherd": "blanket",
-    "hound": "tricolour",
-    "husky": "mask",
-    "terrier": "plain",
-    "molosser": "plain",
-}
-BIKE_PAINTS = [
-    (0.05, 0.45, 0.5),
-    (0.95, 0.45, 0.08),
-    (0.33, 0.38, 0.22),
-    (0.75, 0.77, 0.8),
-    (0.85, 0.5, 0.6),
-    (0.1, 0.13, 0.3),
-    (0.6, 0.08, 0.15),
-]
-CAR_PAINTS = [
-    (0.62, 0.64, 0.67),
-    (0.8, 0.81, 0.82),
-    (0.12, 0.2, 0.35),
-    (0.45, 0.06, 0.08),
-    (0.97, 0.97, 0.96),
-    (0.18, 0.18, 0.19),
-    (0.3, 0.42, 0.55),
-    (0.75, 0.55, 0.2),
-]
-
-# Strength of the fur texture (strokes, grain, strands) per kit; 1.6 for the others.
-FUR_CONTRAST = {"cat": 3.2}
-IRIS_DOG = (0.33, 0.2, 0.1)
-NOSE_DARK = (0.06, 0.05, 0.05)
-NOSE_PINK = (0.8, 0.5, 0.5)
-EAR_INSIDE = (0.85, 0.62, 0.58)
-GLASS = (0.09, 0.11, 0.14)
-CHROME = (0.78, 0.79, 0.8)
-RUBBER = (0.04, 0.04, 0.04)
-
 
 def is_target_subject(breed: Breed) -> bool:
     return breed.shape.get("construction") == CONSTRUCTION
@@ -141,13 +63,9 @@ def sample_target_subject(cls: str, pool: str, index: int, world_seed: int) -> B
     return Breed(cls, index, {"construction": CONSTRUCTION, "pool": pool, **rounded(shape)}, rounded(coat))
 
 
-def _pick(rng, items):
-    return items[int(rng.integers(len(items)))]
-
-
-def _jit(rng, colour, amount=0.015):
+def _colour(rng, colour) -> list:
     """A palette colour, a little lighter or darker, hue nearly kept (natural coats are not tinted)."""
-    return np.clip(np.asarray(colour) * rng.uniform(0.88, 1.1) + rng.uniform(-amount, amount, 3), 0, 1).tolist()
+    return jitter(rng, colour, T.COLOUR_JITTER.range("colours", "shade"), T.COLOUR_JITTER.range("colours", "tint"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -155,137 +73,126 @@ def _jit(rng, colour, amount=0.015):
 
 
 def _cat(rng):
-    pattern = _pick(
-        rng, ("mackerel", "mackerel", "mackerel", "blotched", "blotched", "spotted", "colourpoint", "self", "tuxedo")
-    )
-    base, second = _pick(rng, CAT_COATS[pattern])
-    fluff = _u(rng, 0.0, 0.3) if pattern != "self" else _u(rng, 0.0, 0.8)
-    wedge = pattern == "colourpoint"  # an oriental head: narrower cheeks, large ears
-    shape = dict(
-        torso=_u(rng, 0.5, 0.6),
-        chest=_u(rng, 0.115, 0.135) * (1 + 0.25 * fluff),
-        waist=_u(rng, 0.75, 0.88),
-        hip=_u(rng, 0.85, 0.98),
-        girth=_u(rng, 0.82, 0.95),
-        shin=_u(rng, 0.22, 0.27),
-        limb=_u(rng, 0.03, 0.036),
-        neck=_u(rng, 0.06, 0.09),
-        skull=_u(rng, 0.085, 0.1) * (1 + 0.15 * fluff),
-        muzzle=_u(rng, 0.025, 0.04),
-        cheeks=_u(rng, 1.05, 1.2) * (0.85 if wedge else 1.0),
-        ear_height=_u(rng, 0.07, 0.09) * (1 - 0.3 * fluff) * (1.3 if wedge else 1.0),
-        ear_width=_u(rng, 0.75, 0.95),
-        ear_spread=_u(rng, 0.35, 0.55),
-        eye=_u(rng, 0.24, 0.28),
-        tail=_u(rng, 0.42, 0.55),
-        tail_girth=_u(rng, 0.022, 0.03) * (1 + fluff),
-        tail_lift=_u(rng, 0.2, 1.5),
-        tail_bend=_u(rng, 0.1, 0.35),
+    """A held-out cat (`target_tables.CAT`): fluff swells it, a colourpoint's head is a wedge."""
+    pattern = pick(rng, T.CAT_PATTERNS)
+    base, second = pick(rng, T.CAT_COATS[pattern])
+    fluff = T.CAT_COAT.draw(rng, "fluff", "fluff" if pattern != "self" else "fluff_self")
+    shape = {}
+    for part in ("body", "legs", "head", "ears", "eyes", "tail"):
+        shape.update(T.CAT.draw_part(rng, part))
+    for name, k in T.CAT_FLUFF_SWELL.items():
+        shape[name] *= 1 + k * fluff
+    if pattern == "colourpoint":
+        for name, factor in T.CAT_WEDGE.items():
+            shape[name] *= factor
+    shape.update(
         ear_style="prick",
-        nose=NOSE_PINK if pattern != "self" else NOSE_DARK,
-        iris=_pick(rng, CAT_EYES) if pattern != "colourpoint" else (0.35, 0.6, 0.9),
+        nose=T.NOSE_PINK if pattern != "self" else T.NOSE_DARK,
+        iris=pick(rng, T.CAT_EYES) if pattern != "colourpoint" else T.COLOURPOINT_EYES,
         pupil="slit",
     )
     coat = dict(
         kit="cat",
         pattern=pattern,
-        base=_jit(rng, base),
-        second=_jit(rng, second),
-        stripe_count=_u(rng, 9, 16),
+        base=_colour(rng, base),
+        second=_colour(rng, second),
+        **T.CAT_COAT.draw_part(rng, "pattern"),
         fluff=fluff,
-        strand=_u(rng, 0.2, 0.35),
-        belly=_u(rng, 0.2, 0.5),
+        **T.CAT_COAT.draw_part(rng, "fur"),
     )
     return shape, coat
 
 
+def _by_archetype(rng, part: str, kind: str) -> float:
+    """Draw every range of a per-archetype part of `target_tables.DOG`, keep `kind`'s (or "other")."""
+    drawn = T.DOG.draw_part(rng, part)
+    return drawn.get(kind, drawn["other"])
+
+
 def _dog(rng):
-    kind = _pick(rng, DOG_ARCHETYPES)
-    base, second = _pick(rng, DOG_COATS[kind])
-    size = {"terrier": _u(rng, 0.75, 0.9), "hound": _u(rng, 0.85, 0.95), "molosser": _u(rng, 1.05, 1.2)}.get(
-        kind, _u(rng, 0.95, 1.1)
-    )
-    ears = {
-        "retriever": "drop",
-        "hound": "drop",
-        "shepherd": "prick",
-        "husky": "prick",
-        "terrier": _pick(rng, ("fold", "prick")),
-        "molosser": _pick(rng, ("drop", "fold")),
-    }[kind]
-    muzzle = {"molosser": _u(rng, 0.08, 0.11), "terrier": _u(rng, 0.11, 0.14)}.get(kind, _u(rng, 0.15, 0.2))
-    fluff = {"husky": _u(rng, 0.3, 0.5), "retriever": _u(rng, 0.2, 0.45)}.get(kind, _u(rng, 0.0, 0.15))
+    """A held-out dog: an archetype (`DOG_ARCHETYPES`) sets its size, build, ears and coat."""
+    kind = pick(rng, T.DOG_ARCHETYPES)
+    base, second = pick(rng, T.DOG_COATS[kind])
+    size = _by_archetype(rng, "size", kind)
+    styles = {k: v[0] if len(v) == 1 else pick(rng, v) for k, v in T.DOG_EAR_STYLES.items()}
+    ears = styles[kind]
+    muzzle = _by_archetype(rng, "muzzle", kind)
+    fluff = _by_archetype(rng, "fluff", kind)
+    build = T.DOG_BUILD.get(kind, {})
+
+    def scaled(part, name):  # a measure per unit of size, times the archetype's build
+        return T.DOG.draw(rng, part, name) * size * build.get(name, 1.0)
+
     shape = dict(
         archetype=kind,
-        torso=0.7 * size,
-        chest=_u(rng, 0.16, 0.19) * size,
-        waist=_u(rng, 0.68, 0.8),
-        hip=_u(rng, 0.8, 0.9),
-        girth=_u(rng, 0.72, 0.85),
-        shin=_u(rng, 0.3, 0.38) * size * (0.75 if kind == "terrier" else 1.0),
-        limb=_u(rng, 0.045, 0.055) * size * (1.2 if kind == "molosser" else 1.0),
-        neck=_u(rng, 0.12, 0.17) * size,
-        skull=_u(rng, 0.1, 0.115) * size * (1.15 if kind == "molosser" else 1.0),
+        torso=T.DOG_TORSO * size,
+        chest=T.DOG.draw(rng, "body", "chest") * size,
+        waist=T.DOG.draw(rng, "body", "waist"),
+        hip=T.DOG.draw(rng, "body", "hip"),
+        girth=T.DOG.draw(rng, "body", "girth"),
+        shin=scaled("legs", "shin"),
+        limb=scaled("legs", "limb"),
+        neck=T.DOG.draw(rng, "head", "neck") * size,
+        skull=scaled("head", "skull"),
         muzzle=muzzle * size,
-        cheeks=_u(rng, 0.8, 0.95) if kind != "molosser" else _u(rng, 1.0, 1.15),
-        ear_height=_u(rng, 0.12, 0.16) * size if ears != "fold" else _u(rng, 0.08, 0.1) * size,
-        ear_width=_u(rng, 0.7, 0.9),
-        ear_spread=_u(rng, 0.5, 0.7),
-        eye=_u(rng, 0.15, 0.18),
-        tail=_u(rng, 0.3, 0.45) * size,
-        tail_girth=_u(rng, 0.03, 0.045) * size * (1 + fluff),
-        tail_lift=_u(rng, 0.2, 0.9) if kind != "husky" else _u(rng, 1.2, 1.6),
-        tail_bend=_u(rng, 0.05, 0.3),
+        cheeks=T.DOG.draw(rng, "head", "cheeks" if kind != "molosser" else "cheeks_molosser"),
+        ear_height=T.DOG.draw(rng, "ears", "ear_height" if ears != "fold" else "ear_height_fold") * size,
+        ear_width=T.DOG.draw(rng, "ears", "ear_width"),
+        ear_spread=T.DOG.draw(rng, "ears", "ear_spread"),
+        eye=T.DOG.draw(rng, "eyes", "eye"),
+        tail=T.DOG.draw(rng, "tail", "tail") * size,
+        tail_girth=T.DOG.draw(rng, "tail", "tail_girth") * size * (1 + fluff),
+        tail_lift=T.DOG.draw(rng, "tail", "tail_lift" if kind != "husky" else "tail_lift_husky"),
+        tail_bend=T.DOG.draw(rng, "tail", "tail_bend"),
         ear_style=ears,
-        nose=NOSE_DARK,
-        iris=IRIS_DOG,
+        nose=T.NOSE_DARK,
+        iris=T.IRIS_DOG,
         pupil="round",
     )
     coat = dict(
         kit="dog",
-        pattern=DOG_PATTERN[kind],
-        base=_jit(rng, base),
-        second=_jit(rng, second),
+        pattern=T.DOG_PATTERN[kind],
+        base=_colour(rng, base),
+        second=_colour(rng, second),
         stripe_count=0.0,
         fluff=fluff,
-        strand=_u(rng, 0.12, 0.25) + 0.3 * fluff,
-        belly=_u(rng, 0.15, 0.4),
+        strand=T.DOG_COAT.draw(rng, "fur", "strand") + T.DOG_STRAND_PER_FLUFF * fluff,
+        belly=T.DOG_COAT.draw(rng, "fur", "belly"),
     )
     return shape, coat
 
 
 def _bicycle(rng):
+    """A held-out bicycle (`target_tables.BICYCLE`) in a paint of `BIKE_PAINTS`."""
     shape = dict(
-        rim=_u(rng, 0.31, 0.35),
-        tyre=_u(rng, 0.018, 0.05),
-        base=_u(rng, 0.98, 1.1),
-        geometry=_pick(rng, ("road", "city", "trekking")),
-        tube=_u(rng, 0.014, 0.022),
-        saddle_height=_u(rng, 0.88, 1.0),
-        reach=_u(rng, 0.5, 0.6),
-        spokes=int(rng.choice([16, 20, 24])),
-        fenders=bool(rng.random() < 0.4),
-        chainring=_u(rng, 0.09, 0.12),
+        **T.BICYCLE.draw_part(rng, "wheels"),
+        geometry=pick(rng, T.BICYCLE_GEOMETRIES),
+        **T.BICYCLE.draw_part(rng, "frame"),
+        spokes=int(rng.choice(T.BICYCLE_SPOKES)),
+        fenders=bool(rng.random() < T.BICYCLE_FENDER_SHARE),
+        **T.BICYCLE.draw_part(rng, "drive"),
     )
-    return shape, dict(kit="bicycle", pattern="gloss", base=_jit(rng, _pick(rng, BIKE_PAINTS)))
+    return shape, dict(kit="bicycle", pattern="gloss", base=_colour(rng, pick(rng, T.BIKE_PAINTS)))
 
 
 def _car(rng):
-    body = _pick(rng, ("saloon", "estate", "hatch", "crossover", "roadster", "minivan"))
-    tall = {"crossover": 0.18, "minivan": 0.3}.get(body, 0.0)
+    """A held-out car (`target_tables.CAR`): tall bodies raised by `CAR_RAISE`."""
+    t, share = T.CAR, T.CAR_RAISE_SHARE
+    body = pick(rng, T.CAR_BODIES)
+    tall = T.CAR_RAISE.get(body, 0.0)
     shape = dict(
         body=body,
-        length=_u(rng, 4.0, 4.9) if body != "hatch" else _u(rng, 3.7, 4.1),
-        breadth=_u(rng, 1.72, 1.9),
-        sill=_u(rng, 0.16, 0.22) + 0.5 * tall,
-        beltline=_u(rng, 0.5, 0.6) + 0.4 * tall,
-        roof=_u(rng, 0.38, 0.48) + 0.5 * tall if body != "roadster" else _u(rng, 0.3, 0.34),
-        wheel=_u(rng, 0.31, 0.36) + 0.1 * tall,
-        overhang=_u(rng, 0.16, 0.22),
-        screen_rake=_u(rng, 0.35, 0.55),
-        tail_drop=_u(rng, 0.1, 0.3),
+        length=t.draw(rng, "size", "length" if body != "hatch" else "length_hatch"),
+        breadth=t.draw(rng, "size", "breadth"),
+        sill=t.draw(rng, "heights", "sill") + share["sill"] * tall,
+        beltline=t.draw(rng, "heights", "beltline") + share["beltline"] * tall,
+        roof=t.draw(rng, "heights", "roof") + share["roof"] * tall
+        if body != "roadster"
+        else t.draw(rng, "heights", "roof_roadster"),
+        wheel=t.draw(rng, "wheels", "wheel") + share["wheel"] * tall,
+        **t.draw_part(rng, "shape"),
     )
-    return shape, dict(kit="car", pattern="gloss", base=_jit(rng, _pick(rng, CAR_PAINTS)))
+    return shape, dict(kit="car", pattern="gloss", base=_colour(rng, pick(rng, T.CAR_PAINTS)))
 
 
 _SAMPLERS = {"cat": _cat, "dog": _dog, "bicycle": _bicycle, "car": _car}
@@ -522,7 +429,7 @@ def _ear_parts(s: dict, side: str) -> list[Part]:
         )
         return [
             Part(f"ear_{side}", f"ear_{side}", shell),
-            Part(f"ear_{side}_inside", f"ear_{side}", inner, color=EAR_INSIDE),
+            Part(f"ear_{side}_inside", f"ear_{side}", inner, color=T.EAR_INSIDE),
         ]
     if s["ear_style"] == "fold":
         n = 7
@@ -600,7 +507,7 @@ def _bicycle_rig(b: Breed) -> Rig:
         (seat * 0.95 - [0, 0, 0.03], rear - [0, 0, 0.035]),
     ]
     parts = [Part(f"frame{i}", "root", _tube(a, c, tr * (0.6 if i >= 4 else 1.0))) for i, (a, c) in enumerate(tubes)]
-    parts.append(Part("seatpost", "root", _tube(seat, seat + [-0.02, 0.08, 0], 0.6 * tr), color=CHROME))
+    parts.append(Part("seatpost", "root", _tube(seat, seat + [-0.02, 0.08, 0], 0.6 * tr), color=T.CHROME))
     parts.append(
         Part(
             "saddle",
@@ -616,10 +523,10 @@ def _bicycle_rig(b: Breed) -> Rig:
         )
     )
     ring_r = s["chainring"]
-    parts.append(Part("chainring", "root", _ring(ring_r, 0.008, bb, z=0.06), color=CHROME))
+    parts.append(Part("chainring", "root", _ring(ring_r, 0.008, bb, z=0.06), color=T.CHROME))
     for z, ang in ((0.075, 0.4), (-0.075, 0.4 + np.pi)):
         end = bb + np.array([0.17 * np.cos(ang), 0.17 * np.sin(ang), z])
-        parts.append(Part(f"crank{z > 0:d}", "root", _tube(bb + [0, 0, z], end, 0.01), color=CHROME))
+        parts.append(Part(f"crank{z > 0:d}", "root", _tube(bb + [0, 0, z], end, 0.01), color=T.CHROME))
         parts.append(
             Part(
                 f"pedal{z > 0:d}",
@@ -634,7 +541,7 @@ def _bicycle_rig(b: Breed) -> Rig:
     parts += [
         Part("fork_l", "steer", _tube([0, 0, 0.035], fork + [0, 0, 0.045], 0.8 * tr)),
         Part("fork_r", "steer", _tube([0, 0, -0.035], fork - [0, 0, 0.045], 0.8 * tr)),
-        Part("stem", "steer", _tube(head_top - head_bot, bar, 0.8 * tr), color=CHROME),
+        Part("stem", "steer", _tube(head_top - head_bot, bar, 0.8 * tr), color=T.CHROME),
     ]
     half = 0.21 if s["geometry"] == "road" else 0.29
     parts.append(
@@ -642,7 +549,7 @@ def _bicycle_rig(b: Breed) -> Rig:
             "bar",
             "steer",
             _tube(bar - [0, 0, half], bar + [0, 0, half], 0.011),
-            color=CHROME if s["geometry"] == "road" else RUBBER,
+            color=T.CHROME if s["geometry"] == "road" else T.RUBBER,
         )
     )
     if s["geometry"] == "road":
@@ -670,13 +577,13 @@ def _bicycle_rig(b: Breed) -> Rig:
             )
     for w in ("front_wheel", "rear_wheel"):
         parts.append(Part(f"{w}_tyre", w, _ring(R - s["tyre"] / 2, s["tyre"] / 2, n=48, sections=10), dark=True))
-        parts.append(Part(f"{w}_rim", w, _ring(s["rim"] - 0.012, 0.012, n=48), color=CHROME))
-        parts.append(Part(f"{w}_hub", w, _tube((0, 0, -0.05), (0, 0, 0.05), 0.022), color=CHROME))
+        parts.append(Part(f"{w}_rim", w, _ring(s["rim"] - 0.012, 0.012, n=48), color=T.CHROME))
+        parts.append(Part(f"{w}_hub", w, _tube((0, 0, -0.05), (0, 0, 0.05), 0.022), color=T.CHROME))
         for k in range(s["spokes"]):
             a = 2 * np.pi * k / s["spokes"]
             z = 0.03 if k % 2 else -0.03
             end = np.array([np.cos(a), np.sin(a), 0.0]) * (s["rim"] - 0.02)
-            parts.append(Part(f"{w}_spoke{k}", w, _tube((0, 0, z), end, 0.0025, sections=4), color=CHROME))
+            parts.append(Part(f"{w}_spoke{k}", w, _tube((0, 0, z), end, 0.0025, sections=4), color=T.CHROME))
         if s["fenders"]:
             a = (
                 np.linspace(0.15 * np.pi, 0.95 * np.pi, 14)
@@ -734,7 +641,7 @@ def _car_rig(b: Breed) -> Rig:
             "glass",
             "root",
             loft(np.stack([gx, (glass_top + bottom_g) / 2, np.zeros(m)], -1), hh, gw, (0.0, 1.0), 16, squareness=4.0),
-            color=GLASS,
+            color=T.GLASS,
         )
     )
     if s["body"] != "roadster":
@@ -824,7 +731,7 @@ def _car_rig(b: Breed) -> Rig:
                 f"rim_{name}",
                 f"wheel_{name}",
                 _blob((0.63 * R, 0.63 * R, 0.02), (0.0, 0.0, z * 0.115), (0.0, 0.01)),
-                color=CHROME,
+                color=T.CHROME,
             )
         )
     return Rig(b.cls, b.name, joints, parts)
@@ -947,15 +854,15 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
         paint(np.clip((belly - 0.6) * 3, 0, 1) * region["body"] * coat["belly"], light)
         paint(region["head"] * np.clip((local("head") - 0.9) * 10, 0, 1) * 0.6, col.mean() * 0.5 + np.zeros(3))
     # Fur: strokes along u (hair runs along the body), shading darker on the back. A cat's
-    # coat shows its hairs at a stronger contrast (FUR_CONTRAST): at 1.6 the ImageNet
+    # coat shows its hairs at a stronger contrast (`target_tables.FUR_CONTRAST`): at 1.6 the ImageNet
     # classifier of the realism measure recognised far fewer proxy-real cats (smooth coats
     # read as toys or dogs).
     strands = upsample_periodic(rng.random((size // 2, size // 2)).astype(np.float32), size)
     fine = rng.random((size, size // 4)).astype(np.float32).repeat(4, 1)  # short hairs along u
     fine = 0.5 * fine + 0.5 * np.roll(fine, 2, 1)
     grain = rng.random((size, size)).astype(np.float32)
-    fur = 1 + coat["strand"] * (0.5 * (fine - 0.5) + 0.25 * (grain - 0.5) + 0.25 * (strands - 0.5)) * FUR_CONTRAST.get(
-        coat["kit"], 1.6
-    )
+    fur = 1 + coat["strand"] * (
+        0.5 * (fine - 0.5) + 0.25 * (grain - 0.5) + 0.25 * (strands - 0.5)
+    ) * T.FUR_CONTRAST.get(coat["kit"], T.FUR_CONTRAST_OTHER)
     shade = 1 - 0.08 * (1 - belly) * region["body"]
     return np.clip(col * (fur * shade)[..., None], 0, 1).astype(np.float32)
