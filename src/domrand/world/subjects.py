@@ -214,11 +214,10 @@ def _quadruped(b: Breed) -> Rig:
 
 
 def _dog_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> list[Part]:
+    """A dog's parts: body, a long head with a snout of its own, dark nose and eyes, ears of its
+    kind, a tapering tail, plain legs with broad paws."""
     L, H, W = s["body_length"], s["body_height"], s["body_width"]
     legr, hr, he = s["leg_radius"], s["head_radius"], s["head_elongation"]
-
-    def P(name, joint, mesh, dark=False):
-        return Part(name, joint, mesh, dark)
 
     head_c = (0.55 * hr, 0.15 * hr, 0.0)
     snout_len = s["snout_length"]
@@ -227,32 +226,32 @@ def _dog_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
     nose_c = (snout_c[0] + 0.5 * snout_len + 0.8 * snout_r, snout_c[1] + 0.35 * snout_r, 0.0)
     eye_r = 0.17 * hr
     parts = [
-        P("body", "root", shapes.ellipsoid((0.5 * L, 0.5 * H, 0.5 * W))),
-        P("neck", "neck", shapes.segment((0, 0, 0), (s["neck_length"], 0, 0), s["neck_radius"])),
-        P("head", "head", shapes.ellipsoid((hr * he, hr * 0.9, hr * 0.95), center=head_c)),
-        P("snout", "head", shapes.ellipsoid((0.5 * snout_len + 0.8 * snout_r, snout_r, 1.1 * snout_r), center=snout_c)),
-        P("nose", "head", shapes.ellipsoid((0.3 * snout_r, 0.25 * snout_r, 0.35 * snout_r), center=nose_c), dark=True),
-        P("ear_l", "ear_l", shapes.ear(s["ear_kind"], s["ear_size"], s["ear_flare"])),
-        P("ear_r", "ear_r", shapes.ear(s["ear_kind"], s["ear_size"], s["ear_flare"])),
+        _part("body", "root", shapes.ellipsoid((0.5 * L, 0.5 * H, 0.5 * W))),
+        _part("neck", "neck", shapes.segment((0, 0, 0), (s["neck_length"], 0, 0), s["neck_radius"])),
+        _part("head", "head", shapes.ellipsoid((hr * he, hr * 0.9, hr * 0.95), center=head_c)),
+        _part(
+            "snout", "head", shapes.ellipsoid((0.5 * snout_len + 0.8 * snout_r, snout_r, 1.1 * snout_r), center=snout_c)
+        ),
+        _part(
+            "nose", "head", shapes.ellipsoid((0.3 * snout_r, 0.25 * snout_r, 0.35 * snout_r), center=nose_c), dark=True
+        ),
+        _part("ear_l", "ear_l", shapes.ear(s["ear_kind"], s["ear_size"], s["ear_flare"])),
+        _part("ear_r", "ear_r", shapes.ear(s["ear_kind"], s["ear_size"], s["ear_flare"])),
     ]
     for side, z in (("l", 1), ("r", -1)):
         c = (head_c[0] + 0.8 * hr * he * 0.85, head_c[1] + 0.3 * hr, z * 0.42 * hr)
-        parts.append(P(f"eye_{side}", "head", shapes.ellipsoid((eye_r * 0.6, eye_r, eye_r)), dark=True))
+        parts.append(_part(f"eye_{side}", "head", shapes.ellipsoid((eye_r * 0.6, eye_r, eye_r)), dark=True))
         parts[-1].mesh.apply_translation(c)
-    tr = s["tail_radius"]
-    for k in range(4):
-        parts.append(
-            P(
-                f"tail{k}",
-                f"tail{k}",
-                shapes.segment((0, 0, 0), (-seg, 0, 0), tr * (1 - 0.12 * k), tr * (1 - 0.12 * (k + 1))),
-            )
-        )
+    parts += _tail_parts(s, seg, taper=0.12)
     for name in legs:
-        parts.append(P(f"{name}_upper", f"{name}_hip", shapes.segment((0, 0, 0), (0, -upper, 0), legr * 1.25, legr)))
-        parts.append(P(f"{name}_lower", f"{name}_knee", shapes.segment((0, 0, 0), (0, -lower, 0), legr, legr * 0.85)))
         parts.append(
-            P(
+            _part(f"{name}_upper", f"{name}_hip", shapes.segment((0, 0, 0), (0, -upper, 0), legr * 1.25, legr))
+        )
+        parts.append(
+            _part(f"{name}_lower", f"{name}_knee", shapes.segment((0, 0, 0), (0, -lower, 0), legr, legr * 0.85))
+        )
+        parts.append(
+            _part(
                 f"{name}_paw",
                 f"{name}_knee",
                 shapes.ellipsoid((legr * 1.6, legr * 0.8, legr * 1.1), center=(legr * 0.6, -lower, 0)),
@@ -266,68 +265,53 @@ def _cat_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
     coloured eyes with slit pupils, forward-facing ears with pink insides, a long even tail.
     A pointed coat darkens ears, face, lower legs and tail (`point_colour`)."""
     L, H, W = s["body_length"], s["body_height"], s["body_width"]
-    legr, hr, he, hw = s["leg_radius"], s["head_radius"], s["head_elongation"], s["head_width"]
+    hr, he, hw = s["head_radius"], s["head_elongation"], s["head_width"]
     point = tuple(s["point_colour"]) if s.get("point_colour") else None
-    muzzle = tuple(s["muzzle_colour"]) if s.get("muzzle_colour") else point
-
-    def P(name, joint, mesh, color=None, dark=False):
-        return Part(name, joint, mesh, dark, color)
-
     hc = np.array([0.55 * hr, 0.15 * hr, 0.0])
-    ha, hb, hcz = hr * he, 0.88 * hr, hr * hw  # head semi-axes
+    head = (hr * he, 0.88 * hr, hr * hw)  # semi-axes
     parts = [
-        P("body", "root", shapes.ellipsoid((0.5 * L, 0.5 * H, 0.5 * W))),
-        P("neck", "neck", shapes.segment((0, 0, 0), (s["neck_length"], 0, 0), s["neck_radius"])),
-        P("head", "head", shapes.ellipsoid((ha, hb, hcz), center=hc)),
+        _part("body", "root", shapes.ellipsoid((0.5 * L, 0.5 * H, 0.5 * W))),
+        _part("neck", "neck", shapes.segment((0, 0, 0), (s["neck_length"], 0, 0), s["neck_radius"])),
+        _part("head", "head", shapes.ellipsoid(head, center=hc)),
     ]
+    parts += _cat_face(s, hc, head, point)
+    parts += _cat_ears(s, point)
+    parts += _tail_parts(s, seg, taper=0.05, point=point)
+    parts += _cat_legs(s, legs, upper, lower, point)
+    return parts
+
+
+def _cat_face(s: dict, hc: np.ndarray, head: tuple, point: tuple | None) -> list[Part]:
+    """Whisker pads and chin (pale on tabbies), the nose, large eyes with slit pupils on the
+    head's surface; `hc` is the head's centre, `head` its semi-axes."""
+    hr = s["head_radius"]
+    ha, hb, hcz = head
+    muzzle = tuple(s["muzzle_colour"]) if s.get("muzzle_colour") else point
     pad = s["snout_radius"] * hr
     pad_x = hc[0] + 0.8 * ha + s["snout_length"]
+    parts = []
     for side, z in (("l", 1), ("r", -1)):  # whisker pads
-        parts.append(
-            P(
-                f"snout_{side}",
-                "head",
-                shapes.ellipsoid((pad, 0.8 * pad, pad), center=(pad_x, hc[1] - 0.3 * hr, z * 0.75 * pad)),
-                color=muzzle,
-            )
-        )
-    parts.append(
-        P(
-            "chin",
-            "head",
-            shapes.ellipsoid((0.7 * pad, 0.55 * pad, 0.8 * pad), center=(pad_x - 0.3 * pad, hc[1] - 0.52 * hr, 0)),
-            color=muzzle,
-        )
-    )
-    parts.append(
-        P(
-            "nose",
-            "head",
-            shapes.ellipsoid((0.35 * pad, 0.3 * pad, 0.42 * pad), center=(pad_x + 0.75 * pad, hc[1] - 0.12 * hr, 0)),
-            color=tuple(s["nose_colour"]),
-        )
-    )
+        centre = (pad_x, hc[1] - 0.3 * hr, z * 0.75 * pad)
+        parts.append(_part(f"snout_{side}", "head", shapes.ellipsoid((pad, 0.8 * pad, pad), center=centre), muzzle))
+    chin = shapes.ellipsoid((0.7 * pad, 0.55 * pad, 0.8 * pad), center=(pad_x - 0.3 * pad, hc[1] - 0.52 * hr, 0))
+    parts.append(_part("chin", "head", chin, muzzle))
+    nose = shapes.ellipsoid((0.35 * pad, 0.3 * pad, 0.42 * pad), center=(pad_x + 0.75 * pad, hc[1] - 0.12 * hr, 0))
+    parts.append(_part("nose", "head", nose, tuple(s["nose_colour"])))
     e = 0.23 * hr  # large eyes: the face is what ImageNet reads as a cat
     for side, z in (("l", 1), ("r", -1)):  # eyes on the head's surface, looking forward
         ey, ez = 0.14 * hr, 0.38 * hcz
         ex = hc[0] + ha * np.sqrt(max(1 - (ey / hb) ** 2 - (ez / hcz) ** 2, 0.05))
-        parts.append(
-            P(
-                f"eye_{side}",
-                "head",
-                shapes.ellipsoid((0.4 * e, e, 0.9 * e), center=(ex - 0.2 * e, hc[1] + ey, z * ez)),
-                color=tuple(s["eye_colour"]),
-            )
-        )
-        parts.append(
-            P(
-                f"pupil_{side}",
-                "head",
-                shapes.ellipsoid((0.3 * e, 0.8 * e, 0.25 * e), center=(ex + 0.02 * e, hc[1] + ey, z * ez)),
-                dark=True,
-            )
-        )
+        eye = shapes.ellipsoid((0.4 * e, e, 0.9 * e), center=(ex - 0.2 * e, hc[1] + ey, z * ez))
+        parts.append(_part(f"eye_{side}", "head", eye, tuple(s["eye_colour"])))
+        pupil = shapes.ellipsoid((0.3 * e, 0.8 * e, 0.25 * e), center=(ex + 0.02 * e, hc[1] + ey, z * ez))
+        parts.append(_part(f"pupil_{side}", "head", pupil, dark=True))
+    return parts
+
+
+def _cat_ears(s: dict, point: tuple | None) -> list[Part]:
+    """Upright ears turned to face forward and cupped, each with a pink (or pointed) inside."""
     size, flare = s["ear_size"], s["ear_flare"]
+    parts = []
     for side in ("l", "r"):
         ear = shapes.ear("upright", size, flare)
         ear.apply_transform(_yaw(np.pi / 2))  # the flat face looks forward, a cupped ear
@@ -335,43 +319,48 @@ def _cat_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
         inner = shapes.ear("upright", 0.72 * size, 0.8 * flare)
         inner.apply_transform(_yaw(np.pi / 2))
         inner.apply_translation((0.07 * size * flare, 0.04 * size, 0))
-        parts.append(P(f"ear_{side}", f"ear_{side}", ear, color=point))
-        parts.append(P(f"ear_inner_{side}", f"ear_{side}", inner, color=T.EAR_PINK if point is None else point))
-    tr = s["tail_radius"]
-    for k in range(4):
-        parts.append(
-            P(
-                f"tail{k}",
-                f"tail{k}",
-                shapes.segment((0, 0, 0), (-seg, 0, 0), tr * (1 - 0.05 * k), tr * (1 - 0.05 * (k + 1))),
-                color=point if k >= 2 else None,
-            )
-        )
+        parts.append(_part(f"ear_{side}", f"ear_{side}", ear, point))
+        parts.append(_part(f"ear_inner_{side}", f"ear_{side}", inner, T.EAR_PINK if point is None else point))
+    return parts
+
+
+def _cat_legs(s: dict, legs: dict, upper: float, lower: float, point: tuple | None) -> list[Part]:
+    """Legs with thighs (heavier at the back), slim shins and oval paws (pointed on a pointed coat)."""
+    legr = s["leg_radius"]
+    parts = []
     for name in legs:
         back = name.startswith("back")
         thigh = (
             (2.3 * legr, 0.5 * upper + legr, 1.25 * legr) if back else (1.6 * legr, 0.45 * upper + legr, 1.15 * legr)
         )
-        parts.append(
-            P(
-                f"{name}_thigh",
-                f"{name}_hip",
-                shapes.ellipsoid(thigh, center=(0.2 * legr if back else 0.0, -0.3 * upper, 0)),
-            )
-        )
-        parts.append(P(f"{name}_upper", f"{name}_hip", shapes.segment((0, 0, 0), (0, -upper, 0), legr * 1.2, legr)))
-        parts.append(
-            P(f"{name}_lower", f"{name}_knee", shapes.segment((0, 0, 0), (0, -lower, 0), legr, legr * 0.9), color=point)
-        )
-        parts.append(
-            P(
-                f"{name}_paw",
-                f"{name}_knee",
-                shapes.ellipsoid((legr * 1.35, legr * 0.75, legr * 1.15), center=(legr * 0.45, -lower, 0)),
-                color=point,
-            )
-        )
+        thigh_mesh = shapes.ellipsoid(thigh, center=(0.2 * legr if back else 0.0, -0.3 * upper, 0))
+        parts.append(_part(f"{name}_thigh", f"{name}_hip", thigh_mesh))
+        parts.append(_part(f"{name}_upper", f"{name}_hip", shapes.segment((0, 0, 0), (0, -upper, 0), legr * 1.2, legr)))
+        shin = shapes.segment((0, 0, 0), (0, -lower, 0), legr, legr * 0.9)
+        parts.append(_part(f"{name}_lower", f"{name}_knee", shin, point))
+        paw = shapes.ellipsoid((legr * 1.35, legr * 0.75, legr * 1.15), center=(legr * 0.45, -lower, 0))
+        parts.append(_part(f"{name}_paw", f"{name}_knee", paw, point))
     return parts
+
+
+def _tail_parts(s: dict, seg: float, taper: float, point: tuple | None = None) -> list[Part]:
+    """Four tail segments of length `seg`, each `taper` (of the tail's radius) thinner; the last
+    two in the `point` colour when there is one."""
+    tr = s["tail_radius"]
+    return [
+        _part(
+            f"tail{k}",
+            f"tail{k}",
+            shapes.segment((0, 0, 0), (-seg, 0, 0), tr * (1 - taper * k), tr * (1 - taper * (k + 1))),
+            point if k >= 2 else None,
+        )
+        for k in range(4)
+    ]
+
+
+def _part(name: str, joint: str, mesh, color: tuple | None = None, dark: bool = False) -> Part:
+    """A part hung on `joint`, in the coat (no `color`), a colour of its own, or dark."""
+    return Part(name, joint, mesh, dark, color)
 
 
 def _yaw(angle: float) -> np.ndarray:
@@ -446,7 +435,7 @@ def _car_rig(b: Breed) -> Rig:
     windscreen and rear window), glass is a dark band around the cabin, wheels sit in dark
     arches with light hubs; headlights, tail lights, grille, bumpers and number plates."""
     s = b.shape
-    L, W, ch, R = s["length"], s["width"], s["cabin_height"], s["wheel_radius"]
+    L, W, R = s["length"], s["width"], s["wheel_radius"]
     y0, y1 = s["clearance"], s["clearance"] + s["body_height"]  # sill and beltline
     joints = [Joint("root", None, (0.0, 0.0, 0.0))]
     axle = 0.5 * L - max(0.75, 2.4 * R)
@@ -455,10 +444,24 @@ def _car_rig(b: Breed) -> Rig:
         joints.append(Joint(f"wheel_{name}", "root", (x, R, z * zw)))
     hw = W / 2
     nose = y1 - s["hood_drop"]
-    body_pts = []
+    cabin_at, front, rear = _cabin_profile(s, y1, hw)
+    parts = [_part("body", "root", shapes.hull(_car_body_points(L, hw, y0, y1, nose), rounding=0.12))]
+    parts += _car_greenhouse(s, cabin_at, y1)
+    parts += _car_trim(s, y0, y1, nose, rear)
+    for z in (1, -1):
+        parts += _car_side(s, z, y1, nose, front, axle)
+    for name in ("fl", "fr", "rl", "rr"):
+        parts += _car_wheel(name, R)
+    return Rig(b.cls, b.name, joints, parts)
+
+
+def _car_body_points(L: float, hw: float, y0: float, y1: float, nose: float) -> list[tuple]:
+    """The lower body's hull points from sill `y0` to beltline `y1`: the sides bulge at mid height
+    (tumblehome above, tuck under below); a long hood sloping down to `nose`."""
+    pts = []
     ym = 0.5 * (y0 + y1)
-    for z in (hw, -hw):  # sides bulge at mid height (tumblehome above, tuck under below); a long sloping hood
-        body_pts += [
+    for z in (hw, -hw):
+        pts += [
             (L / 2, y0 + 0.08, z * 0.86),
             (L / 2 - 0.04, nose, z * 0.82),
             (L / 2 - 0.25, y0, z * 0.93),
@@ -470,18 +473,31 @@ def _car_rig(b: Breed) -> Rig:
             (-L / 2 + 0.3, ym, z),
             (-L / 2 + 0.3, y1, z * 0.9),
         ]
+    return pts
+
+
+def _cabin_profile(s: dict, y1: float, hw: float):
+    """(at, front, rear): `at(y)` gives the cabin's front x, rear x and half width at height y
+    (the screens bend into the roof); front and rear are its ends at the beltline `y1`."""
+    L, ch = s["length"], s["cabin_height"]
     cab_len, cab_x = s["cabin_length"] * L, s["cabin_offset"] * L
     front, rear = cab_x + cab_len / 2, cab_x - cab_len / 2
     if s["kind"] in ("hatchback", "suv", "van"):
         rear = min(rear, -L / 2 + 0.08)
-    top = y1 + ch
     run_f, run_r = ch * s["windscreen_slope"] * 1.6, ch * s["rear_slope"] * 1.6
 
-    def cabin_at(y):  # the cabin's x extent and half width at height y: screens bend into the roof
+    def at(y):
         t = np.clip((y - y1) / ch, 0.0, 1.0)
         bend = 0.55 * t + 0.45 * t**3
         return front + 0.15 - bend * run_f, rear + bend * run_r, hw * (0.96 - 0.16 * t * t)
 
+    return at, front, rear
+
+
+def _car_greenhouse(s: dict, cabin_at, y1: float) -> list[Part]:
+    """The cabin with a crowned roof, the glass band around it, and the pillar between the windows."""
+    ch, W = s["cabin_height"], s["width"]
+    top = y1 + ch
     cab_pts = []
     for y in (y1 - 0.02, y1 + 0.4 * ch, y1 + 0.75 * ch, top):
         xf, xr, zz = cabin_at(y)
@@ -503,85 +519,76 @@ def _car_rig(b: Breed) -> Rig:
             (xr - 0.05, y, zz + 0.035),
             (xr - 0.05, y, -zz - 0.035),
         ]
-
-    def P(name, mesh, color=None, joint="root"):
-        return Part(name, joint, mesh, color=color)
-
     xf_mid = cabin_at(y1 + 0.5 * ch)[0]
+    pillar_x = 0.5 * (xf_mid + cabin_at(y1 + 0.5 * ch)[1]) + 0.1
+    return [
+        _part("cabin", "root", shapes.hull(cab_pts, rounding=0.07)),
+        _part("glass", "root", shapes.hull(glass_pts, rounding=0.04), T.CAR_GLASS),
+        _part("pillar", "root", shapes.box((0.08, ch * 0.9, W * 0.99), center=(pillar_x, y1 + 0.48 * ch, 0))),
+    ]
+
+
+def _car_trim(s: dict, y0: float, y1: float, nose: float, rear: float) -> list[Part]:
+    """Grille, bumpers and number plates; a pickup's open bed behind the cab."""
+    L, W = s["length"], s["width"]
+
+    def trim(name, extents, center, color=T.CAR_TRIM):
+        return _part(name, "root", shapes.box(extents, center=center), color)
+
     parts = [
-        P("body", shapes.hull(body_pts, rounding=0.12)),
-        P("cabin", shapes.hull(cab_pts, rounding=0.07)),
-        P("glass", shapes.hull(glass_pts, rounding=0.04), T.CAR_GLASS),
-        P(
-            "pillar",
-            shapes.box(
-                (0.08, ch * 0.9, W * 0.99),
-                center=(0.5 * (xf_mid + cabin_at(y1 + 0.5 * ch)[1]) + 0.1, y1 + 0.48 * ch, 0),
-            ),
-        ),
-        P(
-            "grille",
-            shapes.box((0.04, 0.16, W * 0.42), center=(L / 2 + 0.005, 0.5 * (y0 + nose) + 0.02, 0)),
-            T.CAR_TRIM,
-        ),
-        P("bumper_f", shapes.box((0.14, 0.14, W * 0.96), center=(L / 2 - 0.02, y0 + 0.09, 0)), T.CAR_TRIM),
-        P("bumper_r", shapes.box((0.14, 0.14, W * 0.96), center=(-L / 2 + 0.02, y0 + 0.1, 0)), T.CAR_TRIM),
-        P("plate_f", shapes.box((0.03, 0.11, 0.5), center=(L / 2 + 0.055, y0 + 0.1, 0)), T.PLATE),
-        P("plate_r", shapes.box((0.03, 0.11, 0.5), center=(-L / 2 - 0.055, y0 + 0.26, 0)), T.PLATE),
+        trim("grille", (0.04, 0.16, W * 0.42), (L / 2 + 0.005, 0.5 * (y0 + nose) + 0.02, 0)),
+        trim("bumper_f", (0.14, 0.14, W * 0.96), (L / 2 - 0.02, y0 + 0.09, 0)),
+        trim("bumper_r", (0.14, 0.14, W * 0.96), (-L / 2 + 0.02, y0 + 0.1, 0)),
+        trim("plate_f", (0.03, 0.11, 0.5), (L / 2 + 0.055, y0 + 0.1, 0), T.PLATE),
+        trim("plate_r", (0.03, 0.11, 0.5), (-L / 2 - 0.055, y0 + 0.26, 0), T.PLATE),
     ]
     if s["kind"] == "pickup":  # an open bed behind the cab: its floor shows as a dark box
-        parts.append(
-            P(
-                "bed",
-                shapes.box((L / 2 + rear - 0.2, 0.05, W * 0.86), center=(0.5 * (rear - L / 2), y1 + 0.01, 0)),
-                T.CAR_TRIM,
-            )
-        )
-    for z in (1, -1):
-        side = "l" if z > 0 else "r"
-        parts.append(
-            P(
-                f"light_{side}",
-                shapes.ellipsoid((0.05, 0.07, 0.17), center=(L / 2 - 0.02, nose - 0.09, z * hw * 0.7)),
-                T.HEADLIGHT,
-            )
-        )
-        parts.append(
-            P(
-                f"taillight_{side}",
-                shapes.ellipsoid((0.04, 0.08, 0.13), center=(-L / 2 + 0.005, y1 - 0.14, z * hw * 0.78)),
-                T.TAILLIGHT,
-            )
-        )
-        parts.append(
-            P(
-                f"mirror_{side}",
-                shapes.ellipsoid((0.06, 0.06, 0.1), center=(front - 0.1, y1 + 0.06, z * (hw + 0.06))),
-                T.CAR_TRIM,
-            )
-        )
-        for x in (axle, -axle):  # wheel arches: dark shadows around the tyres
-            parts.append(
-                P(
-                    f"arch_{side}{'f' if x > 0 else 'r'}",
-                    shapes.wheel(1.18 * R, 0.05, center=(x, R, z * (hw - 0.01)), sections=16),
-                    T.CAR_TRIM,
-                )
-            )
-    for name in ("fl", "fr", "rl", "rr"):
-        parts.append(P(f"tyre_{name}", shapes.wheel(R, 0.22), T.CAR_TRIM, f"wheel_{name}"))
-        parts.append(P(f"rim_{name}", shapes.wheel(R * 0.62, 0.24, sections=12), T.HUB, f"wheel_{name}"))
-        for k in range(5):  # an alloy wheel: five dark openings between the spokes
-            a = 2 * np.pi * k / 5
-            parts.append(
-                P(
-                    f"rim_{name}_gap{k}",
-                    shapes.wheel(0.13 * R, 0.25, center=(0.36 * R * np.cos(a), 0.36 * R * np.sin(a), 0), sections=8),
-                    T.CAR_TRIM,
-                    f"wheel_{name}",
-                )
-            )
-    return Rig(b.cls, b.name, joints, parts)
+        parts.append(trim("bed", (L / 2 + rear - 0.2, 0.05, W * 0.86), (0.5 * (rear - L / 2), y1 + 0.01, 0)))
+    return parts
+
+
+def _car_side(s: dict, z: int, y1: float, nose: float, front: float, axle: float) -> list[Part]:
+    """One side's (z = 1 left, -1 right) headlight, tail light, mirror and two wheel arches."""
+    L, hw, R = s["length"], s["width"] / 2, s["wheel_radius"]
+    side = "l" if z > 0 else "r"
+    parts = [
+        _part(
+            f"light_{side}",
+            "root",
+            shapes.ellipsoid((0.05, 0.07, 0.17), center=(L / 2 - 0.02, nose - 0.09, z * hw * 0.7)),
+            T.HEADLIGHT,
+        ),
+        _part(
+            f"taillight_{side}",
+            "root",
+            shapes.ellipsoid((0.04, 0.08, 0.13), center=(-L / 2 + 0.005, y1 - 0.14, z * hw * 0.78)),
+            T.TAILLIGHT,
+        ),
+        _part(
+            f"mirror_{side}",
+            "root",
+            shapes.ellipsoid((0.06, 0.06, 0.1), center=(front - 0.1, y1 + 0.06, z * (hw + 0.06))),
+            T.CAR_TRIM,
+        ),
+    ]
+    for x in (axle, -axle):  # wheel arches: dark shadows around the tyres
+        arch = shapes.wheel(1.18 * R, 0.05, center=(x, R, z * (hw - 0.01)), sections=16)
+        parts.append(_part(f"arch_{side}{'f' if x > 0 else 'r'}", "root", arch, T.CAR_TRIM))
+    return parts
+
+
+def _car_wheel(name: str, R: float) -> list[Part]:
+    """A tyre and an alloy rim with five dark openings between its spokes, on joint wheel_<name>."""
+    joint = f"wheel_{name}"
+    parts = [
+        _part(f"tyre_{name}", joint, shapes.wheel(R, 0.22), T.CAR_TRIM),
+        _part(f"rim_{name}", joint, shapes.wheel(R * 0.62, 0.24, sections=12), T.HUB),
+    ]
+    for k in range(5):
+        a = 2 * np.pi * k / 5
+        gap = shapes.wheel(0.13 * R, 0.25, center=(0.36 * R * np.cos(a), 0.36 * R * np.sin(a), 0), sections=8)
+        parts.append(_part(f"rim_{name}_gap{k}", joint, gap, T.CAR_TRIM))
+    return parts
 
 
 # ---------------------------------------------------------------------------------------
