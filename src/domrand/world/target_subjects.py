@@ -296,7 +296,21 @@ def build_target_rig(breed: Breed) -> Rig:
 
 
 def _animal_rig(b: Breed) -> Rig:
+    """A cat's or dog's rig: lofted torso and neck, head, ears, a four-segment tail, four legs."""
     s = b.shape
+    joints = _animal_joints(s)
+    parts = _torso_parts(s)
+    parts += _head_parts(s)
+    for side in ("l", "r"):
+        parts += _ear_parts(s, side)
+    parts += _lofted_tail(s, keeps_thickness=b.cls == "cat")
+    for name in LEGS:
+        parts += _leg_parts(s, name)
+    return Rig(b.cls, b.name, joints, parts)
+
+
+def _animal_joints(s: dict) -> list[Joint]:
+    """The skeleton: root above the hips, neck and head, ears, tail0-3, <leg>_hip and _knee."""
     L, R = s["torso"], s["chest"]
     legl = s["shin"]  # hip to ground
     top = legl + 0.9 * R
@@ -320,14 +334,19 @@ def _animal_rig(b: Breed) -> Rig:
     seg = s["tail"] / 4
     for k in range(1, 4):
         joints.append(Joint(f"tail{k}", f"tail{k - 1}", (-seg, 0.0, 0.0), rest=(0.0, 0.0, -s["tail_bend"])))
-    hips = {"front_l": (0.36 * L, 1), "front_r": (0.36 * L, -1), "back_l": (-0.36 * L, 1), "back_r": (-0.36 * L, -1)}
     upper = 0.5 * legl
-    for name, (x, side) in hips.items():
+    for name in LEGS:
+        x = 0.36 * L if name.startswith("front") else -0.36 * L
+        side = 1 if name.endswith("_l") else -1
         joints.append(Joint(f"{name}_hip", "root", (x, -0.35 * R, side * 0.5 * R * s["girth"])))
         joints.append(Joint(f"{name}_knee", f"{name}_hip", (0.0, -upper, 0.0)))
+    return joints
 
-    parts = []
-    # Torso: hips (x<0) to chest (x>0), deepest at the chest, tucked at the waist.
+
+def _torso_parts(s: dict) -> list[Part]:
+    """Torso from hips (x < 0) to chest (x > 0), deepest at the chest, tucked at the waist; a neck
+    from inside the chest up to the head, thick where it meets the shoulders."""
+    L, R, sk = s["torso"], s["chest"], s["skull"]
     n = 13
     x = np.linspace(-0.56 * L, 0.56 * L, n)
     st = [0.0, 0.08, 0.25, 0.5, 0.72, 0.9, 1.0]
@@ -335,47 +354,47 @@ def _animal_rig(b: Breed) -> Rig:
     width = R * s["girth"] * _profile(st, [0.35, 0.85, s["hip"], s["waist"], 0.95, 0.85, 0.4], n)
     keel = -R * _profile(st, [0.0, 0.0, 0.05, 0.1, 0.25, 0.2, 0.1], n)
     arch = R * 0.12 * np.sin(np.linspace(0, np.pi, n))
-    parts.append(
-        Part("body", "root", loft(np.stack([x, keel + arch, np.zeros(n)], -1), depth, width, ATLAS["body"], 20))
-    )
-    # Neck: from inside the chest up to the head, thick where it meets the shoulders.
+    body = loft(np.stack([x, keel + arch, np.zeros(n)], -1), depth, width, ATLAS["body"], 20)
     nk = s["neck"]
     path = np.stack([np.linspace(-0.35 * R, nk + 0.2 * sk, 7), np.zeros(7), np.zeros(7)], -1)
     nr = _profile([0, 0.5, 1], [0.85 * R, 0.7 * R, 0.85 * sk], 7)
-    parts.append(Part("neck", "neck", loft(path, nr, nr * 0.85, ATLAS["neck"], 16)))
-    parts += _head_parts(s)
-    for side in ("l", "r"):
-        parts += _ear_parts(s, side)
-    tr = s["tail_girth"]
+    return [Part("body", "root", body), Part("neck", "neck", loft(path, nr, nr * 0.85, ATLAS["neck"], 16))]
+
+
+def _lofted_tail(s: dict, keeps_thickness: bool) -> list[Part]:
+    """Four tail segments, each in its own slice of the atlas' tail band; a dog's tail tapers,
+    a cat's keeps its thickness to a rounded tip."""
+    tr, seg = s["tail_girth"], s["tail"] / 4
+    parts = []
     for k in range(4):
         r0, r1 = tr * (1 - 0.15 * k), tr * (1 - 0.15 * (k + 1))
-        if b.cls == "cat":  # a cat's tail keeps its thickness
+        if keeps_thickness:
             r0, r1 = tr * (1 - 0.05 * k), tr * (1 - 0.05 * (k + 1)) * (0.7 if k == 3 else 1)
         path = np.stack([np.linspace(0.2 * tr, -seg - 0.3 * tr, 5), np.zeros(5), np.zeros(5)], -1)
         rr = np.linspace(r0, r1, 5)
         band = (ATLAS["tail"][0] + 0.025 * k, ATLAS["tail"][0] + 0.025 * (k + 1))
         parts.append(Part(f"tail{k}", f"tail{k}", loft(path, rr, rr, band, 12)))
-    lr = s["limb"]
-    for name in hips:
-        back = name.startswith("back")
-        thigh = (1.8 if back else 1.5) * lr
-        path = np.stack([np.zeros(6), np.linspace(0.4 * R, -upper, 6), np.zeros(6)], -1)
-        r = _profile([0, 0.5, 1], [thigh, 1.15 * lr, lr], 6)
-        leg_band = (ATLAS["leg"][0], ATLAS["leg"][0] + 0.07)
-        parts.append(Part(f"{name}_upper", f"{name}_hip", loft(path, r * 1.1, r, leg_band, 12, up=(1.0, 0.0, 0.0))))
-        path = np.stack([np.zeros(6), np.linspace(0.0, -upper + 0.5 * lr, 6), np.zeros(6)], -1)
-        r = _profile([0, 1], [lr, 0.8 * lr], 6)
-        lower_band = (ATLAS["leg"][0] + 0.07, ATLAS["leg"][1] - 0.03)
-        parts.append(Part(f"{name}_lower", f"{name}_knee", loft(path, r, r, lower_band, 12, up=(1.0, 0.0, 0.0))))
-        paw_band = (ATLAS["leg"][1] - 0.03, ATLAS["leg"][1])
-        parts.append(
-            Part(
-                f"{name}_paw",
-                f"{name}_knee",
-                _blob((1.5 * lr, 0.75 * lr, 1.05 * lr), (0.55 * lr, -upper + 0.6 * lr, 0.0), paw_band),
-            )
-        )
-    return Rig(b.cls, b.name, joints, parts)
+    return parts
+
+
+def _leg_parts(s: dict, name: str) -> list[Part]:
+    """One leg: a thigh tapering from the body (heavier at the back), a shin, a paw; the atlas'
+    leg band runs down it."""
+    R, lr, upper = s["chest"], s["limb"], 0.5 * s["shin"]
+    back = name.startswith("back")
+    thigh = (1.8 if back else 1.5) * lr
+    path = np.stack([np.zeros(6), np.linspace(0.4 * R, -upper, 6), np.zeros(6)], -1)
+    r = _profile([0, 0.5, 1], [thigh, 1.15 * lr, lr], 6)
+    leg_band = (ATLAS["leg"][0], ATLAS["leg"][0] + 0.07)
+    parts = [Part(f"{name}_upper", f"{name}_hip", loft(path, r * 1.1, r, leg_band, 12, up=(1.0, 0.0, 0.0)))]
+    path = np.stack([np.zeros(6), np.linspace(0.0, -upper + 0.5 * lr, 6), np.zeros(6)], -1)
+    r = _profile([0, 1], [lr, 0.8 * lr], 6)
+    lower_band = (ATLAS["leg"][0] + 0.07, ATLAS["leg"][1] - 0.03)
+    parts.append(Part(f"{name}_lower", f"{name}_knee", loft(path, r, r, lower_band, 12, up=(1.0, 0.0, 0.0))))
+    paw_band = (ATLAS["leg"][1] - 0.03, ATLAS["leg"][1])
+    paw = _blob((1.5 * lr, 0.75 * lr, 1.05 * lr), (0.55 * lr, -upper + 0.6 * lr, 0.0), paw_band)
+    parts.append(Part(f"{name}_paw", f"{name}_knee", paw))
+    return parts
 
 
 def _head_parts(s: dict) -> list[Part]:
@@ -482,8 +501,10 @@ def _ring(radius, r, center=(0, 0, 0), z=0.0, n=40, sections=8):
 
 
 def _bicycle_rig(b: Breed) -> Rig:
+    """A bicycle: lofted tubes of a road, city or trekking frame, saddle, chainring and cranks,
+    fork, stem and bar (drops or grips), spoked wheels with chrome rims, maybe fenders."""
     s = b.shape
-    R, wb, tr = s["rim"] + s["tyre"], s["base"], s["tube"]
+    R, wb = s["rim"] + s["tyre"], s["base"]
     rear, front = np.array([-wb / 2, 0, 0.0]), np.array([wb / 2, 0, 0.0])
     bb = np.array([-0.05 * wb, -0.08, 0.0])
     seat = np.array([-0.22 * wb, s["saddle_height"] - R, 0.0])
@@ -495,6 +516,18 @@ def _bicycle_rig(b: Breed) -> Rig:
         Joint("front_wheel", "steer", tuple(front - head_bot)),
         Joint("rear_wheel", "root", tuple(rear)),
     ]
+    parts = _bicycle_frame(s, bb, seat, head_top, head_bot, rear)
+    parts += _bicycle_drive(s, bb)
+    parts += _bicycle_steering(s, front, head_top, head_bot)
+    for w in ("front_wheel", "rear_wheel"):
+        parts += _bicycle_wheel(s, w, R)
+    return Rig(b.cls, b.name, joints, parts)
+
+
+def _bicycle_frame(s: dict, bb, seat, head_top, head_bot, rear) -> list[Part]:
+    """The frame's tubes between bottom bracket `bb`, `seat`, the head tube and the `rear` axle
+    (a city frame's low top tube), the seatpost and the saddle."""
+    tr = s["tube"]
     top_join = seat * 0.93 if s["geometry"] != "city" else bb + (head_bot - bb) * 0.35 + [0, 0.05, 0]
     tubes = [
         (bb, seat),
@@ -522,6 +555,12 @@ def _bicycle_rig(b: Breed) -> Rig:
             dark=True,
         )
     )
+    return parts
+
+
+def _bicycle_drive(s: dict, bb) -> list[Part]:
+    """The chainring around the bottom bracket `bb`, two cranks and their pedals."""
+    parts = []
     ring_r = s["chainring"]
     parts.append(Part("chainring", "root", _ring(ring_r, 0.008, bb, z=0.06), color=T.CHROME))
     for z, ang in ((0.075, 0.4), (-0.075, 0.4 + np.pi)):
@@ -535,10 +574,16 @@ def _bicycle_rig(b: Breed) -> Rig:
                 dark=True,
             )
         )
+    return parts
+
+
+def _bicycle_steering(s: dict, front, head_top, head_bot) -> list[Part]:
+    """Fork, stem and bar on the steering joint; a road bar's drops, or grips."""
+    tr = s["tube"]
     fork = front - head_bot
     stem_top = (head_top - head_bot) + [0.0, 0.06, 0]
     bar = stem_top + [0.09 if s["geometry"] == "road" else 0.05, 0.02, 0]
-    parts += [
+    parts = [
         Part("fork_l", "steer", _tube([0, 0, 0.035], fork + [0, 0, 0.045], 0.8 * tr)),
         Part("fork_r", "steer", _tube([0, 0, -0.035], fork - [0, 0, 0.045], 0.8 * tr)),
         Part("stem", "steer", _tube(head_top - head_bot, bar, 0.8 * tr), color=T.CHROME),
@@ -575,30 +620,35 @@ def _bicycle_rig(b: Breed) -> Rig:
             parts.append(
                 Part(f"grip{z > 0:d}", "steer", _tube(bar + [0, 0, z * 0.75], bar + [0, 0, z * 1.05], 0.017), dark=True)
             )
-    for w in ("front_wheel", "rear_wheel"):
-        parts.append(Part(f"{w}_tyre", w, _ring(R - s["tyre"] / 2, s["tyre"] / 2, n=48, sections=10), dark=True))
-        parts.append(Part(f"{w}_rim", w, _ring(s["rim"] - 0.012, 0.012, n=48), color=T.CHROME))
-        parts.append(Part(f"{w}_hub", w, _tube((0, 0, -0.05), (0, 0, 0.05), 0.022), color=T.CHROME))
-        for k in range(s["spokes"]):
-            a = 2 * np.pi * k / s["spokes"]
-            z = 0.03 if k % 2 else -0.03
-            end = np.array([np.cos(a), np.sin(a), 0.0]) * (s["rim"] - 0.02)
-            parts.append(Part(f"{w}_spoke{k}", w, _tube((0, 0, z), end, 0.0025, sections=4), color=T.CHROME))
-        if s["fenders"]:
-            a = (
-                np.linspace(0.15 * np.pi, 0.95 * np.pi, 14)
-                if w == "rear_wheel"
-                else np.linspace(0.05 * np.pi, 0.85 * np.pi, 14)
+    return parts
+
+
+def _bicycle_wheel(s: dict, w: str, R: float) -> list[Part]:
+    """Wheel `w`: tyre, chrome rim and hub, spokes alternating sides, a fender if the bicycle has them."""
+    parts = []
+    parts.append(Part(f"{w}_tyre", w, _ring(R - s["tyre"] / 2, s["tyre"] / 2, n=48, sections=10), dark=True))
+    parts.append(Part(f"{w}_rim", w, _ring(s["rim"] - 0.012, 0.012, n=48), color=T.CHROME))
+    parts.append(Part(f"{w}_hub", w, _tube((0, 0, -0.05), (0, 0, 0.05), 0.022), color=T.CHROME))
+    for k in range(s["spokes"]):
+        a = 2 * np.pi * k / s["spokes"]
+        z = 0.03 if k % 2 else -0.03
+        end = np.array([np.cos(a), np.sin(a), 0.0]) * (s["rim"] - 0.02)
+        parts.append(Part(f"{w}_spoke{k}", w, _tube((0, 0, z), end, 0.0025, sections=4), color=T.CHROME))
+    if s["fenders"]:
+        a = (
+            np.linspace(0.15 * np.pi, 0.95 * np.pi, 14)
+            if w == "rear_wheel"
+            else np.linspace(0.05 * np.pi, 0.85 * np.pi, 14)
+        )
+        path = np.stack([(R + 0.03) * np.cos(a), (R + 0.03) * np.sin(a), np.zeros(14)], -1)
+        parts.append(
+            Part(
+                f"{w}_fender",
+                w,
+                loft(path, np.full(14, 0.006), np.full(14, 0.035), (0.0, 1.0), 8, up=(0.0, 0.0, 1.0)),
             )
-            path = np.stack([(R + 0.03) * np.cos(a), (R + 0.03) * np.sin(a), np.zeros(14)], -1)
-            parts.append(
-                Part(
-                    f"{w}_fender",
-                    w,
-                    loft(path, np.full(14, 0.006), np.full(14, 0.035), (0.0, 1.0), 8, up=(0.0, 0.0, 1.0)),
-                )
-            )
-    return Rig(b.cls, b.name, joints, parts)
+        )
+    return parts
 
 
 def _car_rig(b: Breed) -> Rig:
