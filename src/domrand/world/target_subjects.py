@@ -652,30 +652,44 @@ def _bicycle_wheel(s: dict, w: str, R: float) -> list[Part]:
 
 
 def _car_rig(b: Breed) -> Rig:
+    """A car: a lofted lower body whose nose and tail slope down, a glass greenhouse with a
+    painted roof and pillars, lights, mirrors, grille, plate, and wheels with chrome discs."""
     s = b.shape
     L, W, R = s["length"], s["breadth"], s["wheel"]
-    sill, belt, roof = s["sill"], s["beltline"], s["roof"]
     joints = [Joint("root", None, (0.0, 0.0, 0.0))]
     axle = 0.5 * L - s["overhang"] * L
     for name, x, z in (("fl", axle, 1), ("fr", axle, -1), ("rl", -axle + 0.05 * L, 1), ("rr", -axle + 0.05 * L, -1)):
         joints.append(Joint(f"wheel_{name}", "root", (x, R, z * (W / 2 - 0.04))))
-    # Lower body: rounded-box sections along X; the nose and tail slope down.
+    tail = T.CAR_TAIL_HEIGHT.get(s["body"], 1.0 - s["tail_drop"] * 0.5)
+    front_x = T.CAR_SCREEN_FRONT.get(s["body"], 0.18) * L
+    back_x = T.CAR_GREENHOUSE_BACK.get(s["body"], -0.3) * L
+    parts = [Part("body", "root", _car_lower_body(s, tail))]
+    parts += _car_greenhouse(s, front_x, back_x)
+    parts += _car_lights(s, tail, front_x)
+    for name in ("fl", "fr", "rl", "rr"):
+        parts += _car_wheel(name, R)
+    return Rig(b.cls, b.name, joints, parts)
+
+
+def _car_lower_body(s: dict, tail: float) -> trimesh.Trimesh:
+    """The lower body: rounded-box sections along X from sill to beltline; the nose and the tail
+    (at `tail` of the beltline's height) slope down."""
+    L, W, sill, belt = s["length"], s["breadth"], s["sill"], s["beltline"]
     n = 15
     x = np.linspace(-L / 2, L / 2, n)
     st = [0.0, 0.05, 0.2, 0.8, 0.95, 1.0]
-    tail = {"estate": 1.0, "minivan": 1.0, "hatch": 0.97}.get(s["body"], 1.0 - s["tail_drop"] * 0.5)
     top = sill + belt * _profile(st, [0.7 * tail, 0.92 * tail, 1.0, 1.0, 0.85, 0.65], n)
     bottom = sill * _profile(st, [1.6, 1.1, 1.0, 1.0, 1.1, 1.7], n)
     hw = W / 2 * _profile(st, [0.9, 0.98, 1.0, 1.0, 0.97, 0.88], n)
-    body = loft(
+    return loft(
         np.stack([x, (top + bottom) / 2, np.zeros(n)], -1), (top - bottom) / 2, hw, (0.0, 1.0), 20, squareness=5.0
     )
-    parts = [Part("body", "root", body)]
-    # Greenhouse: glass all round, a painted roof panel and pillars over it.
-    front_x = {"roadster": 0.05, "minivan": 0.33}.get(s["body"], 0.18) * L
-    back_x = {"estate": -0.46, "minivan": -0.47, "hatch": -0.42, "crossover": -0.4, "roadster": -0.15}.get(
-        s["body"], -0.3
-    ) * L
+
+
+def _car_greenhouse(s: dict, front_x: float, back_x: float) -> list[Part]:
+    """Glass all round from `back_x` to the windscreen's foot at `front_x`, and (but on a
+    roadster) a painted roof panel with A and C pillars over it."""
+    L, W, sill, belt, roof = s["length"], s["breadth"], s["sill"], s["beltline"], s["roof"]
     m = 9
     gx = np.linspace(back_x, front_x, m)
     rake = s["screen_rake"] * roof * 2.2
@@ -686,105 +700,62 @@ def _car_rig(b: Breed) -> Rig:
     bottom_g = np.full(m, sill + belt - 0.02)
     hh = np.maximum((glass_top - bottom_g) / 2, 0.02)
     gw = W / 2 * 0.84 - 0.1 * (glass_top - bottom_g)
-    parts.append(
-        Part(
-            "glass",
-            "root",
-            loft(np.stack([gx, (glass_top + bottom_g) / 2, np.zeros(m)], -1), hh, gw, (0.0, 1.0), 16, squareness=4.0),
-            color=T.GLASS,
-        )
+    glass = loft(np.stack([gx, (glass_top + bottom_g) / 2, np.zeros(m)], -1), hh, gw, (0.0, 1.0), 16, squareness=4.0)
+    parts = [Part("glass", "root", glass, color=T.GLASS)]
+    if s["body"] == "roadster":
+        return parts
+    rx = np.linspace(back_x + 0.1 * L * 0.3, front_x - rake * 0.9, 6)
+    rt = np.interp(rx, gx, glass_top) + 0.015
+    panel = loft(
+        np.stack([rx, rt, np.zeros(6)], -1),
+        np.full(6, 0.03),
+        np.interp(rx, gx, gw) * 1.01,
+        (0.0, 1.0),
+        16,
+        squareness=6.0,
     )
-    if s["body"] != "roadster":
-        rx = np.linspace(back_x + 0.1 * L * 0.3, front_x - rake * 0.9, 6)
-        rt = np.interp(rx, gx, glass_top) + 0.015
-        parts.append(
-            Part(
-                "roof",
-                "root",
-                loft(
-                    np.stack([rx, rt, np.zeros(6)], -1),
-                    np.full(6, 0.03),
-                    np.interp(rx, gx, gw) * 1.01,
-                    (0.0, 1.0),
-                    16,
-                    squareness=6.0,
-                ),
-            )
-        )
-        for z in (1, -1):
-            for px, name in ((front_x - 0.02, "a"), (back_x + 0.05, "c")):
-                top_x = px - rake * 0.9 if name == "a" else px + 0.15
-                parts.append(
-                    Part(
-                        f"pillar_{name}{z > 0:d}",
-                        "root",
-                        _tube(
-                            (px, sill + belt, z * (W / 2 * 0.8)),
-                            (top_x, sill + belt + roof * 0.97, z * (W / 2 * 0.72)),
-                            0.035,
-                        ),
-                    )
-                )
+    parts.append(Part("roof", "root", panel))
     for z in (1, -1):
-        parts.append(
-            Part(
-                f"headlight{z > 0:d}",
-                "root",
-                _blob((0.05, 0.06, 0.16), (L / 2 - 0.02, sill + 0.75 * belt * 0.9, z * W * 0.33), (0.0, 0.01)),
-                color=(0.95, 0.95, 0.9),
-            )
-        )
-        parts.append(
-            Part(
-                f"taillight{z > 0:d}",
-                "root",
-                _blob((0.04, 0.07, 0.15), (-L / 2 + 0.02, sill + 0.8 * belt * tail, z * W * 0.36), (0.0, 0.01)),
-                color=(0.7, 0.05, 0.05),
-            )
-        )
-        parts.append(
-            Part(
-                f"mirror{z > 0:d}",
-                "root",
-                _blob((0.07, 0.05, 0.08), (front_x - 0.05, sill + belt + 0.08, z * (W / 2 + 0.06)), (0.0, 0.01)),
-            )
-        )
-    parts.append(
-        Part(
-            "grille",
-            "root",
-            _blob((0.04, 0.09, 0.3 * W), (L / 2 - 0.01, sill + 0.45 * belt * 0.9, 0.0), (0.0, 0.01)),
-            dark=True,
-        )
+        for px, name in ((front_x - 0.02, "a"), (back_x + 0.05, "c")):
+            top_x = px - rake * 0.9 if name == "a" else px + 0.15
+            foot = (px, sill + belt, z * (W / 2 * 0.8))
+            head = (top_x, sill + belt + roof * 0.97, z * (W / 2 * 0.72))
+            parts.append(Part(f"pillar_{name}{z > 0:d}", "root", _tube(foot, head, 0.035)))
+    return parts
+
+
+def _car_lights(s: dict, tail: float, front_x: float) -> list[Part]:
+    """Headlights, tail lights and mirrors on both sides, then the grille and the front plate."""
+    L, W, sill, belt = s["length"], s["breadth"], s["sill"], s["beltline"]
+    parts = []
+    for z in (1, -1):
+        head = _blob((0.05, 0.06, 0.16), (L / 2 - 0.02, sill + 0.75 * belt * 0.9, z * W * 0.33), (0.0, 0.01))
+        parts.append(Part(f"headlight{z > 0:d}", "root", head, color=T.HEADLIGHT))
+        rear = _blob((0.04, 0.07, 0.15), (-L / 2 + 0.02, sill + 0.8 * belt * tail, z * W * 0.36), (0.0, 0.01))
+        parts.append(Part(f"taillight{z > 0:d}", "root", rear, color=T.TAILLIGHT))
+        mirror = _blob((0.07, 0.05, 0.08), (front_x - 0.05, sill + belt + 0.08, z * (W / 2 + 0.06)), (0.0, 0.01))
+        parts.append(Part(f"mirror{z > 0:d}", "root", mirror))
+    grille = _blob((0.04, 0.09, 0.3 * W), (L / 2 - 0.01, sill + 0.45 * belt * 0.9, 0.0), (0.0, 0.01))
+    plate = _blob((0.02, 0.06, 0.22), (L / 2 + 0.01, sill + 0.12, 0.0), (0.0, 0.01))
+    return parts + [Part("grille", "root", grille, dark=True), Part("plate", "root", plate, color=T.PLATE)]
+
+
+def _car_wheel(name: str, R: float) -> list[Part]:
+    """Wheel `name` (fl, fr, rl, rr): a lofted tyre with rounded shoulders and a chrome disc."""
+    z = 1 if name[1] == "l" else -1
+    tyre = loft(
+        np.stack([np.zeros(5), np.zeros(5), z * np.linspace(-0.11, 0.11, 5)], -1),
+        np.array([0.8, 1, 1, 1, 0.8]) * R,
+        np.array([0.8, 1, 1, 1, 0.8]) * R,
+        (0.0, 1.0),
+        24,
+        up=(0.0, 1.0, 0.0),
     )
-    parts.append(
-        Part(
-            "plate",
-            "root",
-            _blob((0.02, 0.06, 0.22), (L / 2 + 0.01, sill + 0.12, 0.0), (0.0, 0.01)),
-            color=(0.92, 0.92, 0.88),
-        )
-    )
-    for name in ("fl", "fr", "rl", "rr"):
-        z = 1 if name[1] == "l" else -1
-        tyre = loft(
-            np.stack([np.zeros(5), np.zeros(5), z * np.linspace(-0.11, 0.11, 5)], -1),
-            np.array([0.8, 1, 1, 1, 0.8]) * R,
-            np.array([0.8, 1, 1, 1, 0.8]) * R,
-            (0.0, 1.0),
-            24,
-            up=(0.0, 1.0, 0.0),
-        )
-        parts.append(Part(f"tyre_{name}", f"wheel_{name}", tyre, dark=True))
-        parts.append(
-            Part(
-                f"rim_{name}",
-                f"wheel_{name}",
-                _blob((0.63 * R, 0.63 * R, 0.02), (0.0, 0.0, z * 0.115), (0.0, 0.01)),
-                color=T.CHROME,
-            )
-        )
-    return Rig(b.cls, b.name, joints, parts)
+    rim = _blob((0.63 * R, 0.63 * R, 0.02), (0.0, 0.0, z * 0.115), (0.0, 0.01))
+    return [
+        Part(f"tyre_{name}", f"wheel_{name}", tyre, dark=True),
+        Part(f"rim_{name}", f"wheel_{name}", rim, color=T.CHROME),
+    ]
 
 
 # ---------------------------------------------------------------------------------------

@@ -193,6 +193,17 @@ CAR_BODIES = ("saloon", "estate", "hatch", "crossover", "roadster", "minivan")
 # Tall bodies: how much higher (m) than a saloon, and what share of that each measure takes.
 CAR_RAISE = {"crossover": 0.18, "minivan": 0.3}
 CAR_RAISE_SHARE = {"sill": 0.5, "beltline": 0.4, "roof": 0.5, "wheel": 0.1}
+# Body style -> the tail's height as a share of the beltline (others: 1 - tail_drop / 2), the
+# windscreen's foot and the greenhouse's back end as shares of the length from the middle.
+CAR_TAIL_HEIGHT = {"estate": 1.0, "minivan": 1.0, "hatch": 0.97}
+CAR_SCREEN_FRONT = {"roadster": 0.05, "minivan": 0.33}  # others: 0.18
+CAR_GREENHOUSE_BACK = {
+    "estate": -0.46,
+    "minivan": -0.47,
+    "hatch": -0.42,
+    "crossover": -0.4,
+    "roadster": -0.15,
+}  # others: -0.3
 CAR_PAINTS = [
     (0.62, 0.64, 0.67),
     (0.8, 0.81, 0.82),
@@ -214,5 +225,8 @@ NOSE_DARK = (0.06, 0.05, 0.05)
 NOSE_PINK = (0.8, 0.5, 0.5)
 EAR_INSIDE = (0.85, 0.62, 0.58)
 GLASS = (0.09, 0.11, 0.14)
+HEADLIGHT = (0.95, 0.95, 0.9)
+TAILLIGHT = (0.7, 0.05, 0.05)
+PLATE = (0.92, 0.92, 0.88)
 CHROME = (0.78, 0.79, 0.8)
 RUBBER = (0.04, 0.04, 0.04)
