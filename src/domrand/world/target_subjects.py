@@ -775,105 +775,141 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
         img = np.broadcast_to(base, (size, size, 3)).astype(np.float32)
         return np.clip(img * (0.97 + 0.06 * fbm(size, rng, base=8))[..., None], 0, 1)
     second = np.asarray(coat["second"], np.float32)
-    v = (1 - (np.arange(size) + 0.5) / size)[:, None] * np.ones((1, size), np.float32)
-    u = ((np.arange(size) + 0.5) / size)[None, :] * np.ones((size, 1), np.float32)
-    belly = (1 - np.cos(2 * np.pi * v)) / 2  # 0 on the up side, 1 opposite
-    region = {k: (u >= a) & (u < b) for k, (a, b) in ATLAS.items()}
-
-    def local(name):  # u rescaled to 0..1 inside a region's band
-        a, b = ATLAS[name]
-        return np.clip((u - a) / (b - a), 0, 1)
-
-    warp = fbm(size, rng, base=4)
-    pattern = coat["pattern"]
-    col = np.broadcast_to(base, (size, size, 3)).astype(np.float32).copy()
+    a = _CoatAtlas(base, size, rng)
     light = np.clip(base * 0.35 + 0.65 * np.array([0.93, 0.9, 0.85], np.float32), 0, 1)
-
-    def paint(mask, colour):
-        nonlocal col
-        col = col * (1 - mask[..., None]) + np.asarray(colour, np.float32) * mask[..., None]
-
     if coat["kit"] == "cat":
-        k = coat["stripe_count"]
-        if pattern == "mackerel":
-            ring = np.sin(2 * np.pi * (u * k * 2.4 + 0.6 * warp + 0.3 * np.sin(4 * np.pi * v)))
-            m = np.clip((ring - 0.1) * 3, 0, 1) * (1 - 0.6 * belly)
-            paint(m * region["body"], second)
-            paint(np.clip(1 - np.abs(np.sin(np.pi * v)) * 6, 0, 1) * region["body"] * 0.8, second)  # dorsal line
-        elif pattern == "blotched":
-            # Classic tabby: broad, wavy bands across the flank that merge along the back.
-            band = np.sin(2 * np.pi * (u * k * 1.2 + 1.2 * warp + 0.5 * np.sin(2 * np.pi * v)))
-            paint(np.clip((band + 0.1) * 2.5, 0, 1) * (1 - 0.8 * belly) * region["body"], second)
-            paint(np.clip((0.3 - belly) * 4, 0, 1) * region["body"], second)
-        elif pattern == "spotted":
-            spots = fbm(size, rng, octaves=3, base=16)
-            paint((spots > 0.62).astype(np.float32) * (1 - 0.5 * belly) * region["body"], second)
-        elif pattern == "tuxedo":
-            if base.mean() > 0.2:  # tabby and white: mackerel stripes on the coloured part
-                ring = np.sin(2 * np.pi * (u * k * 2.4 + 0.6 * warp + 0.3 * np.sin(4 * np.pi * v)))
-                paint(np.clip((ring - 0.1) * 3, 0, 1) * (region["body"] + region["tail"] + region["leg"]), base * 0.3)
-                paint(np.clip(1 - np.abs(np.sin(np.pi * v)) * 6, 0, 1) * region["body"] * 0.8, base * 0.3)
-            paint(np.clip((belly - 0.55) * 5, 0, 1) * (region["body"] + region["neck"] + region["head"]), second)
-            # White muzzle and chin (an inverted V up the nose bridge), a white bib down the
-            # throat, white socks.
-            blaze = np.clip((local("head") - 0.62) * 5 + (belly - 0.3) * 3 + 0.3 * (warp - 0.5), 0, 1)
-            paint(blaze * region["head"], second)
-            paint(np.clip((belly - 0.4) * 5, 0, 1) * region["neck"], second)
-            paint(np.clip((local("leg") - 0.6) * 6, 0, 1) * region["leg"], second)
-        if pattern in ("mackerel", "blotched", "spotted"):
-            for name, count in (("leg", 5), ("tail", 8), ("neck", 2)):
-                ring = np.sin(2 * np.pi * (local(name) * count + 0.2 * warp))
-                paint(np.clip((ring - 0.3) * 2.5, 0, 1) * region[name] * (1 - 0.5 * belly), second)
-            forehead = (
-                region["head"] * np.clip((local("head") - 0.2) * 8, 0, 1) * np.clip((0.72 - local("head")) * 8, 0, 1)
-            )
-            stripe = np.clip(np.sin(2 * np.pi * (v * 14 + 0.1 * warp)) * 2 - 0.5, 0, 1) * np.clip(
-                (0.35 - belly) * 6, 0, 1
-            )
-            paint(stripe * forehead, second)
-            # Cheek lines: two thin stripes back from the outer corner of each eye.
-            cheek = (
-                region["head"] * np.clip((local("head") - 0.25) * 8, 0, 1) * np.clip((0.62 - local("head")) * 8, 0, 1)
-            )
-            lines = (
-                np.clip(np.sin(2 * np.pi * (v * 16 + 0.15 * warp)) * 2.5 - 1.3, 0, 1) * (belly > 0.35) * (belly < 0.7)
-            )
-            paint(lines * cheek, second)
-            paint(region["head"] * (local("head") > 0.78) * np.clip((belly - 0.2) * 3, 0, 1), light)  # pale muzzle
-            paint(region["tail"] * (local("tail") > 0.85), second)
-        if pattern == "colourpoint":
-            # Siamese points: a mask over the whole face (from the eyes forward, the brow and
-            # cheeks included), dark ears, legs darkening down to the paws, a dark tail; the
-            # body shaded a little towards the point colour along the back.
-            face = np.clip((local("head") - 0.3) * 3.5, 0, 1) * (0.75 + 0.25 * np.clip((belly - 0.1) * 3, 0, 1))
-            point = (
-                region["head"] * face
-                + region["ear"]
-                + region["neck"] * np.clip((local("neck") - 0.6) * 2, 0, 1) * 0.5
-                + region["leg"] * np.clip((local("leg") - 0.15) * 2.5, 0, 1)
-                + region["tail"] * np.clip(0.4 + local("tail") * 2, 0, 1)
-            )
-            paint(np.clip(point, 0, 1), second)
-            paint(region["body"] * np.clip((0.45 - belly) * 1.2, 0, 1) * 0.35, second)
-        paint(np.clip((belly - 0.6) * 3, 0, 1) * region["body"] * coat["belly"], light)
+        _cat_pattern(a, coat, base, second, size, rng)
+        if coat["pattern"] in ("mackerel", "blotched", "spotted"):
+            _tabby_marks(a, second, light)
+        if coat["pattern"] == "colourpoint":
+            _colourpoint(a, second)
+        a.paint(np.clip((a.belly - 0.6) * 3, 0, 1) * a.region["body"] * coat["belly"], light)
     else:
-        if pattern == "blanket":
-            paint(np.clip((0.45 - belly) * 4 + 0.4 * (warp - 0.5), 0, 1) * region["body"], second)
-            paint(region["head"] * np.clip((local("head") - 0.7) * 4, 0, 1), second)  # dark muzzle
-            paint(region["ear"], second)
-            paint(region["tail"] * np.clip((0.6 - belly) * 3, 0, 1), second)
-        elif pattern == "tricolour":
-            paint(np.clip((0.5 - belly) * 4 + 0.5 * (warp - 0.5), 0, 1) * region["body"], (0.08, 0.07, 0.06))
-            paint(region["head"] * np.clip((0.8 - local("head")) * 3, 0, 1) * (np.abs(v - 0.5) > 0.1), second)
-            paint(region["ear"], second)
-            paint(region["neck"] * np.clip((0.5 - belly) * 3, 0, 1), second)
-            paint(region["tail"] * (local("tail") > 0.85), (0.97, 0.96, 0.94))
-        elif pattern == "mask":
-            paint(np.clip((belly - 0.45) * 4, 0, 1) * (region["body"] + region["neck"] + region["tail"]), second)
-            paint(region["head"] * np.clip((belly - 0.25) * 3 + np.clip((local("head") - 0.6) * 4, 0, 1), 0, 1), second)
-            paint(region["leg"] * np.clip(local("leg") * 2 - 0.3, 0, 1), second)
-        paint(np.clip((belly - 0.6) * 3, 0, 1) * region["body"] * coat["belly"], light)
-        paint(region["head"] * np.clip((local("head") - 0.9) * 10, 0, 1) * 0.6, col.mean() * 0.5 + np.zeros(3))
+        _dog_marks(a, coat, second, light)
+    return _fur(a, coat, size, rng)
+
+
+class _CoatAtlas:
+    """A coat atlas being painted: per pixel its u and v, its belly weight (0 on a part's up
+    side, 1 opposite), the `ATLAS` regions, a warp noise, and the colour so far (`col`)."""
+
+    def __init__(self, base: np.ndarray, size: int, rng: np.random.Generator):
+        self.v = (1 - (np.arange(size) + 0.5) / size)[:, None] * np.ones((1, size), np.float32)
+        self.u = ((np.arange(size) + 0.5) / size)[None, :] * np.ones((size, 1), np.float32)
+        self.belly = (1 - np.cos(2 * np.pi * self.v)) / 2
+        self.region = {k: (self.u >= a) & (self.u < b) for k, (a, b) in ATLAS.items()}
+        self.warp = fbm(size, rng, base=4)
+        self.col = np.broadcast_to(base, (size, size, 3)).astype(np.float32).copy()
+
+    def local(self, name: str) -> np.ndarray:
+        """u rescaled to 0..1 inside region `name`'s band."""
+        a, b = ATLAS[name]
+        return np.clip((self.u - a) / (b - a), 0, 1)
+
+    def mackerel(self, k: float) -> np.ndarray:
+        """Wavy stripes around the body, `k` of them per atlas width (in [-1, 1], 1 on a stripe)."""
+        return np.sin(2 * np.pi * (self.u * k * 2.4 + 0.6 * self.warp + 0.3 * np.sin(4 * np.pi * self.v)))
+
+    def dorsal_line(self) -> np.ndarray:
+        """A narrow weight along each part's up side (the spine on the torso)."""
+        return np.clip(1 - np.abs(np.sin(np.pi * self.v)) * 6, 0, 1)
+
+    def paint(self, mask: np.ndarray, colour) -> None:
+        """Blend `colour` over the coat by the weight map `mask` (0: keep, 1: colour)."""
+        self.col = self.col * (1 - mask[..., None]) + np.asarray(colour, np.float32) * mask[..., None]
+
+
+def _cat_pattern(a: _CoatAtlas, coat: dict, base, second, size: int, rng: np.random.Generator) -> None:
+    """A cat coat's own marks: mackerel stripes, blotched bands, spots, or tuxedo white."""
+    u, v, belly, region, warp, local, paint = a.u, a.v, a.belly, a.region, a.warp, a.local, a.paint
+    pattern, k = coat["pattern"], coat["stripe_count"]
+    if pattern == "mackerel":
+        ring = a.mackerel(k)
+        m = np.clip((ring - 0.1) * 3, 0, 1) * (1 - 0.6 * belly)
+        paint(m * region["body"], second)
+        paint(a.dorsal_line() * region["body"] * 0.8, second)  # dorsal line
+    elif pattern == "blotched":
+        # Classic tabby: broad, wavy bands across the flank that merge along the back.
+        band = np.sin(2 * np.pi * (u * k * 1.2 + 1.2 * warp + 0.5 * np.sin(2 * np.pi * v)))
+        paint(np.clip((band + 0.1) * 2.5, 0, 1) * (1 - 0.8 * belly) * region["body"], second)
+        paint(np.clip((0.3 - belly) * 4, 0, 1) * region["body"], second)
+    elif pattern == "spotted":
+        spots = fbm(size, rng, octaves=3, base=16)
+        paint((spots > 0.62).astype(np.float32) * (1 - 0.5 * belly) * region["body"], second)
+    elif pattern == "tuxedo":
+        if base.mean() > 0.2:  # tabby and white: mackerel stripes on the coloured part
+            ring = a.mackerel(k)
+            paint(np.clip((ring - 0.1) * 3, 0, 1) * (region["body"] + region["tail"] + region["leg"]), base * 0.3)
+            paint(a.dorsal_line() * region["body"] * 0.8, base * 0.3)
+        paint(np.clip((belly - 0.55) * 5, 0, 1) * (region["body"] + region["neck"] + region["head"]), second)
+        # White muzzle and chin (an inverted V up the nose bridge), a white bib down the
+        # throat, white socks.
+        blaze = np.clip((local("head") - 0.62) * 5 + (belly - 0.3) * 3 + 0.3 * (warp - 0.5), 0, 1)
+        paint(blaze * region["head"], second)
+        paint(np.clip((belly - 0.4) * 5, 0, 1) * region["neck"], second)
+        paint(np.clip((local("leg") - 0.6) * 6, 0, 1) * region["leg"], second)
+
+
+def _tabby_marks(a: _CoatAtlas, second, light) -> None:
+    """What every tabby shares: rings on legs, tail and neck, forehead stripes, cheek lines, a
+    pale muzzle and a dark tail tip."""
+    v, belly, region, warp, local, paint = a.v, a.belly, a.region, a.warp, a.local, a.paint
+    for name, count in (("leg", 5), ("tail", 8), ("neck", 2)):
+        ring = np.sin(2 * np.pi * (local(name) * count + 0.2 * warp))
+        paint(np.clip((ring - 0.3) * 2.5, 0, 1) * region[name] * (1 - 0.5 * belly), second)
+    forehead = region["head"] * np.clip((local("head") - 0.2) * 8, 0, 1) * np.clip((0.72 - local("head")) * 8, 0, 1)
+    stripe = np.clip(np.sin(2 * np.pi * (v * 14 + 0.1 * warp)) * 2 - 0.5, 0, 1) * np.clip((0.35 - belly) * 6, 0, 1)
+    paint(stripe * forehead, second)
+    # Cheek lines: two thin stripes back from the outer corner of each eye.
+    cheek = region["head"] * np.clip((local("head") - 0.25) * 8, 0, 1) * np.clip((0.62 - local("head")) * 8, 0, 1)
+    lines = np.clip(np.sin(2 * np.pi * (v * 16 + 0.15 * warp)) * 2.5 - 1.3, 0, 1) * (belly > 0.35) * (belly < 0.7)
+    paint(lines * cheek, second)
+    paint(region["head"] * (local("head") > 0.78) * np.clip((belly - 0.2) * 3, 0, 1), light)  # pale muzzle
+    paint(region["tail"] * (local("tail") > 0.85), second)
+
+
+def _colourpoint(a: _CoatAtlas, second) -> None:
+    """Siamese points: a mask over the whole face (from the eyes forward, the brow and cheeks
+    included), dark ears, legs darkening down to the paws, a dark tail; the body shaded a
+    little towards the point colour along the back."""
+    belly, region, local, paint = a.belly, a.region, a.local, a.paint
+    face = np.clip((local("head") - 0.3) * 3.5, 0, 1) * (0.75 + 0.25 * np.clip((belly - 0.1) * 3, 0, 1))
+    point = (
+        region["head"] * face
+        + region["ear"]
+        + region["neck"] * np.clip((local("neck") - 0.6) * 2, 0, 1) * 0.5
+        + region["leg"] * np.clip((local("leg") - 0.15) * 2.5, 0, 1)
+        + region["tail"] * np.clip(0.4 + local("tail") * 2, 0, 1)
+    )
+    paint(np.clip(point, 0, 1), second)
+    paint(region["body"] * np.clip((0.45 - belly) * 1.2, 0, 1) * 0.35, second)
+
+
+def _dog_marks(a: _CoatAtlas, coat: dict, second, light) -> None:
+    """A dog coat's pattern (blanket, tricolour, mask or plain), a pale belly, a darker nose tip."""
+    v, belly, region, warp, local, paint = a.v, a.belly, a.region, a.warp, a.local, a.paint
+    pattern = coat["pattern"]
+    if pattern == "blanket":
+        paint(np.clip((0.45 - belly) * 4 + 0.4 * (warp - 0.5), 0, 1) * region["body"], second)
+        paint(region["head"] * np.clip((local("head") - 0.7) * 4, 0, 1), second)  # dark muzzle
+        paint(region["ear"], second)
+        paint(region["tail"] * np.clip((0.6 - belly) * 3, 0, 1), second)
+    elif pattern == "tricolour":
+        paint(np.clip((0.5 - belly) * 4 + 0.5 * (warp - 0.5), 0, 1) * region["body"], (0.08, 0.07, 0.06))
+        paint(region["head"] * np.clip((0.8 - local("head")) * 3, 0, 1) * (np.abs(v - 0.5) > 0.1), second)
+        paint(region["ear"], second)
+        paint(region["neck"] * np.clip((0.5 - belly) * 3, 0, 1), second)
+        paint(region["tail"] * (local("tail") > 0.85), (0.97, 0.96, 0.94))
+    elif pattern == "mask":
+        paint(np.clip((belly - 0.45) * 4, 0, 1) * (region["body"] + region["neck"] + region["tail"]), second)
+        paint(region["head"] * np.clip((belly - 0.25) * 3 + np.clip((local("head") - 0.6) * 4, 0, 1), 0, 1), second)
+        paint(region["leg"] * np.clip(local("leg") * 2 - 0.3, 0, 1), second)
+    paint(np.clip((belly - 0.6) * 3, 0, 1) * region["body"] * coat["belly"], light)
+    paint(region["head"] * np.clip((local("head") - 0.9) * 10, 0, 1) * 0.6, a.col.mean() * 0.5 + np.zeros(3))
+
+
+def _fur(a: _CoatAtlas, coat: dict, size: int, rng: np.random.Generator) -> np.ndarray:
+    """The painted coat under fur strokes, shaded darker on the back."""
     # Fur: strokes along u (hair runs along the body), shading darker on the back. A cat's
     # coat shows its hairs at a stronger contrast (`target_tables.FUR_CONTRAST`): at 1.6 the ImageNet
     # classifier of the realism measure recognised far fewer proxy-real cats (smooth coats
@@ -885,5 +921,5 @@ def target_coat_texture(coat: dict, size: int, rng: np.random.Generator) -> np.n
     fur = 1 + coat["strand"] * (
         0.5 * (fine - 0.5) + 0.25 * (grain - 0.5) + 0.25 * (strands - 0.5)
     ) * T.FUR_CONTRAST.get(coat["kit"], T.FUR_CONTRAST_OTHER)
-    shade = 1 - 0.08 * (1 - belly) * region["body"]
-    return np.clip(col * (fur * shade)[..., None], 0, 1).astype(np.float32)
+    shade = 1 - 0.08 * (1 - a.belly) * a.region["body"]
+    return np.clip(a.col * (fur * shade)[..., None], 0, 1).astype(np.float32)
