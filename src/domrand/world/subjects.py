@@ -36,10 +36,12 @@ class Breed:
 
     @property
     def name(self) -> str:
+        """<cls><index>, e.g. cat03; a held-out subject's <cls>_<pool><index>, e.g. cat_real03."""
         pool = self.shape.get("pool")  # held-out target subjects: <cls>_<pool><index>
         return f"{self.cls}_{pool}{self.index:02d}" if pool else f"{self.cls}{self.index:02d}"
 
     def to_dict(self) -> dict:
+        """The breed as plain data (class, index, shape, coat) for the world manifest."""
         return asdict(self)
 
 
@@ -178,14 +180,13 @@ _FAMILIES = {"cat": _cat, "dog": _dog, "bicycle": _bicycle, "car": _car}
 
 def build_rig(breed: Breed) -> Rig:
     """The articulated rig (joints and part meshes) of a breed."""
-    if breed.cls in ANIMALS:
-        return _quadruped(breed)
-    if breed.cls == "bicycle":
-        return _bicycle_rig(breed)
-    return _car_rig(breed)
+    if breed.cls not in _RIGS:
+        raise ValueError(f"no procedural rig for class {breed.cls!r}: known classes are {', '.join(CLASSES)}")
+    return _RIGS[breed.cls](breed)
 
 
 def _quadruped(b: Breed) -> Rig:
+    """A cat's or dog's skeleton (root, neck, head, ears, tail0-3, four legs) and its parts."""
     s = b.shape
     L, H, W = s["body_length"], s["body_height"], s["body_width"]
     legl = s["leg_length"]
@@ -589,6 +590,9 @@ def _car_wheel(name: str, R: float) -> list[Part]:
         gap = shapes.wheel(0.13 * R, 0.25, center=(0.36 * R * np.cos(a), 0.36 * R * np.sin(a), 0), sections=8)
         parts.append(_part(f"rim_{name}_gap{k}", joint, gap, T.CAR_TRIM))
     return parts
+
+
+_RIGS = {"cat": _quadruped, "dog": _quadruped, "bicycle": _bicycle_rig, "car": _car_rig}
 
 
 # ---------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ ATLAS = {
 
 
 def is_target_subject(breed: Breed) -> bool:
+    """Whether `breed` is a held-out subject of this module (lofted), not a synthetic breed."""
     return breed.shape.get("construction") == CONSTRUCTION
 
 
@@ -288,11 +289,10 @@ def _blob(radii, center, band, up=(0.0, 1.0, 0.0), n=9, sections=14):
 
 def build_target_rig(breed: Breed) -> Rig:
     """The articulated rig of a target subject (same joint names as the synthetic rigs)."""
-    if breed.cls in ("cat", "dog"):
-        return _animal_rig(breed)
-    if breed.cls == "bicycle":
-        return _bicycle_rig(breed)
-    return _car_rig(breed)
+    builder = {"cat": _animal_rig, "dog": _animal_rig, "bicycle": _bicycle_rig, "car": _car_rig}.get(breed.cls)
+    if builder is None:
+        raise ValueError(f"no held-out rig for class {breed.cls!r}: known classes are {', '.join(_SAMPLERS)}")
+    return builder(breed)
 
 
 def _animal_rig(b: Breed) -> Rig:
