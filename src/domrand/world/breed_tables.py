@@ -66,6 +66,9 @@ POINTED_EYES = (0.32, 0.55, 0.85)  # pointed cats have blue eyes
 PINK_NOSE = (0.82, 0.52, 0.52)
 SMOKE_NOSE = (0.15, 0.12, 0.12)
 EAR_PINK = (0.86, 0.64, 0.6)
+# A cat's face, per head radius: large eyes (the face is what ImageNet reads as a cat), ears
+# set high, forward and apart on a wide head (ear_apart also scales with head_width).
+CAT_FACE = {"eye": 0.23, "ear_forward": 0.5, "ear_up": 0.8, "ear_apart": 0.5}
 MUZZLE_WHITE = (0.95, 0.93, 0.88)  # tabbies' muzzles are 55% this, 45% the coat
 PALE_MUZZLE_PATTERNS = ("tabby", "classic", "smoke")
 

@@ -1,6 +1,8 @@
 """Procedural subjects: parametric "breeds" (models) of cats, dogs, bicycles and cars.
 
-A breed is a draw from a class-specific family of shape parameters; the families carry
+A breed is a draw from a class-specific family of shape parameters, written as tables in
+`domrand.world.breed_tables` (change a class there); this module draws from them and builds
+the rigs (ellipsoids and capsules hung on a skeleton). The families carry
 the cues a classifier can learn (cats: short snout, upright triangular ears, long thin
 tail; dogs: varied snouts, floppy or upright ears, shorter thicker or curled tails, a wide
 range of sizes; bicycles: two thin wheels and a tube frame; cars: a box body, cabin and four
@@ -298,7 +300,7 @@ def _cat_face(s: dict, hc: np.ndarray, head: tuple, point: tuple | None) -> list
     parts.append(_part("chin", "head", chin, muzzle))
     nose = shapes.ellipsoid((0.35 * pad, 0.3 * pad, 0.42 * pad), center=(pad_x + 0.75 * pad, hc[1] - 0.12 * hr, 0))
     parts.append(_part("nose", "head", nose, tuple(s["nose_colour"])))
-    e = 0.23 * hr  # large eyes: the face is what ImageNet reads as a cat
+    e = T.CAT_FACE["eye"] * hr
     for side, z in (("l", 1), ("r", -1)):  # eyes on the head's surface, looking forward
         ey, ez = 0.14 * hr, 0.38 * hcz
         ex = hc[0] + ha * np.sqrt(max(1 - (ey / hb) ** 2 - (ez / hcz) ** 2, 0.05))
@@ -371,11 +373,13 @@ def _yaw(angle: float) -> np.ndarray:
 
 
 def _ear_offset(s: dict, side: int):
+    """Where an ear's joint sits on the head (side: 1 left, -1 right)."""
     hr = s["head_radius"]
     if s["ear_kind"] == "floppy":
         return (0.45 * hr, 0.55 * hr, side * 0.85 * hr)
     if "head_width" in s:  # a cat: ears set high on a wide head
-        return (0.5 * hr, 0.8 * hr, side * 0.5 * hr * s["head_width"])
+        face = T.CAT_FACE
+        return (face["ear_forward"] * hr, face["ear_up"] * hr, side * face["ear_apart"] * hr * s["head_width"])
     return (0.4 * hr, 0.72 * hr, side * 0.5 * hr)
 
 

@@ -13,7 +13,8 @@ differently, so a target domain is not "more draws of the training families":
   with fur strokes running along the body;
 - eyes have coloured irises and pupils, noses and ear insides their own colours, cars have
   glass, lights and chrome (`Part.color`);
-- parameters have their own names and ranges (`shape["construction"] == CONSTRUCTION`),
+- parameters have their own names and ranges, in their own tables
+  (`domrand.world.target_tables`; `shape["construction"] == CONSTRUCTION`),
   and dogs come as archetypes (retriever, shepherd, hound, husky, terrier, molosser), cats
   as coat types (mackerel and blotched tabby, colourpoint, solid, tuxedo or tabby and white,
   spotted), each with palettes of their own.
