@@ -62,6 +62,7 @@ class Rig:
     parts: list[Part] = field(default_factory=list)
 
     def joint_names(self) -> list[str]:
+        """The joints' names, parents before children."""
         return [j.name for j in self.joints]
 
     def world_transforms(self, pose: dict[str, tuple[float, float, float]]) -> dict[str, np.ndarray]:
@@ -85,9 +86,11 @@ class Rig:
         return {k: lift @ v for k, v in mats.items()}, np.stack([pts.min(0), pts.max(0)])
 
     def part_transforms(self, pose: dict) -> dict[str, np.ndarray]:
+        """Part name -> its grounded 4x4 world transform in `pose`."""
         return self.pose_frame(pose)[0]
 
     def posed_bounds(self, pose: dict) -> np.ndarray:
+        """The (2, 3) axis-aligned bounds of the grounded subject in `pose`."""
         return self.pose_frame(pose)[1]
 
     def posed_mesh(self, pose: dict) -> trimesh.Trimesh:

@@ -63,6 +63,7 @@ def ear(kind: str, size: float, flare: float) -> trimesh.Trimesh:
 
 
 def box(extents, center=(0.0, 0.0, 0.0)) -> trimesh.Trimesh:
+    """An axis-aligned box of `extents` (x, y, z) centred at `center`."""
     m = trimesh.creation.box(extents=extents)
     m.apply_translation(center)
     return m

@@ -1,6 +1,8 @@
 """Procedural subjects: parametric "breeds" (models) of cats, dogs, bicycles and cars.
 
-A breed is a draw from a class-specific family of shape parameters; the families carry
+A breed is a draw from a class-specific family of shape parameters, written as tables in
+`domrand.world.breed_tables` (change a class there); this module draws from them and builds
+the rigs (ellipsoids and capsules hung on a skeleton). The families carry
 the cues a classifier can learn (cats: short snout, upright triangular ears, long thin
 tail; dogs: varied snouts, floppy or upright ears, shorter thicker or curled tails, a wide
 range of sizes; bicycles: two thin wheels and a tube frame; cars: a box body, cabin and four
@@ -15,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from domrand.seeds import seed_for
+from domrand.world import breed_tables as T
 from domrand.world import shapes
-from domrand.world.draws import rounded
-from domrand.world.draws import uniform as _u  # short: the families below call it on every line
+from domrand.world.draws import Table, jitter, pick, rounded
 from domrand.world.rig import Joint, Part, Rig, rotation
 
 CLASSES = ("cat", "dog", "bicycle", "car")
@@ -36,10 +38,12 @@ class Breed:
 
     @property
     def name(self) -> str:
+        """<cls><index>, e.g. cat03; a held-out subject's <cls>_<pool><index>, e.g. cat_real03."""
         pool = self.shape.get("pool")  # held-out target subjects: <cls>_<pool><index>
         return f"{self.cls}_{pool}{self.index:02d}" if pool else f"{self.cls}{self.index:02d}"
 
     def to_dict(self) -> dict:
+        """The breed as plain data (class, index, shape, coat) for the world manifest."""
         return asdict(self)
 
 
@@ -52,229 +56,117 @@ def sample_breed(cls: str, index: int, world_seed: int) -> Breed:
     return Breed(cls, index, rounded(shape), rounded(coat))
 
 
-# Cat coats of the synthetic world: pattern -> [(base, second)] (sRGB), the cats' own palette.
-# tabby: a mackerel tabby (dark stripes of `second` on `base`); classic: a classic tabby (broad
-# swirled bands); smoke: blue-grey with faint tabby ghost stripes; pointed: a pale body with dark ears, face, legs and
-# tail (`point_colour` parts). No tortoiseshells, white bicolours or solid gingers: ImageNet reads
-# those as black-and-tan, piebald or red dogs (miniature pinscher, hounds, vizsla).
-CAT_PALETTE = {
-    "tabby": [
-        ((0.56, 0.47, 0.36), (0.2, 0.15, 0.11)),
-        ((0.63, 0.62, 0.6), (0.17, 0.17, 0.17)),
-        ((0.88, 0.57, 0.27), (0.55, 0.27, 0.09)),
-        ((0.6, 0.51, 0.4), (0.16, 0.13, 0.1)),
-        ((0.76, 0.75, 0.72), (0.25, 0.25, 0.26)),
-    ],
-    "classic": [
-        ((0.61, 0.5, 0.37), (0.18, 0.13, 0.09)),
-        ((0.68, 0.67, 0.65), (0.21, 0.21, 0.22)),
-        ((0.9, 0.62, 0.33), (0.6, 0.31, 0.11)),
-    ],
-    "smoke": [((0.36, 0.38, 0.43), (0.22, 0.23, 0.26)), ((0.41, 0.42, 0.46), (0.25, 0.26, 0.29))],
-    "pointed": [((0.86, 0.77, 0.62), (0.27, 0.19, 0.14)), ((0.84, 0.8, 0.74), (0.2, 0.15, 0.12))],
-}
-CAT_PATTERNS = ("tabby",) * 7 + ("classic", "classic", "smoke", "pointed")
-CAT_EYE_COLOURS = [(0.72, 0.66, 0.16), (0.44, 0.62, 0.2), (0.85, 0.6, 0.12), (0.3, 0.55, 0.8)]
-PINK_NOSE = (0.82, 0.52, 0.52)
-EAR_PINK = (0.86, 0.64, 0.6)
+def _quadruped_shape(rng, table: Table, ear_kind: str) -> dict:
+    """A cat's or dog's proportions, drawn from its table part by part."""
+    return {
+        **table.draw_part(rng, "body"),
+        **table.draw_part(rng, "legs"),
+        **table.draw_part(rng, "neck"),
+        **table.draw_part(rng, "head"),
+        **table.draw_part(rng, "snout"),
+        "ear_kind": ear_kind,
+        **table.draw_part(rng, "ears"),
+        **table.draw_part(rng, "tail"),
+    }
 
 
 def _cat(rng):
-    """A cat: a compact body on short legs, a round wide head on a short thick neck, a short
-    muzzle with whisker pads, large upright ears set high, a long tail; cat coats."""
-    pattern = str(CAT_PATTERNS[int(rng.integers(len(CAT_PATTERNS)))])
-    palette = CAT_PALETTE[pattern]
-    base, second = palette[int(rng.integers(len(palette)))]
-    shape = dict(
-        body_length=_u(rng, 0.75, 0.92),
-        body_height=_u(rng, 0.3, 0.35),
-        body_width=_u(rng, 0.25, 0.31),
-        leg_length=_u(rng, 0.28, 0.35),
-        leg_radius=_u(rng, 0.048, 0.06),
-        neck_length=_u(rng, 0.04, 0.08),
-        neck_radius=_u(rng, 0.075, 0.095),
-        head_radius=_u(rng, 0.14, 0.165),
-        head_elongation=_u(rng, 0.88, 0.98),
-        head_width=_u(rng, 1.02, 1.15),
-        snout_length=_u(rng, 0.0, 0.025),
-        snout_radius=_u(rng, 0.24, 0.3),
-        ear_kind="upright",
-        ear_size=_u(rng, 0.11, 0.15),
-        ear_flare=_u(rng, 0.95, 1.25),
-        tail_length=_u(rng, 0.6, 0.85),
-        tail_radius=_u(rng, 0.03, 0.04),
-        tail_curl=_u(rng, 0.05, 0.3),
-        tail_rest=_u(rng, -0.9, 0.2),
-        eye_colour=CAT_EYE_COLOURS[int(rng.integers(len(CAT_EYE_COLOURS)))]
-        if pattern != "pointed"
-        else (0.32, 0.55, 0.85),
-        nose_colour=PINK_NOSE if pattern != "smoke" else (0.15, 0.12, 0.12),
-        point_colour=_jitter(rng, second, 0.03) if pattern == "pointed" else None,
-    )
-    # tabbies have a pale muzzle and chin (whisker pads lighter than the coat)
+    """A cat (`breed_tables.CAT`) in a cat coat (`CAT_COAT`, `CAT_PALETTE`)."""
+    pattern = str(pick(rng, T.CAT_PATTERNS))
+    base, second = pick(rng, T.CAT_PALETTE[pattern])
+    shape = _quadruped_shape(rng, T.CAT, "upright")
+    shade = T.CAT_COAT.range("colours", "shade")
+    base_tint, second_tint = T.CAT_COAT.range("colours", "base_tint"), T.CAT_COAT.range("colours", "second_tint")
+    shape["eye_colour"] = pick(rng, T.CAT_EYE_COLOURS) if pattern != "pointed" else T.POINTED_EYES
+    shape["nose_colour"] = T.PINK_NOSE if pattern != "smoke" else T.SMOKE_NOSE
+    shape["point_colour"] = jitter(rng, second, shade, second_tint) if pattern == "pointed" else None
     shape["muzzle_colour"] = (
-        (0.45 * np.asarray(base) + 0.55 * np.array([0.95, 0.93, 0.88])).tolist()
-        if pattern in ("tabby", "classic", "smoke")
+        (0.45 * np.asarray(base) + 0.55 * np.array(T.MUZZLE_WHITE)).tolist()
+        if pattern in T.PALE_MUZZLE_PATTERNS
         else None
     )
     coat = dict(
-        base=_jitter(rng, base, 0.04),
-        second=_jitter(rng, second, 0.03),
+        base=jitter(rng, base, shade, base_tint),
+        second=jitter(rng, second, shade, second_tint),
         pattern=pattern,
-        frequency=_u(rng, 9.0, 14.0),
-        fur=_u(rng, 0.2, 0.35),
+        **T.CAT_COAT.draw_part(rng, "pattern"),
     )
     return shape, coat
-
-
-def _jitter(rng, colour, amount):
-    """A palette colour, a little lighter or darker, its hue nearly kept."""
-    return np.clip(np.asarray(colour) * rng.uniform(0.9, 1.08) + rng.uniform(-amount, amount, 3), 0, 1).tolist()
 
 
 def _dog(rng):
-    ear = str(rng.choice(["floppy", "floppy", "upright", "rose"]))
-    shape = dict(
-        body_length=_u(rng, 0.8, 1.3),
-        body_height=_u(rng, 0.28, 0.48),
-        body_width=_u(rng, 0.24, 0.40),
-        leg_length=_u(rng, 0.30, 0.80),
-        leg_radius=_u(rng, 0.05, 0.10),
-        neck_length=_u(rng, 0.10, 0.26),
-        neck_radius=_u(rng, 0.08, 0.13),
-        head_radius=_u(rng, 0.15, 0.22),
-        head_elongation=_u(rng, 1.05, 1.35),
-        snout_length=_u(rng, 0.10, 0.38),
-        snout_radius=_u(rng, 0.38, 0.60),
-        ear_kind=ear,
-        ear_size=_u(rng, 0.10, 0.22),
-        ear_flare=_u(rng, 0.8, 1.2),
-        tail_length=_u(rng, 0.12, 0.50),
-        tail_radius=_u(rng, 0.03, 0.07),
-        tail_curl=_u(rng, 0.0, 0.9),
-        tail_rest=_u(rng, -0.9, 0.5),
-    )
-    palette = [
-        (0.55, 0.35, 0.18),
-        (0.08, 0.07, 0.06),
-        (0.9, 0.88, 0.82),
-        (0.85, 0.65, 0.35),
-        (0.4, 0.3, 0.25),
-        (0.75, 0.55, 0.3),
-    ]
-    shape["neck_length"] = min(shape["neck_length"], 1.2 * shape["head_radius"])  # no small head on a long neck
-    # no plank on stilts (ImageNet: balance beam): a body at least 1/3.4 of its length deep, legs at most twice that
-    shape["body_height"] = max(shape["body_height"], shape["body_length"] / 3.4)
-    shape["leg_length"] = min(shape["leg_length"], 2.0 * shape["body_height"])
-    coat = _coat(rng, palette, patterns=("solid", "solid", "bicolor", "spots", "solid"))
-    if coat["pattern"] != "solid":  # patches are white on a coloured dog, or dark on a white one
-        light = float(np.mean(coat["base"])) > 0.7
-        coat["second"] = [0.12, 0.1, 0.09] if light else [0.92, 0.9, 0.86]
+    """A dog (`breed_tables.DOG`, within `DOG_LIMITS`) in a dog coat (`DOG_COAT`)."""
+    shape = _quadruped_shape(rng, T.DOG, str(rng.choice(T.DOG_EARS)))
+    limits = T.DOG_LIMITS
+    shape["neck_length"] = min(shape["neck_length"], limits["neck_to_head_radius"] * shape["head_radius"])
+    shape["body_height"] = max(shape["body_height"], shape["body_length"] / limits["length_to_body_height"])
+    shape["leg_length"] = min(shape["leg_length"], limits["leg_length_to_body_height"] * shape["body_height"])
+    coat = _dog_coat(rng)
+    if coat["pattern"] != "solid":
+        light = float(np.mean(coat["base"])) > T.DOG_PATCHES["light"]
+        coat["second"] = T.DOG_PATCHES["on_light"] if light else T.DOG_PATCHES["on_dark"]
     return shape, coat
 
 
-def _coat(rng, palette, patterns) -> dict:
-    """Two palette colours, each a little lighter or darker (one jitter for all channels: dog
+def _dog_coat(rng) -> dict:
+    """Two palette colours, each a little lighter or darker (one tint for all channels: dog
     coats are not tinted), a pattern, its frequency and the fur's strength."""
+    palette, tint = T.DOG_PALETTE, T.DOG_COAT.range("colours", "tint")
     i, j = rng.choice(len(palette), size=2, replace=False)
-    jitter = float(np.mean(rng.uniform(-0.06, 0.06, size=3)))
+    shift = float(np.mean(rng.uniform(*tint, size=3)))
     return dict(
-        base=np.clip(np.asarray(palette[i]) + jitter, 0, 1).tolist(),
-        second=np.clip(np.asarray(palette[j]) + float(np.mean(rng.uniform(-0.06, 0.06, size=3))), 0, 1).tolist(),
-        pattern=str(rng.choice(patterns)),
-        frequency=_u(rng, 3.0, 9.0),
-        fur=_u(rng, 0.05, 0.2),
+        base=np.clip(np.asarray(palette[i]) + shift, 0, 1).tolist(),
+        second=np.clip(np.asarray(palette[j]) + float(np.mean(rng.uniform(*tint, size=3))), 0, 1).tolist(),
+        pattern=str(rng.choice(T.DOG_PATTERNS)),
+        **T.DOG_COAT.draw_part(rng, "pattern"),
     )
 
 
 def _bicycle(rng):
+    """A bicycle (`breed_tables.BICYCLE`) in a paint of `BICYCLE_PALETTE`."""
     shape = dict(
-        wheel_radius=_u(rng, 0.30, 0.37),
-        tyre_width=_u(rng, 0.025, 0.07),
-        wheelbase=_u(rng, 0.95, 1.15),
-        frame=str(rng.choice(["diamond", "step_through", "mountain"])),
-        tube_radius=_u(rng, 0.015, 0.035),
-        seat_height=_u(rng, 0.85, 1.05),
-        bar=str(rng.choice(["flat", "drop", "riser"])),
-        bar_height=_u(rng, 0.9, 1.1),
-        fork_rake=_u(rng, 0.02, 0.1),
+        **T.BICYCLE.draw_part(rng, "wheels"),
+        frame=str(rng.choice(T.BICYCLE_FRAMES)),
+        **T.BICYCLE.draw_part(rng, "frame"),
+        bar=str(rng.choice(T.BICYCLE_BARS)),
+        **T.BICYCLE.draw_part(rng, "steering"),
     )
-    palette = [(0.8, 0.1, 0.1), (0.1, 0.2, 0.7), (0.1, 0.1, 0.1), (0.9, 0.9, 0.9), (0.1, 0.5, 0.2), (0.9, 0.7, 0.1)]
-    return shape, _paint(rng, palette)
-
-
-# Car paints of the synthetic world (sRGB): silver, white, black, greys, dark blue, red, taxi yellow, orange
-# (no dark green or beige: ImageNet reads such slabs under dark glass as pool tables or projectors).
-CAR_PALETTE = [
-    (0.7, 0.71, 0.73),
-    (0.93, 0.93, 0.92),
-    (0.04, 0.04, 0.05),
-    (0.5, 0.52, 0.55),
-    (0.08, 0.14, 0.4),
-    (0.66, 0.06, 0.06),
-    (0.86, 0.72, 0.12),
-    (0.88, 0.42, 0.1),
-    (0.25, 0.36, 0.6),
-]
-CAR_GLASS = (0.07, 0.09, 0.11)
-CAR_TRIM = (0.1, 0.1, 0.1)
-HEADLIGHT = (0.95, 0.95, 0.9)
-TAILLIGHT = (0.72, 0.05, 0.04)
-PLATE = (0.92, 0.92, 0.88)
-HUB = (0.6, 0.61, 0.63)
+    return shape, _paint(rng, T.BICYCLE_PALETTE, T.BICYCLE_PAINT.range("paint", "tint"))
 
 
 def _car(rng):
-    """A car: a long low body with a sloping hood, a glazed cabin (greenhouse), wheels in arches."""
-    kind = str(rng.choice(["sedan", "sedan", "hatchback", "suv", "van", "pickup", "coupe"]))
-    tall = {"suv": 0.22, "van": 0.4, "pickup": 0.12}.get(kind, 0.0)
-    length = _u(rng, 4.2, 4.9) if kind != "hatchback" else _u(rng, 3.8, 4.2)
-    cabin = {
-        "sedan": (0.42, 0.5),
-        "coupe": (0.36, 0.42),
-        "hatchback": (0.5, 0.58),
-        "suv": (0.56, 0.64),
-        "van": (0.66, 0.74),
-        "pickup": (0.26, 0.3),
-    }[kind]
-    offset = {
-        "sedan": (-0.08, 0.0),
-        "coupe": (-0.08, -0.02),
-        "hatchback": (-0.16, -0.12),
-        "suv": (-0.12, -0.06),
-        "van": (-0.1, -0.06),
-        "pickup": (0.02, 0.08),
-    }[kind]
+    """A car (`breed_tables.CAR`): a long low body with a sloping hood, a glazed cabin
+    (greenhouse), wheels in arches; taller kinds raised by `CAR_RAISE`; a glossy paint."""
+    t, share = T.CAR, T.CAR_RAISE_SHARE
+    kind = str(rng.choice(T.CAR_KINDS))
+    tall = T.CAR_RAISE.get(kind, 0.0)
+    length = t.draw(rng, "size", "length" if kind != "hatchback" else "length_hatchback")
     shape = dict(
         kind=kind,
         length=length,
-        width=_u(rng, 1.72, 1.9),
-        body_height=_u(rng, 0.5, 0.6) + tall * 0.5,
-        cabin_height=(_u(rng, 0.44, 0.52) if kind != "coupe" else _u(rng, 0.36, 0.4)) + tall * 0.4,
-        cabin_length=_u(rng, *cabin),
-        cabin_offset=_u(rng, *offset),
-        wheel_radius=_u(rng, 0.31, 0.35) + tall * 0.15,
-        clearance=_u(rng, 0.14, 0.2) + tall * 0.2,
-        hood_drop=_u(rng, 0.1, 0.2),
-        windscreen_slope=_u(rng, 0.45, 0.7) if kind != "van" else _u(rng, 0.25, 0.35),
-        rear_slope=_u(rng, 0.3, 0.6) if kind in ("sedan", "coupe") else _u(rng, 0.05, 0.15),
+        width=t.draw(rng, "size", "width"),
+        body_height=t.draw(rng, "body", "body_height") + tall * share["body_height"],
+        cabin_height=t.draw(rng, "cabin", "cabin_height" if kind != "coupe" else "cabin_height_coupe")
+        + tall * share["cabin_height"],
+        cabin_length=t.draw(rng, "cabin_length", kind),
+        cabin_offset=t.draw(rng, "cabin_offset", kind),
+        wheel_radius=t.draw(rng, "wheels", "wheel_radius") + tall * share["wheel_radius"],
+        clearance=t.draw(rng, "body", "clearance") + tall * share["clearance"],
+        hood_drop=t.draw(rng, "body", "hood_drop"),
+        windscreen_slope=t.draw(rng, "cabin", "windscreen_slope" if kind != "van" else "windscreen_slope_van"),
+        rear_slope=t.draw(rng, "cabin", "rear_slope_notchback" if kind in ("sedan", "coupe") else "rear_slope"),
     )
-    base = CAR_PALETTE[int(rng.integers(len(CAR_PALETTE)))]
-    return shape, dict(
-        base=np.clip(np.asarray(base) + rng.uniform(-0.03, 0.03, 3), 0, 1).tolist(),
-        second=[0.15, 0.15, 0.15],
-        pattern="paint",
-        frequency=1.0,
-        fur=0.0,
-        roughness=_u(rng, 0.2, 0.35),
-    )  # glossy car paint
+    coat = _paint(rng, T.CAR_PALETTE, T.CAR_PAINT.range("paint", "tint"))
+    coat["roughness"] = T.CAR_PAINT.draw(rng, "paint", "roughness")  # glossy car paint
+    return shape, coat
 
 
-def _paint(rng, palette) -> dict:
-    i = int(rng.integers(len(palette)))
+def _paint(rng, palette, tint) -> dict:
+    """A vehicle's paint: one palette colour with a small U(tint) offset per channel."""
+    base = pick(rng, palette)
     return dict(
-        base=np.clip(np.asarray(palette[i]) + rng.uniform(-0.05, 0.05, 3), 0, 1).tolist(),
-        second=[0.15, 0.15, 0.15],
+        base=np.clip(np.asarray(base) + rng.uniform(*tint, 3), 0, 1).tolist(),
+        second=T.PAINT_SECOND,
         pattern="paint",
         frequency=1.0,
         fur=0.0,
@@ -290,14 +182,13 @@ _FAMILIES = {"cat": _cat, "dog": _dog, "bicycle": _bicycle, "car": _car}
 
 def build_rig(breed: Breed) -> Rig:
     """The articulated rig (joints and part meshes) of a breed."""
-    if breed.cls in ANIMALS:
-        return _quadruped(breed)
-    if breed.cls == "bicycle":
-        return _bicycle_rig(breed)
-    return _car_rig(breed)
+    if breed.cls not in _RIGS:
+        raise ValueError(f"no procedural rig for class {breed.cls!r}: known classes are {', '.join(CLASSES)}")
+    return _RIGS[breed.cls](breed)
 
 
 def _quadruped(b: Breed) -> Rig:
+    """A cat's or dog's skeleton (root, neck, head, ears, tail0-3, four legs) and its parts."""
     s = b.shape
     L, H, W = s["body_length"], s["body_height"], s["body_width"]
     legl = s["leg_length"]
@@ -326,11 +217,10 @@ def _quadruped(b: Breed) -> Rig:
 
 
 def _dog_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> list[Part]:
+    """A dog's parts: body, a long head with a snout of its own, dark nose and eyes, ears of its
+    kind, a tapering tail, plain legs with broad paws."""
     L, H, W = s["body_length"], s["body_height"], s["body_width"]
     legr, hr, he = s["leg_radius"], s["head_radius"], s["head_elongation"]
-
-    def P(name, joint, mesh, dark=False):
-        return Part(name, joint, mesh, dark)
 
     head_c = (0.55 * hr, 0.15 * hr, 0.0)
     snout_len = s["snout_length"]
@@ -339,32 +229,32 @@ def _dog_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
     nose_c = (snout_c[0] + 0.5 * snout_len + 0.8 * snout_r, snout_c[1] + 0.35 * snout_r, 0.0)
     eye_r = 0.17 * hr
     parts = [
-        P("body", "root", shapes.ellipsoid((0.5 * L, 0.5 * H, 0.5 * W))),
-        P("neck", "neck", shapes.segment((0, 0, 0), (s["neck_length"], 0, 0), s["neck_radius"])),
-        P("head", "head", shapes.ellipsoid((hr * he, hr * 0.9, hr * 0.95), center=head_c)),
-        P("snout", "head", shapes.ellipsoid((0.5 * snout_len + 0.8 * snout_r, snout_r, 1.1 * snout_r), center=snout_c)),
-        P("nose", "head", shapes.ellipsoid((0.3 * snout_r, 0.25 * snout_r, 0.35 * snout_r), center=nose_c), dark=True),
-        P("ear_l", "ear_l", shapes.ear(s["ear_kind"], s["ear_size"], s["ear_flare"])),
-        P("ear_r", "ear_r", shapes.ear(s["ear_kind"], s["ear_size"], s["ear_flare"])),
+        _part("body", "root", shapes.ellipsoid((0.5 * L, 0.5 * H, 0.5 * W))),
+        _part("neck", "neck", shapes.segment((0, 0, 0), (s["neck_length"], 0, 0), s["neck_radius"])),
+        _part("head", "head", shapes.ellipsoid((hr * he, hr * 0.9, hr * 0.95), center=head_c)),
+        _part(
+            "snout", "head", shapes.ellipsoid((0.5 * snout_len + 0.8 * snout_r, snout_r, 1.1 * snout_r), center=snout_c)
+        ),
+        _part(
+            "nose", "head", shapes.ellipsoid((0.3 * snout_r, 0.25 * snout_r, 0.35 * snout_r), center=nose_c), dark=True
+        ),
+        _part("ear_l", "ear_l", shapes.ear(s["ear_kind"], s["ear_size"], s["ear_flare"])),
+        _part("ear_r", "ear_r", shapes.ear(s["ear_kind"], s["ear_size"], s["ear_flare"])),
     ]
     for side, z in (("l", 1), ("r", -1)):
         c = (head_c[0] + 0.8 * hr * he * 0.85, head_c[1] + 0.3 * hr, z * 0.42 * hr)
-        parts.append(P(f"eye_{side}", "head", shapes.ellipsoid((eye_r * 0.6, eye_r, eye_r)), dark=True))
+        parts.append(_part(f"eye_{side}", "head", shapes.ellipsoid((eye_r * 0.6, eye_r, eye_r)), dark=True))
         parts[-1].mesh.apply_translation(c)
-    tr = s["tail_radius"]
-    for k in range(4):
-        parts.append(
-            P(
-                f"tail{k}",
-                f"tail{k}",
-                shapes.segment((0, 0, 0), (-seg, 0, 0), tr * (1 - 0.12 * k), tr * (1 - 0.12 * (k + 1))),
-            )
-        )
+    parts += _tail_parts(s, seg, taper=0.12)
     for name in legs:
-        parts.append(P(f"{name}_upper", f"{name}_hip", shapes.segment((0, 0, 0), (0, -upper, 0), legr * 1.25, legr)))
-        parts.append(P(f"{name}_lower", f"{name}_knee", shapes.segment((0, 0, 0), (0, -lower, 0), legr, legr * 0.85)))
         parts.append(
-            P(
+            _part(f"{name}_upper", f"{name}_hip", shapes.segment((0, 0, 0), (0, -upper, 0), legr * 1.25, legr))
+        )
+        parts.append(
+            _part(f"{name}_lower", f"{name}_knee", shapes.segment((0, 0, 0), (0, -lower, 0), legr, legr * 0.85))
+        )
+        parts.append(
+            _part(
                 f"{name}_paw",
                 f"{name}_knee",
                 shapes.ellipsoid((legr * 1.6, legr * 0.8, legr * 1.1), center=(legr * 0.6, -lower, 0)),
@@ -378,68 +268,53 @@ def _cat_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
     coloured eyes with slit pupils, forward-facing ears with pink insides, a long even tail.
     A pointed coat darkens ears, face, lower legs and tail (`point_colour`)."""
     L, H, W = s["body_length"], s["body_height"], s["body_width"]
-    legr, hr, he, hw = s["leg_radius"], s["head_radius"], s["head_elongation"], s["head_width"]
+    hr, he, hw = s["head_radius"], s["head_elongation"], s["head_width"]
     point = tuple(s["point_colour"]) if s.get("point_colour") else None
-    muzzle = tuple(s["muzzle_colour"]) if s.get("muzzle_colour") else point
-
-    def P(name, joint, mesh, color=None, dark=False):
-        return Part(name, joint, mesh, dark, color)
-
     hc = np.array([0.55 * hr, 0.15 * hr, 0.0])
-    ha, hb, hcz = hr * he, 0.88 * hr, hr * hw  # head semi-axes
+    head = (hr * he, 0.88 * hr, hr * hw)  # semi-axes
     parts = [
-        P("body", "root", shapes.ellipsoid((0.5 * L, 0.5 * H, 0.5 * W))),
-        P("neck", "neck", shapes.segment((0, 0, 0), (s["neck_length"], 0, 0), s["neck_radius"])),
-        P("head", "head", shapes.ellipsoid((ha, hb, hcz), center=hc)),
+        _part("body", "root", shapes.ellipsoid((0.5 * L, 0.5 * H, 0.5 * W))),
+        _part("neck", "neck", shapes.segment((0, 0, 0), (s["neck_length"], 0, 0), s["neck_radius"])),
+        _part("head", "head", shapes.ellipsoid(head, center=hc)),
     ]
+    parts += _cat_face(s, hc, head, point)
+    parts += _cat_ears(s, point)
+    parts += _tail_parts(s, seg, taper=0.05, point=point)
+    parts += _cat_legs(s, legs, upper, lower, point)
+    return parts
+
+
+def _cat_face(s: dict, hc: np.ndarray, head: tuple, point: tuple | None) -> list[Part]:
+    """Whisker pads and chin (pale on tabbies), the nose, large eyes with slit pupils on the
+    head's surface; `hc` is the head's centre, `head` its semi-axes."""
+    hr = s["head_radius"]
+    ha, hb, hcz = head
+    muzzle = tuple(s["muzzle_colour"]) if s.get("muzzle_colour") else point
     pad = s["snout_radius"] * hr
     pad_x = hc[0] + 0.8 * ha + s["snout_length"]
+    parts = []
     for side, z in (("l", 1), ("r", -1)):  # whisker pads
-        parts.append(
-            P(
-                f"snout_{side}",
-                "head",
-                shapes.ellipsoid((pad, 0.8 * pad, pad), center=(pad_x, hc[1] - 0.3 * hr, z * 0.75 * pad)),
-                color=muzzle,
-            )
-        )
-    parts.append(
-        P(
-            "chin",
-            "head",
-            shapes.ellipsoid((0.7 * pad, 0.55 * pad, 0.8 * pad), center=(pad_x - 0.3 * pad, hc[1] - 0.52 * hr, 0)),
-            color=muzzle,
-        )
-    )
-    parts.append(
-        P(
-            "nose",
-            "head",
-            shapes.ellipsoid((0.35 * pad, 0.3 * pad, 0.42 * pad), center=(pad_x + 0.75 * pad, hc[1] - 0.12 * hr, 0)),
-            color=tuple(s["nose_colour"]),
-        )
-    )
-    e = 0.23 * hr  # large eyes: the face is what ImageNet reads as a cat
+        centre = (pad_x, hc[1] - 0.3 * hr, z * 0.75 * pad)
+        parts.append(_part(f"snout_{side}", "head", shapes.ellipsoid((pad, 0.8 * pad, pad), center=centre), muzzle))
+    chin = shapes.ellipsoid((0.7 * pad, 0.55 * pad, 0.8 * pad), center=(pad_x - 0.3 * pad, hc[1] - 0.52 * hr, 0))
+    parts.append(_part("chin", "head", chin, muzzle))
+    nose = shapes.ellipsoid((0.35 * pad, 0.3 * pad, 0.42 * pad), center=(pad_x + 0.75 * pad, hc[1] - 0.12 * hr, 0))
+    parts.append(_part("nose", "head", nose, tuple(s["nose_colour"])))
+    e = T.CAT_FACE["eye"] * hr
     for side, z in (("l", 1), ("r", -1)):  # eyes on the head's surface, looking forward
         ey, ez = 0.14 * hr, 0.38 * hcz
         ex = hc[0] + ha * np.sqrt(max(1 - (ey / hb) ** 2 - (ez / hcz) ** 2, 0.05))
-        parts.append(
-            P(
-                f"eye_{side}",
-                "head",
-                shapes.ellipsoid((0.4 * e, e, 0.9 * e), center=(ex - 0.2 * e, hc[1] + ey, z * ez)),
-                color=tuple(s["eye_colour"]),
-            )
-        )
-        parts.append(
-            P(
-                f"pupil_{side}",
-                "head",
-                shapes.ellipsoid((0.3 * e, 0.8 * e, 0.25 * e), center=(ex + 0.02 * e, hc[1] + ey, z * ez)),
-                dark=True,
-            )
-        )
+        eye = shapes.ellipsoid((0.4 * e, e, 0.9 * e), center=(ex - 0.2 * e, hc[1] + ey, z * ez))
+        parts.append(_part(f"eye_{side}", "head", eye, tuple(s["eye_colour"])))
+        pupil = shapes.ellipsoid((0.3 * e, 0.8 * e, 0.25 * e), center=(ex + 0.02 * e, hc[1] + ey, z * ez))
+        parts.append(_part(f"pupil_{side}", "head", pupil, dark=True))
+    return parts
+
+
+def _cat_ears(s: dict, point: tuple | None) -> list[Part]:
+    """Upright ears turned to face forward and cupped, each with a pink (or pointed) inside."""
     size, flare = s["ear_size"], s["ear_flare"]
+    parts = []
     for side in ("l", "r"):
         ear = shapes.ear("upright", size, flare)
         ear.apply_transform(_yaw(np.pi / 2))  # the flat face looks forward, a cupped ear
@@ -447,43 +322,48 @@ def _cat_parts(s: dict, legs: dict, upper: float, lower: float, seg: float) -> l
         inner = shapes.ear("upright", 0.72 * size, 0.8 * flare)
         inner.apply_transform(_yaw(np.pi / 2))
         inner.apply_translation((0.07 * size * flare, 0.04 * size, 0))
-        parts.append(P(f"ear_{side}", f"ear_{side}", ear, color=point))
-        parts.append(P(f"ear_inner_{side}", f"ear_{side}", inner, color=EAR_PINK if point is None else point))
-    tr = s["tail_radius"]
-    for k in range(4):
-        parts.append(
-            P(
-                f"tail{k}",
-                f"tail{k}",
-                shapes.segment((0, 0, 0), (-seg, 0, 0), tr * (1 - 0.05 * k), tr * (1 - 0.05 * (k + 1))),
-                color=point if k >= 2 else None,
-            )
-        )
+        parts.append(_part(f"ear_{side}", f"ear_{side}", ear, point))
+        parts.append(_part(f"ear_inner_{side}", f"ear_{side}", inner, T.EAR_PINK if point is None else point))
+    return parts
+
+
+def _cat_legs(s: dict, legs: dict, upper: float, lower: float, point: tuple | None) -> list[Part]:
+    """Legs with thighs (heavier at the back), slim shins and oval paws (pointed on a pointed coat)."""
+    legr = s["leg_radius"]
+    parts = []
     for name in legs:
         back = name.startswith("back")
         thigh = (
             (2.3 * legr, 0.5 * upper + legr, 1.25 * legr) if back else (1.6 * legr, 0.45 * upper + legr, 1.15 * legr)
         )
-        parts.append(
-            P(
-                f"{name}_thigh",
-                f"{name}_hip",
-                shapes.ellipsoid(thigh, center=(0.2 * legr if back else 0.0, -0.3 * upper, 0)),
-            )
-        )
-        parts.append(P(f"{name}_upper", f"{name}_hip", shapes.segment((0, 0, 0), (0, -upper, 0), legr * 1.2, legr)))
-        parts.append(
-            P(f"{name}_lower", f"{name}_knee", shapes.segment((0, 0, 0), (0, -lower, 0), legr, legr * 0.9), color=point)
-        )
-        parts.append(
-            P(
-                f"{name}_paw",
-                f"{name}_knee",
-                shapes.ellipsoid((legr * 1.35, legr * 0.75, legr * 1.15), center=(legr * 0.45, -lower, 0)),
-                color=point,
-            )
-        )
+        thigh_mesh = shapes.ellipsoid(thigh, center=(0.2 * legr if back else 0.0, -0.3 * upper, 0))
+        parts.append(_part(f"{name}_thigh", f"{name}_hip", thigh_mesh))
+        parts.append(_part(f"{name}_upper", f"{name}_hip", shapes.segment((0, 0, 0), (0, -upper, 0), legr * 1.2, legr)))
+        shin = shapes.segment((0, 0, 0), (0, -lower, 0), legr, legr * 0.9)
+        parts.append(_part(f"{name}_lower", f"{name}_knee", shin, point))
+        paw = shapes.ellipsoid((legr * 1.35, legr * 0.75, legr * 1.15), center=(legr * 0.45, -lower, 0))
+        parts.append(_part(f"{name}_paw", f"{name}_knee", paw, point))
     return parts
+
+
+def _tail_parts(s: dict, seg: float, taper: float, point: tuple | None = None) -> list[Part]:
+    """Four tail segments of length `seg`, each `taper` (of the tail's radius) thinner; the last
+    two in the `point` colour when there is one."""
+    tr = s["tail_radius"]
+    return [
+        _part(
+            f"tail{k}",
+            f"tail{k}",
+            shapes.segment((0, 0, 0), (-seg, 0, 0), tr * (1 - taper * k), tr * (1 - taper * (k + 1))),
+            point if k >= 2 else None,
+        )
+        for k in range(4)
+    ]
+
+
+def _part(name: str, joint: str, mesh, color: tuple | None = None, dark: bool = False) -> Part:
+    """A part hung on `joint`, in the coat (no `color`), a colour of its own, or dark."""
+    return Part(name, joint, mesh, dark, color)
 
 
 def _yaw(angle: float) -> np.ndarray:
@@ -493,11 +373,13 @@ def _yaw(angle: float) -> np.ndarray:
 
 
 def _ear_offset(s: dict, side: int):
+    """Where an ear's joint sits on the head (side: 1 left, -1 right)."""
     hr = s["head_radius"]
     if s["ear_kind"] == "floppy":
         return (0.45 * hr, 0.55 * hr, side * 0.85 * hr)
     if "head_width" in s:  # a cat: ears set high on a wide head
-        return (0.5 * hr, 0.8 * hr, side * 0.5 * hr * s["head_width"])
+        face = T.CAT_FACE
+        return (face["ear_forward"] * hr, face["ear_up"] * hr, side * face["ear_apart"] * hr * s["head_width"])
     return (0.4 * hr, 0.72 * hr, side * 0.5 * hr)
 
 
@@ -558,7 +440,7 @@ def _car_rig(b: Breed) -> Rig:
     windscreen and rear window), glass is a dark band around the cabin, wheels sit in dark
     arches with light hubs; headlights, tail lights, grille, bumpers and number plates."""
     s = b.shape
-    L, W, ch, R = s["length"], s["width"], s["cabin_height"], s["wheel_radius"]
+    L, W, R = s["length"], s["width"], s["wheel_radius"]
     y0, y1 = s["clearance"], s["clearance"] + s["body_height"]  # sill and beltline
     joints = [Joint("root", None, (0.0, 0.0, 0.0))]
     axle = 0.5 * L - max(0.75, 2.4 * R)
@@ -567,10 +449,24 @@ def _car_rig(b: Breed) -> Rig:
         joints.append(Joint(f"wheel_{name}", "root", (x, R, z * zw)))
     hw = W / 2
     nose = y1 - s["hood_drop"]
-    body_pts = []
+    cabin_at, front, rear = _cabin_profile(s, y1, hw)
+    parts = [_part("body", "root", shapes.hull(_car_body_points(L, hw, y0, y1, nose), rounding=0.12))]
+    parts += _car_greenhouse(s, cabin_at, y1)
+    parts += _car_trim(s, y0, y1, nose, rear)
+    for z in (1, -1):
+        parts += _car_side(s, z, y1, nose, front, axle)
+    for name in ("fl", "fr", "rl", "rr"):
+        parts += _car_wheel(name, R)
+    return Rig(b.cls, b.name, joints, parts)
+
+
+def _car_body_points(L: float, hw: float, y0: float, y1: float, nose: float) -> list[tuple]:
+    """The lower body's hull points from sill `y0` to beltline `y1`: the sides bulge at mid height
+    (tumblehome above, tuck under below); a long hood sloping down to `nose`."""
+    pts = []
     ym = 0.5 * (y0 + y1)
-    for z in (hw, -hw):  # sides bulge at mid height (tumblehome above, tuck under below); a long sloping hood
-        body_pts += [
+    for z in (hw, -hw):
+        pts += [
             (L / 2, y0 + 0.08, z * 0.86),
             (L / 2 - 0.04, nose, z * 0.82),
             (L / 2 - 0.25, y0, z * 0.93),
@@ -582,18 +478,31 @@ def _car_rig(b: Breed) -> Rig:
             (-L / 2 + 0.3, ym, z),
             (-L / 2 + 0.3, y1, z * 0.9),
         ]
+    return pts
+
+
+def _cabin_profile(s: dict, y1: float, hw: float):
+    """(at, front, rear): `at(y)` gives the cabin's front x, rear x and half width at height y
+    (the screens bend into the roof); front and rear are its ends at the beltline `y1`."""
+    L, ch = s["length"], s["cabin_height"]
     cab_len, cab_x = s["cabin_length"] * L, s["cabin_offset"] * L
     front, rear = cab_x + cab_len / 2, cab_x - cab_len / 2
     if s["kind"] in ("hatchback", "suv", "van"):
         rear = min(rear, -L / 2 + 0.08)
-    top = y1 + ch
     run_f, run_r = ch * s["windscreen_slope"] * 1.6, ch * s["rear_slope"] * 1.6
 
-    def cabin_at(y):  # the cabin's x extent and half width at height y: screens bend into the roof
+    def at(y):
         t = np.clip((y - y1) / ch, 0.0, 1.0)
         bend = 0.55 * t + 0.45 * t**3
         return front + 0.15 - bend * run_f, rear + bend * run_r, hw * (0.96 - 0.16 * t * t)
 
+    return at, front, rear
+
+
+def _car_greenhouse(s: dict, cabin_at, y1: float) -> list[Part]:
+    """The cabin with a crowned roof, the glass band around it, and the pillar between the windows."""
+    ch, W = s["cabin_height"], s["width"]
+    top = y1 + ch
     cab_pts = []
     for y in (y1 - 0.02, y1 + 0.4 * ch, y1 + 0.75 * ch, top):
         xf, xr, zz = cabin_at(y)
@@ -615,81 +524,79 @@ def _car_rig(b: Breed) -> Rig:
             (xr - 0.05, y, zz + 0.035),
             (xr - 0.05, y, -zz - 0.035),
         ]
-
-    def P(name, mesh, color=None, joint="root"):
-        return Part(name, joint, mesh, color=color)
-
     xf_mid = cabin_at(y1 + 0.5 * ch)[0]
+    pillar_x = 0.5 * (xf_mid + cabin_at(y1 + 0.5 * ch)[1]) + 0.1
+    return [
+        _part("cabin", "root", shapes.hull(cab_pts, rounding=0.07)),
+        _part("glass", "root", shapes.hull(glass_pts, rounding=0.04), T.CAR_GLASS),
+        _part("pillar", "root", shapes.box((0.08, ch * 0.9, W * 0.99), center=(pillar_x, y1 + 0.48 * ch, 0))),
+    ]
+
+
+def _car_trim(s: dict, y0: float, y1: float, nose: float, rear: float) -> list[Part]:
+    """Grille, bumpers and number plates; a pickup's open bed behind the cab."""
+    L, W = s["length"], s["width"]
+
+    def trim(name, extents, center, color=T.CAR_TRIM):
+        return _part(name, "root", shapes.box(extents, center=center), color)
+
     parts = [
-        P("body", shapes.hull(body_pts, rounding=0.12)),
-        P("cabin", shapes.hull(cab_pts, rounding=0.07)),
-        P("glass", shapes.hull(glass_pts, rounding=0.04), CAR_GLASS),
-        P(
-            "pillar",
-            shapes.box(
-                (0.08, ch * 0.9, W * 0.99),
-                center=(0.5 * (xf_mid + cabin_at(y1 + 0.5 * ch)[1]) + 0.1, y1 + 0.48 * ch, 0),
-            ),
-        ),
-        P("grille", shapes.box((0.04, 0.16, W * 0.42), center=(L / 2 + 0.005, 0.5 * (y0 + nose) + 0.02, 0)), CAR_TRIM),
-        P("bumper_f", shapes.box((0.14, 0.14, W * 0.96), center=(L / 2 - 0.02, y0 + 0.09, 0)), CAR_TRIM),
-        P("bumper_r", shapes.box((0.14, 0.14, W * 0.96), center=(-L / 2 + 0.02, y0 + 0.1, 0)), CAR_TRIM),
-        P("plate_f", shapes.box((0.03, 0.11, 0.5), center=(L / 2 + 0.055, y0 + 0.1, 0)), PLATE),
-        P("plate_r", shapes.box((0.03, 0.11, 0.5), center=(-L / 2 - 0.055, y0 + 0.26, 0)), PLATE),
+        trim("grille", (0.04, 0.16, W * 0.42), (L / 2 + 0.005, 0.5 * (y0 + nose) + 0.02, 0)),
+        trim("bumper_f", (0.14, 0.14, W * 0.96), (L / 2 - 0.02, y0 + 0.09, 0)),
+        trim("bumper_r", (0.14, 0.14, W * 0.96), (-L / 2 + 0.02, y0 + 0.1, 0)),
+        trim("plate_f", (0.03, 0.11, 0.5), (L / 2 + 0.055, y0 + 0.1, 0), T.PLATE),
+        trim("plate_r", (0.03, 0.11, 0.5), (-L / 2 - 0.055, y0 + 0.26, 0), T.PLATE),
     ]
     if s["kind"] == "pickup":  # an open bed behind the cab: its floor shows as a dark box
-        parts.append(
-            P(
-                "bed",
-                shapes.box((L / 2 + rear - 0.2, 0.05, W * 0.86), center=(0.5 * (rear - L / 2), y1 + 0.01, 0)),
-                CAR_TRIM,
-            )
-        )
-    for z in (1, -1):
-        side = "l" if z > 0 else "r"
-        parts.append(
-            P(
-                f"light_{side}",
-                shapes.ellipsoid((0.05, 0.07, 0.17), center=(L / 2 - 0.02, nose - 0.09, z * hw * 0.7)),
-                HEADLIGHT,
-            )
-        )
-        parts.append(
-            P(
-                f"taillight_{side}",
-                shapes.ellipsoid((0.04, 0.08, 0.13), center=(-L / 2 + 0.005, y1 - 0.14, z * hw * 0.78)),
-                TAILLIGHT,
-            )
-        )
-        parts.append(
-            P(
-                f"mirror_{side}",
-                shapes.ellipsoid((0.06, 0.06, 0.1), center=(front - 0.1, y1 + 0.06, z * (hw + 0.06))),
-                CAR_TRIM,
-            )
-        )
-        for x in (axle, -axle):  # wheel arches: dark shadows around the tyres
-            parts.append(
-                P(
-                    f"arch_{side}{'f' if x > 0 else 'r'}",
-                    shapes.wheel(1.18 * R, 0.05, center=(x, R, z * (hw - 0.01)), sections=16),
-                    CAR_TRIM,
-                )
-            )
-    for name in ("fl", "fr", "rl", "rr"):
-        parts.append(P(f"tyre_{name}", shapes.wheel(R, 0.22), CAR_TRIM, f"wheel_{name}"))
-        parts.append(P(f"rim_{name}", shapes.wheel(R * 0.62, 0.24, sections=12), HUB, f"wheel_{name}"))
-        for k in range(5):  # an alloy wheel: five dark openings between the spokes
-            a = 2 * np.pi * k / 5
-            parts.append(
-                P(
-                    f"rim_{name}_gap{k}",
-                    shapes.wheel(0.13 * R, 0.25, center=(0.36 * R * np.cos(a), 0.36 * R * np.sin(a), 0), sections=8),
-                    CAR_TRIM,
-                    f"wheel_{name}",
-                )
-            )
-    return Rig(b.cls, b.name, joints, parts)
+        parts.append(trim("bed", (L / 2 + rear - 0.2, 0.05, W * 0.86), (0.5 * (rear - L / 2), y1 + 0.01, 0)))
+    return parts
+
+
+def _car_side(s: dict, z: int, y1: float, nose: float, front: float, axle: float) -> list[Part]:
+    """One side's (z = 1 left, -1 right) headlight, tail light, mirror and two wheel arches."""
+    L, hw, R = s["length"], s["width"] / 2, s["wheel_radius"]
+    side = "l" if z > 0 else "r"
+    parts = [
+        _part(
+            f"light_{side}",
+            "root",
+            shapes.ellipsoid((0.05, 0.07, 0.17), center=(L / 2 - 0.02, nose - 0.09, z * hw * 0.7)),
+            T.HEADLIGHT,
+        ),
+        _part(
+            f"taillight_{side}",
+            "root",
+            shapes.ellipsoid((0.04, 0.08, 0.13), center=(-L / 2 + 0.005, y1 - 0.14, z * hw * 0.78)),
+            T.TAILLIGHT,
+        ),
+        _part(
+            f"mirror_{side}",
+            "root",
+            shapes.ellipsoid((0.06, 0.06, 0.1), center=(front - 0.1, y1 + 0.06, z * (hw + 0.06))),
+            T.CAR_TRIM,
+        ),
+    ]
+    for x in (axle, -axle):  # wheel arches: dark shadows around the tyres
+        arch = shapes.wheel(1.18 * R, 0.05, center=(x, R, z * (hw - 0.01)), sections=16)
+        parts.append(_part(f"arch_{side}{'f' if x > 0 else 'r'}", "root", arch, T.CAR_TRIM))
+    return parts
+
+
+def _car_wheel(name: str, R: float) -> list[Part]:
+    """A tyre and an alloy rim with five dark openings between its spokes, on joint wheel_<name>."""
+    joint = f"wheel_{name}"
+    parts = [
+        _part(f"tyre_{name}", joint, shapes.wheel(R, 0.22), T.CAR_TRIM),
+        _part(f"rim_{name}", joint, shapes.wheel(R * 0.62, 0.24, sections=12), T.HUB),
+    ]
+    for k in range(5):
+        a = 2 * np.pi * k / 5
+        gap = shapes.wheel(0.13 * R, 0.25, center=(0.36 * R * np.cos(a), 0.36 * R * np.sin(a), 0), sections=8)
+        parts.append(_part(f"rim_{name}_gap{k}", joint, gap, T.CAR_TRIM))
+    return parts
+
+
+_RIGS = {"cat": _quadruped, "dog": _quadruped, "bicycle": _bicycle_rig, "car": _car_rig}
 
 
 # ---------------------------------------------------------------------------------------
