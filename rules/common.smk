@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from domrand.assets.lock import config_downloads, lock_path, read_lock, resolve_download
 from domrand.config import (
     domain_generator,
+    pool_classes,
     subject_generator,
     subject_pools,
     variant_generator,
@@ -386,7 +387,8 @@ def render_of_pool(wildcards):
 
 def subject_shards(wildcards):
     return [
-        f"results/subjects/{wildcards.pool}/{c}" for c in config["world"]["classes"]
+        f"results/subjects/{wildcards.pool}/{c}"
+        for c in pool_classes(config, wildcards.pool)
     ]
 
 

@@ -53,6 +53,17 @@ def test_select_keeps_allowed_licences_in_uid_order():
     assert got[0]["attribution"] == '"u1" by A (Sketchfab, via Objaverse)'
 
 
+def test_lvis_categories_default_for_built_in_classes_and_come_from_the_config_for_others():
+    ann = {"cat": ["u1"], "horse": ["u3", "u5"]}
+    paths = {u: f"glbs/000-000/{u}.glb" for u in LICENCES}
+    meta = {u: {"name": u, "license": lic} for u, lic in LICENCES.items()}
+    spec = {"per_class": 2, "categories": {"stallion": ["horse"]}}
+    assert [o["uid"] for o in select_objects("stallion", ann, paths, meta, spec, "http://h")] == ["u3", "u5"]
+    assert [o["uid"] for o in select_objects("cat", ann, paths, meta, spec, "http://h")] == ["u1"]  # default
+    with pytest.raises(AssetError, match=r"objaverse\.categories\.mare"):
+        select_objects("mare", ann, paths, meta, spec, "http://h")
+
+
 def test_pin_then_fetch_objects(objaverse, http_server, tmp_path):
     config = {
         "world": {"subjects": {"cat": {"meshes": [{"objaverse": True}]}}},

@@ -14,13 +14,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from domrand.config import BUILTIN_CLASSES
 from domrand.seeds import seed_for
 from domrand.world import shapes
 from domrand.world.draws import rounded
 from domrand.world.draws import uniform as _u  # short: the families below call it on every line
 from domrand.world.rig import Joint, Part, Rig, rotation
 
-CLASSES = ("cat", "dog", "bicycle", "car")
+CLASSES = BUILTIN_CLASSES
 ANIMALS = ("cat", "dog")
 QUADRUPED_POSES = ("stand", "walk", "sit", "lie")
 
