@@ -358,8 +358,10 @@ def heatmaps():
     ]
 
 
-def realism_params():
-    return {k: config["realism"][k] for k in ("images_per_class", "input_size")}
+def realism_params(keys=("images_per_class", "input_size")):
+    """realism's keys, and the ImageNet families of classes beyond the built-in ones."""
+    r = config["realism"]
+    return {**{k: r[k] for k in keys}, "families": r.get("families", {})}
 
 
 # Subject realism: every subject pool under one photo-like generator (realism.subjects).

@@ -245,6 +245,12 @@ def test_a_proxy_domain_needs_held_out_meshes_of_each_class(config, tmp_path, mo
         validate_config(config, SCHEMA)
 
 
+def test_a_study_with_a_proxy_domain_must_say_proxy(config):
+    config["proxy"] = False
+    with pytest.raises(ConfigError, match=r"config key proxy: false, but domains\.real is rendered"):
+        validate_config(config, SCHEMA)
+
+
 def test_objaverse_objects_of_a_class_need_its_lvis_categories(config, tmp_path, monkeypatch):
     config = _own_classes(config, tmp_path, monkeypatch)
     config["world"]["subjects"]["cow"]["meshes"] = [{"objaverse": True}]

@@ -373,10 +373,16 @@ def _check_classes(config: dict) -> None:
 
 
 def _check_proxy_pools(config: dict) -> None:
-    """Each class a proxy domain renders has subjects in that domain's held-out pool."""
+    """Each class a proxy domain renders has subjects in that domain's held-out pool, and the
+    figures of a study with a proxy domain say so (``proxy: true``)."""
     for d, spec in config["domains"].items():
         if "sources" in spec:
             continue
+        if not config["proxy"]:
+            raise ConfigError(
+                f"config key proxy: false, but domains.{d} is rendered (a proxy domain, no "
+                "sources); set proxy: true so every figure says PROXY, or give it sources (photos)"
+            )
         pool = domain_generator(config, d)["subject"]["heldout"]
         for cls in domain_classes(config, d):
             if cls not in pool_classes(config, pool):
