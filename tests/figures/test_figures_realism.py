@@ -70,7 +70,7 @@ def test_a_class_without_an_imagenet_family_is_reported_without_a_number(tmp_pat
     assert crate["note"] == "no ImageNet family" and crate["n"] == 5
     assert pd.isna(crate["share"]) and pd.isna(crate["ci_low"]) and pd.isna(crate["worst_breed"])
     assert t.set_index(["class", "breed"]).loc[("cat", "all"), "share"] == pytest.approx(60.0)
-    d = domain_realism({"real": path}, {"real": "proxy real"}, tmp_path / "d.png", tmp_path / "d.csv", proxy=True)
+    domain_realism({"real": path}, {"real": "proxy real"}, tmp_path / "d.png", tmp_path / "d.csv", proxy=True)
     table = pd.read_csv(tmp_path / "d.csv").set_index("class")
     assert table.loc["crate", "note"] == "no ImageNet family" and pd.isna(table.loc["crate", "share"])
     assert pd.isna(table.loc["cat", "note"]) and (tmp_path / "d.png").stat().st_size > 0
