@@ -53,8 +53,8 @@ def pool_classes(config: dict, pool: str) -> list[str]:
 
 def subject_pools(config: dict) -> list[str]:
     """The subject pools of the subject realism measure: the synthetic breeds, then each
-    held-out pool of world.heldout_breeds."""
-    return [SYNTHETIC_POOL, *config["world"]["heldout_breeds"]]
+    held-out pool of world.heldout_breeds that some world class has subjects in."""
+    return [SYNTHETIC_POOL, *(p for p in config["world"]["heldout_breeds"] if pool_classes(config, p))]
 
 
 def subject_generator(config: dict, pool: str) -> dict:

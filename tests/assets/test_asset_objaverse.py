@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-
 import pytest
 
 from domrand.assets.download import AssetError
 from domrand.assets.lock import UnpinnedAssetError, read_lock
 from domrand.assets.objaverse import fetch_objects, licence_allowed, select_objects, shard_metadata
 from domrand.assets.pin import pin_downloads
+from helpers.objaverse_site import write_gz, write_objaverse
 
 LICENCES = {"u1": "by", "u2": "by-nc", "u3": "cc0", "u4": "by-nd", "u5": "by-sa", "u6": "by-nc-sa"}
-
-
-def write_gz(path, obj):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(json.dumps(obj).encode()))
 
 
 @pytest.fixture
 def objaverse(http_server, kit, tmp_path):
     """<base>/lvis-annotations.json.gz, object-paths.json.gz, metadata/000-000.json.gz and
     glbs/000-000/<uid>.glb, as on the Hugging Face dataset."""
-    root = http_server.root / "objaverse"
-    write_gz(root / "lvis-annotations.json.gz", {"cat": ["u5", "u1", "u2", "u3", "u4", "u6"], "dog": ["u9"]})
-    write_gz(root / "object-paths.json.gz", {u: f"glbs/000-000/{u}.glb" for u in LICENCES})
-    write_gz(
-        root / "metadata" / "000-000.json.gz",
-        {u: {"name": f"Model {u}", "license": lic, "user": {"username": f"artist_{u}"}} for u, lic in LICENCES.items()},
-    )
-    (root / "glbs" / "000-000").mkdir(parents=True)
-    for u in LICENCES:
-        kit.build_rig(root / "glbs" / "000-000" / f"{u}.glb")
+    annotations = {"cat": ["u5", "u1", "u2", "u3", "u4", "u6"], "dog": ["u9"]}
+    write_objaverse(http_server.root / "objaverse", annotations, LICENCES, kit.build_rig)
     return http_server.url("objaverse")
 
 
