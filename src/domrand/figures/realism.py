@@ -28,6 +28,24 @@ def _share_row(g: pd.DataFrame) -> dict:
     return {"n": n, "recognised": k, "share": 100 * k / n, "ci_low": 100 * low, "ci_high": 100 * high}
 
 
+def _share_bars(ax, t: pd.DataFrame, y: str, order: list, classes: list, **style) -> None:
+    """Horizontal bars of the share of each `y` by class; a class with no family gets an empty
+    bar (and words, :func:`_interval`)."""
+    data = t.assign(share=t["share"].fillna(0))
+    sns.barplot(
+        data=data,
+        y=y,
+        x="share",
+        hue="class",
+        order=order,
+        hue_order=classes,
+        errorbar=None,
+        orient="h",
+        ax=ax,
+        **style,
+    )
+
+
 def _interval(ax, row: pd.Series, y: float) -> None:
     """A bar's Wilson interval, or the words :data:`NO_FAMILY` where it has no number."""
     if pd.isna(row["share"]):
@@ -61,17 +79,7 @@ def domain_realism(paths: dict[str, str], kinds: dict[str, str], out_png, out_cs
     order = list(paths)
     classes = list(dict.fromkeys(t["class"]))
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) * max(1, len(classes) / 2) + 1.5))
-    sns.barplot(
-        data=t.assign(share=t["share"].fillna(0)),  # a class with no family: an empty bar, and words
-        y="dataset",
-        x="share",
-        hue="class",
-        order=order,
-        hue_order=classes,
-        errorbar=None,
-        orient="h",
-        ax=ax,
-    )
+    _share_bars(ax, t, "dataset", order, classes)
     for bar_group, cls in zip(ax.containers, classes):
         g = t[t["class"] == cls].set_index("dataset")
         for bar, d in zip(bar_group, [d for d in order if d in g.index]):
@@ -130,18 +138,7 @@ def subject_realism(paths: dict[str, str], reference: str | None, out_png, out_c
     pools, classes = list(paths), list(dict.fromkeys(t["class"]))
     pooled, per_breed = t[t["breed"] == "all"], t[t["breed"] != "all"]
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(pools) * max(1, len(classes) / 2) + 1.5))
-    sns.barplot(
-        data=pooled.assign(share=pooled["share"].fillna(0)),
-        y="pool",
-        x="share",
-        hue="class",
-        order=pools,
-        hue_order=classes,
-        errorbar=None,
-        orient="h",
-        alpha=0.6,
-        ax=ax,
-    )
+    _share_bars(ax, pooled, "pool", pools, classes, alpha=0.6)
     for bar_group, cls in zip(ax.containers, classes):
         g = pooled[pooled["class"] == cls].set_index("pool")
         for bar, pool in zip(bar_group, [p for p in pools if p in g.index]):
