@@ -12,7 +12,7 @@ from domrand.config import (
     variant_generator,
     world_imports,
 )
-from domrand.data.sources import adapter_params, class_sources
+from domrand.data.sources import adapter_params, check_source_classes, class_sources
 from domrand.train.weights import PACKAGED_WEIGHTS
 from domrand.digest import code_digest
 from domrand.figures.best import read_best_variant
@@ -26,6 +26,7 @@ from domrand.plan import (
     variant_dataset,
 )
 
+check_source_classes(config)  # DomainNet class names, before any job
 PLAN = Plan(config)
 SUBJECT_POOLS = subject_pools(config)
 BEST_TABLE = "results/tables/best_variant.csv"

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
-from domrand.data.domainnet_classes import closest_classes, domainnet_folder
+from domrand.data.domainnet_classes import domainnet_folders
 from domrand.data.index import (
     COLUMNS,
     DOMAINS,
@@ -270,7 +270,7 @@ def index_domainnet(
             f"domainnet: params['domains']={domains!r} must be a non-empty list of {list(DOMAINNET_DOMAINS)}"
         )
     classes = _classes(p, "domainnet", allowed=None, default=("cat", "dog", "bicycle", "car"))
-    folders = _domainnet_folders(classes)
+    folders = domainnet_folders(classes, "domainnet: params['classes']")
     rows, skipped = [], []
     for dom in dict.fromkeys(domains):
         dom_dir = _require_dir(root / dom, "domainnet")
@@ -447,23 +447,6 @@ def _classes(params: dict, source: str, allowed: Sequence[str] | None, default) 
     if isinstance(classes, str) or not classes or not all(ok(c) for c in classes):
         raise ValueError(f"{source}: params['classes']={classes!r} must be a non-empty list {what}")
     return list(dict.fromkeys(classes))
-
-
-def _domainnet_folders(classes: list[str]) -> dict[str, str]:
-    """DomainNet folder -> class name of each class; ValueError naming the closest DomainNet
-    classes of an unknown one."""
-    out = {}
-    for cls in classes:
-        folder = domainnet_folder(cls)
-        if folder is None:
-            close = closest_classes(cls)
-            raise ValueError(
-                f"domainnet: params['classes'] has {cls!r}, which is not a DomainNet class"
-                + (f"; the closest are {close}" if close else "")
-                + " (the 345 names: domrand.data.domainnet_classes)"
-            )
-        out[folder] = cls
-    return out
 
 
 def _require_dir(path: Path, source: str) -> Path:

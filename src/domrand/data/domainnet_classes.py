@@ -360,6 +360,23 @@ def domainnet_folder(cls: str) -> str | None:
     return _FOLDERS.get(cls)
 
 
+def domainnet_folders(classes: list[str], where: str) -> dict[str, str]:
+    """DomainNet folder -> class name of each of ``classes``; ValueError naming ``where`` (a config
+    key or an adapter parameter) and the closest DomainNet classes of an unknown one."""
+    out = {}
+    for cls in classes:
+        folder = domainnet_folder(cls)
+        if folder is None:
+            close = closest_classes(cls)
+            raise ValueError(
+                f"{where} has {cls!r}, which is not a DomainNet class"
+                + (f"; the closest are {close}" if close else "")
+                + " (the 345 names: domrand.data.domainnet_classes)"
+            )
+        out[folder] = cls
+    return out
+
+
 def closest_classes(cls: str, n: int = 5) -> list[str]:
     """Up to ``n`` DomainNet class names closest to ``cls`` (difflib), best first."""
     return difflib.get_close_matches(cls, list(_FOLDERS), n=n, cutoff=0.5)
