@@ -6,12 +6,13 @@ from types import SimpleNamespace
 from domrand.assets.lock import config_downloads, lock_path, read_lock, resolve_download
 from domrand.config import (
     domain_generator,
+    pool_classes,
     subject_generator,
     subject_pools,
     variant_generator,
     world_imports,
 )
-from domrand.data.sources import adapter_params, class_sources
+from domrand.data.sources import adapter_params, check_source_classes, class_sources
 from domrand.train.weights import PACKAGED_WEIGHTS
 from domrand.digest import code_digest
 from domrand.figures.best import read_best_variant
@@ -25,6 +26,7 @@ from domrand.plan import (
     variant_dataset,
 )
 
+check_source_classes(config)  # DomainNet class names, before any job
 PLAN = Plan(config)
 SUBJECT_POOLS = subject_pools(config)
 BEST_TABLE = "results/tables/best_variant.csv"
@@ -357,8 +359,10 @@ def heatmaps():
     ]
 
 
-def realism_params():
-    return {k: config["realism"][k] for k in ("images_per_class", "input_size")}
+def realism_params(keys=("images_per_class", "input_size")):
+    """realism's keys, and the ImageNet families of classes beyond the built-in ones."""
+    r = config["realism"]
+    return {**{k: r[k] for k in keys}, "families": r.get("families", {})}
 
 
 # Subject realism: every subject pool under one photo-like generator (realism.subjects).
@@ -386,7 +390,8 @@ def render_of_pool(wildcards):
 
 def subject_shards(wildcards):
     return [
-        f"results/subjects/{wildcards.pool}/{c}" for c in config["world"]["classes"]
+        f"results/subjects/{wildcards.pool}/{c}"
+        for c in pool_classes(config, wildcards.pool)
     ]
 
 

@@ -67,7 +67,7 @@ rule subject_realism_scores:
         mem_mb=3000,
     params:
         code=library_code("subject_realism_scores"),
-        realism={"input_size": config["realism"]["input_size"]},
+        realism=realism_params(keys=("input_size",)),
         sha256=config["model"]["sha256"],
     script:
         "../workflow/scripts/subject_realism_scores.py"

@@ -175,6 +175,91 @@ def test_validate_config_task_classes_must_be_in_the_world(config):
         validate_config(config, SCHEMA)
 
 
+# -- classes that are not built in ------------------------------------------------------
+
+
+def _own_classes(config: dict, tmp_path, monkeypatch) -> dict:
+    """The default config turned into a horse-vs-cow study from local meshes, proxy domains
+    included (2 meshes of each held out per proxy pool)."""
+    monkeypatch.chdir(tmp_path)
+    for c in ("horse", "cow"):
+        (tmp_path / c).mkdir()
+    config["world"]["classes"] = ["horse", "cow"]
+    config["world"]["subjects"] = {
+        c: {"meshes": [{"path": c}], "heldout": {"real": 2, "toon": 2}} for c in ("horse", "cow")
+    }
+    config["synth"]["classes"] = config["tasks"]["cat_dog"] = ["horse", "cow"]
+    del config["tasks"]["plus_bicycle"], config["tasks"]["plus_car"]
+    config["explain"]["target"] = "horse"
+    return config
+
+
+def test_classes_that_are_not_built_in_validate(config, tmp_path, monkeypatch):
+    validate_config(_own_classes(config, tmp_path, monkeypatch), SCHEMA)
+
+
+def test_a_class_without_subjects_names_the_key_to_add(config, tmp_path, monkeypatch):
+    config = _own_classes(config, tmp_path, monkeypatch)
+    del config["world"]["subjects"]["cow"]
+    with pytest.raises(ConfigError, match=r"config key world\.subjects\.cow: class 'cow' is not built in.*meshes"):
+        validate_config(config, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "key, value, named",
+    [
+        (
+            "tasks.cat_dog",
+            ["horse", "cwo"],
+            r"tasks\.cat_dog: classes \['cwo'\] are not in world\.classes \['horse', 'cow'\]",
+        ),
+        ("realism.families", {"hrose": [339]}, r"realism\.families\.hrose: classes \['hrose'\]"),
+        ("world.classes", ["horse", "Cow"], r"world\.classes\.1: 'Cow' does not match"),
+    ],
+)
+def test_a_typod_class_names_the_known_classes(config, tmp_path, monkeypatch, key, value, named):
+    with pytest.raises(ConfigError, match=named):
+        validate_config(_set(_own_classes(config, tmp_path, monkeypatch), key, value), SCHEMA)
+
+
+def test_a_typod_source_class_names_the_known_classes(config, tmp_path, monkeypatch):
+    config = _own_classes(config, tmp_path, monkeypatch)
+    src = {"adapter": "folder", "path": "horse", "classes": ["horse", "cows"]}
+    config["domains"]["real"]["sources"] = {"mine": src}
+    with pytest.raises(ConfigError, match=r"domains\.real\.sources\.mine\.classes: classes \['cows'\]"):
+        validate_config(config, SCHEMA)
+    src["classes"] = ["horse", "cow"]
+    validate_config(config, SCHEMA)
+    config["domains"]["real"]["sources"] = {"pets": {**src, "adapter": "oxford_pet"}}
+    with pytest.raises(ConfigError, match=r"oxford_pet adapter has only \['cat', 'dog'\]"):
+        validate_config(config, SCHEMA)
+
+
+def test_a_proxy_domain_needs_held_out_meshes_of_each_class(config, tmp_path, monkeypatch):
+    config = _own_classes(config, tmp_path, monkeypatch)
+    config["world"]["subjects"]["cow"]["heldout"] = {"real": 2}
+    with pytest.raises(ConfigError, match=r"world\.subjects\.cow\.heldout\.toon: the proxy domain 'toon'"):
+        validate_config(config, SCHEMA)
+    config["world"]["subjects"]["cow"]["heldout"] = {"real": 2, "painting": 1}
+    with pytest.raises(ConfigError, match=r"world\.subjects\.cow\.heldout: pools \['painting'\]"):
+        validate_config(config, SCHEMA)
+
+
+def test_a_study_with_a_proxy_domain_must_say_proxy(config):
+    config["proxy"] = False
+    with pytest.raises(ConfigError, match=r"config key proxy: false, but domains\.real is rendered"):
+        validate_config(config, SCHEMA)
+
+
+def test_objaverse_objects_of_a_class_need_its_lvis_categories(config, tmp_path, monkeypatch):
+    config = _own_classes(config, tmp_path, monkeypatch)
+    config["world"]["subjects"]["cow"]["meshes"] = [{"objaverse": True}]
+    with pytest.raises(ConfigError, match=r"config key objaverse\.categories\.cow"):
+        validate_config(config, SCHEMA)
+    config["objaverse"] = {"categories": {"cow": ["cow"]}}
+    validate_config(config, SCHEMA)
+
+
 # -- ranges, local paths, YAML syntax, null removes -------------------------------------
 
 

@@ -94,7 +94,9 @@ def test_feature_heads_of_the_default_config(config):
     }
 
 
-@pytest.mark.parametrize("configfile", [None, "configs/ci.yaml", "configs/paper.yaml"])
+@pytest.mark.parametrize(
+    "configfile", [None, "configs/ci.yaml", "configs/paper.yaml", "configs/examples/farm_animals.yaml"]
+)
 def test_every_shipped_config_has_a_valid_plan(configfile, monkeypatch):
     monkeypatch.chdir(ROOT)
     cfg = load_config(*([configfile] if configfile else []))

@@ -34,12 +34,27 @@ class ConfigError(ValueError):
 
 
 SYNTHETIC_POOL = "synthetic"
+# Classes with procedural breeds and held-out subjects (domrand.world); any other class takes its
+# subjects from world.subjects.<class>.
+BUILTIN_CLASSES = ("cat", "dog", "bicycle", "car")
+
+
+def pool_classes(config: dict, pool: str) -> list[str]:
+    """The world classes that have subjects in ``pool``: every class in the synthetic pool; in a
+    held-out pool the built-in classes and each class that holds meshes out for it
+    (world.subjects.<class>.heldout)."""
+    subjects = config["world"].get("subjects") or {}
+    return [
+        c
+        for c in config["world"]["classes"]
+        if pool == SYNTHETIC_POOL or c in BUILTIN_CLASSES or pool in (subjects.get(c, {}).get("heldout") or {})
+    ]
 
 
 def subject_pools(config: dict) -> list[str]:
     """The subject pools of the subject realism measure: the synthetic breeds, then each
-    held-out pool of world.heldout_breeds."""
-    return [SYNTHETIC_POOL, *config["world"]["heldout_breeds"]]
+    held-out pool of world.heldout_breeds that some world class has subjects in."""
+    return [SYNTHETIC_POOL, *(p for p in config["world"]["heldout_breeds"] if pool_classes(config, p))]
 
 
 def subject_generator(config: dict, pool: str) -> dict:
@@ -278,17 +293,12 @@ def _check_cross_references(config: dict) -> None:
                 f"config key figures.models.{fig}: {model!r} names no variant in 'variants'; "
                 "use synth_<variant> or `best`"
             )
-    world = set(config["world"]["classes"])
-    for key, classes in [("synth.classes", config["synth"]["classes"])] + [
-        (f"tasks.{t}", c) for t, c in config["tasks"].items()
-    ]:
-        missing = sorted(set(classes) - world)
-        if missing:
-            raise ConfigError(f"config key {key}: classes {missing} are not in world.classes {sorted(world)}")
+    _check_classes(config)
     if config["explain"]["target"] not in config["tasks"]["cat_dog"]:
         raise ConfigError("config key explain.target: must be one of tasks.cat_dog")
     _check_sources(config)
     check_domains_disjoint(config)
+    _check_proxy_pools(config)
     if SYNTHETIC_POOL in config["world"]["heldout_breeds"]:
         raise ConfigError(
             f"config key world.heldout_breeds.{SYNTHETIC_POOL}: the name is taken by the synthetic "
@@ -302,6 +312,85 @@ def _check_cross_references(config: dict) -> None:
                 raise ConfigError(
                     f"config key world.subjects.{cls}.meshes.{i}.download: "
                     f"{entry['download']!r} is not an entry of `downloads`"
+                )
+
+
+def _class_references(config: dict) -> list[tuple[str, list[str]]]:
+    """(config key, class names) of every place outside world.classes that names classes."""
+    refs = [("synth.classes", config["synth"]["classes"])]
+    refs += [(f"tasks.{t}", c) for t, c in config["tasks"].items()]
+    refs += [
+        (f"domains.{d}.sources.{s}.classes", src["classes"])
+        for d, spec in config["domains"].items()
+        for s, src in (spec.get("sources") or {}).items()
+    ]
+    refs += [(f"world.subjects.{c}", [c]) for c in config["world"].get("subjects") or {}]
+    refs += [(f"realism.families.{c}", [c]) for c in config["realism"].get("families") or {}]
+    objaverse = config.get("objaverse") or {}
+    refs += [(f"objaverse.categories.{c}", [c]) for c in objaverse.get("categories") or {}]
+    if isinstance(objaverse.get("per_class"), dict):
+        refs += [(f"objaverse.per_class.{c}", [c]) for c in objaverse["per_class"]]
+    return refs
+
+
+def _check_classes(config: dict) -> None:
+    """Every class a key names is in world.classes; a class that is not built in has subjects
+    (world.subjects.<class>), Objaverse categories when it takes Objaverse objects, and held-out
+    meshes for each proxy domain that renders it."""
+    world = config["world"]["classes"]
+    for key, classes in _class_references(config):
+        missing = [c for c in classes if c not in world]
+        if missing:
+            raise ConfigError(
+                f"config key {key}: classes {missing} are not in world.classes {world}; fix the "
+                "name, or add the class to world.classes"
+            )
+    subjects = config["world"].get("subjects") or {}
+    categories = (config.get("objaverse") or {}).get("categories") or {}
+    for cls in world:
+        if cls in BUILTIN_CLASSES:
+            continue
+        if cls not in subjects:
+            raise ConfigError(
+                f"config key world.subjects.{cls}: class {cls!r} is not built in ({', '.join(BUILTIN_CLASSES)}) "
+                f"and has no subjects; add world.subjects.{cls}.meshes (mesh files under `path`, a "
+                "`download`, or `objaverse: true`), see docs/own_study.md"
+            )
+        if any(m.get("objaverse") for m in subjects[cls]["meshes"]) and cls not in categories:
+            raise ConfigError(
+                f"config key objaverse.categories.{cls}: world.subjects.{cls} takes Objaverse objects, "
+                f"but only the built-in classes have default LVIS categories; list {cls}'s LVIS "
+                "categories there"
+            )
+    pools = config["world"]["heldout_breeds"]
+    for cls, spec in subjects.items():
+        unknown = sorted(set(spec.get("heldout") or {}) - set(pools))
+        if unknown:
+            raise ConfigError(
+                f"config key world.subjects.{cls}.heldout: pools {unknown} are not pools of "
+                f"world.heldout_breeds {sorted(pools)}; name a proxy domain's pool"
+            )
+
+
+def _check_proxy_pools(config: dict) -> None:
+    """Each class a proxy domain renders has subjects in that domain's held-out pool, and the
+    figures of a study with a proxy domain say so (``proxy: true``)."""
+    for d, spec in config["domains"].items():
+        if "sources" in spec:
+            continue
+        if not config["proxy"]:
+            raise ConfigError(
+                f"config key proxy: false, but domains.{d} is rendered (a proxy domain, no "
+                "sources); set proxy: true so every figure says PROXY, or give it sources (photos)"
+            )
+        pool = domain_generator(config, d)["subject"]["heldout"]
+        for cls in domain_classes(config, d):
+            if cls not in pool_classes(config, pool):
+                raise ConfigError(
+                    f"config key world.subjects.{cls}.heldout.{pool}: the proxy domain {d!r} renders "
+                    f"{cls} from held-out pool {pool!r}, which only the built-in classes have on "
+                    f"their own; hold out some of {cls}'s meshes for it (world.subjects.{cls}.heldout: "
+                    f"{{{pool}: n}}), or give domains.{d} sources (photos)"
                 )
 
 
@@ -346,6 +435,9 @@ def domain_classes(config: dict, domain: str) -> list[str]:
     return list(config["synth"]["classes"])
 
 
+PET_ADAPTERS = {"petimages": ("cat", "dog"), "oxford_pet": ("cat", "dog")}  # adapters of pet photos only
+
+
 def _check_sources(config: dict) -> None:
     """Real-image domains: known downloads, every needed class from exactly one source."""
     downloads = config.get("downloads") or {}
@@ -367,6 +459,13 @@ def _check_sources(config: dict) -> None:
                 raise ConfigError(
                     f"config key {key}.params.domains: the domainnet adapter needs the "
                     "DomainNet domains to index, e.g. [clipart, painting]"
+                )
+            only = PET_ADAPTERS.get(src["adapter"])
+            if only and set(src["classes"]) - set(only):
+                raise ConfigError(
+                    f"config key {key}.classes: the {src['adapter']} adapter has only {list(only)}, not "
+                    f"{sorted(set(src['classes']) - set(only))}; take other classes from a domainnet or "
+                    "folder source"
                 )
             for cls in src["classes"]:
                 if cls in seen:

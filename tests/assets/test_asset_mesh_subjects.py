@@ -37,7 +37,7 @@ PARAMS = {
 MAGENTA, GREEN, KD = (220, 40, 200), (40, 200, 60), (0.9, 0.6, 0.05)
 
 
-def _build(tmp_path, subjects) -> tuple[World, list[str]]:
+def _build(tmp_path, subjects, classes=("cat", "dog")) -> tuple[World, list[str]]:
     cwd = os.getcwd()
     os.chdir(tmp_path)  # downloads are found under resources/assets relative to the job's folder
     try:
@@ -46,7 +46,8 @@ def _build(tmp_path, subjects) -> tuple[World, list[str]]:
             (tmp_path / "resources" / "assets").symlink_to(tmp_path / "assets")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            world = build_world({**PARAMS, "subjects": subjects}, tmp_path / "world", log=lambda *_: None)
+            params = {**PARAMS, "classes": list(classes), "subjects": subjects}
+            world = build_world(params, tmp_path / "world", log=lambda *_: None)
     finally:
         os.chdir(cwd)
     return World.load(world), [str(w.message) for w in caught]
@@ -298,3 +299,32 @@ def test_shard_of_mesh_subjects_renders(mesh_world, tmp_path):
     assert meta["clip"].isna().all()
     assert (meta["pose_mode"] == "bind").all() and (meta["pose"] == "{}").all()  # no joint angles
     assert (meta["visible_fraction"] > 0).all()
+
+
+def test_a_class_that_is_not_built_in_takes_its_meshes_as_breeds_and_held_out_pools(tmp_path):
+    """Six boxes of class "crate": 2 held out for real, 1 for toon, 3 breeds; no procedural
+    subject; a proxy-real shard draws only the real pool."""
+    from domrand.render.shard import render_shard
+
+    boxes = tmp_path / "crates"
+    boxes.mkdir()
+    for i in range(6):
+        trimesh.creation.box(extents=(0.4 + 0.1 * i, 2.0, 0.8)).export(boxes / f"box{i}.obj")
+    (tmp_path / "assets").mkdir()
+    subjects = {"crate": {"meshes": [{"path": str(boxes)}], "heldout": {"real": 2, "toon": 1}}}
+    with pytest.raises(ValueError, match=r"world\.subjects\.crate\.heldout: 6 meshes held out of 6"):
+        _build(tmp_path, {"crate": {**subjects["crate"], "heldout": {"real": 5, "toon": 1}}}, classes=["crate", "cat"])
+    world, _ = _build(tmp_path, subjects, classes=["cat", "crate"])
+    pools = {p: world.breeds("crate", heldout=p) for p in (False, "real", "toon")}
+    assert {p: len(b) for p, b in pools.items()} == {False: 3, "real": 2, "toon": 1}
+    sources = [b.shape["source"] for bs in pools.values() for b in bs]
+    assert sorted(Path(s).name for s in sources) == [f"box{i}.obj" for i in range(6)]  # each once
+    assert all("mesh" in b.shape for bs in pools.values() for b in bs)
+    assert pools["real"][0].name.startswith("crate_real") and world.coat_file(pools["real"][0]).is_file()
+    assert len(world.breeds("cat", heldout=False)) == 2  # the built-in class beside it is as before
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    gen = {**config["generator"], "subject": {**config["generator"]["subject"], "heldout": "real"}}
+    render = {"seed": 0, "image_size": 32, "shard_size": 4, "images_per_class": 4, "backend": "egl", "jpeg_quality": 90}
+    out = render_shard(world.root, gen, "real", "crate", 0, tmp_path / "shard", render, log=lambda *_: None)
+    meta = pd.read_parquet(out / "metadata.parquet")
+    assert set(meta["breed"]) <= {b.name for b in pools["real"]} and (meta["visible_fraction"] > 0).all()

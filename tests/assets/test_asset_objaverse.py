@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-
 import pytest
 
 from domrand.assets.download import AssetError
 from domrand.assets.lock import UnpinnedAssetError, read_lock
 from domrand.assets.objaverse import fetch_objects, licence_allowed, select_objects, shard_metadata
 from domrand.assets.pin import pin_downloads
+from helpers.objaverse_site import write_gz, write_objaverse
 
 LICENCES = {"u1": "by", "u2": "by-nc", "u3": "cc0", "u4": "by-nd", "u5": "by-sa", "u6": "by-nc-sa"}
-
-
-def write_gz(path, obj):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(json.dumps(obj).encode()))
 
 
 @pytest.fixture
 def objaverse(http_server, kit, tmp_path):
     """<base>/lvis-annotations.json.gz, object-paths.json.gz, metadata/000-000.json.gz and
     glbs/000-000/<uid>.glb, as on the Hugging Face dataset."""
-    root = http_server.root / "objaverse"
-    write_gz(root / "lvis-annotations.json.gz", {"cat": ["u5", "u1", "u2", "u3", "u4", "u6"], "dog": ["u9"]})
-    write_gz(root / "object-paths.json.gz", {u: f"glbs/000-000/{u}.glb" for u in LICENCES})
-    write_gz(
-        root / "metadata" / "000-000.json.gz",
-        {u: {"name": f"Model {u}", "license": lic, "user": {"username": f"artist_{u}"}} for u, lic in LICENCES.items()},
-    )
-    (root / "glbs" / "000-000").mkdir(parents=True)
-    for u in LICENCES:
-        kit.build_rig(root / "glbs" / "000-000" / f"{u}.glb")
+    annotations = {"cat": ["u5", "u1", "u2", "u3", "u4", "u6"], "dog": ["u9"]}
+    write_objaverse(http_server.root / "objaverse", annotations, LICENCES, kit.build_rig)
     return http_server.url("objaverse")
 
 
@@ -51,6 +36,17 @@ def test_select_keeps_allowed_licences_in_uid_order():
     assert [o["uid"] for o in got] == ["u1", "u3"]
     assert got[0]["url"] == "http://h/base/glbs/000-000/u1.glb" and got[1]["licence"] == "CC0-1.0"
     assert got[0]["attribution"] == '"u1" by A (Sketchfab, via Objaverse)'
+
+
+def test_lvis_categories_default_for_built_in_classes_and_come_from_the_config_for_others():
+    ann = {"cat": ["u1"], "horse": ["u3", "u5"]}
+    paths = {u: f"glbs/000-000/{u}.glb" for u in LICENCES}
+    meta = {u: {"name": u, "license": lic} for u, lic in LICENCES.items()}
+    spec = {"per_class": 2, "categories": {"stallion": ["horse"]}}
+    assert [o["uid"] for o in select_objects("stallion", ann, paths, meta, spec, "http://h")] == ["u3", "u5"]
+    assert [o["uid"] for o in select_objects("cat", ann, paths, meta, spec, "http://h")] == ["u1"]  # default
+    with pytest.raises(AssetError, match=r"objaverse\.categories\.mare"):
+        select_objects("mare", ann, paths, meta, spec, "http://h")
 
 
 def test_pin_then_fetch_objects(objaverse, http_server, tmp_path):

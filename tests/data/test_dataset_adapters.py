@@ -205,6 +205,29 @@ def test_domainnet_domain_and_class_choice(domainnet_root):
     assert skipped.empty and list(skipped.columns) == ["path", "reason"]
 
 
+def test_domainnet_takes_any_of_its_classes_by_lowercase_name(domainnet_root, images):
+    for dom in ("real", "clipart"):  # DomainNet folders that are not lowercase identifiers
+        for folder, label in (("t-shirt", 306), ("The_Eiffel_Tower", 299)):
+            rel = f"{dom}/{folder}/{dom}_{label:03d}_000000.jpg"
+            images.jpeg(domainnet_root / rel, seed=label)
+            with open(domainnet_root / f"{dom}_train.txt", "a") as fh:
+                fh.write(f"{rel} {label}\n")
+    params = {"domains": ["real", "clipart"], "classes": ["t_shirt", "the_eiffel_tower", "police_car"]}
+    index, _ = index_domainnet(domainnet_root, params, LOG)
+    assert index.groupby("label").size().to_dict() == {"police_car": 8, "the_eiffel_tower": 2, "t_shirt": 2}
+    assert set(index["domain"]) == {"real", "toon"}
+
+
+def test_domainnet_unknown_class_names_the_closest(domainnet_root):
+    with pytest.raises(ValueError, match=r"'hors', which is not a DomainNet class; the closest are \['horse'"):
+        index_domainnet(domainnet_root, {"domains": ["real"], "classes": ["hors"]}, LOG)
+
+
+def test_pet_adapters_stay_cats_and_dogs(oxford_root):
+    with pytest.raises(ValueError, match=r"\['cat', 'dog'\] \(the only classes oxford_pet has\)"):
+        index_oxford_pet(oxford_root, {"classes": ["horse"]}, LOG)
+
+
 def test_domainnet_errors(domainnet_root):
     with pytest.raises(ValueError, match="cartoon"):
         index_domainnet(domainnet_root, {"domains": ["cartoon"]}, LOG)
@@ -269,14 +292,21 @@ def test_folder_with_split_folders(tmp_path, images):
         index_folder(root, {**params, "classes": ["cat"]}, LOG)
 
 
+def test_folder_takes_any_class(folder_root):
+    index, _ = index_folder(folder_root, {"classes": ["zebra", "cat"], "domain": "real", "test_fraction": 0.5}, LOG)
+    assert set(index["label"]) == {"zebra", "cat"} and (index["label"] == "zebra").sum() == 1
+
+
 def test_folder_errors(folder_root):
     base = {"classes": ["cat", "dog"], "domain": "real", "test_fraction": 0.2}
     with pytest.raises(ValueError, match="test_fraction"):
         index_folder(folder_root, {k: v for k, v in base.items() if k != "test_fraction"}, LOG)
     with pytest.raises(ValueError, match="'photo' is not one of"):
         index_folder(folder_root, {**base, "domain": "photo"}, LOG)
-    with pytest.raises(ValueError, match="zebra"):
-        index_folder(folder_root, {**base, "classes": ["zebra"]}, LOG)
+    with pytest.raises(DatasetLayoutError, match=r"folder/horse is missing"):  # any class, given its folder
+        index_folder(folder_root, {**base, "classes": ["horse"]}, LOG)
+    with pytest.raises(ValueError, match="lowercase identifiers"):
+        index_folder(folder_root, {**base, "classes": ["Zebra"]}, LOG)
     with pytest.raises(DatasetLayoutError, match=r"folder/car is missing; expected layout"):
         index_folder(folder_root, {**base, "classes": ["cat", "car"]}, LOG)
 

@@ -100,8 +100,9 @@ def test_read_filters(tmp_path):
     test = read_index(out, split="test")
     assert set(test["split"]) == {"test"} and len(test) == 4
     assert read_index(out, classes=["cat"], split="test").empty  # cats are even rows -> train
-    with pytest.raises(ValueError, match="horse"):
-        read_index(out, classes=["horse"])
+    assert read_index(out, classes=["horse"]).empty  # any class name; none of its images here
+    with pytest.raises(ValueError, match="Horse"):
+        read_index(out, classes=["Horse"])
     with pytest.raises(ValueError, match="val"):
         read_index(out, split="val")
 
@@ -116,8 +117,8 @@ def test_read_missing_file(tmp_path):
     [
         (lambda d: d.drop(columns="domain"), r"missing column\(s\) \['domain'\]"),
         (
-            lambda d: d.assign(label=["cat", "horse", "cat", "cat", "cat", "cat"]),
-            r"'label'.*\['horse'\]",
+            lambda d: d.assign(label=["cat", "Horse", "cat", "cat", "cat", "cat"]),
+            r"'label'.*\['Horse'\] that are not class names",
         ),
         (lambda d: d.assign(split="val"), r"'split'.*\['val'\]"),
         (lambda d: d.assign(domain="cartoon"), r"'domain'.*\['cartoon'\]"),

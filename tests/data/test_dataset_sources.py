@@ -137,3 +137,14 @@ def test_balance_task_caps_every_class_at_the_smallest_and_logs_it(tmp_path, cap
     two = balance_task(idx[:2], "plus_bicycle", 0, tmp_path / "c.parquet", tmp_path / "c.csv")
     assert set(df[df["label"] != "bicycle"]["path"]) < set(two["path"])
     assert read_index(tmp_path / "c.parquet").groupby("split").size().to_dict() == {"test": 22, "train": 70}
+
+
+def test_domainnet_source_classes_are_checked_before_any_job():
+    from domrand.data.sources import check_source_classes
+
+    src = {"adapter": "domainnet", "classes": ["horse", "hot_air_balloon"], "params": {"domains": ["real"]}}
+    config = {"domains": {"real": {"sources": {"dn": src}}, "toon": {}}}
+    check_source_classes(config)
+    src["classes"] = ["horse", "cwo"]
+    with pytest.raises(ValueError, match=r"config key domains\.real\.sources\.dn\.classes has 'cwo'.*\['cow'"):
+        check_source_classes(config)

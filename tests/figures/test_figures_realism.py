@@ -55,3 +55,24 @@ def test_realism_figures_write_png_and_table(tmp_path):
         {"synth_control": synth}, {"synth_control": "synthetic"}, tmp_path / "d.png", tmp_path / "d.csv", proxy=True
     )
     assert d.set_index("class").loc["cat", "share"] == pytest.approx(60.0)
+
+
+def test_a_class_without_an_imagenet_family_is_reported_without_a_number(tmp_path):
+    synth = _scores(tmp_path / "s.parquet", [("cat", "cat00", 20, 12)])
+    crates = pd.DataFrame(
+        {"path": [f"c{i}.jpg" for i in range(5)], "label": "crate", "breed": "crate00", "top5": "0 1 2 3 4"}
+    )
+    both = pd.concat([pd.read_parquet(synth), crates.assign(recognised=None)], ignore_index=True)
+    both.to_parquet(tmp_path / "both.parquet")
+    path = str(tmp_path / "both.parquet")
+    t = subject_realism({"synthetic": path}, None, tmp_path / "s.png", tmp_path / "s.csv", proxy=True)
+    crate = t[(t["class"] == "crate") & (t["breed"] == "all")].iloc[0]
+    assert crate["note"] == "no ImageNet family" and crate["n"] == 5
+    assert pd.isna(crate["share"]) and pd.isna(crate["ci_low"]) and pd.isna(crate["worst_breed"])
+    assert t.set_index(["class", "breed"]).loc[("cat", "all"), "share"] == pytest.approx(60.0)
+    domain_realism({"real": path}, {"real": "proxy real"}, tmp_path / "d.png", tmp_path / "d.csv", proxy=True)
+    table = pd.read_csv(tmp_path / "d.csv").set_index("class")
+    assert table.loc["crate", "note"] == "no ImageNet family" and pd.isna(table.loc["crate", "share"])
+    assert pd.isna(table.loc["cat", "note"]) and (tmp_path / "d.png").stat().st_size > 0
+    # Without such a class the tables are as they always were: no note column.
+    assert "note" not in domain_realism({"s": synth}, {"s": "x"}, tmp_path / "e.png", tmp_path / "e.csv", proxy=True)

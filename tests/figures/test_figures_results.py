@@ -308,3 +308,25 @@ def test_fig8_categories(tmp_path, titles):
     t = pd.read_csv(csv)
     assert t["paper"].tolist() == pytest.approx([88.20, 87.11, 89.09])
     assert set(t["paper_model"]) == {"its best variant"}
+
+
+def test_a_study_of_other_classes_shows_no_paper_values(tmp_path, titles):
+    from domrand.figures.common import PAPER, paper_values
+
+    cats = [
+        _preds(tmp_path, f"synth_{v}", "cat_dog", "dropout", s, "real", _correct(0.8, 20, s))
+        for v in ("control", "no_breeds")
+        for s in SEEDS
+    ]
+    assert paper_values(cats) is PAPER
+    horses = []
+    for p in cats:
+        d = pd.read_parquet(p).rename(columns={"p_cat": "p_horse", "p_dog": "p_cow"})
+        horses.append(tmp_path / "horses" / p.relative_to(tmp_path))
+        horses[-1].parent.mkdir(parents=True)
+        d.to_parquet(horses[-1], index=False)
+    png, csv = _outputs(tmp_path, "fig4_horses")
+    t = results.fig4_ablation(horses, png, csv, proxy=True, variants=["control", "no_breeds"])
+    assert t["paper"].isna().all() and t["accuracy_mean"].iloc[0] == pytest.approx(80.0)
+    t = results.fig4_ablation(cats, png, csv, proxy=True, variants=["control", "no_breeds"])
+    assert t["paper"].tolist() == [85.36, 69.41]

@@ -80,3 +80,15 @@ def test_config_errors_for_the_packaged_backbone_name_the_key(patch, key):
         del cfg["model"]["sha256"]
     with pytest.raises(ConfigError, match=f"config key {key}"):
         validate_config(cfg, "schemas/config.schema.yaml")
+
+
+def test_realism_families_by_index_or_name_and_none_for_a_class_without_one():
+    from domrand.realism.imagenet import IMAGENET_FAMILIES, class_families, recognised
+
+    families = class_families({"horse": ["Sorrel", 603], "cat": [281]})
+    assert families["horse"] == (339, 603) and families["cat"] == (281,)  # the config's over the default
+    assert families["dog"] == IMAGENET_FAMILIES["dog"]
+    top5 = torch.tensor([[339, 1, 2, 3, 4], [0, 1, 2, 3, 4], [339, 1, 2, 3, 4]])
+    assert recognised(top5, ["horse", "horse", "crate"], families) == [True, False, None]
+    with pytest.raises(ValueError, match=r"realism\.families\.horse: 'sorel'.*closest are \['sorrel'"):
+        class_families({"horse": ["sorel"]})

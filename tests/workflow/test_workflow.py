@@ -96,6 +96,8 @@ def test_dry_run_every_figure(configfile, tmp_path):
             "domains.real.sources.x.path",
         ),
         ({"domains": {"toon": None}}, "domains.toon"),
+        ({"world": {"classes": ["cat", "dog", "bicycle", "car", "horse"]}}, "world.subjects.horse"),
+        ({"tasks": {"plus_car": ["cat", "dog", "bicycle", "cra"]}}, "tasks.plus_car"),
     ],
 )
 def test_bad_config_stops_before_any_job(change, key, tmp_path):

@@ -29,6 +29,17 @@ DEFAULT_LICENCES = ("by", "by-sa", "cc0")
 DEFAULT_CATEGORIES = {"cat": ["cat"], "dog": ["dog"], "bicycle": ["bicycle"], "car": ["car_(automobile)"]}
 
 
+def class_categories(spec: dict, cls: str) -> list[str]:
+    """The LVIS categories of ``cls``: ``objaverse.categories.<cls>``, else the built-in default."""
+    categories = {**DEFAULT_CATEGORIES, **(spec.get("categories") or {})}
+    if cls not in categories:
+        raise AssetError(
+            f"config key objaverse.categories.{cls}: {cls} has no default LVIS categories (only "
+            f"{sorted(DEFAULT_CATEGORIES)} have); list its categories there"
+        )
+    return categories[cls]
+
+
 def lock_key(cls: str) -> str:
     return f"objaverse/{cls}"
 
@@ -53,7 +64,7 @@ def select_objects(cls: str, annotations: dict, paths: dict, metadata: dict, spe
     ``annotations``: LVIS category -> uids; ``paths``: uid -> 'glbs/<shard>/<uid>.glb';
     ``metadata``: uid -> Sketchfab metadata. Entries lack sha256/size until downloaded.
     """
-    categories = (spec.get("categories") or DEFAULT_CATEGORIES)[cls]
+    categories = class_categories(spec, cls)
     allowed = tuple(spec.get("licences") or DEFAULT_LICENCES)
     n = _per_class(spec, cls)
     uids = sorted({u for c in categories for u in annotations.get(c, [])})
@@ -114,7 +125,7 @@ def pin_objaverse(
     def get(url):
         return _get(url, cache_dir, log, timeout_s, retries, backoff_s)
 
-    categories = {c: (spec.get("categories") or DEFAULT_CATEGORIES)[c] for c in todo}
+    categories = {c: class_categories(spec, c) for c in todo}
     annotations = _json_gz(get(f"{base}/lvis-annotations.json.gz"))
     annotations = {k: annotations.get(k, []) for cats in categories.values() for k in cats}
     # Of the ~800k objects' paths and metadata, only those of the wanted categories are kept.

@@ -28,13 +28,14 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
+from domrand.data.domainnet_classes import domainnet_folders
 from domrand.data.index import (
-    CLASSES,
     COLUMNS,
     DOMAINS,
     SPLITS,
     deterministic_split,
     hash_order,
+    is_class_name,
     validate_index,
 )
 
@@ -249,8 +250,10 @@ def index_domainnet(
 
     params:
       - ``domains`` (list, required): of :data:`DOMAINNET_DOMAINS`.
-      - ``classes`` (default all of cat, dog, bicycle, car): DomainNet categories of the
-        same name (exact folder names, so ``police_car`` is not ``car``).
+      - ``classes`` (default cat, dog, bicycle, car): any of DomainNet's 345 classes, each
+        the class of the folder of that name in lowercase with ``-`` as ``_`` (exact names, so
+        ``police_car`` is not ``car``; :mod:`domrand.data.domainnet_classes`); an unknown
+        name is an error naming the closest ones.
 
     Domain tags: clipart and painting -> ``"toon"``, real -> ``"real"``, others keep their
     name. ``source`` is ``"domainnet"`` for all; the DomainNet domain stays visible in the
@@ -266,7 +269,8 @@ def index_domainnet(
         raise ValueError(
             f"domainnet: params['domains']={domains!r} must be a non-empty list of {list(DOMAINNET_DOMAINS)}"
         )
-    classes = _classes(p, "domainnet", allowed=CLASSES, default=CLASSES)
+    classes = _classes(p, "domainnet", allowed=None, default=("cat", "dog", "bicycle", "car"))
+    folders = domainnet_folders(classes, "domainnet: params['classes']")
     rows, skipped = [], []
     for dom in dict.fromkeys(domains):
         dom_dir = _require_dir(root / dom, "domainnet")
@@ -274,15 +278,15 @@ def index_domainnet(
         for split in SPLITS:
             list_file = _require_file(root / f"{dom}_{split}.txt", "domainnet")
             for lineno, rel in _domainnet_lines(list_file, dom):
-                if rel.split("/")[1] not in classes:
+                if rel.split("/")[1] not in folders:
                     continue
                 if split_of.setdefault(rel, split) != split:
                     raise DatasetLayoutError(
                         f"{list_file}:{lineno}: {rel} is in both {dom}_train.txt and {dom}_test.txt"
                     )
         on_disk: dict[str, Path] = {}
-        for cls in classes:
-            for f in _files(_require_dir(dom_dir / cls, "domainnet"), log, recursive=True):
+        for folder in folders:
+            for f in _files(_require_dir(dom_dir / folder, "domainnet"), log, recursive=True):
                 rel = f.relative_to(root).as_posix()
                 if rel in split_of:
                     on_disk[rel] = f
@@ -295,7 +299,7 @@ def index_domainnet(
         tag = DOMAINNET_TAGS.get(dom, dom)
         for r in rels:
             if on_disk[r] in valid:
-                rows.append(_row(on_disk[r], r.split("/")[1], split_of[r], "domainnet", tag))
+                rows.append(_row(on_disk[r], folders[r.split("/")[1]], split_of[r], "domainnet", tag))
     return _frames(rows, skipped, "domainnet")
 
 
@@ -308,7 +312,7 @@ def index_folder(root: Path, params: dict, log: Log = None, *, workers: int = 1)
     (any case); other files land in ``skipped``.
 
     params:
-      - ``classes`` (list, required): of cat, dog, bicycle, car; each needs its folder.
+      - ``classes`` (list, required): class names (lowercase identifiers); each needs its folder.
       - ``domain`` (required): one of :data:`~domrand.data.index.DOMAINS`.
       - ``test_fraction`` (float in [0, 1]): required without split folders; a file's
         split depends only on its path under ``<root>`` and ``seed``, so adding files
@@ -324,7 +328,7 @@ def index_folder(root: Path, params: dict, log: Log = None, *, workers: int = 1)
         required=("classes", "domain"),
         optional=("test_fraction", "seed", "source"),
     )
-    classes = _classes(p, "folder", allowed=CLASSES, default=None)
+    classes = _classes(p, "folder", allowed=None, default=None)
     domain, source, seed = p["domain"], p.get("source", "folder"), p.get("seed", 0)
     if domain not in DOMAINS:
         raise ValueError(f"folder: params['domain']={domain!r} is not one of {list(DOMAINS)}")
@@ -433,10 +437,15 @@ def _count(params: dict, key: str, source: str) -> int:
     return v
 
 
-def _classes(params: dict, source: str, allowed: Sequence[str], default) -> list[str]:
+def _classes(params: dict, source: str, allowed: Sequence[str] | None, default) -> list[str]:
+    """params['classes'] (or ``default``) once each: of ``allowed``, or (None) any class names."""
     classes = params.get("classes", default)
-    if isinstance(classes, str) or not classes or any(c not in allowed for c in classes):
-        raise ValueError(f"{source}: params['classes']={classes!r} must be a non-empty list of {list(allowed)}")
+    what = (
+        f"of {list(allowed)} (the only classes {source} has)" if allowed else "of class names (lowercase identifiers)"
+    )
+    ok = (lambda c: c in allowed) if allowed else is_class_name
+    if isinstance(classes, str) or not classes or not all(ok(c) for c in classes):
+        raise ValueError(f"{source}: params['classes']={classes!r} must be a non-empty list {what}")
     return list(dict.fromkeys(classes))
 
 

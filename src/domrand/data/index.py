@@ -12,7 +12,7 @@ Schema (one row per image; extra columns are allowed and kept):
            the current directory); ``read_index`` returns absolute paths by
            default. So an index never depends on the directory a job runs in,
            and moving the project directory as a whole keeps it valid.
-``label``  str, one of :data:`CLASSES`.
+``label``  str, a class name: a lowercase identifier (:data:`CLASS_NAME`).
 ``split``  ``"train"`` or ``"test"``.
 ``source`` str, where the images came from: ``"petimages"``, ``"oxford_pet"``,
            ``"domainnet"``, ``"folder"``, a synthetic variant name, ...
@@ -28,6 +28,7 @@ both splits.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -37,13 +38,14 @@ import pandas as pd
 from domrand.seeds import unit_hash
 
 __all__ = [
-    "CLASSES",
+    "CLASS_NAME",
     "COLUMNS",
     "DOMAINS",
     "SPLITS",
     "IndexSchemaError",
     "deterministic_split",
     "hash_order",
+    "is_class_name",
     "read_index",
     "split_score",
     "validate_index",
@@ -51,13 +53,18 @@ __all__ = [
 ]
 
 COLUMNS = ("path", "label", "split", "source", "domain")
-CLASSES = ("cat", "dog", "bicycle", "car")
+CLASS_NAME = re.compile(r"[a-z][a-z0-9_]*")  # the config schema's class names (schemas/)
 SPLITS = ("train", "test")
 DOMAINS = ("real", "synthetic", "toon", "sketch", "infograph", "quickdraw")
 
 
 class IndexSchemaError(ValueError):
     """A dataset index that breaks the schema."""
+
+
+def is_class_name(name) -> bool:
+    """Whether ``name`` is a class name: a lowercase identifier such as ``cat`` or ``fire_hydrant``."""
+    return isinstance(name, str) and CLASS_NAME.fullmatch(name) is not None
 
 
 def validate_index(df: pd.DataFrame, where: str = "index") -> pd.DataFrame:
@@ -79,7 +86,13 @@ def validate_index(df: pd.DataFrame, where: str = "index") -> pd.DataFrame:
                 f"{where}: column {col!r} must hold non-empty strings; "
                 f"{int(bad.sum())} row(s) do not, e.g. rows {_rows(df, bad)}"
             )
-    for col, allowed in (("label", CLASSES), ("split", SPLITS), ("domain", DOMAINS)):
+    bad = ~df["label"].map(is_class_name)
+    if bad.any():
+        raise IndexSchemaError(
+            f"{where}: column 'label' has value(s) {sorted(set(df.loc[bad, 'label']))} that are not "
+            f"class names (lowercase identifiers), e.g. rows {_rows(df, bad)}"
+        )
+    for col, allowed in (("split", SPLITS), ("domain", DOMAINS)):
         bad = ~df[col].isin(allowed)
         if bad.any():
             raise IndexSchemaError(
@@ -130,7 +143,7 @@ def read_index(
 ) -> pd.DataFrame:
     """Read and validate the index at ``path``, optionally filtered.
 
-    ``classes``: keep only these labels (each must be one of :data:`CLASSES`).
+    ``classes``: keep only these labels (each must be a class name).
     ``split``: ``"train"``, ``"test"`` or ``None`` for both.
     ``resolve``: return ``path`` as absolute path strings (default) rather than as
     stored (relative to the index folder).
@@ -148,9 +161,9 @@ def read_index(
         df = df[df["split"] == split]
     if classes is not None:
         classes = [classes] if isinstance(classes, str) else list(classes)
-        unknown = [c for c in classes if c not in CLASSES]
+        unknown = [c for c in classes if not is_class_name(c)]
         if unknown:
-            raise ValueError(f"classes {unknown} are not among the known classes {list(CLASSES)}")
+            raise ValueError(f"classes {unknown} are not class names (lowercase identifiers such as 'cat')")
         df = df[df["label"].isin(classes)]
     df = df.reset_index(drop=True)
     if resolve:

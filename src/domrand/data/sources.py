@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from domrand.data.adapters import build_index
+from domrand.data.domainnet_classes import domainnet_folders
 from domrand.data.index import DOMAINS, hash_order, read_index, write_index
 
 _log = logging.getLogger(__name__)
@@ -42,6 +43,15 @@ def adapter_params(source: str, spec: dict, domain: str, sizes: tuple[int, int],
             out["test_fraction"] = extra["test_fraction"]
         return out
     raise ValueError(f"unknown adapter {adapter!r}")
+
+
+def check_source_classes(config: dict) -> None:
+    """Before any job: every class a ``domainnet`` source names is one of DomainNet's; a
+    ValueError names the config key and the closest DomainNet classes."""
+    for d, spec in config["domains"].items():
+        for name, src in (spec.get("sources") or {}).items():
+            if src["adapter"] == "domainnet":
+                domainnet_folders(src["classes"], f"config key domains.{d}.sources.{name}.classes")
 
 
 def index_source(

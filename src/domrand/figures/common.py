@@ -51,7 +51,20 @@ PAPER = {
 }
 
 
-def paper_same_model(paper_best: float, dataset: str, chosen_best: bool) -> tuple[float, str]:
+PAPER_CLASSES = ("cat", "dog", "bicycle", "car")  # the classes the paper's values are of
+NO_PAPER: dict = {fig: {} for fig in PAPER}  # a study of other classes has no paper value
+
+
+def paper_values(prediction_paths) -> dict:
+    """:data:`PAPER`, or :data:`NO_PAPER` when the predictions (their ``p_<class>`` columns)
+    are of a class the paper did not study: its numbers say nothing about horses or cows."""
+    import pyarrow.parquet as pq
+
+    classes = {c[2:] for p in prediction_paths for c in pq.read_schema(p).names if c.startswith("p_")}
+    return PAPER if classes <= set(PAPER_CLASSES) else NO_PAPER
+
+
+def paper_same_model(paper_best: float, dataset: str, chosen_best: bool, paper: dict = PAPER) -> tuple[float, str]:
     """The paper's value for the synthetic-trained model a row of figures 7 or 8 reports, and
     which model of the paper that is. The paper reports those figures for its best variant; ours
     use `figures.models`: when that is `best` (chosen from figure 4) the paper's value compares
@@ -60,7 +73,7 @@ def paper_same_model(paper_best: float, dataset: str, chosen_best: bool) -> tupl
     if chosen_best:
         return paper_best, "its best variant"
     variant = dataset.removeprefix("synth_")
-    return PAPER["fig4"].get(variant, math.nan), (variant if variant in PAPER["fig4"] else "")
+    return paper["fig4"].get(variant, math.nan), (variant if variant in paper["fig4"] else "")
 
 
 CI_NOTE = "95% CI: logit-scale t, seed + test-image variance"

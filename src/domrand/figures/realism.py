@@ -13,12 +13,52 @@ import seaborn as sns
 from domrand.figures.common import save, title
 from domrand.stats import wilson
 
+NO_FAMILY = "no ImageNet family"  # the note of a class the classifier has no family for
+
 
 def _share_row(g: pd.DataFrame) -> dict:
-    """n, recognised, share (%) and its Wilson 95% CI (%) of per-image `recognised` flags."""
-    n, k = len(g), int(g["recognised"].sum())
+    """n, recognised, share (%) and its Wilson 95% CI (%) of per-image `recognised` flags; for a
+    class with no ImageNet family (flags missing) no number, and the note :data:`NO_FAMILY`."""
+    n = len(g)
+    if g["recognised"].isna().any():
+        nan = float("nan")
+        return {"n": n, "recognised": nan, "share": nan, "ci_low": nan, "ci_high": nan, "note": NO_FAMILY}
+    k = int(g["recognised"].sum())
     low, high = wilson(k, n)
     return {"n": n, "recognised": k, "share": 100 * k / n, "ci_low": 100 * low, "ci_high": 100 * high}
+
+
+def _share_bars(ax, t: pd.DataFrame, y: str, order: list, classes: list, **style) -> None:
+    """Horizontal bars of the share of each `y` by class; a class with no family gets an empty
+    bar (and words, :func:`_interval`)."""
+    data = t.assign(share=t["share"].fillna(0))
+    sns.barplot(
+        data=data,
+        y=y,
+        x="share",
+        hue="class",
+        order=order,
+        hue_order=classes,
+        errorbar=None,
+        orient="h",
+        ax=ax,
+        **style,
+    )
+
+
+def _interval(ax, row: pd.Series, y: float) -> None:
+    """A bar's Wilson interval, or the words :data:`NO_FAMILY` where it has no number."""
+    if pd.isna(row["share"]):
+        ax.text(1, y, NO_FAMILY, va="center", fontsize=7, color="dimgray")
+        return
+    ax.errorbar(
+        row["share"],
+        y,
+        xerr=[[row["share"] - row["ci_low"]], [row["ci_high"] - row["share"]]],
+        color="black",
+        lw=0.8,
+        capsize=2,
+    )
 
 
 def realism_table(paths: dict[str, str], kinds: dict[str, str]) -> pd.DataFrame:
@@ -39,21 +79,11 @@ def domain_realism(paths: dict[str, str], kinds: dict[str, str], out_png, out_cs
     order = list(paths)
     classes = list(dict.fromkeys(t["class"]))
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) * max(1, len(classes) / 2) + 1.5))
-    sns.barplot(
-        data=t, y="dataset", x="share", hue="class", order=order, hue_order=classes, errorbar=None, orient="h", ax=ax
-    )
+    _share_bars(ax, t, "dataset", order, classes)
     for bar_group, cls in zip(ax.containers, classes):
         g = t[t["class"] == cls].set_index("dataset")
         for bar, d in zip(bar_group, [d for d in order if d in g.index]):
-            y = bar.get_y() + bar.get_height() / 2
-            ax.errorbar(
-                g.loc[d, "share"],
-                y,
-                xerr=[[g.loc[d, "share"] - g.loc[d, "ci_low"]], [g.loc[d, "ci_high"] - g.loc[d, "share"]]],
-                color="black",
-                lw=0.8,
-                capsize=2,
-            )
+            _interval(ax, g.loc[d], bar.get_y() + bar.get_height() / 2)
     ax.set_xlim(0, 100)
     ax.set_xlabel("recognised by the ImageNet classifier: a class of the right family in its top-5 (%)")
     ax.set_ylabel("")
@@ -80,13 +110,15 @@ def subject_realism_table(paths: dict[str, str], reference: str | None) -> pd.Da
                 {"pool": pool, "class": cls, "breed": b, **_share_row(gb)} for b, gb in g.groupby("breed", sort=False)
             ]
             worst = min(breeds, key=lambda r: r["share"])
+            pooled = _share_row(g)
+            no_family = "note" in pooled  # then no breed is worst: none has a number
             rows.append(
                 {
                     "pool": pool,
                     "class": cls,
                     "breed": "all",
-                    **_share_row(g),
-                    "worst_breed": worst["breed"],
+                    **pooled,
+                    "worst_breed": None if no_family else worst["breed"],
                     "worst_share": worst["share"],
                 }
             )
@@ -106,31 +138,13 @@ def subject_realism(paths: dict[str, str], reference: str | None, out_png, out_c
     pools, classes = list(paths), list(dict.fromkeys(t["class"]))
     pooled, per_breed = t[t["breed"] == "all"], t[t["breed"] != "all"]
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(pools) * max(1, len(classes) / 2) + 1.5))
-    sns.barplot(
-        data=pooled,
-        y="pool",
-        x="share",
-        hue="class",
-        order=pools,
-        hue_order=classes,
-        errorbar=None,
-        orient="h",
-        alpha=0.6,
-        ax=ax,
-    )
+    _share_bars(ax, pooled, "pool", pools, classes, alpha=0.6)
     for bar_group, cls in zip(ax.containers, classes):
         g = pooled[pooled["class"] == cls].set_index("pool")
         for bar, pool in zip(bar_group, [p for p in pools if p in g.index]):
             y = bar.get_y() + bar.get_height() / 2
-            ax.errorbar(
-                g.loc[pool, "share"],
-                y,
-                xerr=[[g.loc[pool, "share"] - g.loc[pool, "ci_low"]], [g.loc[pool, "ci_high"] - g.loc[pool, "share"]]],
-                color="black",
-                lw=0.8,
-                capsize=2,
-            )
-            b = per_breed[(per_breed["pool"] == pool) & (per_breed["class"] == cls)]
+            _interval(ax, g.loc[pool], y)
+            b = per_breed[(per_breed["pool"] == pool) & (per_breed["class"] == cls) & per_breed["share"].notna()]
             ax.scatter(
                 b["share"],
                 np.full(len(b), y),

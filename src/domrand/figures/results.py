@@ -27,6 +27,7 @@ from domrand.figures.common import (
     interval_columns,
     mean_ci,
     paper_same_model,
+    paper_values,
     read_predictions,
     save,
     summarise,
@@ -125,7 +126,8 @@ def fig3_architectures(
     df = read_predictions(prediction_paths)
     df["trained_on"] = [_trained_on(d, synthetic) for d in df["dataset"]]
     t = summarise(df, ["trained_on", "arch"])
-    t["paper"] = [PAPER["fig3"].get((a, b), np.nan) for a, b in zip(t["trained_on"], t["arch"])]
+    paper = paper_values(prediction_paths)["fig3"]
+    t["paper"] = [paper.get((a, b), np.nan) for a, b in zip(t["trained_on"], t["arch"])]
     fig, ax = plt.subplots(figsize=(7, 4.2))
     bars(ax, t, "arch", hue="trained_on", hue_order=["real", "synthetic"], palette=PALETTE)
     _finish(
@@ -151,7 +153,7 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
     if "control" not in set(df["variant"]):
         raise ValueError("figure 4 compares every variant with `control`; add variants.control to the config")
     t = summarise(df, ["variant"]).set_index("variant").reindex(variants).reset_index()
-    t["paper"] = [PAPER["fig4"].get(v, np.nan) for v in t["variant"]]
+    t["paper"] = [paper_values(prediction_paths)["fig4"].get(v, np.nan) for v in t["variant"]]
     groups = {v: g for v, g in df.groupby("variant")}
     ctrl = groups["control"]
     effects = []
@@ -239,14 +241,15 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
     return t
 
 
-def _paper_cell(trained_on: str, testset: str, synthetic: str, chosen_best: bool) -> dict:
-    """Figure 7's paper value for the same model as the row's, and that model."""
-    paper = PAPER["fig7"].get((trained_on, testset), np.nan)
+def _paper_cell(trained_on: str, testset: str, synthetic: str, chosen_best: bool, values: dict = PAPER) -> dict:
+    """Figure 7's paper value for the same model as the row's, and that model (``values``:
+    :func:`paper_values`)."""
+    paper = values["fig7"].get((trained_on, testset), np.nan)
     if trained_on == "real":
         return {"paper": paper, "paper_model": "real photos" if np.isfinite(paper) else ""}
     if trained_on != "synthetic" or not np.isfinite(paper):
         return {"paper": np.nan, "paper_model": ""}
-    value, which = paper_same_model(paper, synthetic, chosen_best)
+    value, which = paper_same_model(paper, synthetic, chosen_best, values)
     if not chosen_best and testset != "real":
         value, which = np.nan, ""
     return {"paper": value, "paper_model": which if np.isfinite(value) else ""}
@@ -260,6 +263,7 @@ def fig7_domain_transfer(
     values the paper reports here (else the paper column holds the same variant's value only)."""
     df = read_predictions(prediction_paths)
     df["trained_on"] = [_trained_on(d, synthetic) for d in df["dataset"]]
+    paper = paper_values(prediction_paths)
     rows = []
     for trained_on, g in df.groupby("trained_on", sort=False):
         mats = {ts: correct_matrix(gt) for ts, gt in g.groupby("testset", sort=False)}
@@ -274,7 +278,7 @@ def fig7_domain_transfer(
                     "n_test": r["n_images"],
                     "accuracy_per_seed": ";".join(f"{x:.2f}" for x in gt.sort_values("seed")["accuracy"]),
                     "model": synthetic if trained_on == "synthetic" else trained_on,
-                    **_paper_cell(trained_on, testset, synthetic, chosen_best),
+                    **_paper_cell(trained_on, testset, synthetic, chosen_best, paper),
                 }
             )
         # Means over test sets: per seed, then over seeds; the test sets' sampling variances add.
@@ -326,8 +330,9 @@ def fig8_categories(
     t["n_classes"] = [len(tasks[k]) for k in t["task"]]
     t = t.sort_values("n_classes").reset_index(drop=True)
     synthetic = df["dataset"].iloc[0]
+    paper = paper_values(prediction_paths)
     cells = [
-        paper_same_model(PAPER["fig8"].get(n, np.nan), synthetic, chosen_best)
+        paper_same_model(paper["fig8"].get(n, np.nan), synthetic, chosen_best, paper)
         if chosen_best or n == 2
         else (np.nan, "")
         for n in t["n_classes"]

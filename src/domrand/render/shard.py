@@ -21,6 +21,7 @@ from domrand.render.sampling import sample_frame, sample_obstructors
 from domrand.seeds import seed_for
 from domrand.world.build import World
 from domrand.world.mesh_subjects import subject_record
+from domrand.world.own_classes import is_builtin
 
 
 class RenderError(RuntimeError):
@@ -48,7 +49,10 @@ def select_breeds(world: World, cls: str, subject: dict):
     breeds = world.breeds(cls, heldout=pool)
     n = subject["breeds"]
     if n != "all" and int(n) > len(breeds):
-        key = f"world.heldout_breeds.{pool}" if pool else "world.breeds"
+        if is_builtin(cls):
+            key = f"world.heldout_breeds.{pool}" if pool else "world.breeds"
+        else:  # only meshes: more of them held out, or more meshes
+            key = f"world.subjects.{cls}.heldout.{pool}" if pool else f"world.subjects.{cls}.meshes"
         raise ValueError(
             f"subject.breeds={n} but the world has only {len(breeds)} "
             f"{f'held-out ({pool}) ' if pool else ''}{cls} breeds: raise {key}"

@@ -29,6 +29,7 @@ from domrand.io import atomic_dir
 from domrand.seeds import seed_for
 from domrand.world import imported, target_scenery, target_subjects, textures
 from domrand.world.mesh_subjects import add_mesh_breeds
+from domrand.world.own_classes import is_builtin
 from domrand.world.subjects import Breed, sample_breed
 from domrand.world.target_subjects import sample_target_subject
 
@@ -38,8 +39,8 @@ def build_world(
 ) -> Path:
     """Generate the world described by the config's `world` slice into out_dir.
 
-    params: seed, classes, breeds (synthetic breeds per class), heldout_breeds ({pool: held-out
-    subjects per class}), materials (count), skies (count), texture_size (px), sky_width (px),
+    params: seed, classes, breeds (synthetic breeds per built-in class), heldout_breeds ({pool:
+    held-out subjects per built-in class}; other classes: domrand.world.own_classes), materials (count), skies (count), texture_size (px), sky_width (px),
     target_skies, target_grounds (counts), target_texture_size (px: target grounds and coats,
     which the photo-like domain sees close up), and optionally
     materials_from / skies_from (download names or globs, imported first).
@@ -121,6 +122,9 @@ def build_world(
         pools = {str(k): int(v) for k, v in params["heldout_breeds"].items()}
         for cls in params["classes"]:
             entries = []
+            if not is_builtin(cls):  # no procedural family: every subject is an imported mesh
+                breeds[cls] = add_mesh_breeds(entries, cls, params, tmp, log=log)
+                continue
             for i in range(int(params["breeds"])):
                 b = sample_breed(cls, i, seed)
                 rng = np.random.default_rng(seed_for("coat", seed, cls, i))

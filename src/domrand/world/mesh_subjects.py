@@ -43,6 +43,7 @@ from PIL import Image
 from domrand.meshes.load import SUPPORTED_SUFFIXES, MeshError, check_mesh, load_mesh, normalize_mesh
 from domrand.seeds import seed_for
 from domrand.world import textures
+from domrand.world.own_classes import is_builtin, sample_own_coat, split_meshes
 from domrand.world.rig import Part
 from domrand.world.subjects import Breed, build_rig, sample_breed
 from domrand.world.target_subjects import build_target_rig, is_target_subject
@@ -260,11 +261,15 @@ def add_mesh_breeds(
     next_index = max((e["index"] for e in entries), default=-1) + 1
     (Path(world_dir) / MESH_DIR).mkdir(exist_ok=True)
     files = [f for entry in spec["meshes"] for f in mesh_files(entry, assets_dir, cls)]
-    for k, path in enumerate(files):
+    pooled = [(False, f) for f in files]
+    if spec.get("heldout"):  # held-out meshes stand in for proxy domains' subjects
+        split = split_meshes(files, cls, spec["heldout"], seed)
+        pooled = [(pool, f) for pool, fs in split.items() for f in fs]
+    for k, (pool, path) in enumerate(pooled):
         index = next_index + k
         sub = import_subject(path, spec.get("up_axis", "y"), size)
-        coat = sample_breed(cls, index, seed).coat
-        name = f"{cls}{index:02d}"
+        coat = sample_breed(cls, index, seed).coat if is_builtin(cls) else sample_own_coat(cls, index, seed, pool)
+        name = f"{cls}_{pool}{index:02d}" if pool else f"{cls}{index:02d}"
         groups = []
         for g, group in enumerate(sub["groups"]):
             tex = None
@@ -288,6 +293,7 @@ def add_mesh_breeds(
                 "clips": sub["clips"],
                 "time_step": step,
                 "fallback": sub["fallback"],
+                **({"pool": pool} if pool else {}),
             },
             coat,
         )
@@ -296,10 +302,10 @@ def add_mesh_breeds(
         Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).save(
             Path(world_dir) / "coats" / f"{breed.name}.png"
         )
-        out.append({**breed.to_dict(), "heldout": False, "coat_file": f"coats/{breed.name}.png"})
+        out.append({**breed.to_dict(), "heldout": pool, "coat_file": f"coats/{breed.name}.png"})
         n_vert = len(sub["arrays"]["vertices"])
         log(
-            f"world: {cls} subject {breed.name} from {path} ({n_vert} vertices, {len(groups)} material "
+            f"world: {cls} {'subject' if not pool else f'held-out ({pool}) subject'} {breed.name} from {path} ({n_vert} vertices, {len(groups)} material "
             f"group(s), texture: {texture}, "
             + (f"{len(sub['clips'])} clip(s) skinned per frame)" if sub["clips"] else "bind pose only)")
         )

@@ -16,13 +16,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from domrand.config import BUILTIN_CLASSES
 from domrand.seeds import seed_for
 from domrand.world import breed_tables as T
 from domrand.world import shapes
 from domrand.world.draws import Table, jitter, pick, rounded
 from domrand.world.rig import Joint, Part, Rig, rotation
 
-CLASSES = ("cat", "dog", "bicycle", "car")
+CLASSES = BUILTIN_CLASSES
 ANIMALS = ("cat", "dog")
 QUADRUPED_POSES = ("stand", "walk", "sit", "lie")
 
