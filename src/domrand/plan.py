@@ -17,7 +17,7 @@ import math
 
 from domrand.config import variant_generator
 from domrand.experiments import breed_scaling, breed_variants, feature_heads
-from domrand.search import TARGET, VALIDATION, anchors, candidates, search_generators, small_variant
+from domrand.search import TARGET, VALIDATION, anchors, candidates, search_generators, small_size, small_variant
 
 # The task and architecture of the figures' models (figures 2, 4-7 and 9-12; figure 3 varies
 # the architecture, figure 8 the task).
@@ -149,7 +149,7 @@ class Plan:
         if dataset == VALIDATION:
             return 0, c["search"]["val_per_class"]  # every image in the index's test split
         if self.is_small_dataset(dataset):
-            return c["search"]["small_per_class"], 0
+            return small_size(c), 0
         n_train = c["synth"]["train_per_class"] * self.data_seeds(dataset)
         if self.is_breed_dataset(dataset) or self.is_search_dataset(dataset):
             return n_train, 0  # tested on the real test set (figure 9) or validation (the search) only

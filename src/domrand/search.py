@@ -74,7 +74,7 @@ def _draw_value(spec, rng: np.random.Generator):
 
 def check_space(config: dict) -> None:
     """Cross-checks of `search` the schema cannot make: each space key names a setting of the
-    control generator, sizes fit what the config renders, no name is taken twice."""
+    control generator, `keep` fits round 1, no name is taken twice."""
     s = config["search"]
     for key, spec in s["space"].items():
         try:
@@ -91,11 +91,6 @@ def check_space(config: dict) -> None:
                     f"config key search.space.{key}: value {v!r} is not of the kind of the control's "
                     f"{current!r}; give values like it"
                 )
-    if s["small_per_class"] > config["synth"]["train_per_class"]:
-        raise ConfigError(
-            f"config key search.small_per_class: {s['small_per_class']} exceeds synth.train_per_class "
-            f"({config['synth']['train_per_class']}); round 1 trains on fewer images than round 2"
-        )
     taken = [v for v in config["variants"] if v.startswith(CANDIDATE_PREFIX)]
     if taken:
         raise ConfigError(
@@ -167,6 +162,11 @@ def round_dataset(config: dict, entry: str, rnd: int) -> str:
     return f"synth_{entry}"
 
 
+def small_size(config: dict) -> int:
+    """Round 1's training images per class: search.small_per_class, at most synth.train_per_class."""
+    return min(int(config["search"]["small_per_class"]), int(config["synth"]["train_per_class"]))
+
+
 def round_count(config: dict, rnd: int):
     """Training images per class of a round-`rnd` head: the small size, or `all`."""
-    return int(config["search"]["small_per_class"]) if rnd == 1 else "all"
+    return small_size(config) if rnd == 1 else "all"

@@ -34,10 +34,12 @@ The model, in four steps; everything it leaves out is listed after them.
    A stage's span is its first job's start to its last job's end.
 
 The search of figure 13 (domrand.search) has checkpoints: what follows them is only known once
-they have run. The dry runs are made as if they had run and chosen the dearest way: round 1
-keeps the first `search.keep` candidates (each rendered and embedded at full size in round 2)
-and round 2 picks the first (trained and tested at the study's seeds). The result's `search`
-entry sums the job seconds of every job of the search against the whole study's.
+they have run. The dry runs add, as targets of their own, what follows them at its dearest:
+round 1 keeps the first `search.keep` candidates (each rendered and embedded at full size in
+round 2) and round 2 picks the first (trained and tested at the study's seeds). Those jobs
+wait for what makes their inputs, not for the checkpoints (the schedule is a little early for
+them; their seconds are whole). The result's `search` entry sums the job seconds of every job
+of the search against the whole study's.
 
 Not modelled: queue waits and SLURM's scheduling cycle (`--job-overhead` adds a fixed number
 of seconds to every cluster job), shared file-system contention, memory per node, and rules
@@ -59,7 +61,7 @@ from pathlib import Path
 
 from domrand.config import load_config
 from domrand.io import atomic_path, write_json
-from domrand.plan import Plan, variant_dataset
+from domrand.plan import FIGURE_ARCH, FIGURE_TASK, Plan, variant_dataset
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -158,32 +160,32 @@ def _job_stats(text: str) -> dict | None:
     return counts
 
 
-def write_search_worst_case(plan: Plan, directory: Path) -> None:
-    """Round tables of the search's checkpoints, in `directory`, under which the search costs
-    the most (see the module docstring): the dry run then lists the jobs that follow them."""
+def search_targets(plan: Plan) -> list[str]:
+    """What follows the search's checkpoints at its dearest (see the module docstring): round 2's
+    heads of the first `search.keep` candidates (then anchors), the first one's evaluations."""
     entries = list(plan.search_candidates) + [e for e in plan.search_entries if e not in plan.search_candidates]
     kept = entries[: int(plan.config["search"]["keep"])]
-    folder = directory / "results" / "search"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, chosen in (("round1", kept), ("round2", kept[:1])):
-        rows = ["entry,kept"] + [f"{e},{e in chosen}" for e in entries]
-        (folder / f"{name}.csv").write_text("\n".join(rows) + "\n")
+    out = [f"results/search/round2/{e}.json" for e in kept]
+    model = f"results/eval/{variant_dataset(kept[0])}/{FIGURE_TASK}/{FIGURE_ARCH}"
+    return out + [f"{model}/seed{s}/real.json" for s in plan.config["seeds"]]
 
 
 def dry_run(configfiles, snakefile=None, cores: int = 1, search: bool = False) -> list[Job]:
     """Every job of the study that `configfiles` describe (`--forceall` in an empty directory);
-    with `search`, past the search's checkpoints too (:func:`write_search_worst_case`)."""
+    with `search`, what follows the search's checkpoints too (:func:`search_targets`)."""
     snakefile = Path(snakefile or REPO / "Snakefile")
+    targets = []
+    if search:
+        plan = Plan(load_config(*configfiles, base=snakefile.parent / "config.yaml"))
+        targets = ["all", *search_targets(plan)]
     with tempfile.TemporaryDirectory() as tmp:
-        if search:
-            base = snakefile.parent / "config.yaml"
-            write_search_worst_case(Plan(load_config(*configfiles, base=base)), Path(tmp))
         cmd = [
             sys.executable,
             "-m",
             "snakemake",
             "-s",
             str(snakefile),
+            *targets,
             "--dry-run",
             "--forceall",
             "--cores",
@@ -537,13 +539,13 @@ def is_search_job(job: Job, plan: Plan) -> bool:
 
 
 def search_cost(jobs: list[Job], times: dict, plan: Plan) -> dict:
-    """The search's summed job seconds against the study's (every job, the search's included)."""
-    total = sum(times[j.jobid] for j in jobs)
+    """The search's summed job seconds against those of the rest of the study."""
     search = sum(times[j.jobid] for j in jobs if is_search_job(j, plan))
+    rest = sum(times[j.jobid] for j in jobs) - search
     return {
         "job_seconds": search,
-        "study_job_seconds": total,
-        "share": search / total if total else 0.0,
+        "study_job_seconds": rest,
+        "share": search / rest if rest else 0.0,
         "jobs": sum(is_search_job(j, plan) for j in jobs),
     }
 
@@ -574,7 +576,7 @@ def to_markdown(p: dict) -> str:
         lines += [
             "",
             f"Figure 13's search, at its dearest ({sc['jobs']} jobs): {_hms(sc['job_seconds'])} of job time, "
-            f"{100 * sc['share']:.1f}% of the study's {_hms(sc['study_job_seconds'])}.",
+            f"{100 * sc['share']:.1f}% of the {_hms(sc['study_job_seconds'])} of the rest of the study.",
         ]
     heads = " | ".join(f"{r['nodes']} node{'s' if r['nodes'] > 1 else ''}" for r in p["projections"])
     lines += [
