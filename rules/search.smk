@@ -40,10 +40,10 @@ rule search_head:
     resources:
         mem_mb=2000,
     params:
-        code=library_code("train_feature_head"),
+        code=library_code("search_head"),
         head=search_head_params,
     script:
-        "../workflow/scripts/train_feature_head.py"
+        "../workflow/scripts/search_head.py"
 
 
 checkpoint search_round1:
