@@ -293,10 +293,11 @@ def test_slurm_profile_threads_and_gpus():
 
 def test_the_search_is_counted_at_its_dearest():
     plan = Plan(load_config(REPO / "configs/ci.yaml", base=REPO / "config.yaml"))
-    # ci.yaml: two candidates, keep 2, seeds [0, 1]
-    assert search_targets(plan) == [
-        "results/search/round2/search1.json",
-        "results/search/round2/search2.json",
+    # ci.yaml: two candidates, keep 10 (all 8 anchors too), seeds [0, 1]; the candidates first
+    targets = search_targets(plan)
+    assert targets[:2] == ["results/search/round2/search1.json", "results/search/round2/search2.json"]
+    assert len([t for t in targets if t.startswith("results/search/round2/")]) == 10
+    assert targets[-2:] == [
         "results/eval/synth_search1/cat_dog/dropout/seed0/real.json",
         "results/eval/synth_search1/cat_dog/dropout/seed1/real.json",
     ]

@@ -219,23 +219,7 @@ def draw_search(t: pd.DataFrame, trajectory: pd.DataFrame, pick: str, epochs: st
     ax.set_ylim(0, 105)
     ax.set_ylabel("real test accuracy (%)")
     ax.set_title("real test set (paired 95% CI of the difference; * excludes 0)", fontsize=9)
-    colors = {"anchor": "C0", "candidate": "C7"}
-    for rnd, g in trajectory.groupby("round"):
-        x = rnd + np.linspace(-0.15, 0.15, len(g)) if len(g) > 1 else np.array([float(rnd)])
-        ax2.scatter(x, g["val_accuracy"], c=[colors[k] for k in g["kind"]], s=28, zorder=3)
-        for xi, r in zip(x, g.itertuples()):
-            ax2.annotate(
-                r.entry, (xi, r.val_accuracy), xytext=(4, 0), textcoords="offset points", fontsize=6, va="center"
-            )
-    chosen = trajectory[trajectory["entry"] == pick]
-    ax2.plot(chosen["round"], chosen["val_accuracy"], "*-", color="C3", ms=12, zorder=4, label=f"pick: {pick}")
-    for kind, c in colors.items():
-        ax2.scatter([], [], c=c, s=28, label=kind)
-    ax2.set_xticks([1, 2], ["round 1 (small, one seed)", "round 2 (full size)"])
-    ax2.set_xlim(0.5, 2.7)
-    ax2.set_ylabel("validation accuracy (%)")
-    ax2.legend(fontsize=7, loc="lower right")
-    ax2.set_title("search trajectory: every entry's validation accuracy (the table has its settings)", fontsize=9)
+    _trajectory(ax2, trajectory, pick)
     gap = t.loc[t["model"] == "search_pick", "val_to_test_gap"].iloc[0]
     fig.suptitle(
         title(
@@ -247,3 +231,33 @@ def draw_search(t: pd.DataFrame, trajectory: pd.DataFrame, pick: str, epochs: st
     )
     fig.tight_layout()
     return fig
+
+
+def _trajectory(ax, trajectory: pd.DataFrame, pick: str) -> None:
+    """One row per entry (round 1's order): its validation accuracy in each round it reached."""
+    colors = {"anchor": "C0", "candidate": "C7"}
+    first = trajectory[trajectory["round"] == 1].sort_values("rank")
+    y = {e: i for i, e in enumerate(first["entry"])}
+    for e in first["entry"]:
+        g = trajectory[trajectory["entry"] == e].sort_values("round")
+        ax.plot(g["val_accuracy"], [y[e]] * len(g), "-", color="grey", lw=0.8, zorder=1)
+    for rnd, marker, fill in ((1, "o", True), (2, "s", False)):
+        g = trajectory[trajectory["round"] == rnd]
+        c = [colors[k] for k in g["kind"]]
+        ax.scatter(
+            g["val_accuracy"],
+            g["entry"].map(y),
+            marker=marker,
+            s=36,
+            zorder=3,
+            facecolors=c if fill else "none",
+            edgecolors=c,
+            label=f"round {rnd}" + (" (small, one seed)" if rnd == 1 else " (full size)"),
+        )
+    last = trajectory[trajectory["entry"] == pick].sort_values("round").iloc[-1]
+    ax.scatter([last["val_accuracy"]], [y[pick]], marker="*", s=180, color="C3", zorder=4, label=f"pick: {pick}")
+    ax.set_yticks(range(len(y)), [f"{e} ({k})" for e, k in zip(first["entry"], first["kind"])], fontsize=7)
+    ax.set_ylim(len(y) - 0.5, -0.5)
+    ax.set_xlabel("validation accuracy (%)")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.set_title("search trajectory, in round 1's order (the tables have each entry's settings)", fontsize=9)
