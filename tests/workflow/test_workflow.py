@@ -27,6 +27,7 @@ FIGURES = [
     "fig10_real_mixing",
     "fig11_data_size",
     "fig12_parameter_errors",
+    "fig13_search",
 ]
 
 
