@@ -1,14 +1,7 @@
-import logging
-
 from domrand.data.sources import select_validation
 from domrand.runtime import run
 
 with run(snakemake) as log:
-    df = select_validation(
-        snakemake.input[0],
-        snakemake.wildcards.cls,
-        **snakemake.params.select,
-        out_index=snakemake.output[0],
-        log=logging.getLogger("select_validation"),
-    )
-    log(f"{len(df)} validation images")
+    cls, select = snakemake.wildcards.cls, snakemake.params.select
+    out = select_validation(snakemake.input[0], cls, select["n_val"], select["seed"], snakemake.output[0])
+    log(f"{len(out)} validation images of {cls}")
