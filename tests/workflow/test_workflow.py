@@ -93,6 +93,8 @@ def test_dry_run_every_figure(configfile, target, tmp_path):
             "domains.real.sources.x.path",
         ),
         ({"domains": {"toon": None}}, "domains.toon"),
+        ({"search": {"space": {"sky.mode": ["cloudy"]}}}, "search.space.sky.mode"),
+        ({"search": {"space": {"sky.colour": ["plain"]}}}, "search.space.sky.colour"),
     ],
 )
 def test_bad_config_stops_before_any_job(change, key, tmp_path):
