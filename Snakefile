@@ -35,6 +35,7 @@ include: "rules/evaluate.smk"
 include: "rules/explain.smk"
 include: "rules/figures.smk"
 include: "rules/beyond.smk"
+include: "rules/search.smk"
 
 
 report: "workflow/report/workflow.rst"

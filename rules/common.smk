@@ -16,6 +16,7 @@ from domrand.data.sources import adapter_params, check_source_classes, class_sou
 from domrand.train.weights import PACKAGED_WEIGHTS
 from domrand.digest import code_digest
 from domrand.figures.best import read_best_variant
+from domrand.figures.search import read_kept, read_pick
 from domrand.plan import (
     BEST,
     FIGURE_ARCH,
@@ -25,6 +26,7 @@ from domrand.plan import (
     is_synthetic,
     variant_dataset,
 )
+from domrand.search import TARGET, VALIDATION, entry_patch, round_count, round_dataset
 
 check_source_classes(config)  # DomainNet class names, before any job
 PLAN = Plan(config)
@@ -53,9 +55,11 @@ def _alternatives(names):
 
 
 wildcard_constraints:
-    variant=_alternatives([*PLAN.variants, *PLAN.breed_variants]),
-    domain=_alternatives(PLAN.domains),
-    dataset=_alternatives(PLAN.datasets),
+    variant=_alternatives([*PLAN.variants, *PLAN.breed_variants, *PLAN.search_variants]),
+    domain=_alternatives(
+        [*PLAN.domains, *(d for d in PLAN.search_rendered if d == VALIDATION)]
+    ),
+    dataset=_alternatives([*PLAN.datasets, *PLAN.search_datasets, VALIDATION]),
     cls=_alternatives(config["world"]["classes"]),
     arch=_alternatives(PLAN.archs),
     task=_alternatives(PLAN.tasks),
@@ -72,11 +76,13 @@ def shard_dirs(wildcards):
 def generator_of_variant(wildcards):
     if wildcards.variant in PLAN.breed_variants:
         return PLAN.breed_variants[wildcards.variant]
+    if wildcards.variant in PLAN.search_variants:
+        return PLAN.search_variants[wildcards.variant]
     return variant_generator(config, wildcards.variant)
 
 
 def generator_of_domain(wildcards):
-    return domain_generator(config, wildcards.domain)
+    return domain_generator(config, PLAN.index_domain(wildcards.domain))
 
 
 def render_of_variant(wildcards):
@@ -91,7 +97,7 @@ def gather_params(wildcards):
     d = wildcards.dataset
     return {
         "source": d,
-        "domain": "synthetic" if is_synthetic(d) else d,
+        "domain": "synthetic" if is_synthetic(d) else PLAN.index_domain(d),
         "n_train": PLAN.set_sizes(d)[0],
     }
 
@@ -268,6 +274,7 @@ def all_figures():
             "fig10_real_mixing",
             "fig11_data_size",
             "fig12_parameter_errors",
+            "fig13_search",
         )
     ]
 
@@ -463,7 +470,19 @@ def class_source_index(wildcards):
 
 def select_params(wildcards):
     n_train, n_test = PLAN.set_sizes(wildcards.dataset)
-    return {"n_train": n_train, "n_test": n_test, "seed": config["seed"]}
+    out = {"n_train": n_train, "n_test": n_test, "seed": config["seed"]}
+    # the search's validation images (the end of the train pool's order) stay out of training
+    if wildcards.dataset == TARGET:
+        out["reserve"] = config["search"]["val_per_class"]
+    return out
+
+
+def validation_source_index(wildcards):
+    return class_source_index(SimpleNamespace(dataset=TARGET, cls=wildcards.cls))
+
+
+def validation_params(wildcards=None):
+    return {"n_val": config["search"]["val_per_class"], "seed": config["seed"]}
 
 
 def world_downloads(wildcards=None):
@@ -581,3 +600,72 @@ def parameter_generators(wildcards=None):
         for ts, g in gens.items()
         if ts in PLAN.parameter_testsets
     }
+
+
+# Figure 13: the search over randomization settings (rules/search.smk, domrand.search).
+def search_head_features(wildcards):
+    """An entry's training features in its round, and the validation split's."""
+    d = round_dataset(config, wildcards.entry, int(wildcards.round))
+    classes = config["tasks"][FIGURE_TASK]
+    return {
+        "train_synthetic": [f"results/features/{d}/{c}.pt" for c in classes],
+        "test_val": [f"results/features/{VALIDATION}/{c}.pt" for c in classes],
+    }
+
+
+def search_head_params(wildcards):
+    """A round's head: the figures' training config on the entry's round dataset (the first
+    seed's set where seeds vary the data), seeded by search.seed, scored on validation.
+    """
+    rnd = int(wildcards.round)
+    d = round_dataset(config, wildcards.entry, rnd)
+    w = SimpleNamespace(
+        task=FIGURE_TASK, arch=FIGURE_ARCH, seed=config["seeds"][0], dataset=d
+    )
+    key = "search.small_per_class" if rnd == 1 else "synth.train_per_class"
+    return {
+        "spec": {
+            "train": {"synthetic": round_count(config, rnd)},
+            "test": ["val"],
+            "keys": {"synthetic": key},
+        },
+        "train": {
+            **train_params(w),
+            "seed": config["search"]["seed"],
+            "report": config["evaluation"]["report"],
+        },
+    }
+
+
+def search_round_params(rnd):
+    """What a round's table records: its entries' settings, how many go on, the seed."""
+    return {
+        "round": rnd,
+        "keep": config["search"]["keep"] if rnd == 1 else 1,
+        "seed": config["search"]["seed"],
+        "entries": {
+            e: {
+                "kind": "anchor" if e in config["variants"] else "candidate",
+                "dataset": round_dataset(config, e, rnd),
+                "patch": entry_patch(config, e, PLAN.search_candidates),
+            }
+            for e in PLAN.search_entries
+        },
+    }
+
+
+def search_round2_heads(wildcards=None):
+    """Round 2's heads: the entries round 1 kept (read once its checkpoint has run)."""
+    kept = read_kept(checkpoints.search_round1.get().output.table)
+    return [f"results/search/round2/{e}.json" for e in kept]
+
+
+def search_pick_dataset():
+    """The dataset of the search's pick (read once round 2's checkpoint has run)."""
+    return f"synth_{read_pick(checkpoints.search_round2.get().output.table)}"
+
+
+def fig13_predictions(wildcards=None):
+    """Real-test predictions of figure 4's variants (the control, the best on test) and the pick."""
+    sets = list(dict.fromkeys([*PLAN.variant_datasets, search_pick_dataset()]))
+    return predictions(sets, [FIGURE_TASK], [FIGURE_ARCH], ["real"])

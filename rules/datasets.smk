@@ -9,7 +9,7 @@ rule gather_dataset:
     log:
         "logs/datasets/{dataset}/{cls}.log",
     wildcard_constraints:
-        dataset=_alternatives(PLAN.rendered),
+        dataset=_alternatives([*PLAN.rendered, *PLAN.search_rendered]),
     conda:
         "../envs/world.yaml"
     params:

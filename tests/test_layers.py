@@ -27,7 +27,8 @@ ALLOWED: dict[str, set[str]] = {
     "scheduling": set(),  # the Snakemake scheduler fix
     "runtime": {"warm"},
     "experiments": {"config"},
-    "plan": {"config", "experiments"},  # the run's plan (src/domrand/plan.py)
+    "search": {"config", "seeds"},  # figure 13's search: entries, candidates, round datasets
+    "plan": {"config", "experiments", "search"},  # the run's plan (src/domrand/plan.py)
     # the library, from raw inputs up to figures
     "assets": {"config", "io"},
     "meshes": set(),

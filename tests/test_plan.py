@@ -46,6 +46,7 @@ def config() -> dict:
     c["seeds"] = [0, 1, 2]
     c["seeds_over"] = "model"
     c["figures"]["models"] = {}
+    c["search"].update(small_per_class=10, val_per_class=5, candidates=2, keep=2)
     return c
 
 

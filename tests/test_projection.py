@@ -11,13 +11,17 @@ import pytest
 import yaml
 
 from domrand.config import load_config
+from domrand.plan import Plan
 from domrand.tools.projection import (
     Job,
     ProjectionError,
+    is_search_job,
     parse_dry_run,
     project,
     read_profile,
     schedule,
+    search_cost,
+    search_targets,
     to_markdown,
     work_units,
 )
@@ -285,3 +289,25 @@ def test_slurm_profile_threads_and_gpus():
     assert prof["set-threads"]["render_shard"] == 1 and prof["jobs"] == 100
     with pytest.raises(ProjectionError, match="profile .*nowhere: no config.yaml"):
         read_profile(REPO / "profiles" / "nowhere")
+
+
+def test_the_search_is_counted_at_its_dearest():
+    plan = Plan(load_config(REPO / "configs/ci.yaml", base=REPO / "config.yaml"))
+    # ci.yaml: two candidates, keep 10 (all 8 anchors too), seeds [0, 1]; the candidates first
+    targets = search_targets(plan)
+    assert targets[:2] == ["results/search/round2/search1.json", "results/search/round2/search2.json"]
+    assert len([t for t in targets if t.startswith("results/search/round2/")]) == 10
+    assert targets[-2:] == [
+        "results/eval/synth_search1/cat_dog/dropout/seed0/real.json",
+        "results/eval/synth_search1/cat_dog/dropout/seed1/real.json",
+    ]
+    jobs = [
+        Job(1, "render_shard", False, {}, [], ["results/synth/search2_small/cat/0"], "b", 1, {}),
+        Job(2, "render_proxy", False, {}, [], ["results/proxy/real_val/cat/0"], "b", 1, {}),
+        Job(3, "search_round1", False, {}, [], ["results/search/round1.csv"], None, 1, {}),
+        Job(4, "render_shard", False, {}, [], ["results/synth/control/cat/0"], "b", 1, {}),
+        Job(5, "evaluate", False, {}, [], ["results/eval/synth_no_skies/cat_dog/dropout/seed0/real.json"], "b", 1, {}),
+    ]
+    assert [is_search_job(j, plan) for j in jobs] == [True, True, True, False, False]
+    cost = search_cost(jobs, {1: 2.0, 2: 1.0, 3: 0.0, 4: 4.0, 5: 2.0}, plan)
+    assert cost == {"job_seconds": 3.0, "study_job_seconds": 6.0, "share": 0.5, "jobs": 3}

@@ -407,3 +407,57 @@ def test_findings_follow_from_the_tables(tmp_path):
     ) in block
     assert "no k of real images alone reaches that mean" in block
     assert "1 of 1 deletion/insertion gains beat the same map shifted" in block
+
+
+def _fig13(tables: Path, pick: str, delta: tuple[float, float, float], significant: bool) -> None:
+    acc = {"accuracy_mean": 82.0, "accuracy_ci_low": 79.0, "accuracy_ci_high": 85.0}
+    rows = [
+        {
+            "model": "control",
+            "entry": "control",
+            **acc,
+            "delta_vs_control": 0.0,
+            "delta_ci_low": 0.0,
+            "delta_ci_high": 0.0,
+            "significant": False,
+            "val_to_test_gap": 1.0,
+        },
+        {
+            "model": "fig4_best",
+            "entry": "no_skies",
+            **acc,
+            "delta_vs_control": 3.0,
+            "delta_ci_low": 1.0,
+            "delta_ci_high": 5.0,
+            "significant": True,
+            "val_to_test_gap": 0.5,
+        },
+        {
+            "model": "search_pick",
+            "entry": pick,
+            **acc,
+            "delta_vs_control": delta[0],
+            "delta_ci_low": delta[1],
+            "delta_ci_high": delta[2],
+            "significant": significant,
+            "val_to_test_gap": 2.25,
+        },
+    ]
+    pd.DataFrame(rows).to_csv(tables / "fig13_search.csv", index=False)
+
+
+def test_figure13_finding_is_claimed_only_where_the_interval_excludes_0(tmp_path):
+    tables = _tables(tmp_path)
+    assert "Figure 13" not in render_block(tables)  # a run from before figure 13: no line
+    _fig13(tables, "search3", (4.0, 1.5, 6.5), True)
+    block = render_block(tables)
+    assert (
+        "picks `search3`: 82.0 (79.0-85.0) on the real test set, +4.0 points (+1.5 to +6.5) against the "
+        "control, better than the control (the paired 95% interval excludes 0); figure 4's best variant "
+        "chosen on the test set itself, `no_skies`, +3.0 points (+1.0 to +5.0). The pick's "
+        "validation-to-test gap is +2.2 points."
+    ) in block
+    _fig13(tables, "search3", (1.0, -1.0, 3.0), False)
+    assert "an interval that includes 0: no difference is claimed" in render_block(tables)
+    _fig13(tables, "control", (0.0, 0.0, 0.0), False)
+    assert "picks `control`" in render_block(tables) and "so the search keeps the control" in render_block(tables)

@@ -173,6 +173,7 @@ def validate_config(config: dict, schema_path, removed=()) -> None:
         schema = yaml.safe_load(fh)
     errors = list(_schema_validator(schema).iter_errors(config))
     if not errors:
+        _check_search_values(config, schema, schema_path)
         _check_cross_references(config)
         _check_paths(config)
         return
@@ -194,6 +195,21 @@ def validate_config(config: dict, schema_path, removed=()) -> None:
         f"config key {path}: {err.message} (schema: {schema_path}); "
         f"fix it in config.yaml or the file given with --configfile"
     )
+
+
+def _check_search_values(config: dict, schema: dict, schema_path) -> None:
+    """Each candidate value of search.space must be one a variant's patch may set."""
+    patch_schema = {**schema["$defs"]["generator_patch"], "$defs": schema["$defs"]}
+    validator = _schema_validator(patch_schema)
+    for key, spec in (config.get("search") or {}).get("space", {}).items():
+        section, leaf = key.split(".", 1)
+        for value in [spec["uniform"][0], spec["uniform"][1]] if isinstance(spec, dict) else spec:
+            err = next(iter(validator.iter_errors({section: {leaf: value}})), None)
+            if err is not None:
+                raise ConfigError(
+                    f"config key search.space.{key}: candidate value {value!r}: {err.message} "
+                    f"(schema: {schema_path}, generator section {section!r})"
+                )
 
 
 def check_domains_disjoint(config: dict) -> None:

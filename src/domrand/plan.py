@@ -17,6 +17,7 @@ import math
 
 from domrand.config import variant_generator
 from domrand.experiments import breed_scaling, breed_variants, feature_heads
+from domrand.search import TARGET, VALIDATION, anchors, candidates, search_generators, small_size, small_variant
 
 # The task and architecture of the figures' models (figures 2, 4-7 and 9-12; figure 3 varies
 # the architecture, figure 8 the task).
@@ -77,11 +78,31 @@ class Plan:
         self.feature_heads = feature_heads(c)
         # Figure 12 needs render metadata: the synthetic test set, and the real one where rendered.
         self.parameter_testsets = ["synthetic"] + (["real"] if "real" not in self.sourced else [])
+        # Figure 13's search (domrand.search): its entries, the variants it renders
+        # ({name: generator}) and their datasets, apart from the study's lists above.
+        self.search_candidates = candidates(c)
+        self.search_entries = [*anchors(c), *self.search_candidates]
+        self.search_variants = search_generators(c, self.search_candidates)
+        self.search_datasets = [variant_dataset(v) for v in self.search_variants]
+        self.validation = VALIDATION  # the real domain's validation split, a dataset of its own
+        self.search_rendered = self.search_datasets + ([VALIDATION] if TARGET not in self.sourced else [])
 
     # ------------------------------------------------------------ datasets and their classes
 
     def is_breed_dataset(self, dataset: str) -> bool:
         return is_synthetic(dataset) and dataset_variant(dataset) in self.breed_variants
+
+    def is_search_dataset(self, dataset: str) -> bool:
+        return is_synthetic(dataset) and dataset_variant(dataset) in self.search_variants
+
+    def is_small_dataset(self, dataset: str) -> bool:
+        """A search candidate's round-1 training set (search.small_per_class images per class)."""
+        return dataset in [variant_dataset(small_variant(n)) for n in self.search_candidates]
+
+    def index_domain(self, dataset: str) -> str:
+        """The `domain` column of a non-synthetic dataset's index: the validation split's
+        domain is the real domain it comes from."""
+        return TARGET if dataset == VALIDATION else dataset
 
     def dataset_classes(self, dataset: str) -> list[str]:
         """Classes rendered for a dataset: the study's pair, plus every task class for the
@@ -101,6 +122,8 @@ class Plan:
     def generator(self, dataset: str) -> dict:
         """The generator config of a synthetic dataset (a variant's, or a derived breed variant's)."""
         v = dataset_variant(dataset)
+        if v in self.search_variants:
+            return self.search_variants[v]
         return self.breed_variants[v] if v in self.breed_variants else variant_generator(self.config, v)
 
     def draws_breeds(self, dataset: str) -> bool:
@@ -114,6 +137,8 @@ class Plan:
         """How many disjoint training sets a dataset renders: one per seed when seeds vary the
         data (`seeds_over: data`, synthetic sets) or the set draws its breeds (one draw per
         seed), else one shared by every seed."""
+        if self.is_small_dataset(dataset):
+            return 1  # round 1 trains one seed
         if is_synthetic(dataset) and (self.config["seeds_over"] == "data" or self.draws_breeds(dataset)):
             return len(self.config["seeds"])
         return 1
@@ -121,9 +146,13 @@ class Plan:
     def set_sizes(self, dataset: str) -> tuple[int, int]:
         """(train, test) images per class of a dataset (all seeds' training sets together)."""
         c = self.config
+        if dataset == VALIDATION:
+            return 0, c["search"]["val_per_class"]  # every image in the index's test split
+        if self.is_small_dataset(dataset):
+            return small_size(c), 0
         n_train = c["synth"]["train_per_class"] * self.data_seeds(dataset)
-        if self.is_breed_dataset(dataset):
-            return n_train, 0  # tested on the real test set only
+        if self.is_breed_dataset(dataset) or self.is_search_dataset(dataset):
+            return n_train, 0  # tested on the real test set (figure 9) or validation (the search) only
         if is_synthetic(dataset):
             return n_train, c["synth"]["test_per_class"]
         d = c["domains"][dataset]

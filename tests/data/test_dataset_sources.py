@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from domrand.data.index import read_index
-from domrand.data.sources import adapter_params, class_sources, index_source, select_class
+from domrand.data.sources import adapter_params, class_sources, index_source, select_class, select_validation
 
 
 def test_petimages_source_index_and_skip_log(petimages_root, tmp_path):
@@ -68,6 +68,25 @@ def test_select_class_caps_and_is_deterministic(domainnet_root, tmp_path):
     assert len(c) == len(read_index(src, classes=["cat"]))
     with pytest.raises(ValueError, match="no car images"):
         select_class(src, "car", 1, 1, 0, tmp_path / "d" / "car.parquet")
+
+
+def test_validation_is_kept_out_of_the_real_training_set(petimages_root, tmp_path):
+    src = tmp_path / "pets.parquet"
+    params = adapter_params("pets", {"adapter": "petimages", "classes": ["cat", "dog"]}, "real", (8, 2), 0)
+    index_source("petimages", [petimages_root], params, src, tmp_path / "skipped.csv")
+    val = select_validation(src, "cat", 3, 0, tmp_path / "real_val" / "cat.parquet")
+    # the pool holds exactly 8 train images: the real model trains on the 5 the validation leaves
+    train = select_class(src, "cat", 8, 2, 0, tmp_path / "real" / "cat.parquet", reserve=3)
+    assert len(val) == 3 and set(val["split"]) == {"test"}
+    assert train["split"].value_counts().to_dict() == {"train": 5, "test": 2}
+    assert not set(val["path"]) & set(train["path"])
+    pool = read_index(src, classes=["cat"])
+    assert set(val["path"]) <= set(pool.loc[pool["split"] == "train", "path"])  # never a test image
+    # the same front of the order as without the reserve: the real model's images only shrink
+    full = select_class(src, "cat", 5, 2, 0, tmp_path / "full" / "cat.parquet")
+    assert sorted(full["path"]) == sorted(train["path"])
+    with pytest.raises(ValueError, match="lower search.val_per_class"):
+        select_validation(src, "cat", 8, 0, tmp_path / "too_many" / "cat.parquet")
 
 
 def test_folder_source_tags_domain_and_source(folder_root, tmp_path):

@@ -1,15 +1,19 @@
-"""Figures 2, 3, 4, 7 and 8 on small per-image predictions: a PNG, and a table whose numbers
+"""Figures 2, 3, 4, 7, 8 and 13 (figures.search) on small per-image predictions: a PNG, and a table whose numbers
 follow from the inputs (means exactly; intervals bounded, containing the mean, with their
 components; figure 4's effects tested)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from domrand import stats
 from domrand.figures import results
+from domrand.figures.search import fig13_search, write_round
 
 SEEDS = (0, 1, 2)
 CLASSES = ["cat", "dog", "bicycle", "car"]
@@ -330,3 +334,70 @@ def test_a_study_of_other_classes_shows_no_paper_values(tmp_path, titles):
     assert t["paper"].isna().all() and t["accuracy_mean"].iloc[0] == pytest.approx(80.0)
     t = results.fig4_ablation(cats, png, csv, proxy=True, variants=["control", "no_breeds"])
     assert t["paper"].tolist() == [85.36, 69.41]
+
+
+# -- figure 13 --------------------------------------------------------------------------
+
+
+def _round(tmp_path, rnd, accs, keep, patches):
+    heads = []
+    for entry, acc in accs.items():
+        p = tmp_path / "heads" / f"round{rnd}" / f"{entry}.json"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps({"tests": {"val": {"accuracy": acc, "n": 100}}, "counts": {"synthetic": {"cat": 5}}}))
+        heads.append(p)
+    entries = {
+        e: {"kind": "candidate" if e.startswith("search") else "anchor", "dataset": f"synth_{e}", "patch": patches[e]}
+        for e in patches
+    }
+    out = tmp_path / f"round{rnd}.csv"
+    write_round(heads, {"round": rnd, "keep": keep, "seed": 0, "entries": entries}, out)
+    return out
+
+
+def test_fig13_compares_the_pick_with_the_control_and_figure4s_best(tmp_path):
+    n = 400
+    answers = {
+        "control": {s: _correct(0.70, n, seed=s) for s in SEEDS},
+        "no_skies": {s: _correct(0.74, n, seed=20 + s) for s in SEEDS},
+        "search2": {s: _correct(0.85, n, seed=40 + s) for s in SEEDS},
+    }
+    paths = {
+        v: [_preds(tmp_path, f"synth_{v}", "cat_dog", "dropout", s, "real", answers[v][s]) for s in SEEDS]
+        for v in answers
+    }
+    fig4_csv = tmp_path / "tables" / "fig4.csv"
+    results.fig4_ablation(
+        paths["control"] + paths["no_skies"], tmp_path / "fig4.png", fig4_csv, True, ["control", "no_skies"]
+    )
+    patches = {
+        "control": {},
+        "no_skies": {"sky": {"mode": "plain"}},
+        "search1": {"obstructors": {"count": [0, 2]}},
+        "search2": {"obstructors": {"enabled": False}, "sky": {"mode": "plain"}},
+    }
+    r1 = _round(tmp_path, 1, {"control": 0.70, "no_skies": 0.72, "search1": 0.60, "search2": 0.80}, 2, patches)
+    r2 = _round(tmp_path, 2, {"no_skies": 0.75, "search2": 0.90}, 1, patches)
+    out = {k: tmp_path / "out" / f"{k}.{ext}" for k, ext in (("png", "png"), ("table", "csv"), ("trajectory", "csv"))}
+    out["variant"] = tmp_path / "out" / "pick.yaml"
+    t = fig13_search([r1, r2], fig4_csv, [p for ps in paths.values() for p in ps], out, proxy=True)
+    _check_png(out["png"])
+    assert list(t["model"]) == ["control", "fig4_best", "search_pick"]
+    assert list(t["entry"]) == ["control", "no_skies", "search2"]
+    mean = {v: 100 * np.mean([answers[v][s].mean() for s in SEEDS]) for v in answers}
+    assert t["accuracy_mean"].tolist() == pytest.approx([mean["control"], mean["no_skies"], mean["search2"]], abs=1e-6)
+    pick = t.iloc[2]
+    ref = stats.paired_difference(
+        np.stack([answers["search2"][s] for s in SEEDS]), np.stack([answers["control"][s] for s in SEEDS])
+    )
+    assert pick["delta_ci_low"] == pytest.approx(100 * ref["ci_low"]) and pick["significant"]
+    assert pick["val_accuracy"] == pytest.approx(90.0) and pick["val_round"] == 2
+    assert pick["val_to_test_gap"] == pytest.approx(90.0 - mean["search2"])
+    # the control's validation is round 1's (it did not go on)
+    assert t.iloc[0]["val_round"] == 1 and not t.iloc[0]["significant"]
+    _check_intervals(t.set_index("model"))
+    trajectory = pd.read_csv(out["trajectory"])
+    assert len(trajectory) == 6 and set(trajectory["round"]) == {1, 2}
+    variant = yaml.safe_load(out["variant"].read_text())
+    assert variant == {"variants": {"search_pick": patches["search2"]}}
+    assert "search2 (candidate), 90.00% on the validation split" in out["variant"].read_text()

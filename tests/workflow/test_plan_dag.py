@@ -79,6 +79,8 @@ class Truth:
             total = sum(self.rendered(self.maker[d]) for d in j["input"])
             n_train = j["params"]["gather"]["n_train"]
             return min(n_train, total), max(0, total - n_train)
+        if j["rule"] == "select_validation":  # the search's validation images, all scored
+            return 0, j["params"]["select"]["n_val"]
         assert j["rule"] == "select_class", f"{index} is made by {j['rule']}"
         return j["params"]["select"]["n_train"], j["params"]["select"]["n_test"]
 

@@ -27,6 +27,15 @@ CI = str(REPO / "configs/ci.yaml")
 FIGURE = re.compile(r"^results/fig\d+_")
 OCCLUSION = "results/tables/occlusion.csv"  # made from every render shard
 REALISM = "results/domain_realism.png"  # made from every dataset's test images
+FIG13 = "results/fig13_search.png"
+ROUNDS = ("results/search/round1.csv", "results/search/round2.csv")  # the search's checkpoints
+
+
+def search_of(*entries: str):
+    """The search's jobs that rank `entries` (figure 4's variants are its anchors): their round-1
+    heads, both rounds' checkpoints (what round 2 trains follows round 1's, unplanned) and figure 13."""
+    heads = {f"results/search/round1/{e}.json" for e in entries}
+    return lambda out: out in heads or out in ROUNDS or out == FIG13
 
 
 @pytest.fixture
@@ -95,6 +104,7 @@ def test_lighting_range_of_no_lighting_reruns_only_its_chain(finished):
             "/no_lighting/" in out
             or "synth_no_lighting" in out
             or out in ("results/fig1_examples.png", "results/fig4_ablation.png", OCCLUSION, REALISM)
+            or search_of("no_lighting")(out)
         )
 
     expect(finished, change, affected)
@@ -108,6 +118,7 @@ def test_shadows_of_one_variant_rerun_only_its_chain(finished):
             "/no_skies/" in out
             or "synth_no_skies" in out
             or out in ("results/fig1_examples.png", "results/fig4_ablation.png", OCCLUSION, REALISM)
+            or search_of("no_skies")(out)
         )
 
     expect(finished, change, affected)
@@ -131,6 +142,7 @@ def test_obstructors_between_of_the_control_rerun_the_control_chain(finished):
             or "synth_breeds" in out
             or "/heads/mix_" in out
             or "/heads/size_" in out
+            or search_of("control")(out)
         )
 
     expect(finished, change, affected)
@@ -173,6 +185,7 @@ def test_breeds_of_the_control_rerun_the_control_chain(finished):
             or "/heads/mix_" in out
             or "/heads/size_" in out
             or out in (OCCLUSION, REALISM)
+            or search_of("control")(out)
         )
 
     expect(finished, change, affected)
@@ -180,12 +193,13 @@ def test_breeds_of_the_control_rerun_the_control_chain(finished):
 
 def test_reported_epoch_reruns_only_evaluations_and_their_figures(finished):
     # final -> best_epoch: no model retrains (every epoch is already kept); every evaluation
-    # and every figure drawn from evaluations is redone, and figures 10 and 11's heads, which
-    # report the same epoch as the evaluations.
+    # and every figure drawn from evaluations is redone, and figures 10 and 11's heads and the
+    # search's heads, which report the same epoch as the evaluations.
     change = {"evaluation": {"report": "best_epoch"}}
 
     def affected(out):
-        return out.startswith(("results/eval/", "results/beyond/heads/")) or out in (
+        return out.startswith(("results/eval/", "results/beyond/heads/", "results/search/")) or out in (
+            FIG13,
             "results/fig10_real_mixing.png",
             "results/fig11_data_size.png",
             "results/fig2_training_curves.png",
@@ -209,6 +223,24 @@ def test_breed_count_list_reruns_only_figure9s_chain(finished):
         return "synth/breeds3/" in out or "synth_breeds3" in out or out in ("results/fig9_breed_scaling.png", OCCLUSION)
 
     expect(finished, change, affected)
+
+
+def test_search_space_reruns_only_the_candidates_and_the_rounds(finished):
+    # ci.yaml draws obstructors.between from [0, 1]: every candidate's generator changes, no
+    # anchor's; round 1 reruns the candidates' small renders and heads (round 2 follows its
+    # checkpoint), and nothing of the study.
+    change = {"search": {"space": {"obstructors.between": {"uniform": [0.0, 0.5]}}}}
+
+    def affected(out):
+        candidate_head = re.search(r"/round1/search\d+\.json$", out)
+        return "synth/search" in out or "synth_search" in out or bool(candidate_head) or out in ROUNDS or out == FIG13
+
+    expect(finished, change, affected)
+
+
+def test_search_budget_reruns_only_the_rounds(finished):
+    # keep: what round 1 passes on; nothing is retrained before the checkpoint.
+    expect(finished, {"search": {"keep": 1}}, lambda out: out in ROUNDS or out == FIG13)
 
 
 def test_real_count_list_reruns_only_figure10s_chain(finished):
@@ -251,7 +283,7 @@ def test_editing_a_figure_module_reruns_only_its_figures(finished, workflow_copy
     snakefile = str(workflow_copy / "Snakefile")
     _edit(workflow_copy / "src/domrand/figures/results.py", "\nPROBE = 1  # a change to code\n")
     got = planned(finished, None, "-s", snakefile)
-    # The figures whose scripts import figures.results, and nothing else.
+    # The figures whose scripts import figures.results, and figure 13, which reads figure 4's table.
     want = planned(
         finished,
         None,
@@ -270,6 +302,7 @@ def test_editing_a_figure_module_reruns_only_its_figures(finished, workflow_copy
         "fig4_ablation",
         "fig7_domain_transfer",
         "fig8_categories",
+        "fig13_search",
     }
 
 

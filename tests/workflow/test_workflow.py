@@ -28,6 +28,7 @@ FIGURES = [
     "fig10_real_mixing",
     "fig11_data_size",
     "fig12_parameter_errors",
+    "fig13_search",
 ]
 
 
@@ -98,6 +99,8 @@ def test_dry_run_every_figure(configfile, tmp_path):
         ({"domains": {"toon": None}}, "domains.toon"),
         ({"world": {"classes": ["cat", "dog", "bicycle", "car", "horse"]}}, "world.subjects.horse"),
         ({"tasks": {"plus_car": ["cat", "dog", "bicycle", "cra"]}}, "tasks.plus_car"),
+        ({"search": {"space": {"sky.mode": ["cloudy"]}}}, "search.space.sky.mode"),
+        ({"search": {"space": {"sky.colour": ["plain"]}}}, "search.space.sky.colour"),
     ],
 )
 def test_bad_config_stops_before_any_job(change, key, tmp_path):

@@ -95,32 +95,43 @@ def index_source(
     return index
 
 
+def _class_pool(source_index: Path, cls: str) -> pd.DataFrame:
+    """The class's rows of a source index, with ``key``: each path as stored (relative, so
+    every seeded order is independent of where the project lies)."""
+    df = read_index(source_index, classes=[cls])
+    df["key"] = read_index(source_index, classes=[cls], resolve=False)["path"].to_numpy()
+    return df
+
+
 def select_class(
-    source_index: Path, cls: str, n_train: int, n_test: int, seed: int, out_index: Path, log=None
+    source_index: Path, cls: str, n_train: int, n_test: int, seed: int, out_index: Path, log=None, reserve: int = 0
 ) -> pd.DataFrame:
     """Write the index of class ``cls``: at most ``n_train`` train and ``n_test`` test images.
 
     Which images are kept is a seeded hash order of their paths as stored in the source
     index (relative, so independent of where the project lies). A class with fewer valid
-    images than asked keeps all of them, and the shortfall is logged.
+    images than asked keeps all of them, and the shortfall is logged. ``reserve``: the last
+    that many train images of the order are kept out (the validation split,
+    :func:`select_validation`), also where the pool is then short of ``n_train``.
     """
     log = log or _log
-    df = read_index(source_index, classes=[cls])
-    stored = read_index(source_index, classes=[cls], resolve=False)["path"]
-    df["key"] = stored.to_numpy()
+    df = _class_pool(source_index, cls)
     parts = []
     for split, n in (("train", n_train), ("test", n_test)):
         part = df[df["split"] == split]
-        if len(part) < n:
+        room = len(part) - (reserve if split == "train" else 0)
+        if room < n:
             log.warning(
-                "%s %s: only %d valid %s images of the %d asked; using all of them",
+                "%s %s: only %d valid %s images of the %d asked%s; using %d",
                 source_index,
                 cls,
                 len(part),
                 split,
                 n,
+                f" ({reserve} kept out for validation)" if split == "train" and reserve else "",
+                max(room, 0),
             )
-        keep = set(hash_order(part["key"], f"{seed}/{cls}/{split}")[:n])
+        keep = set(hash_order(part["key"], f"{seed}/{cls}/{split}")[: max(min(n, room), 0)])
         parts.append(part[part["key"].isin(keep)])
     out = pd.concat(parts, ignore_index=True).drop(columns="key")
     if out.empty:
@@ -130,6 +141,26 @@ def select_class(
         )
     write_index(out, out_index)
     log.info("%s: %s", out_index, out["split"].value_counts().to_dict())
+    return out
+
+
+def select_validation(source_index: Path, cls: str, n_val: int, seed: int, out_index: Path, log=None) -> pd.DataFrame:
+    """Write the validation index of class ``cls``: the last ``n_val`` train images of the seeded
+    order :func:`select_class` takes its train images from the front of (with ``reserve=n_val``
+    it never reaches them). They go in the index's test split: images to score, never to train on."""
+    log = log or _log
+    df = _class_pool(source_index, cls)
+    part = df[df["split"] == "train"]
+    order = hash_order(part["key"], f"{seed}/{cls}/train")
+    if len(order) <= n_val:
+        raise ValueError(
+            f"{source_index}: {len(order)} {cls} train images, too few for {n_val} validation images "
+            "and a training set; lower search.val_per_class"
+        )
+    keep = set(order[len(order) - n_val :])
+    out = part[part["key"].isin(keep)].drop(columns="key").assign(split="test")
+    write_index(out, out_index)
+    log.info("%s: %d validation images", out_index, len(out))
     return out
 
 

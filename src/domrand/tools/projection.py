@@ -33,6 +33,14 @@ The model, in four steps; everything it leaves out is listed after them.
    with room; a job that does not fit yet waits while smaller ones go ahead (backfill).
    A stage's span is its first job's start to its last job's end.
 
+The search of figure 13 (domrand.search) has checkpoints: what follows them is only known once
+they have run. The dry runs add, as targets of their own, what follows them at its dearest:
+round 1 keeps the first `search.keep` candidates (each rendered and embedded at full size in
+round 2) and round 2 picks the first (trained and tested at the study's seeds). Those jobs
+wait for what makes their inputs, not for the checkpoints (the schedule is a little early for
+them; their seconds are whole). The result's `search` entry sums the job seconds of every job
+of the search against the whole study's.
+
 Not modelled: queue waits and SLURM's scheduling cycle (`--job-overhead` adds a fixed number
 of seconds to every cluster job), shared file-system contention, memory per node, and rules
 without a `benchmark:` directive (gather_dataset, select_class, the figures, downloads): they
@@ -53,7 +61,7 @@ from pathlib import Path
 
 from domrand.config import load_config
 from domrand.io import atomic_path, write_json
-from domrand.plan import Plan, variant_dataset
+from domrand.plan import FIGURE_ARCH, FIGURE_TASK, Plan, variant_dataset
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -152,9 +160,24 @@ def _job_stats(text: str) -> dict | None:
     return counts
 
 
-def dry_run(configfiles, snakefile=None, cores: int = 1) -> list[Job]:
-    """Every job of the study that `configfiles` describe (`--forceall` in an empty directory)."""
+def search_targets(plan: Plan) -> list[str]:
+    """What follows the search's checkpoints at its dearest (see the module docstring): round 2's
+    heads of the first `search.keep` candidates (then anchors), the first one's evaluations."""
+    entries = list(plan.search_candidates) + [e for e in plan.search_entries if e not in plan.search_candidates]
+    kept = entries[: int(plan.config["search"]["keep"])]
+    out = [f"results/search/round2/{e}.json" for e in kept]
+    model = f"results/eval/{variant_dataset(kept[0])}/{FIGURE_TASK}/{FIGURE_ARCH}"
+    return out + [f"{model}/seed{s}/real.json" for s in plan.config["seeds"]]
+
+
+def dry_run(configfiles, snakefile=None, cores: int = 1, search: bool = False) -> list[Job]:
+    """Every job of the study that `configfiles` describe (`--forceall` in an empty directory);
+    with `search`, what follows the search's checkpoints too (:func:`search_targets`)."""
     snakefile = Path(snakefile or REPO / "Snakefile")
+    targets = []
+    if search:
+        plan = Plan(load_config(*configfiles, base=snakefile.parent / "config.yaml"))
+        targets = ["all", *search_targets(plan)]
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
             sys.executable,
@@ -162,6 +185,7 @@ def dry_run(configfiles, snakefile=None, cores: int = 1) -> list[Job]:
             "snakemake",
             "-s",
             str(snakefile),
+            *targets,
             "--dry-run",
             "--forceall",
             "--cores",
@@ -420,12 +444,12 @@ def project(
     base = Path(snakefile).parent / "config.yaml" if snakefile else REPO / "config.yaml"
     m_plan, t_plan = Plan(load_config(*configfiles, base=base)), Plan(load_config(*target_configfiles, base=base))
     if measured_jobs is None:
-        measured_jobs = dry_run(configfiles, snakefile, cores_per_node)
+        measured_jobs = dry_run(configfiles, snakefile, cores_per_node, search=True)
     if target_jobs is None:
         target_jobs = (
             measured_jobs
             if target_configfiles == configfiles
-            else dry_run(target_configfiles, snakefile, cores_per_node)
+            else dry_run(target_configfiles, snakefile, cores_per_node, search=True)
         )
     costs = rule_costs(run_dir, measured_jobs, m_plan)
     assume = dict(assume or {})
@@ -501,8 +525,28 @@ def project(
         "jobs": len(target_jobs),
         "rules": {r: stats[r] for r in order},
         "unmeasured_rules": unmeasured,
+        "search": search_cost(target_jobs, times, t_plan),
         "projections": projections,
         "model": __doc__.split("The model, in four steps;")[1].strip(),
+    }
+
+
+def is_search_job(job: Job, plan: Plan) -> bool:
+    """Whether a job exists for figure 13's search: its rules, and the rendering, embedding,
+    training and testing of the search's own datasets (the validation split, the candidates)."""
+    names = {*plan.search_datasets, *plan.search_variants, plan.validation}
+    return any(o.startswith(("results/search/", "results/fig13_")) or names & set(Path(o).parts) for o in job.outputs)
+
+
+def search_cost(jobs: list[Job], times: dict, plan: Plan) -> dict:
+    """The search's summed job seconds against those of the rest of the study."""
+    search = sum(times[j.jobid] for j in jobs if is_search_job(j, plan))
+    rest = sum(times[j.jobid] for j in jobs) - search
+    return {
+        "job_seconds": search,
+        "study_job_seconds": rest,
+        "share": search / rest if rest else 0.0,
+        "jobs": sum(is_search_job(j, plan) for j in jobs),
     }
 
 
@@ -527,6 +571,13 @@ def to_markdown(p: dict) -> str:
     ]
     for r in p["projections"]:
         lines.append(f"| {r['nodes']} | {_hms(r['wall_seconds'])} | {r['wall_hours']:.2f} |")
+    if "search" in p:
+        sc = p["search"]
+        lines += [
+            "",
+            f"Figure 13's search, at its dearest ({sc['jobs']} jobs): {_hms(sc['job_seconds'])} of job time, "
+            f"{100 * sc['share']:.1f}% of the {_hms(sc['study_job_seconds'])} of the rest of the study.",
+        ]
     heads = " | ".join(f"{r['nodes']} node{'s' if r['nodes'] > 1 else ''}" for r in p["projections"])
     lines += [
         "",
