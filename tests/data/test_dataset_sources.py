@@ -87,6 +87,8 @@ def test_validation_is_kept_out_of_the_real_training_set(petimages_root, tmp_pat
     assert sorted(full["path"]) == sorted(train["path"])
     with pytest.raises(ValueError, match="lower search.val_per_class"):
         select_validation(src, "cat", 8, 0, tmp_path / "too_many" / "cat.parquet")
+    with pytest.raises(ValueError, match="all kept out for the search's 8 validation images"):
+        select_class(src, "cat", 8, 2, 0, tmp_path / "nothing_left" / "cat.parquet", reserve=8)
 
 
 def test_folder_source_tags_domain_and_source(folder_root, tmp_path):

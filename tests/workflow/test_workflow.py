@@ -228,6 +228,8 @@ def _serve_real_sources(server, pin=True):
             },
         },
         "downloads": downloads,
+        # the search's validation images come out of the real train pools (docs/search.md)
+        "search": {"val_per_class": 2},
     }
 
 
@@ -242,6 +244,7 @@ def test_real_domains_from_served_archives(tmp_path, monkeypatch):
         work = tmp_path / "work"
         targets = [f"results/datasets/real/{c}.parquet" for c in ("cat", "dog", "bicycle", "car")]
         targets += [f"results/datasets/toon/{c}.parquet" for c in ("cat", "dog")]
+        targets += ["results/datasets/real_val/cat.parquet"]
         snakemake(
             "fetch",
             *targets,
@@ -259,8 +262,10 @@ def test_real_domains_from_served_archives(tmp_path, monkeypatch):
     def counts(d, c):
         return read_index(work / f"results/datasets/{d}/{c}.parquet")["split"].value_counts().to_dict()
 
-    assert counts("real", "cat") == {"train": 6, "test": 2}  # 10 valid photos, 8 asked
-    assert counts("real", "bicycle") == {"train": 3, "test": 1}  # all there is, logged
+    # 10 valid photos, 6 + 2 asked; the last 2 train images of the order are the search's
+    assert counts("real", "cat") == {"train": 4, "test": 2}
+    assert counts("real_val", "cat") == {"test": 2}
+    assert counts("real", "bicycle") == {"train": 1, "test": 1}  # all there is (3 + 1) less 2, logged
     car = read_index(work / "results/datasets/real/car.parquet")
     assert not car["path"].str.contains("police_car").any()
     assert counts("toon", "dog") == {"test": 2}  # one clipart + one painting test image

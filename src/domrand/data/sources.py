@@ -120,6 +120,11 @@ def select_class(
     for split, n in (("train", n_train), ("test", n_test)):
         part = df[df["split"] == split]
         room = len(part) - (reserve if split == "train" else 0)
+        if split == "train" and reserve and n and room <= 0:
+            raise ValueError(
+                f"{source_index}: {len(part)} {cls} train images, all kept out for the search's "
+                f"{reserve} validation images per class; lower search.val_per_class"
+            )
         if room < n:
             log.warning(
                 "%s %s: only %d valid %s images of the %d asked%s; using %d",
