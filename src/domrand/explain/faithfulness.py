@@ -137,7 +137,21 @@ def deletion_insertion(
     bases = {b: baseline_images(images, b) for b in baselines}
     cuts = [round(k * h * w / steps) for k in range(1, steps)]
     orders = {(name, i): _order(maps[name][i], rng) for name in names for i in range(n)}
-    # Every perturbed image: (image, baseline or None, map, mode, step); evaluated in batches.
+    jobs = _curve_jobs(n, baselines, names, len(cuts))
+    probs = np.empty(len(jobs))
+    device = model_device(model)
+    with eval_mode(model), torch.no_grad():
+        for start in range(0, len(jobs), batch_size):
+            chunk = jobs[start : start + batch_size]
+            x = torch.stack([_perturbed(images, bases, orders, cuts, job) for job in chunk]).to(device)
+            p = torch.softmax(model(x).float(), dim=1).cpu().numpy()
+            probs[start : start + len(chunk)] = p[np.arange(len(chunk)), [targets[j[0]] for j in chunk]]
+    rows = _curve_rows(dict(zip(jobs, probs)), targets, baselines, names, len(cuts), steps)
+    return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+
+
+def _curve_jobs(n: int, baselines: Sequence[str], names: Sequence[str], n_cuts: int) -> list[tuple]:
+    """Every perturbed image as (image, baseline or None, map or None, mode or None, step)."""
     jobs = [(i, None, None, None, 0) for i in range(n)]
     jobs += [(i, b, None, None, 0) for i in range(n) for b in baselines]
     jobs += [
@@ -146,39 +160,51 @@ def deletion_insertion(
         for b in baselines
         for name in names
         for mode in ("deletion", "insertion")
-        for k in range(len(cuts))
+        for k in range(n_cuts)
     ]
-    probs = np.empty(len(jobs))
-    device = model_device(model)
-    with eval_mode(model), torch.no_grad():
-        for start in range(0, len(jobs), batch_size):
-            chunk = jobs[start : start + batch_size]
-            batch = []
-            for i, b, name, mode, k in chunk:
-                if b is None:
-                    batch.append(images[i])
-                    continue
-                if name is None:
-                    batch.append(bases[b][i])
-                    continue
-                top = torch.zeros(h * w, dtype=torch.bool)
-                top[torch.from_numpy(orders[(name, i)][: cuts[k]])] = True
-                top = top.view(1, h, w)
-                keep_image = ~top if mode == "deletion" else top
-                batch.append(torch.where(keep_image, images[i], bases[b][i]))
-            x = torch.stack(batch).to(device)
-            p = torch.softmax(model(x).float(), dim=1).cpu().numpy()
-            probs[start : start + len(chunk)] = p[np.arange(len(chunk)), [targets[j[0]] for j in chunk]]
-    index = {job[:5]: j for j, job in enumerate(jobs)}
+    return jobs
+
+
+def _perturbed(
+    images: torch.Tensor,
+    bases: Mapping[str, torch.Tensor],
+    orders: Mapping[tuple[str, int], np.ndarray],
+    cuts: Sequence[int],
+    job: tuple,
+) -> torch.Tensor:
+    """The image of one job: the original, the whole baseline, or the map's top pixels
+    swapped for the baseline (deletion) or kept over it (insertion)."""
+    i, b, name, mode, k = job
+    if b is None:
+        return images[i]
+    if name is None:
+        return bases[b][i]
+    h, w = images.shape[-2:]
+    top = torch.zeros(h * w, dtype=torch.bool)
+    top[torch.from_numpy(orders[(name, i)][: cuts[k]])] = True
+    top = top.view(1, h, w)
+    keep_image = ~top if mode == "deletion" else top
+    return torch.where(keep_image, images[i], bases[b][i])
+
+
+def _curve_rows(
+    prob: Mapping[tuple, float],
+    targets: Sequence[int],
+    baselines: Sequence[str],
+    names: Sequence[str],
+    n_cuts: int,
+    steps: int,
+) -> list[tuple]:
+    """One :data:`CURVE_COLUMNS` row per (image, baseline, map) from each job's probability."""
     frac = np.linspace(0, 1, steps + 1)
     rows = []
-    for i in range(n):
-        p0 = probs[index[(i, None, None, None, 0)]]
+    for i in range(len(targets)):
+        p0 = prob[(i, None, None, None, 0)]
         for b in baselines:
-            pb = probs[index[(i, b, None, None, 0)]]
+            pb = prob[(i, b, None, None, 0)]
             for name in names:
-                dele = [probs[index[(i, b, name, "deletion", k)]] for k in range(len(cuts))]
-                ins = [probs[index[(i, b, name, "insertion", k)]] for k in range(len(cuts))]
+                dele = [prob[(i, b, name, "deletion", k)] for k in range(n_cuts)]
+                ins = [prob[(i, b, name, "insertion", k)] for k in range(n_cuts)]
                 method, kind = (name[: -len("_shifted")], "shifted") if name.endswith("_shifted") else (name, "map")
                 rows.append(
                     (
@@ -193,7 +219,7 @@ def deletion_insertion(
                         float(np.trapezoid([pb, *ins, p0], frac)),
                     )
                 )
-    return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+    return rows
 
 
 def randomised_copy(model: nn.Module, seed: int = 0, backbone: bool = False) -> nn.Module:

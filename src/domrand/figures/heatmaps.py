@@ -223,101 +223,28 @@ def plot_fig5(
     ref = records[models[0]]
     columns = _select_columns(ref, test_sets, n_per_class)
     lookup = {name: _index_of(rec, name) for name, rec in records.items()}
-    for name, rec in records.items():
-        missing = [m for m in methods if m not in rec["maps"]]
-        if missing:
-            raise ValueError(f"model {name!r} has no {missing} heatmaps (has {list(rec['maps'])})")
-        absent = [key for key in (c["key"] for c in columns) if key not in lookup[name]]
-        if absent:
-            raise ValueError(
-                f"model {name!r} has no heatmaps for images {absent[:3]} shown for "
-                f"{models[0]!r}; compute every model's maps on the same test images"
-            )
+    _check_records(records, methods, columns, lookup)
 
     class_names = ref["meta"]["class_names"]
     target = ref["meta"].get("target")
     row_specs = [(m, name) for m in methods for name in models]
     n_rows = 1 + len(row_specs)
-    groups = list(dict.fromkeys(c["group"] for c in columns))
-    # A narrow spacer column between column groups keeps test set x class blocks apart.
-    ratios: list[float] = []
-    grid_col: list[int] = []
-    for g_i, group in enumerate(groups):
-        if g_i:
-            ratios.append(0.15)
-        for _ in (c for c in columns if c["group"] == group):
-            grid_col.append(len(ratios))
-            ratios.append(1.0)
-
-    panel = 1.25
-    # A bare Figure (no pyplot) draws with Agg and leaves no global state behind.
-    fig = Figure(figsize=(panel * sum(ratios) + 2.2, panel * n_rows + 1.3), dpi=dpi)
-    grid = fig.add_gridspec(
-        n_rows,
-        len(ratios),
-        width_ratios=ratios,
-        left=0.1,
-        right=0.93,
-        top=0.84,
-        bottom=0.03,
-        wspace=0.04,
-        hspace=0.06,
-    )
+    groups, ratios, grid_col = _column_layout(columns)
+    fig, grid = _fig5_canvas(ratios, n_rows, dpi)
     table = []
     overlay = None
     top_axes = []
     for col, spec in enumerate(columns):
         image = _display_image(ref["images"][spec["pos"]])
-        ax = fig.add_subplot(grid[0, grid_col[col]])
-        top_axes.append(ax)
-        ax.imshow(image)
-        ax.set_title(f"#{spec['key'][1]}", fontsize=7, pad=2)
-        _clean(ax, "image" if col == 0 else None)
+        top_axes.append(_image_panel(fig.add_subplot(grid[0, grid_col[col]]), image, spec["key"][1], col == 0))
         for r, (method, name) in enumerate(row_specs, start=1):
             pos = lookup[name][spec["key"]]
             heat = np.asarray(records[name]["maps"][method][pos], dtype=np.float64)
-            ax = fig.add_subplot(grid[r, grid_col[col]])
-            ax.imshow(image)
-            overlay = ax.imshow(
-                heat,
-                cmap=cmap,
-                alpha=alpha,
-                vmin=0.0,
-                vmax=1.0,
-                interpolation="bilinear",
-                extent=(-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5),
-            )
-            _clean(ax, f"{METHOD_LABELS.get(method, method)}\n{name}" if col == 0 else None)
-            peak_y, peak_x = np.unravel_index(int(np.argmax(heat)), heat.shape)
-            table.append(
-                {
-                    "model": name,
-                    "method": method,
-                    "test_set": spec["key"][0],
-                    "image_index": spec["key"][1],
-                    "class": class_names[spec["label"]],
-                    "label": spec["label"],
-                    "panel_row": r,
-                    "panel_col": col,
-                    "peak_y": int(peak_y),
-                    "peak_x": int(peak_x),
-                    "peak_value": float(heat.max()),
-                    "top10_mass": top_mass(heat, 0.10),
-                }
-            )
+            ylabel = f"{METHOD_LABELS.get(method, method)}\n{name}" if col == 0 else None
+            overlay = _overlay(fig.add_subplot(grid[r, grid_col[col]]), image, heat, cmap, alpha, ylabel)
+            table.append(_panel_row(name, method, spec, class_names[spec["label"]], r, col, heat))
 
-    for group in groups:
-        cols = [i for i, c in enumerate(columns) if c["group"] == group]
-        x0, x1 = top_axes[cols[0]].get_position().x0, top_axes[cols[-1]].get_position().x1
-        fig.text(
-            (x0 + x1) / 2,
-            0.855,
-            f"{group[0]} test set: {class_names[group[1]]}",
-            ha="center",
-            va="bottom",
-            fontsize=9,
-            weight="bold",
-        )
+    _label_groups(fig, groups, columns, top_axes, class_names)
     if overlay is not None:
         cax = fig.add_axes((0.945, 0.03, 0.012, 0.81 * len(row_specs) / n_rows))
         fig.colorbar(overlay, cax=cax).ax.tick_params(labelsize=7)
@@ -332,6 +259,127 @@ def plot_fig5(
     with atomic_path(out_csv) as tmp:
         df.to_csv(tmp, index=False)
     return df
+
+
+def _check_records(
+    records: Mapping[str, Mapping[str, Any]],
+    methods: Sequence[str],
+    columns: Sequence[Mapping[str, Any]],
+    lookup: Mapping[str, Mapping[tuple[str, int], int]],
+) -> None:
+    """Raise unless every model has maps of every method for every image shown."""
+    first = next(iter(records))
+    for name, rec in records.items():
+        missing = [m for m in methods if m not in rec["maps"]]
+        if missing:
+            raise ValueError(f"model {name!r} has no {missing} heatmaps (has {list(rec['maps'])})")
+        absent = [key for key in (c["key"] for c in columns) if key not in lookup[name]]
+        if absent:
+            raise ValueError(
+                f"model {name!r} has no heatmaps for images {absent[:3]} shown for "
+                f"{first!r}; compute every model's maps on the same test images"
+            )
+
+
+def _column_layout(columns: Sequence[Mapping[str, Any]]) -> tuple[list, list[float], list[int]]:
+    """(column groups, grid width ratios, grid column of each image column)."""
+    groups = list(dict.fromkeys(c["group"] for c in columns))
+    # A narrow spacer column between column groups keeps test set x class blocks apart.
+    ratios: list[float] = []
+    grid_col: list[int] = []
+    for g_i, group in enumerate(groups):
+        if g_i:
+            ratios.append(0.15)
+        for _ in (c for c in columns if c["group"] == group):
+            grid_col.append(len(ratios))
+            ratios.append(1.0)
+    return groups, ratios, grid_col
+
+
+def _fig5_canvas(ratios: Sequence[float], n_rows: int, dpi: int):
+    """(figure, grid spec) sized for ``n_rows`` rows of panels with these width ratios."""
+    panel = 1.25
+    # A bare Figure (no pyplot) draws with Agg and leaves no global state behind.
+    fig = Figure(figsize=(panel * sum(ratios) + 2.2, panel * n_rows + 1.3), dpi=dpi)
+    grid = fig.add_gridspec(
+        n_rows,
+        len(ratios),
+        width_ratios=ratios,
+        left=0.1,
+        right=0.93,
+        top=0.84,
+        bottom=0.03,
+        wspace=0.04,
+        hspace=0.06,
+    )
+    return fig, grid
+
+
+def _image_panel(ax: Axes, image: np.ndarray, index: int, first: bool) -> Axes:
+    """Draw the shown image, titled with its index in its test set, on ``ax``."""
+    ax.imshow(image)
+    ax.set_title(f"#{index}", fontsize=7, pad=2)
+    _clean(ax, "image" if first else None)
+    return ax
+
+
+def _overlay(ax: Axes, image: np.ndarray, heat: np.ndarray, cmap: str, alpha: float, ylabel: str | None):
+    """Draw ``heat`` over ``image`` on ``ax``; returns the heatmap's image (for the colorbar)."""
+    ax.imshow(image)
+    overlay = ax.imshow(
+        heat,
+        cmap=cmap,
+        alpha=alpha,
+        vmin=0.0,
+        vmax=1.0,
+        interpolation="bilinear",
+        extent=(-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5),
+    )
+    _clean(ax, ylabel)
+    return overlay
+
+
+def _panel_row(
+    name: str, method: str, spec: Mapping[str, Any], class_name: str, row: int, col: int, heat: np.ndarray
+) -> dict[str, Any]:
+    """The table row of one heatmap panel (:data:`CSV_COLUMNS`)."""
+    peak_y, peak_x = np.unravel_index(int(np.argmax(heat)), heat.shape)
+    return {
+        "model": name,
+        "method": method,
+        "test_set": spec["key"][0],
+        "image_index": spec["key"][1],
+        "class": class_name,
+        "label": spec["label"],
+        "panel_row": row,
+        "panel_col": col,
+        "peak_y": int(peak_y),
+        "peak_x": int(peak_x),
+        "peak_value": float(heat.max()),
+        "top10_mass": top_mass(heat, 0.10),
+    }
+
+
+def _label_groups(
+    fig: Figure,
+    groups: Sequence[tuple],
+    columns: Sequence[Mapping[str, Any]],
+    top_axes: Sequence[Axes],
+    class_names: Sequence[str],
+) -> None:
+    """Title each column group (test set x class) above its image row."""
+    for group in groups:
+        cols = [i for i, c in enumerate(columns) if c["group"] == group]
+        x0, x1 = top_axes[cols[0]].get_position().x0, top_axes[cols[-1]].get_position().x1
+        fig.text(
+            (x0 + x1) / 2,
+            0.855,
+            f"{group[0]} test set: {class_names[group[1]]}",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            weight="bold",
+        )
 
 
 def fig5_title(models: Sequence[str], class_names: Sequence[str], target: int | None, proxy: bool) -> str:

@@ -68,90 +68,29 @@ class SceneRenderer:
         engine: str = "fast",
     ):
         configure(backend)
-        from domrand.render.gl import GLRenderer, Material, perspective
+        from domrand.render.gl import Material, perspective
 
         self.gen = gen
         self.style = gen["style"]
         self.size = size
         self.shadows = bool(gen["lighting"]["shadows"])
-        if engine == "fast":
-            self.gl = GLRenderer(size, backend, samples=4, coverage_size=coverage_size)
-        elif engine == "pyrender":
-            from domrand.render.pyrender_engine import PyrenderRenderer
-
-            self.gl = PyrenderRenderer(size, backend, coverage_size=coverage_size)
-        else:
-            raise ValueError(f"config key render.engine: {engine!r} is not an engine; use one of {ENGINES}")
+        self.gl = _engine(engine, size, backend, coverage_size)
         self.background = (*map(float, gen["sky"]["color"]), 1.0)
         self.ambient = ambient_light(gen["lighting"])
         self.proj = perspective(np.radians(gen["camera"]["yfov"]), 1.0, 0.02, 300.0)
         toon = self.style["shading"] == "toon"
-        gl = self.gl
-
-        def textured(img, metallic, roughness):
-            return Material(base_texture=gl.texture(img), metallic=float(metallic), roughness=float(roughness))
-
         # Synthetic variants and target domains draw from disjoint sets (world/target_scenery.py).
         self.materials = [
-            textured(world.image(e["file"]), e.get("metallic", 0.0), e.get("roughness", 0.8))
+            self._textured(world.image(e["file"]), e.get("metallic", 0.0), e.get("roughness", 0.8))
             for e in _entries(world, MATERIAL_SETS[gen["materials"]["library"]], "materials.library")
         ]
-        sky_entries = _entries(world, SKY_SETS[gen["sky"]["set"]], "sky.set")
-        self.skies = [
-            Material(
-                base_color=(0.0, 0.0, 0.0, 1.0),
-                emissive=(1.0, 1.0, 1.0),
-                emissive_texture=gl.texture(world.image(e["file"])),
-                roughness=1.0,
-                receives_shadows=False,
-            )
-            for e in sky_entries
-        ]
+        self.skies = self._skies(world, _entries(world, SKY_SETS[gen["sky"]["set"]], "sky.set"))
         self.plain = Material(base_color=(*map(float, gen["materials"]["plain_color"]), 1.0), roughness=0.9)
         self.dark = Material(base_color=(0.03, 0.03, 0.03, 1.0), roughness=0.3)
-        self.coats = []
-        for b in breeds:
-            if toon:
-                self.coats.append(Material(base_color=(*map(float, b.coat["base"]), 1.0), roughness=1.0))
-            else:
-                # A breed's coat may carry its own finish (synthetic car paint: glossy); else matte.
-                self.coats.append(
-                    textured(
-                        np.asarray(Image.open(world.coat_file(b)).convert("RGB")),
-                        b.coat.get("metallic", 0.0),
-                        b.coat.get("roughness", 0.7),
-                    )
-                )
-
+        self.coats = [self._coat(world, b, toon) for b in breeds]
         self._coloured: dict[tuple, Material] = {}
-        self.subjects = []
-        for b in breeds:
-            rig = subject_rig(world, b)  # procedural, lofted (target domains), or an imported mesh
-            _, rest = rig.pose_frame({})
-            scale = SUBJECT_DIAGONAL / float(np.linalg.norm(rest[1] - rest[0]))
-
-            # Coat parts first, fixed-colour parts (eyes, nose, glass) after: few material switches
-            # per subject. An imported mesh's parts are its material groups: own colours (and own
-            # UVs) where the model has them, else None (the coat, on procedural UVs).
-            def fixed(q):
-                return q[1].dark or q[1].color is not None
-
-            own = _own_materials(rig, textured)
-            uvs = getattr(rig, "uvs", [None] * len(rig.parts))
-            parts = [
-                (part.name, self._mesh(part.mesh, uvs[i]), self._fixed_material(part, toon), own[i])
-                for i, part in sorted(enumerate(rig.parts), key=fixed)
-            ]
-            self.subjects.append((rig, scale, parts))
-        self.dome = self._dome_mesh()
-        ground = shapes.box((60.0, 0.02, 60.0), center=(0, -0.01, 0))
-        self.ground = self._mesh(ground, ground.vertices[:, [0, 2]] / 1.5)
-        self.obstructor_meshes = {kind: self._mesh(shapes.obstructor(kind)) for kind in shapes.OBSTRUCTOR_KINDS}
-        # Bounding radius of each shape at scale 1, for the shadow frustum.
-        self.obstructor_radius = {
-            kind: float(np.linalg.norm(shapes.obstructor(kind).vertices, axis=1).max())
-            for kind in shapes.OBSTRUCTOR_KINDS
-        }
+        self.subjects = [self._subject(world, b, toon) for b in breeds]
+        self._upload_scenery()
         self._subject_draws: list = []  # (mesh, model, material) of the posed subject
         self._scene_draws: list = []  # sky dome and ground
         self._obstructor_draws: list = []
@@ -165,6 +104,73 @@ class SceneRenderer:
         self._diag = SUBJECT_DIAGONAL
 
     # -- building blocks -------------------------------------------------------------
+    def _textured(self, img: np.ndarray, metallic, roughness):
+        """A material wearing ``img`` (uploaded as a texture) with the given PBR finish."""
+        from domrand.render.gl import Material
+
+        return Material(base_texture=self.gl.texture(img), metallic=float(metallic), roughness=float(roughness))
+
+    def _skies(self, world: World, entries: list[dict]) -> list:
+        """One unlit material per sky panorama: its texture is emitted as is."""
+        from domrand.render.gl import Material
+
+        return [
+            Material(
+                base_color=(0.0, 0.0, 0.0, 1.0),
+                emissive=(1.0, 1.0, 1.0),
+                emissive_texture=self.gl.texture(world.image(e["file"])),
+                roughness=1.0,
+                receives_shadows=False,
+            )
+            for e in entries
+        ]
+
+    def _coat(self, world: World, b: Breed, toon: bool):
+        """Breed ``b``'s coat material: its base colour (toon) or its coat texture."""
+        from domrand.render.gl import Material
+
+        if toon:
+            return Material(base_color=(*map(float, b.coat["base"]), 1.0), roughness=1.0)
+        # A breed's coat may carry its own finish (synthetic car paint: glossy); else matte.
+        return self._textured(
+            np.asarray(Image.open(world.coat_file(b)).convert("RGB")),
+            b.coat.get("metallic", 0.0),
+            b.coat.get("roughness", 0.7),
+        )
+
+    def _subject(self, world: World, b: Breed, toon: bool) -> tuple:
+        """(rig, scale, parts) of breed ``b``, its parts uploaded as (name, mesh, fixed
+        material, own material)."""
+        rig = subject_rig(world, b)  # procedural, lofted (target domains), or an imported mesh
+        _, rest = rig.pose_frame({})
+        scale = SUBJECT_DIAGONAL / float(np.linalg.norm(rest[1] - rest[0]))
+
+        # Coat parts first, fixed-colour parts (eyes, nose, glass) after: few material switches
+        # per subject. An imported mesh's parts are its material groups: own colours (and own
+        # UVs) where the model has them, else None (the coat, on procedural UVs).
+        def fixed(q):
+            return q[1].dark or q[1].color is not None
+
+        own = _own_materials(rig, self._textured)
+        uvs = getattr(rig, "uvs", [None] * len(rig.parts))
+        parts = [
+            (part.name, self._mesh(part.mesh, uvs[i]), self._fixed_material(part, toon), own[i])
+            for i, part in sorted(enumerate(rig.parts), key=fixed)
+        ]
+        return rig, scale, parts
+
+    def _upload_scenery(self) -> None:
+        """Upload the sky dome, the ground and every obstructor shape."""
+        self.dome = self._dome_mesh()
+        ground = shapes.box((60.0, 0.02, 60.0), center=(0, -0.01, 0))
+        self.ground = self._mesh(ground, ground.vertices[:, [0, 2]] / 1.5)
+        self.obstructor_meshes = {kind: self._mesh(shapes.obstructor(kind)) for kind in shapes.OBSTRUCTOR_KINDS}
+        # Bounding radius of each shape at scale 1, for the shadow frustum.
+        self.obstructor_radius = {
+            kind: float(np.linalg.norm(shapes.obstructor(kind).vertices, axis=1).max())
+            for kind in shapes.OBSTRUCTOR_KINDS
+        }
+
     def _subject_meshes(self, breed: int):
         """(GL mesh, name, fixed material) of the breed's parts in the rig's part order."""
         rig, _, parts = self.subjects[breed]
@@ -336,6 +342,19 @@ class SceneRenderer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _engine(engine: str, size: int, backend: str, coverage_size: int | None):
+    """The renderer that draws the frames: `fast` (our GL draw list) or `pyrender`."""
+    from domrand.render.gl import GLRenderer
+
+    if engine == "fast":
+        return GLRenderer(size, backend, samples=4, coverage_size=coverage_size)
+    if engine == "pyrender":
+        from domrand.render.pyrender_engine import PyrenderRenderer
+
+        return PyrenderRenderer(size, backend, coverage_size=coverage_size)
+    raise ValueError(f"config key render.engine: {engine!r} is not an engine; use one of {ENGINES}")
 
 
 def _own_materials(rig, textured) -> list:

@@ -237,13 +237,7 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
     """The workflow's frozen-backbone training on `images` generated JPEGs (9:1 train:test, two
     classes) at the config's render size: decode once, `views` augmented forward passes per
     training image, the head trained for `epochs` on the stored features."""
-    import pandas as pd
     import torch
-
-    from domrand.data.index import write_index
-    from domrand.train.backbones import make_backbone
-    from domrand.train.features import extract_features
-    from domrand.train.fit import train_head
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     tr, name = config["training"], config["model"]["backbone"]
@@ -253,22 +247,10 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
         tmp = Path(tmp)
         (tmp / "img").mkdir()
         t0 = time.perf_counter()
-        paths = [str(tmp / "img" / f"{i:06d}.jpg") for i in range(images)]
-        with mp.get_context("spawn").Pool(os.cpu_count() or 1) as pool:
-            pool.map(_synthetic_jpeg, [(p, size, i) for i, p in enumerate(paths)], chunksize=64)
+        paths = _bench_jpegs(tmp / "img", images, size)
         stages["make_jpegs"] = time.perf_counter() - t0
         n_test = max(2, images // 10)
-        df = pd.DataFrame(
-            {
-                "path": paths,
-                "label": ["cat", "dog"] * (images // 2) + ["cat"] * (images % 2),
-                "split": ["test"] * n_test + ["train"] * (images - n_test),
-                "source": "bench",
-                "domain": "synthetic",
-            }
-        )
-        write_index(df, tmp / "index.parquet")
-        torch.save({"state": make_backbone(name).state_dict()}, tmp / "backbone.pt")
+        _bench_inputs(tmp, paths, n_test, name)
         params = {
             "input_size": int(config["model"]["input_size"]),
             "views": int(tr["views"]),
@@ -276,38 +258,7 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
             "seed": 0,
         }
         msgs = []
-        t0 = time.perf_counter()
-        extract_features(
-            tmp / "index.parquet",
-            name,
-            tmp / "backbone.pt",
-            tmp / "features.pt",
-            params,
-            device=device,
-            batch=batch,
-            log=msgs.append,
-        )
-        stages["extract_features"] = time.perf_counter() - t0
-        head_params = {
-            "seed": 0,
-            "classes": ["cat", "dog"],
-            "dropout": 0.3,
-            "lr": float(tr["lr"]),
-            "epochs": int(tr["epochs"]),
-            "batch_size": int(tr["batch_size"]),
-            "backbone": name,
-        }
-        t0 = time.perf_counter()
-        train_head(
-            [tmp / "features.pt"],
-            [tmp / "features.pt"],
-            tmp / "model",
-            tmp / "ck.pt",
-            head_params,
-            device=device,
-            log=msgs.append,
-        )
-        stages["train_head"] = time.perf_counter() - t0
+        stages.update(_frozen_stages(tmp, name, tr, params, device, batch, msgs.append))
         feature_bytes = (tmp / "features.pt").stat().st_size
     n_train = images - n_test
     wall = stages["extract_features"] + stages["train_head"]
@@ -330,6 +281,78 @@ def bench_frozen_run(config: dict, images: int, device: str | None = None, batch
         "note": "images_per_second = training images x epochs / (extract_features + train_head wall time); "
         "extract_features includes decoding every JPEG once; make_jpegs is setup, not counted",
     }
+
+
+def _bench_jpegs(folder: Path, images: int, size: int) -> list[str]:
+    """Write `images` synthetic JPEGs of `size` px into `folder` (one process per core); their paths."""
+    paths = [str(folder / f"{i:06d}.jpg") for i in range(images)]
+    with mp.get_context("spawn").Pool(os.cpu_count() or 1) as pool:
+        pool.map(_synthetic_jpeg, [(p, size, i) for i, p in enumerate(paths)], chunksize=64)
+    return paths
+
+
+def _bench_inputs(tmp: Path, paths: list[str], n_test: int, backbone: str) -> None:
+    """The dataset index of `paths` (first `n_test` test, classes alternating) and a randomly
+    initialised `backbone` checkpoint, written under `tmp`."""
+    import pandas as pd
+    import torch
+
+    from domrand.data.index import write_index
+    from domrand.train.backbones import make_backbone
+
+    images = len(paths)
+    df = pd.DataFrame(
+        {
+            "path": paths,
+            "label": ["cat", "dog"] * (images // 2) + ["cat"] * (images % 2),
+            "split": ["test"] * n_test + ["train"] * (images - n_test),
+            "source": "bench",
+            "domain": "synthetic",
+        }
+    )
+    write_index(df, tmp / "index.parquet")
+    torch.save({"state": make_backbone(backbone).state_dict()}, tmp / "backbone.pt")
+
+
+def _frozen_stages(tmp: Path, name: str, tr: dict, params: dict, device: str, batch: int, log) -> dict:
+    """Seconds of `extract_features` and then `train_head` on the inputs under `tmp`."""
+    from domrand.train.features import extract_features
+    from domrand.train.fit import train_head
+
+    stages = {}
+    t0 = time.perf_counter()
+    extract_features(
+        tmp / "index.parquet",
+        name,
+        tmp / "backbone.pt",
+        tmp / "features.pt",
+        params,
+        device=device,
+        batch=batch,
+        log=log,
+    )
+    stages["extract_features"] = time.perf_counter() - t0
+    head_params = {
+        "seed": 0,
+        "classes": ["cat", "dog"],
+        "dropout": 0.3,
+        "lr": float(tr["lr"]),
+        "epochs": int(tr["epochs"]),
+        "batch_size": int(tr["batch_size"]),
+        "backbone": name,
+    }
+    t0 = time.perf_counter()
+    train_head(
+        [tmp / "features.pt"],
+        [tmp / "features.pt"],
+        tmp / "model",
+        tmp / "ck.pt",
+        head_params,
+        device=device,
+        log=log,
+    )
+    stages["train_head"] = time.perf_counter() - t0
+    return stages
 
 
 def bench_projection(run_dir, configfiles, out: Path, **kwargs) -> dict | None:

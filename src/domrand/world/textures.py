@@ -106,48 +106,65 @@ def material_texture(family: str, size: int, rng: np.random.Generator) -> tuple[
         t = np.sin((xx + yy + n * 3) * rng.uniform(4, 10)) * 0.5 + 0.5
         img = mix(_colour(rng, 0.7, 1.0), _colour(rng, 0.1, 0.5), t**3)
     elif family == "bricks":
-        rows = rng.integers(4, 10)
-        r = np.floor(yy * rows)
-        shift = (r % 2) * 0.5 / 2
-        u = (xx + shift) * rows / 2
-        mortar = (np.abs(yy * rows - np.round(yy * rows)) < 0.06) | (np.abs(u - np.round(u)) < 0.04)
-        img = mix(c1 * [1.0, 0.55, 0.45], np.full(3, 0.8), mortar.astype(np.float32))
-        img = img * (0.85 + 0.15 * fbm(size, rng, base=16))[..., None]
+        img = _bricks(xx, yy, size, c1, rng)
     elif family == "dots":
         k = rng.integers(4, 12)
         d = np.hypot((xx * k) % 1 - 0.5, (yy * k) % 1 - 0.5)
         img = mix(c1, c2, (d < rng.uniform(0.15, 0.4)).astype(np.float32))
     elif family == "sprinkles":
-        img = np.broadcast_to(c1, (size, size, 3)).copy()
-        for _ in range(int(rng.integers(60, 160))):
-            x0, y0 = rng.integers(0, size, 2)
-            ang = rng.uniform(0, np.pi)
-            L = rng.uniform(3, 8) * size / 128
-            col = _colour(rng)
-            for t in np.linspace(-L, L, int(2 * L) + 2):
-                x = int(x0 + t * np.cos(ang)) % size
-                y = int(y0 + t * np.sin(ang)) % size
-                img[max(y - 1, 0) : y + 1, max(x - 1, 0) : x + 1] = col
+        img = _sprinkles(size, c1, rng)
     elif family == "rainbow":
         h = (xx * rng.uniform(0.5, 3) + yy * rng.uniform(0.5, 3) + fbm(size, rng) * 0.5) % 1.0
         img = _hsv_to_rgb(h, np.full_like(h, 0.9), np.full_like(h, 0.95))
     elif family == "cells":
-        pts = rng.random((int(rng.integers(8, 30)), 2))
-        d = np.full((size, size), np.inf, np.float32)
-        idx = np.zeros((size, size), int)
-        for i, (px, py) in enumerate(pts):
-            for ox in (-1, 0, 1):
-                for oy in (-1, 0, 1):
-                    dd = np.hypot(xx - px - ox, yy - py - oy)
-                    better = dd < d
-                    d[better], idx[better] = dd[better], i
-        cols = rng.random((len(pts), 3)).astype(np.float32)
-        img = cols[idx] * (0.7 + 0.3 * np.clip(d * 8, 0, 1))[..., None]
+        img = _cells(xx, yy, size, rng)
     elif family == "gradient":
         img = mix(c1, c2, np.clip(yy + 0.2 * fbm(size, rng, base=2), 0, 1))
     else:
         raise ValueError(f"unknown material family {family!r}: use one of {MATERIAL_FAMILIES}")
     return np.clip(img, 0, 1).astype(np.float32), pbr
+
+
+def _bricks(xx: np.ndarray, yy: np.ndarray, size: int, c1: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Offset rows of bricks in colour ``c1`` with light mortar, mottled by noise."""
+    rows = rng.integers(4, 10)
+    r = np.floor(yy * rows)
+    shift = (r % 2) * 0.5 / 2
+    u = (xx + shift) * rows / 2
+    mortar = (np.abs(yy * rows - np.round(yy * rows)) < 0.06) | (np.abs(u - np.round(u)) < 0.04)
+    img = mix(c1 * [1.0, 0.55, 0.45], np.full(3, 0.8), mortar.astype(np.float32))
+    return img * (0.85 + 0.15 * fbm(size, rng, base=16))[..., None]
+
+
+def _sprinkles(size: int, c1: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Short randomly coloured strokes at random angles over a ``c1`` ground, wrapping at the edges."""
+    img = np.broadcast_to(c1, (size, size, 3)).copy()
+    for _ in range(int(rng.integers(60, 160))):
+        x0, y0 = rng.integers(0, size, 2)
+        ang = rng.uniform(0, np.pi)
+        L = rng.uniform(3, 8) * size / 128
+        col = _colour(rng)
+        for t in np.linspace(-L, L, int(2 * L) + 2):
+            x = int(x0 + t * np.cos(ang)) % size
+            y = int(y0 + t * np.sin(ang)) % size
+            img[max(y - 1, 0) : y + 1, max(x - 1, 0) : x + 1] = col
+    return img
+
+
+def _cells(xx: np.ndarray, yy: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Tileable Voronoi cells, one random colour each, darkening toward their seed points."""
+    pts = rng.random((int(rng.integers(8, 30)), 2))
+    d = np.full((size, size), np.inf, np.float32)
+    idx = np.zeros((size, size), int)
+    for i, (px, py) in enumerate(pts):
+        # The eight neighbouring copies of each seed point make the cells wrap around.
+        for ox in (-1, 0, 1):
+            for oy in (-1, 0, 1):
+                dd = np.hypot(xx - px - ox, yy - py - oy)
+                better = dd < d
+                d[better], idx[better] = dd[better], i
+    cols = rng.random((len(pts), 3)).astype(np.float32)
+    return cols[idx] * (0.7 + 0.3 * np.clip(d * 8, 0, 1))[..., None]
 
 
 def sky_texture(kind: str, width: int, rng: np.random.Generator) -> np.ndarray:
