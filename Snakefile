@@ -54,5 +54,5 @@ onstart:
 rule all:
     default_target: True
     input:
-        all_figures(),
-        all_tables(),
+        PLAN.all_figures(),
+        PLAN.all_tables(),

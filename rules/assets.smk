@@ -3,7 +3,7 @@
 
 rule build_world:
     input:
-        world_downloads,
+        PLAN.world_downloads(),
     output:
         directory("resources/world"),
     log:
@@ -14,7 +14,7 @@ rule build_world:
         "../envs/world.yaml"
     params:
         world=config["world"],
-        downloads=world_import_entries,
+        downloads=PLAN.world_import_entries(),
         code=library_code("build_world"),
     script:
         "../workflow/scripts/build_world.py"
@@ -81,7 +81,7 @@ rule download_objaverse:
 rule fetch:
     """Every download of the config; run it on a machine with internet before a cluster run."""
     input:
-        all_downloads(),
+        PLAN.all_downloads(ASSETS),
 
 
 rule attribution:
@@ -92,7 +92,7 @@ rule attribution:
     conda:
         "../envs/world.yaml"
     params:
-        attribution=attribution_params,
+        attribution=PLAN.attribution_params(DOWNLOADS, LOCK),
         code=library_code("attribution"),
     script:
         "../workflow/scripts/attribution.py"

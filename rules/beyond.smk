@@ -27,9 +27,9 @@ rule train_feature_head:
 rule fig9_breed_scaling:
     input:
         attribution="results/ATTRIBUTION.md",
-        evals=evals(breed_datasets(), [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
-        reference=evals(["real"], [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
-        indexes=[p for d in breed_datasets() for p in breed_indexes()[d]],
+        evals=PLAN.evals(PLAN.breed_datasets(), [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
+        reference=PLAN.evals(["real"], [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
+        indexes=[p for ps in PLAN.breed_indexes().values() for p in ps],
     output:
         png=report(
             "results/fig9_breed_scaling.png",
@@ -45,7 +45,7 @@ rule fig9_breed_scaling:
         code=library_code("fig9_breed_scaling"),
         proxy=config["proxy"],
         entries=PLAN.breed_scaling,
-        indexes=breed_indexes(),
+        indexes=PLAN.breed_indexes(),
     script:
         "../workflow/scripts/fig9_breed_scaling.py"
 
@@ -53,7 +53,7 @@ rule fig9_breed_scaling:
 rule fig10_real_mixing:
     input:
         attribution="results/ATTRIBUTION.md",
-        heads=heads_of("mix_") + heads_of("real_"),
+        heads=PLAN.heads_of("mix_") + PLAN.heads_of("real_"),
     output:
         png=report(
             "results/fig10_real_mixing.png",
@@ -76,7 +76,7 @@ rule fig10_real_mixing:
 rule fig11_data_size:
     input:
         attribution="results/ATTRIBUTION.md",
-        heads=heads_of("size_"),
+        heads=PLAN.heads_of("size_"),
     output:
         png=report(
             "results/fig11_data_size.png",
@@ -100,8 +100,8 @@ rule fig12_parameter_errors:
     input:
         attribution="results/ATTRIBUTION.md",
         world="resources/world",
-        predictions=[p for ps in parameter_predictions().values() for p in ps],
-        indexes=[p for ps in parameter_indexes().values() for p in ps],
+        predictions=[p for ps in PLAN.parameter_predictions().values() for p in ps],
+        indexes=[p for ps in PLAN.parameter_indexes().values() for p in ps],
     output:
         png=report(
             "results/fig12_parameter_errors.png",
@@ -116,9 +116,9 @@ rule fig12_parameter_errors:
     params:
         code=library_code("fig12_parameter_errors"),
         proxy=config["proxy"],
-        predictions=parameter_predictions(),
-        indexes=parameter_indexes(),
-        generators=parameter_generators(),
+        predictions=PLAN.parameter_predictions(),
+        indexes=PLAN.parameter_indexes(),
+        generators=PLAN.parameter_generators(),
         bins=config["beyond"]["parameter_bins"],
     script:
         "../workflow/scripts/fig12_parameter_errors.py"

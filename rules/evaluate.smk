@@ -5,7 +5,7 @@
 rule evaluate:
     input:
         model="results/models/{dataset}/{task}/{arch}/seed{seed}/model.pt",
-        backbone=backbone_file,
+        backbone=PLAN.backbone_file(),
         test=test_indexes,
         features=test_features,
     output:
@@ -44,7 +44,7 @@ rule realism:
         mem_mb=3000,
     params:
         code=library_code("realism"),
-        realism=realism_params(),
+        realism=PLAN.realism_params(),
         sha256=config["model"]["sha256"],
     script:
         "../workflow/scripts/realism.py"
@@ -67,7 +67,7 @@ rule subject_realism_scores:
         mem_mb=3000,
     params:
         code=library_code("subject_realism_scores"),
-        realism=realism_params(keys=("input_size",)),
+        realism=PLAN.realism_params(keys=("input_size",)),
         sha256=config["model"]["sha256"],
     script:
         "../workflow/scripts/subject_realism_scores.py"

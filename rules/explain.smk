@@ -4,7 +4,7 @@
 rule explain:
     input:
         model=heatmap_model,
-        backbone=backbone_file,
+        backbone=PLAN.backbone_file(),
         test=heatmap_test_indexes,
     output:
         "results/heatmaps/{dataset}/{testset}.npz",
@@ -18,7 +18,7 @@ rule explain:
     resources:
         mem_mb=4000,
     params:
-        explain=explain_params,
+        explain=PLAN.explain_params(),
         code=library_code("explain"),
     script:
         "../workflow/scripts/explain.py"

@@ -4,7 +4,7 @@
 rule fig1_examples:
     input:
         attribution="results/ATTRIBUTION.md",
-        shards=first_shards(PLAN.variant_datasets, config["synth"]["classes"]),
+        shards=PLAN.first_shards(PLAN.variant_datasets, config["synth"]["classes"]),
     output:
         png=report(
             "results/fig1_examples.png",
@@ -29,9 +29,9 @@ rule fig1_examples:
 rule fig2_training_curves:
     input:
         attribution="results/ATTRIBUTION.md",
-        real=histories(["real"]),
-        synthetic=lambda w: histories([figure_model("fig2")]),
-        predictions=predictions(["real"], [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
+        real=PLAN.histories(["real"]),
+        synthetic=lambda w: PLAN.histories([figure_model("fig2")]),
+        predictions=PLAN.predictions(["real"], [FIGURE_TASK], [FIGURE_ARCH], ["real"]),
     output:
         png=report(
             "results/fig2_training_curves.png",
@@ -54,7 +54,7 @@ rule fig2_training_curves:
 rule fig3_architectures:
     input:
         attribution="results/ATTRIBUTION.md",
-        predictions=lambda w: predictions(
+        predictions=lambda w: PLAN.predictions(
             ["real", figure_model("fig3")], [FIGURE_TASK], PLAN.archs, ["real"]
         ),
     output:
@@ -80,7 +80,7 @@ rule fig3_architectures:
 rule fig4_ablation:
     input:
         attribution="results/ATTRIBUTION.md",
-        predictions=predictions(
+        predictions=PLAN.predictions(
             PLAN.variant_datasets, [FIGURE_TASK], [FIGURE_ARCH], ["real"]
         ),
     output:
@@ -123,11 +123,8 @@ checkpoint choose_best_variant:
 rule fig5_heatmaps:
     input:
         attribution="results/ATTRIBUTION.md",
-        real=[f"results/heatmaps/real/{ts}.npz" for ts in ("real", "synthetic")],
-        synthetic=lambda w: [
-            f"results/heatmaps/{figure_model('fig5')}/{ts}.npz"
-            for ts in ("real", "synthetic")
-        ],
+        real=PLAN.heatmap_files("real"),
+        synthetic=lambda w: PLAN.heatmap_files(figure_model("fig5")),
     output:
         png=report(
             "results/fig5_heatmaps.png",
@@ -151,9 +148,9 @@ rule fig5_heatmaps:
 rule fig6_domains:
     input:
         attribution="results/ATTRIBUTION.md",
-        real=first_shards(["real"], config["tasks"][FIGURE_TASK]),
-        synthetic=first_shards([PLAN.synthetic], config["tasks"][FIGURE_TASK]),
-        toon=first_shards(["toon"], config["tasks"][FIGURE_TASK]),
+        real=PLAN.first_shards(["real"], config["tasks"][FIGURE_TASK]),
+        synthetic=PLAN.first_shards([PLAN.synthetic], config["tasks"][FIGURE_TASK]),
+        toon=PLAN.first_shards(["toon"], config["tasks"][FIGURE_TASK]),
     output:
         png=report(
             "results/fig6_domains.png",
@@ -176,7 +173,7 @@ rule fig6_domains:
 rule fig7_domain_transfer:
     input:
         attribution="results/ATTRIBUTION.md",
-        predictions=lambda w: predictions(
+        predictions=lambda w: PLAN.predictions(
             ["real", figure_model("fig7")],
             [FIGURE_TASK],
             [FIGURE_ARCH],
@@ -206,7 +203,7 @@ rule fig7_domain_transfer:
 rule fig8_categories:
     input:
         attribution="results/ATTRIBUTION.md",
-        predictions=lambda w: predictions(
+        predictions=lambda w: PLAN.predictions(
             [figure_model("fig8")], PLAN.tasks, [FIGURE_ARCH], ["real"]
         ),
     output:
@@ -248,7 +245,7 @@ rule domain_realism:
     params:
         code=library_code("domain_realism"),
         datasets=PLAN.realism_sets,
-        kinds=realism_kinds(),
+        kinds=PLAN.realism_kinds(),
         proxy=config["proxy"],
     script:
         "../workflow/scripts/domain_realism.py"
@@ -257,7 +254,7 @@ rule domain_realism:
 rule subject_realism:
     input:
         attribution="results/ATTRIBUTION.md",
-        pools=expand("results/realism/subjects/{pool}.parquet", pool=SUBJECT_POOLS),
+        pools=expand("results/realism/subjects/{pool}.parquet", pool=PLAN.subject_pools),
     output:
         png=report(
             "results/subject_realism.png",
@@ -271,8 +268,8 @@ rule subject_realism:
         "../envs/figures.yaml"
     params:
         code=library_code("subject_realism"),
-        pools=SUBJECT_POOLS,
-        reference=SUBJECT_REFERENCE,
+        pools=PLAN.subject_pools,
+        reference=PLAN.subject_reference,
         proxy=config["proxy"],
     script:
         "../workflow/scripts/subject_realism.py"
@@ -280,7 +277,7 @@ rule subject_realism:
 
 rule occlusion_table:
     input:
-        shards=occlusion_shards(),
+        shards=PLAN.occlusion_shards(),
     output:
         table="results/tables/occlusion.csv",
     log:
@@ -289,6 +286,6 @@ rule occlusion_table:
         "../envs/figures.yaml"
     params:
         code=library_code("occlusion_table"),
-        kinds=occlusion_kinds(),
+        kinds=PLAN.occlusion_kinds(),
     script:
         "../workflow/scripts/occlusion_table.py"

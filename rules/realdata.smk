@@ -57,6 +57,6 @@ rule balance_task:
         "../envs/world.yaml"
     params:
         code=library_code("balance_task"),
-        balance=balance_params,
+        balance={"seed": config["seed"]},
     script:
         "../workflow/scripts/balance_task.py"

@@ -16,7 +16,7 @@ rule select_validation:
     conda:
         "../envs/world.yaml"
     params:
-        select=validation_params,
+        select=PLAN.validation_params(),
         code=library_code("select_validation"),
     script:
         "../workflow/scripts/select_validation.py"
@@ -48,7 +48,7 @@ rule search_head:
 
 checkpoint search_round1:
     input:
-        heads=[f"results/search/round1/{e}.json" for e in PLAN.search_entries],
+        heads=PLAN.search_heads(1, PLAN.search_entries),
     output:
         table="results/search/round1.csv",
     log:
@@ -56,7 +56,7 @@ checkpoint search_round1:
     conda:
         "../envs/figures.yaml"
     params:
-        search=search_round_params(1),
+        search=PLAN.search_round_params(1),
         code=library_code("search_round"),
     script:
         "../workflow/scripts/search_round.py"
@@ -72,7 +72,7 @@ checkpoint search_round2:
     conda:
         "../envs/figures.yaml"
     params:
-        search=search_round_params(2),
+        search=PLAN.search_round_params(2),
         code=library_code("search_round"),
     script:
         "../workflow/scripts/search_round.py"

@@ -63,7 +63,7 @@ rule render_subjects:
         mem_mb=2000,
     params:
         generator=generator_of_pool,
-        render=render_of_pool,
+        render=PLAN.pool_render(),
         source="subjects_{pool}",
         code=library_code("render_subjects"),
     script:

@@ -17,7 +17,7 @@ rule install_backbone:
         "../envs/train.yaml"
     params:
         code=library_code("install_backbone"),
-        sha256=backbone_sha256,
+        sha256=PLAN.backbone_sha256(),
     script:
         "../workflow/scripts/install_backbone.py"
 
@@ -37,7 +37,7 @@ rule pretrain_backbone:
     resources:
         mem_mb=4000,
     params:
-        pretrain=pretrain_params,
+        pretrain=PLAN.pretrain_params(),
         code=library_code("pretrain_backbone"),
     script:
         "../workflow/scripts/pretrain_backbone.py"
@@ -46,7 +46,7 @@ rule pretrain_backbone:
 rule extract_features:
     input:
         index="results/datasets/{dataset}/{cls}.parquet",
-        backbone=backbone_file,
+        backbone=PLAN.backbone_file(),
     output:
         "results/features/{dataset}/{cls}.pt",
     log:
@@ -59,7 +59,7 @@ rule extract_features:
     resources:
         mem_mb=4000,
     params:
-        features=feature_params,
+        features=PLAN.feature_params(),
         code=library_code("extract_features"),
     script:
         "../workflow/scripts/extract_features.py"
@@ -95,7 +95,7 @@ rule train_finetune:
     input:
         train=train_indexes,
         monitor=monitor_indexes,
-        backbone=backbone_file,
+        backbone=PLAN.backbone_file(),
     output:
         model="results/models/{dataset}/{task}/{arch}/seed{seed}/model.pt",
         history="results/models/{dataset}/{task}/{arch}/seed{seed}/history.csv",

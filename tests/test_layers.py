@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": {"warm"},
     "experiments": {"config"},
     "search": {"config", "seeds"},  # figure 13's search: entries, candidates, round datasets
-    "plan": {"config", "experiments", "search"},  # the run's plan (src/domrand/plan.py)
+    "paths": set(),  # where the workflow's files live (src/domrand/paths.py)
     # the library, from raw inputs up to figures
     "assets": {"config", "io"},
     "meshes": set(),
@@ -39,6 +39,9 @@ ALLOWED: dict[str, set[str]] = {
     "realism": {"data", "io", "train"},
     "explain": {"data", "io", "train"},
     "figures": {"data", "explain", "io", "stats", "world"},
+    # the run's plan and each rule's inputs and params (src/domrand/plan.py): above the library
+    # parts whose names it needs (real-image sources, packaged weights)
+    "plan": {"config", "data", "experiments", "paths", "search", "train"},
     # developer tools, run by hand
     "tools": set(),
     "tools.bench": {"config", "data", "io", "render", "train", "world", "tools.machine", "tools.projection", "warm"},
