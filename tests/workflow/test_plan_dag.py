@@ -12,7 +12,10 @@ shards' images, the first gather.n_train of them training images (select_class: 
 and n_test); extract_features embeds train x features.views + test; a model trains on its
 train inputs' training images (its data_slice's part of them) x train.epochs; an evaluation
 scores the test images of its test inputs (a balanced task index: its smallest class's, per
-class)."""
+class); a subject render renders render.images_per_breed images of each subject of its pool and
+class in the world its build_world job's params describe; a subject realism job scores the
+images of its input renders; an explain job explains, per test index, the first
+explain.images_per_class and the first faithfulness.images_per_class test images."""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from domrand.config import load_config
+from domrand.config import BUILTIN_CLASSES, SYNTHETIC_POOL, load_config
 from domrand.render.shard import shard_indices
 from domrand.tools.projection import WORK, dry_run, work_units
 from helpers.workflow import REPO
@@ -65,8 +68,9 @@ def study(request, tmp_path_factory):
 class Truth:
     """Each job's work, from its params and those of the jobs that make its inputs."""
 
-    def __init__(self, jobs):
+    def __init__(self, jobs, config):
         self.maker = {o: j for j in jobs for o in j["output"]}
+        self.config = config
 
     def rendered(self, job) -> int:
         r = job["params"]["render"]
@@ -113,7 +117,38 @@ class Truth:
             return sum(self.test_images(i) for i in named["test"])
         if rule == "pretrain_backbone":
             return int(p["pretrain"]["images"]) * int(p["pretrain"]["epochs"])
+        if rule == "render_subjects":
+            pool = p["generator"]["subject"]["heldout"] or SYNTHETIC_POOL
+            return int(p["render"]["images_per_breed"]) * self.subjects(job, pool, job["wildcards"]["cls"])
+        if rule == "subject_realism_scores":
+            return sum(self.units(self.maker[d]) for d in named["shards"])
+        if rule == "explain":
+            e = p["explain"]
+            tests = [self.split(i)[1] for i in named["test"]]
+            return sum(
+                min(int(e["images_per_class"]), n) + min(int(e["faithfulness"]["images_per_class"]), n) for n in tests
+            )
         raise AssertionError(f"no truth for rule {rule}")
+
+    def subjects(self, job, pool, cls) -> int:
+        """Subjects of `cls` in `pool` of the world that build_world's params describe: the
+        procedural breeds or held-out subjects of a built-in class, and its meshes (an Objaverse
+        entry: the objects download_objaverse pins, objaverse.per_class of them until pinned)."""
+        world_job = self.maker[job["input_named"]["world"][0]]
+        w = world_job["params"]["world"]
+        spec, held = (w.get("subjects") or {}).get(cls), pool != SYNTHETIC_POOL
+        n = 0
+        if cls in BUILTIN_CLASSES and (held or not spec or spec.get("mode", "add") != "replace"):
+            n = int(w["heldout_breeds"][pool] if held else w["breeds"])
+        if spec:
+            meshes = 0
+            for m in spec["meshes"]:
+                assert m.get("objaverse"), f"{m}: only Objaverse meshes are counted here"
+                pinned = self.maker[f"resources/assets/objaverse_{cls}"]["params"]["objects"]
+                meshes += len(pinned) if pinned else int(self.config["objaverse"]["per_class"][cls])
+            out = spec.get("heldout") or {}
+            n += int(out.get(pool, 0)) if held else meshes - sum(map(int, out.values()))
+        return n
 
 
 def _key(rule, wildcards):
@@ -129,7 +164,7 @@ def test_job_list_is_the_dag(study):
 
 def test_work_units_are_what_each_job_does(study):
     name, config, api_jobs, projected = study
-    truth = Truth(api_jobs)
+    truth = Truth(api_jobs, config)
     by_key = {_key(j["rule"], j["wildcards"]): j for j in api_jobs}
     totals, wrong = Counter(), []
     for j in projected:
@@ -143,6 +178,7 @@ def test_work_units_are_what_each_job_does(study):
     assert not wrong, f"{len(wrong)} jobs sized wrong (rule, wildcards, projected, DAG), e.g. {wrong[:5]}"
     # every sized rule the study runs is compared
     expected = {"render_shard", "extract_features", "train_head", "train_finetune", "evaluate"}
+    expected |= {"render_subjects", "subject_realism_scores", "explain"}
     if name != "paper":  # paper.yaml's domains are all downloaded photos
         expected.add("render_proxy")
     assert expected <= set(totals), totals

@@ -17,7 +17,10 @@ The model, in four steps; everything it leaves out is listed after them.
    x views + test; every seed's training set where `seeds_over: data`) and evaluate (test
    images of the task's classes the test set has); training images x epochs for train_head
    and train_finetune (the model's own seed's set); pretraining images x epochs for
-   pretrain_backbone; one unit per job for every other rule. Only these counts are
+   pretrain_backbone; images for render_subjects (images_per_breed x the pool's subjects of
+   the class) and subject_realism_scores (those of every class of the pool); images
+   explained for explain (per class, the images shown and the faithfulness sample); one
+   unit per job for every other rule. Only these counts are
    scaled: image size, backbone, device and threads must be those of the target, i.e.
    measure on the target's hardware at the target's sizes with fewer images.
 2. The DAG. Jobs, their rule, wildcards, inputs and outputs come from `snakemake --dry-run
@@ -165,9 +168,7 @@ def search_targets(plan: Plan) -> list[str]:
     heads of the first `search.keep` candidates (then anchors), the first one's evaluations."""
     entries = list(plan.search_candidates) + [e for e in plan.search_entries if e not in plan.search_candidates]
     kept = entries[: int(plan.config["search"]["keep"])]
-    out = [f"results/search/round2/{e}.json" for e in kept]
-    model = f"results/eval/{variant_dataset(kept[0])}/{FIGURE_TASK}/{FIGURE_ARCH}"
-    return out + [f"{model}/seed{s}/real.json" for s in plan.config["seeds"]]
+    return plan.search_heads(2, kept) + plan.evals([variant_dataset(kept[0])], [FIGURE_TASK], [FIGURE_ARCH], ["real"])
 
 
 def dry_run(configfiles, snakefile=None, cores: int = 1, search: bool = False) -> list[Job]:
@@ -226,6 +227,9 @@ WORK = {
         "images x epochs",
         lambda p, w: int(p.config["pretrain"]["images"]) * int(p.config["pretrain"]["epochs"]),
     ),
+    "render_subjects": ("images", lambda p, w: p.subject_images(w["pool"], w["cls"])),
+    "subject_realism_scores": ("images", lambda p, w: p.pool_images(w["pool"])),
+    "explain": ("images explained", lambda p, w: p.explain_images(w["testset"])),
 }
 
 
