@@ -154,10 +154,30 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
         raise ValueError("figure 4 compares every variant with `control`; add variants.control to the config")
     t = summarise(df, ["variant"]).set_index("variant").reindex(variants).reset_index()
     t["paper"] = [paper_values(prediction_paths)["fig4"].get(v, np.nan) for v in t["variant"]]
+    t = pd.concat([t, _fig4_effects(df, t["variant"])], axis=1)
+    t["p_holm"] = stats.holm(t["p_value"])
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), width_ratios=(1.3, 1))
+    _fig4_accuracy_panel(ax, t)
+    _fig4_effect_panel(ax2, t[t["variant"] != "control"].reset_index(drop=True))
+    fig.suptitle(
+        title(
+            "Fig. 4: ablation of each randomization parameter (synthetic-trained, real test set)\n"
+            f"mean over seeds at the {epoch_note(df)}, {CI_NOTE}",
+            proxy,
+        ),
+        fontsize=9,
+    )
+    fig.tight_layout()
+    save(fig, out_png, t, out_csv)
+    return t
+
+
+def _fig4_effects(df: pd.DataFrame, variants) -> pd.DataFrame:
+    """Each variant's paired difference from the control (points), one row per variant in order."""
     groups = {v: g for v, g in df.groupby("variant")}
     ctrl = groups["control"]
     effects = []
-    for v in t["variant"]:
+    for v in variants:
         g = groups[v]
         if v != "control" and (
             list(g.sort_values("seed")["seed"]) != list(ctrl.sort_values("seed")["seed"])
@@ -179,9 +199,11 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
                 "significant": r["significant"],
             }
         )
-    t = pd.concat([t, pd.DataFrame(effects)], axis=1)
-    t["p_holm"] = stats.holm(t["p_value"])
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), width_ratios=(1.3, 1))
+    return pd.DataFrame(effects)
+
+
+def _fig4_accuracy_panel(ax, t: pd.DataFrame) -> None:
+    """Figure 4's left panel: accuracy per variant, the control in its own colour."""
     palette = {v: ("C1" if v == "control" else "C2") for v in t["variant"]}
     bars(ax, t, "variant", order=list(t["variant"]), palette=palette)
     ax.tick_params(axis="x", rotation=30)
@@ -189,7 +211,10 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
         lab.set_ha("right")
     _finish(ax, t["accuracy_ci_high"], "", False)
     ax.set_title("accuracy per variant", fontsize=9)
-    eff = t[t["variant"] != "control"].reset_index(drop=True)
+
+
+def _fig4_effect_panel(ax2, eff: pd.DataFrame) -> None:
+    """Figure 4's right panel: each variant's difference from the control with its interval and p."""
     y = np.arange(len(eff))
     sns.scatterplot(
         x=eff["delta_vs_control"],
@@ -228,17 +253,6 @@ def fig4_ablation(prediction_paths, out_png, out_csv, proxy: bool, variants: lis
     ax2.set_ylabel("")
     ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     ax2.set_title("effect vs control (* : interval excludes 0; p: paired t-test)", fontsize=9)
-    fig.suptitle(
-        title(
-            "Fig. 4: ablation of each randomization parameter (synthetic-trained, real test set)\n"
-            f"mean over seeds at the {epoch_note(df)}, {CI_NOTE}",
-            proxy,
-        ),
-        fontsize=9,
-    )
-    fig.tight_layout()
-    save(fig, out_png, t, out_csv)
-    return t
 
 
 def _paper_cell(trained_on: str, testset: str, synthetic: str, chosen_best: bool, values: dict = PAPER) -> dict:
