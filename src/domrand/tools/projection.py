@@ -458,65 +458,17 @@ def project(
     costs = rule_costs(run_dir, measured_jobs, m_plan)
     assume = dict(assume or {})
     prof = read_profile(Path(profile) if profile else None)
-
     rules: dict = {}
     for j in target_jobs:
         rules.setdefault(j.rule, []).append(j)
-    unmeasured = sorted(r for r, js in rules.items() if not any(j.benchmark for j in js) and r not in assume)
-    missing = sorted(
-        r for r, js in rules.items() if any(j.benchmark for j in js) and r not in costs and r not in assume
-    )
-    if missing:
-        raise ProjectionError(
-            "; ".join(
-                f"rule {r}: no benchmark TSV in {run_dir / 'benchmarks'} for any of its "
-                f"{len(rules[r])} job(s) (e.g. {next(j.benchmark for j in rules[r] if j.benchmark)})"
-                for r in missing
-            )
-            + ": run those jobs in the measured run, or give --assume RULE=SECONDS (seconds per job)"
-        )
-
-    times, threads, gpus = {}, {}, {}
-    for j in target_jobs:
-        if j.rule in assume:
-            t = float(assume[j.rule])
-        elif j.rule in costs:
-            t = costs[j.rule]["seconds_per_unit"] * work_units(j.rule, t_plan, j.wildcards)
-        else:
-            t = 0.0
-        threads[j.jobid] = min(prof["set-threads"].get(j.rule, j.threads), cores_per_node)
-        gpus[j.jobid] = int(prof["set-resources"].get(j.rule, {}).get("gpu", j.resources.get("gpu", 0)) or 0)
-        times[j.jobid] = t + (job_overhead if not j.local and (t > 0 or j.rule in assume) else 0.0)
-
-    stats = {}
-    for rule, js in rules.items():
-        ts = [times[j.jobid] for j in js]
-        unit = WORK[rule][0] if rule in WORK else "jobs"
-        stats[rule] = {
-            "jobs": len(js),
-            "mean_job_seconds": sum(ts) / len(ts),
-            "job_seconds": sum(ts),
-            "threads": threads[js[0].jobid],
-            "gpus": gpus[js[0].jobid],
-            "local": js[0].local,
-            "unit": unit,
-            "units": sum(work_units(rule, t_plan, j.wildcards) for j in js),
-            "source": ("assumed" if rule in assume else "measured" if rule in costs else "unmeasured"),
-        }
-        if rule in costs:
-            stats[rule].update(
-                {k: costs[rule][k] for k in ("seconds_per_unit", "measured_jobs", "measured_seconds", "measured_units")}
-            )
+    unmeasured = _check_measured(rules, costs, assume, run_dir)
+    times, threads, gpus = _job_times(target_jobs, costs, assume, prof, t_plan, cores_per_node, job_overhead)
+    stats = _rule_stats(rules, times, threads, gpus, costs, assume, t_plan)
     order = sorted(rules, key=lambda r: min(j.jobid for j in rules[r]))
-    projections = []
-    for n in nodes:
-        span = schedule(target_jobs, times, threads, gpus, int(n), cores_per_node, gpus_per_node, prof["jobs"])
-        stages = {}
-        for rule in order:
-            s = [span[j.jobid] for j in rules[rule]]
-            stages[rule] = {"start": min(a for a, _ in s), "end": max(b for _, b in s)}
-        wall = max((b for _, b in span.values()), default=0.0)
-        projections.append({"nodes": int(n), "wall_seconds": wall, "wall_hours": wall / 3600, "stages": stages})
+    projections = [
+        _project_nodes(target_jobs, rules, order, times, threads, gpus, int(n), cores_per_node, gpus_per_node, prof)
+        for n in nodes
+    ]
     order = sorted(order, key=lambda r: (projections[0]["stages"][r]["start"], projections[0]["stages"][r]["end"]))
     return {
         "run_dir": str(run_dir),
@@ -533,6 +485,82 @@ def project(
         "projections": projections,
         "model": __doc__.split("The model, in four steps;")[1].strip(),
     }
+
+
+def _check_measured(rules: dict, costs: dict, assume: dict, run_dir: Path) -> list[str]:
+    """The target's rules without a `benchmark:` directive (unmeasured); ProjectionError naming
+    each benchmarked rule that the measured run has no TSV of and `assume` does not time."""
+    unmeasured = sorted(r for r, js in rules.items() if not any(j.benchmark for j in js) and r not in assume)
+    missing = sorted(
+        r for r, js in rules.items() if any(j.benchmark for j in js) and r not in costs and r not in assume
+    )
+    if missing:
+        raise ProjectionError(
+            "; ".join(
+                f"rule {r}: no benchmark TSV in {run_dir / 'benchmarks'} for any of its "
+                f"{len(rules[r])} job(s) (e.g. {next(j.benchmark for j in rules[r] if j.benchmark)})"
+                for r in missing
+            )
+            + ": run those jobs in the measured run, or give --assume RULE=SECONDS (seconds per job)"
+        )
+    return unmeasured
+
+
+def _job_times(
+    jobs: list[Job], costs: dict, assume: dict, prof: dict, plan: Plan, cores_per_node: int, job_overhead: float
+) -> tuple[dict, dict, dict]:
+    """({jobid: seconds}, {jobid: threads}, {jobid: GPUs}) of the target's jobs."""
+    times, threads, gpus = {}, {}, {}
+    for j in jobs:
+        if j.rule in assume:
+            t = float(assume[j.rule])
+        elif j.rule in costs:
+            t = costs[j.rule]["seconds_per_unit"] * work_units(j.rule, plan, j.wildcards)
+        else:
+            t = 0.0
+        threads[j.jobid] = min(prof["set-threads"].get(j.rule, j.threads), cores_per_node)
+        gpus[j.jobid] = int(prof["set-resources"].get(j.rule, {}).get("gpu", j.resources.get("gpu", 0)) or 0)
+        times[j.jobid] = t + (job_overhead if not j.local and (t > 0 or j.rule in assume) else 0.0)
+    return times, threads, gpus
+
+
+def _rule_stats(
+    rules: dict, times: dict, threads: dict, gpus: dict, costs: dict, assume: dict, plan: Plan
+) -> dict[str, dict]:
+    """Each rule's jobs, seconds, cores and GPUs per job, work units and where its time comes from."""
+    stats = {}
+    for rule, js in rules.items():
+        ts = [times[j.jobid] for j in js]
+        unit = WORK[rule][0] if rule in WORK else "jobs"
+        stats[rule] = {
+            "jobs": len(js),
+            "mean_job_seconds": sum(ts) / len(ts),
+            "job_seconds": sum(ts),
+            "threads": threads[js[0].jobid],
+            "gpus": gpus[js[0].jobid],
+            "local": js[0].local,
+            "unit": unit,
+            "units": sum(work_units(rule, plan, j.wildcards) for j in js),
+            "source": ("assumed" if rule in assume else "measured" if rule in costs else "unmeasured"),
+        }
+        if rule in costs:
+            stats[rule].update(
+                {k: costs[rule][k] for k in ("seconds_per_unit", "measured_jobs", "measured_seconds", "measured_units")}
+            )
+    return stats
+
+
+def _project_nodes(
+    jobs, rules: dict, order: list, times, threads, gpus, n: int, cores_per_node: int, gpus_per_node: int, prof: dict
+) -> dict:
+    """The schedule on `n` nodes: its wall time and each rule's span (in `order`)."""
+    span = schedule(jobs, times, threads, gpus, n, cores_per_node, gpus_per_node, prof["jobs"])
+    stages = {}
+    for rule in order:
+        s = [span[j.jobid] for j in rules[rule]]
+        stages[rule] = {"start": min(a for a, _ in s), "end": max(b for _, b in s)}
+    wall = max((b for _, b in span.values()), default=0.0)
+    return {"nodes": n, "wall_seconds": wall, "wall_hours": wall / 3600, "stages": stages}
 
 
 def is_search_job(job: Job, plan: Plan) -> bool:
