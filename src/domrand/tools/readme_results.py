@@ -218,8 +218,6 @@ def _subjects(t: pd.DataFrame) -> str:
 def findings(t: dict[str, pd.DataFrame]) -> list[str]:
     """The run's claims, each read off the tables by a stated rule (so none is typed by hand)."""
     f7 = t["fig7_domain_transfer"].set_index(["trained_on", "tested_on"])
-    f4 = t["fig4_ablation"].set_index("variant")
-    t9 = t["fig9_breed_scaling"]
     out = [
         "**What this run shows** (each line computed from the tables by `domrand.tools.readme_results.findings`):",
         "",
@@ -231,6 +229,24 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
         f"({ci(synth)} vs {ci(real)}); chance is 50."
     )
     out.append(_subjects(t["subject_realism"]))
+    out.append(_ablation(t["fig4_ablation"].set_index("variant"), t["fig9_breed_scaling"]))
+    out.append(_breed_scaling(t["fig9_breed_scaling"]))
+    out.append(_real_mixing(t["fig10_real_mixing"], synth))
+    out.append(_heatmaps(t["fig5_faithfulness"]))
+    if "fig13_search" in t:
+        out.append(_search(t["fig13_search"]))
+    realism = t["domain_realism"]
+    by = realism.groupby("kind")["share"].mean()
+    out.append(
+        "- Domain realism (mean over classes of the share of test images recognised in the ImageNet "
+        "top-5): " + "; ".join(f"{k} {v:.0f}%" for k, v in by.items()) + "."
+    )
+    return out
+
+
+def _ablation(f4: pd.DataFrame, t9: pd.DataFrame) -> str:
+    """Figure 4's line: the variants whose paired interval excludes 0 (with their breed draws
+    from figure 9's table), or that none does."""
     sig = f4[(f4.index != "control") & f4["significant"].astype(bool)]
     n_tests = int((f4.index != "control").sum())
     draws = {r["dataset"].removeprefix("synth_"): _draws(r) for _, r in t9.iterrows() if isinstance(r["dataset"], str)}
@@ -239,20 +255,24 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
         d = draws.get(v, "")
         return f"`{v}` ({d} breed draws, one per seed)" if d and d != "1" else f"`{v}`"
 
-    if len(sig):
-        held = sig[sig["p_holm"].astype(float) < 0.05]
-        out.append(
-            "- Ablation effects whose paired 95% interval excludes 0: "
-            + "; ".join(
-                f"{name(v)} {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
-                f"p {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants p {_p(r['p_holm'])})"
-                for v, r in sig.iterrows()
-            )
-            + f"; {len(held)} of them also below 0.05 after the Holm adjustment. "
-            "Every other variant's interval includes 0: no effect is claimed."
+    if not len(sig):
+        return "- No ablation's paired 95% interval excludes 0: no effect is claimed."
+    held = sig[sig["p_holm"].astype(float) < 0.05]
+    return (
+        "- Ablation effects whose paired 95% interval excludes 0: "
+        + "; ".join(
+            f"{name(v)} {r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f}, "
+            f"p {_p(r['p_value'])}, Holm-adjusted over the {n_tests} variants p {_p(r['p_holm'])})"
+            for v, r in sig.iterrows()
         )
-    else:
-        out.append("- No ablation's paired 95% interval excludes 0: no effect is claimed.")
+        + f"; {len(held)} of them also below 0.05 after the Holm adjustment. "
+        "Every other variant's interval includes 0: no effect is claimed."
+    )
+
+
+def _breed_scaling(t9: pd.DataFrame) -> str:
+    """Figure 9's line: the most breeds per class against the fewest, and what that says of the
+    paper's conjecture."""
     t9 = t9[t9["breed_count"] != "real-trained"].sort_values("breeds_per_class")
     top, fewest = t9.iloc[-1], t9.iloc[0]
     if pd.isna(top.get("delta_ci_low")):
@@ -263,18 +283,21 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
         verdict = "contradicts the paper's conjecture"
     else:
         verdict = "neither supports nor contradicts the paper's conjecture (the interval includes 0)"
-    out.append(
+    return (
         f"- Figure 9: {top['breeds_per_class']:.0f} breeds per class against {fewest['breeds_per_class']:.0f} "
         f"({_draws(fewest)} breed draws, one per seed; the interval holds the draw-to-draw variance): "
         f"{top['delta_vs_fewest']:+.1f} points ({_num(top['delta_ci_low'], '+.1f')} to "
         f"{_num(top['delta_ci_high'], '+.1f')}), which {verdict}."
     )
-    t10 = t["fig10_real_mixing"]
+
+
+def _real_mixing(t10: pd.DataFrame, synth: pd.Series) -> str:
+    """Figure 10's line: the synthetic set alone, and from how many real images alone reach it."""
     synth0 = t10[(t10["curve"] == "synthetic + k real")].iloc[0]
     alone = t10[(t10["curve"] == "k real alone") & t10["accuracy_mean"].notna()]
     reach = alone[alone["accuracy_mean"] >= synth0["accuracy_mean"]]
     same = str(synth0.get("accuracy_per_seed")) == str(synth.get("accuracy_per_seed"))
-    out.append(
+    return (
         "- Figure 10: the synthetic set alone scores "
         + ci(synth0)
         + (" (per seed, figure 7's synthetic-trained model)" if same else "")
@@ -285,24 +308,18 @@ def findings(t: dict[str, pd.DataFrame]) -> list[str]:
             else "no k of real images alone reaches that mean in this run."
         )
     )
-    f5 = t["fig5_faithfulness"]
+
+
+def _heatmaps(f5: pd.DataFrame) -> str:
+    """Figure 5's line: how many faithfulness gains beat the shifted map, how many sanity checks pass."""
     gains = f5[f5["measure"].str.endswith("_gain")]
     sanity = f5[f5["measure"] == "rank_corr"]
-    out.append(
+    return (
         f"- Heatmaps: {int((gains['verdict'] == 'beats shifted').sum())} of {len(gains)} deletion/insertion "
         f"gains beat the same map shifted (interval above 0), "
         f"{int((gains['verdict'] == 'worse than shifted').sum())} are worse; "
         f"{int((sanity['verdict'] == 'passes').sum())} of {len(sanity)} model-randomisation checks pass."
     )
-    if "fig13_search" in t:
-        out.append(_search(t["fig13_search"]))
-    realism = t["domain_realism"]
-    by = realism.groupby("kind")["share"].mean()
-    out.append(
-        "- Domain realism (mean over classes of the share of test images recognised in the ImageNet "
-        "top-5): " + "; ".join(f"{k} {v:.0f}%" for k, v in by.items()) + "."
-    )
-    return out
 
 
 def _search(t13: pd.DataFrame) -> str:
