@@ -48,97 +48,50 @@ def build_world(
     in config order; needed when materials_from or skies_from is set. Their folders are
     assets_dir/<name>.
     """
-    seed = int(params["seed"])
-    size = int(params["texture_size"])
-    names = list(downloads or {})
-    mat_from = expand_names(params.get("materials_from") or [], names, "world.materials_from")
-    sky_from = expand_names(params.get("skies_from") or [], names, "world.skies_from")
-    for key, found, count in (("materials", mat_from, params["materials"]), ("skies", sky_from, params["skies"])):
-        if len(found) > int(count):
-            raise imported.WorldAssetError(
-                f"config key world.{key}_from: {len(found)} downloads, more than "
-                f"world.{key} ({count}); raise world.{key} to at least {len(found)}"
-            )
+    seed, size, width = int(params["seed"]), int(params["texture_size"]), int(params["sky_width"])
+    target_size = int(params["target_texture_size"])
+    mat_from, sky_from = _imports(params, downloads)
     with atomic_dir(Path(out_dir)) as tmp:
         for sub in ("materials", "skies", "coats", "target_skies", "target_grounds"):
             (tmp / sub).mkdir()
-        materials = []
-        for i, dl in enumerate(mat_from):
-            img, pbr, family = imported.import_material(Path(assets_dir) / dl, dl, size)
-            name = f"{i:03d}_{family}"
-            Image.fromarray(img).save(tmp / "materials" / f"{name}.png")
-            materials.append(
-                {"name": name, "family": family, "file": f"materials/{name}.png", **pbr, **_credit(dl, downloads[dl])}
-            )
-        if mat_from:
-            log(f"world: imported {len(mat_from)} materials from downloads")
-        for i in range(len(mat_from), int(params["materials"])):
-            family = textures.MATERIAL_FAMILIES[i % len(textures.MATERIAL_FAMILIES)]
-            rng = np.random.default_rng(seed_for("material", seed, i))
-            img, pbr = textures.material_texture(family, size, rng)
-            name = f"{i:03d}_{family}"
-            _save(img, tmp / "materials" / f"{name}.png")
-            materials.append({"name": name, "family": family, "file": f"materials/{name}.png", **pbr})
-        skies = []
-        for i, dl in enumerate(sky_from):
-            img, source = imported.import_sky(Path(assets_dir) / dl, dl, int(params["sky_width"]))
-            name = f"{i:02d}_photo"
-            Image.fromarray(img).save(tmp / "skies" / f"{name}.png")
-            # A photographed sky (recorded as natural); it joins the synthetic sky set.
-            skies.append(
-                {
-                    "name": name,
-                    "kind": "photo",
-                    "natural": True,
-                    "file": f"skies/{name}.png",
-                    "source_file": source,
-                    **_credit(dl, downloads[dl]),
-                }
-            )
-        if sky_from:
-            log(f"world: imported {len(sky_from)} skies from downloads")
-        for i in range(len(sky_from), int(params["skies"])):
-            kind = textures.SKY_KINDS[i % len(textures.SKY_KINDS)]
-            rng = np.random.default_rng(seed_for("sky", seed, i))
-            name = f"{i:02d}_{kind}"
-            _save(textures.sky_texture(kind, int(params["sky_width"]), rng), tmp / "skies" / f"{name}.png")
-            skies.append({"name": name, "kind": kind, "file": f"skies/{name}.png"})
-        target_size = int(params["target_texture_size"])
-        target_skies, target_grounds = [], []
-        for i in range(int(params["target_skies"])):
-            kind = target_scenery.TARGET_SKY_KINDS[i % len(target_scenery.TARGET_SKY_KINDS)]
-            rng = np.random.default_rng(seed_for("target_sky", seed, i))
-            name = f"{i:02d}_{kind}"
-            _save(target_scenery.target_sky(kind, int(params["sky_width"]), rng), tmp / "target_skies" / f"{name}.png")
-            target_skies.append({"name": name, "kind": kind, "file": f"target_skies/{name}.png"})
-        for i in range(int(params["target_grounds"])):
-            kind = target_scenery.TARGET_GROUND_KINDS[i % len(target_scenery.TARGET_GROUND_KINDS)]
-            rng = np.random.default_rng(seed_for("target_ground", seed, i))
-            img, pbr = target_scenery.target_ground(kind, target_size, rng)
-            name = f"{i:02d}_{kind}"
-            _save(img, tmp / "target_grounds" / f"{name}.png")
-            target_grounds.append({"name": name, "family": kind, "file": f"target_grounds/{name}.png", **pbr})
-        breeds = {}
-        pools = {str(k): int(v) for k, v in params["heldout_breeds"].items()}
-        for cls in params["classes"]:
-            entries = []
-            if not is_builtin(cls):  # no procedural family: every subject is an imported mesh
-                breeds[cls] = add_mesh_breeds(entries, cls, params, tmp, log=log)
-                continue
-            for i in range(int(params["breeds"])):
-                b = sample_breed(cls, i, seed)
-                rng = np.random.default_rng(seed_for("coat", seed, cls, i))
-                _save(textures.coat_texture(b.coat, size, rng), tmp / "coats" / f"{b.name}.png")
-                entries.append({**b.to_dict(), "heldout": False, "coat_file": f"coats/{b.name}.png"})
-            for pool, count in pools.items():  # held-out subjects: another construction, one pool per domain
-                for i in range(count):
-                    b = sample_target_subject(cls, pool, i, seed)
-                    rng = np.random.default_rng(seed_for("target_coat", seed, cls, pool, i))
-                    _save(
-                        target_subjects.target_coat_texture(b.coat, target_size, rng), tmp / "coats" / f"{b.name}.png"
-                    )
-                    entries.append({**b.to_dict(), "heldout": pool, "coat_file": f"coats/{b.name}.png"})
-            breeds[cls] = add_mesh_breeds(entries, cls, params, tmp, log=log)  # world.subjects
+        materials = _imported_materials(tmp, mat_from, downloads, assets_dir, size, log)
+        materials += _procedural(
+            tmp,
+            "materials",
+            textures.MATERIAL_FAMILIES,
+            range(len(mat_from), int(params["materials"])),
+            ("material", seed),
+            lambda kind, rng: textures.material_texture(kind, size, rng),
+            digits=3,
+        )
+        skies = _imported_skies(tmp, sky_from, downloads, assets_dir, width, log)
+        skies += _procedural(
+            tmp,
+            "skies",
+            textures.SKY_KINDS,
+            range(len(sky_from), int(params["skies"])),
+            ("sky", seed),
+            lambda kind, rng: (textures.sky_texture(kind, width, rng), {}),
+            key="kind",
+        )
+        target_skies = _procedural(
+            tmp,
+            "target_skies",
+            target_scenery.TARGET_SKY_KINDS,
+            range(int(params["target_skies"])),
+            ("target_sky", seed),
+            lambda kind, rng: (target_scenery.target_sky(kind, width, rng), {}),
+            key="kind",
+        )
+        target_grounds = _procedural(
+            tmp,
+            "target_grounds",
+            target_scenery.TARGET_GROUND_KINDS,
+            range(int(params["target_grounds"])),
+            ("target_ground", seed),
+            lambda kind, rng: target_scenery.target_ground(kind, target_size, rng),
+        )
+        breeds = {cls: _class_subjects(tmp, cls, params, log) for cls in params["classes"]}
         manifest = {
             "params": params,
             "materials": materials,
@@ -153,6 +106,96 @@ def build_world(
             f"{len(target_skies)} target skies, {sum(len(v) for v in breeds.values())} subjects in {out_dir}"
         )
     return Path(out_dir)
+
+
+def _imports(params: dict, downloads: dict | None) -> tuple[list[str], list[str]]:
+    """The downloads imported as materials and as skies (globs expanded), checked against the counts."""
+    names = list(downloads or {})
+    mat_from = expand_names(params.get("materials_from") or [], names, "world.materials_from")
+    sky_from = expand_names(params.get("skies_from") or [], names, "world.skies_from")
+    for key, found, count in (("materials", mat_from, params["materials"]), ("skies", sky_from, params["skies"])):
+        if len(found) > int(count):
+            raise imported.WorldAssetError(
+                f"config key world.{key}_from: {len(found)} downloads, more than "
+                f"world.{key} ({count}); raise world.{key} to at least {len(found)}"
+            )
+    return mat_from, sky_from
+
+
+def _imported_materials(tmp: Path, names: list[str], downloads, assets_dir: Path, size: int, log) -> list[dict]:
+    """The materials imported from downloads `names`, first in the list, with their credit."""
+    materials = []
+    for i, dl in enumerate(names):
+        img, pbr, family = imported.import_material(Path(assets_dir) / dl, dl, size)
+        name = f"{i:03d}_{family}"
+        Image.fromarray(img).save(tmp / "materials" / f"{name}.png")
+        materials.append(
+            {"name": name, "family": family, "file": f"materials/{name}.png", **pbr, **_credit(dl, downloads[dl])}
+        )
+    if names:
+        log(f"world: imported {len(names)} materials from downloads")
+    return materials
+
+
+def _imported_skies(tmp: Path, names: list[str], downloads, assets_dir: Path, width: int, log) -> list[dict]:
+    """The skies imported from downloads `names` (photographed, recorded as natural; they join
+    the synthetic sky set), first in the list, with their credit."""
+    skies = []
+    for i, dl in enumerate(names):
+        img, source = imported.import_sky(Path(assets_dir) / dl, dl, width)
+        name = f"{i:02d}_photo"
+        Image.fromarray(img).save(tmp / "skies" / f"{name}.png")
+        skies.append(
+            {
+                "name": name,
+                "kind": "photo",
+                "natural": True,
+                "file": f"skies/{name}.png",
+                "source_file": source,
+                **_credit(dl, downloads[dl]),
+            }
+        )
+    if names:
+        log(f"world: imported {len(names)} skies from downloads")
+    return skies
+
+
+def _procedural(
+    tmp: Path, folder: str, kinds, indices, seed_key: tuple, make, key: str = "family", digits: int = 2
+) -> list[dict]:
+    """Procedural textures number i of `indices` in `folder`: kind kinds[i % len(kinds)], drawn by
+    make(kind, rng) -> (image, extra entry fields) from the seed (*seed_key, i), named NN_kind."""
+    out = []
+    for i in indices:
+        kind = kinds[i % len(kinds)]
+        rng = np.random.default_rng(seed_for(*seed_key, i))
+        img, extra = make(kind, rng)
+        name = f"{i:0{digits}d}_{kind}"
+        _save(img, tmp / folder / f"{name}.png")
+        out.append({"name": name, key: kind, "file": f"{folder}/{name}.png", **extra})
+    return out
+
+
+def _class_subjects(tmp: Path, cls: str, params: dict, log) -> list[dict]:
+    """A class's subject entries: a built-in class's procedural breeds and each pool's held-out
+    subjects (another construction, one pool per domain), then its imported meshes (world.subjects;
+    every subject of a class that is not built in)."""
+    entries = []
+    if not is_builtin(cls):  # no procedural family: every subject is an imported mesh
+        return add_mesh_breeds(entries, cls, params, tmp, log=log)
+    seed, size, target_size = int(params["seed"]), int(params["texture_size"]), int(params["target_texture_size"])
+    for i in range(int(params["breeds"])):
+        b = sample_breed(cls, i, seed)
+        rng = np.random.default_rng(seed_for("coat", seed, cls, i))
+        _save(textures.coat_texture(b.coat, size, rng), tmp / "coats" / f"{b.name}.png")
+        entries.append({**b.to_dict(), "heldout": False, "coat_file": f"coats/{b.name}.png"})
+    for pool, count in {str(k): int(v) for k, v in params["heldout_breeds"].items()}.items():
+        for i in range(count):
+            b = sample_target_subject(cls, pool, i, seed)
+            rng = np.random.default_rng(seed_for("target_coat", seed, cls, pool, i))
+            _save(target_subjects.target_coat_texture(b.coat, target_size, rng), tmp / "coats" / f"{b.name}.png")
+            entries.append({**b.to_dict(), "heldout": pool, "coat_file": f"coats/{b.name}.png"})
+    return add_mesh_breeds(entries, cls, params, tmp, log=log)
 
 
 def _credit(download: str, entry: dict) -> dict:
