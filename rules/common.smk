@@ -124,7 +124,9 @@ def monitor_indexes(w):
 
 
 def checkpoint_path(w):
-    return paths.checkpoint(w.dataset, w.task, w.arch, w.seed)
+    return paths.path(
+        "checkpoint", dataset=w.dataset, task=w.task, arch=w.arch, seed=w.seed
+    )
 
 
 def test_indexes(w):

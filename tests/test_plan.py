@@ -183,3 +183,49 @@ def test_plan_does_not_change_the_config(config):
     p = Plan(config)
     p.set_sizes("synth_breeds2"), p.render_slice("real"), p.training("unfrozen")
     assert config == before
+
+
+def test_subject_pools_and_their_work(config):
+    """4 breeds per built-in class, 2 and 3 held-out subjects in the real and toon pools, 5 images each."""
+    config["world"]["breeds"] = 4
+    config["world"]["heldout_breeds"] = {"real": 2, "toon": 3}
+    config["realism"]["subjects"] = {"images_per_breed": 5, "generator": "real"}
+    p = Plan(config)
+    assert p.subject_pools == ["synthetic", "real", "toon"] and p.subject_reference == "real"
+    assert p.pool_generator("toon")["subject"]["heldout"] == "toon"
+    assert p.pool_generator("synthetic")["subject"]["heldout"] is False
+    assert p.subject_images("synthetic", "cat") == 5 * 4 and p.subject_images("toon", "dog") == 5 * 3
+    classes = config["world"]["classes"]
+    assert p.subject_shards("real") == [f"results/subjects/real/{c}" for c in classes]
+    assert p.pool_images("real") == 5 * 2 * len(classes)
+    # imported meshes: Objaverse objects in place of a built-in class's procedural breeds, one held out
+    config["objaverse"] = {"per_class": {"cat": 6}}
+    config["world"]["subjects"] = {"cat": {"mode": "replace", "meshes": [{"objaverse": True}], "heldout": {"real": 1}}}
+    p = Plan(config)
+    assert (p.pool_subjects("synthetic", "cat"), p.pool_subjects("real", "cat"), p.pool_subjects("toon", "cat")) == (
+        5,
+        3,
+        3,
+    )
+
+
+def test_explain_work(config):
+    """Per class of the figures' task: the images shown and the faithfulness sample, at most the test set."""
+    config["explain"].update(
+        images_per_class=4, faithfulness={**config["explain"]["faithfulness"], "images_per_class": 50}
+    )
+    p = Plan(config)
+    assert p.explain_images("real") == 2 * (4 + 20)  # the real domain has 20 test images per class
+    assert p.explain_images("synthetic") == 2 * (4 + 10)
+
+
+def test_paths_are_the_rules_output_patterns():
+    """domrand.paths names its fields as the rules' wildcards: each pattern a rule makes is (the
+    start of) an output pattern in rules/*.smk, and rules/common.smk writes no path by hand."""
+    from domrand.paths import PATTERNS
+
+    rules = "".join(smk.read_text() for smk in sorted((ROOT / "rules").glob("*.smk")))
+    made_elsewhere = {"figure", "checkpoint", "backbone"}  # a figure's own name; a param; .pth/.pt
+    missing = [k for k, pattern in PATTERNS.items() if k not in made_elsewhere and f'"{pattern}' not in rules]
+    assert missing == [], f"patterns of domrand.paths that no rule's output starts with: {missing}"
+    assert "results/" not in (ROOT / "rules" / "common.smk").read_text()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 
-from domrand import paths
 from domrand.config import (
     BUILTIN_CLASSES,
     SYNTHETIC_POOL,
@@ -27,6 +26,7 @@ from domrand.config import (
     world_imports,
 )
 from domrand.experiments import breed_scaling, breed_variants, feature_heads
+from domrand.paths import BEST_TABLE, OCCLUSION_TABLE, path
 from domrand.search import (
     TARGET,
     VALIDATION,
@@ -224,8 +224,8 @@ class Plan:
     def shard_root(self, dataset: str) -> str:
         """Folder of a rendered dataset's shards: results/synth/<variant> or results/proxy/<domain>."""
         if is_synthetic(dataset):
-            return paths.synth_root(dataset_variant(dataset))
-        return paths.proxy_root(dataset)
+            return path("synth_root", variant=dataset_variant(dataset))
+        return path("proxy_root", domain=dataset)
 
     def shard_dirs(self, dataset: str, cls: str) -> list[str]:
         """Every shard folder of one class of a rendered dataset."""
@@ -335,7 +335,7 @@ class Plan:
 
     def subject_shards(self, pool: str) -> list[str]:
         """Every class's renders of a subject pool."""
-        return [paths.subject_shard(pool, cl) for cl in pool_classes(self.config, pool)]
+        return [path("subject_shard", pool=pool, cls=cl) for cl in pool_classes(self.config, pool)]
 
     # ------------------------------------------------------------ rendering and datasets (the rules' slices)
 
@@ -377,22 +377,22 @@ class Plan:
 
     def source_downloads(self, domain: str, source: str) -> list[str]:
         """The downloads one real-image source reads."""
-        return [paths.asset(n) for n in self.config["domains"][domain]["sources"][source].get("downloads", [])]
+        return [path("asset", asset=n) for n in self.config["domains"][domain]["sources"][source].get("downloads", [])]
 
     def class_source_index(self, dataset: str, cls: str) -> str:
         """The source index a sourced domain's class is selected from."""
         from domrand.data.sources import class_sources
 
-        return paths.source_index(dataset, class_sources(self.config["domains"][dataset])[cls])
+        return path("source_index", domain=dataset, source=class_sources(self.config["domains"][dataset])[cls])
 
     def dataset_indexes(self, dataset: str, classes) -> list[str]:
         """The per-class indexes of `classes` of a dataset."""
-        return [paths.dataset_index(dataset, cl) for cl in classes]
+        return [path("dataset_index", dataset=dataset, cls=cl) for cl in classes]
 
     def task_files(self, kind: str, dataset: str, task: str) -> list[str]:
         """A task's per-class `kind` files ("features" or "indexes") of a dataset."""
-        path = paths.features if kind == "features" else paths.dataset_index
-        return [path(dataset, cl) for cl in self.config["tasks"][task]]
+        kind = "features" if kind == "features" else "dataset_index"
+        return [path(kind, dataset=dataset, cls=cl) for cl in self.config["tasks"][task]]
 
     def balance_inputs(self, dataset: str, task: str) -> list[str]:
         """The task's class indexes a balanced domain has."""
@@ -419,8 +419,8 @@ class Plan:
 
         m = self.config["model"]
         if "weights" in m:
-            return paths.weights_download(m["weights"]["name"])
-        return paths.backbone(m["backbone"], ".pth" if m["backbone"] in PACKAGED_WEIGHTS else ".pt")
+            return path("weights_download", name=m["weights"]["name"])
+        return path("backbone", backbone=m["backbone"], suffix=".pth" if m["backbone"] in PACKAGED_WEIGHTS else ".pt")
 
     def backbone_sha256(self) -> str | None:
         """The packaged weights' pin, checked wherever they are loaded (None for other backbones)."""
@@ -473,7 +473,7 @@ class Plan:
         classes (capped at its smallest), else one per class the test set has."""
         d = self.testsets[testset]
         if d in self.balanced:
-            return [paths.task_index(d, task)]
+            return [path("task_index", dataset=d, task=task)]
         return self.dataset_indexes(d, self.test_classes(testset, task))
 
     def test_features(self, testset: str, task: str, arch: str) -> list[str]:
@@ -481,7 +481,7 @@ class Plan:
         if not self.config["architectures"][arch]["frozen"]:
             return []
         d = self.testsets[testset]
-        return [paths.features(d, cl) for cl in self.test_classes(testset, task)]
+        return [path("features", dataset=d, cls=cl) for cl in self.test_classes(testset, task)]
 
     def eval_params(self, testset: str, task: str, arch: str) -> dict:
         """What an evaluation depends on: the classes, input size and what it reports."""
@@ -491,33 +491,41 @@ class Plan:
             "report": self.config["evaluation"]["report"],
         }
 
-    def _model_tests(self, datasets, tasks, archs, testsets) -> list[tuple]:
-        """(dataset, task, arch, seed, testset) of every model of `datasets` x `tasks` x `archs`
-        x seeds on each of `testsets`."""
+    def _model_tests(self, datasets, tasks, archs, testsets) -> list[dict]:
+        """The path names of every model of `datasets` x `tasks` x `archs` x seeds on each of
+        `testsets`."""
         seeds = self.config["seeds"]
-        return [(d, t, a, s, ts) for d in datasets for t in tasks for a in archs for s in seeds for ts in testsets]
+        return [
+            {"dataset": d, "task": t, "arch": a, "seed": s, "testset": ts}
+            for d in datasets
+            for t in tasks
+            for a in archs
+            for s in seeds
+            for ts in testsets
+        ]
+
+    @staticmethod
+    def _model(dataset: str, seed) -> dict:
+        """The path names of the figures' model (task and architecture) of a dataset and seed."""
+        return {"dataset": dataset, "task": FIGURE_TASK, "arch": FIGURE_ARCH, "seed": seed}
 
     def evals(self, datasets, tasks, archs, testsets) -> list[str]:
         """The evaluations of every model of `datasets` x `tasks` x `archs` x seeds on `testsets`."""
-        return [paths.evaluation(*m) for m in self._model_tests(datasets, tasks, archs, testsets)]
+        return [path("evaluation", **m) for m in self._model_tests(datasets, tasks, archs, testsets)]
 
     def predictions(self, datasets, tasks, archs, testsets) -> list[str]:
         """Per-image predictions beside each evaluation: the figures' intervals and tests."""
-        return [paths.predictions(*m) for m in self._model_tests(datasets, tasks, archs, testsets)]
+        return [path("predictions", **m) for m in self._model_tests(datasets, tasks, archs, testsets)]
 
     def histories(self, datasets) -> list[str]:
         """The training histories of the figures' models of `datasets`, every seed."""
-        return [
-            f"{paths.model_dir(d, FIGURE_TASK, FIGURE_ARCH, s)}/history.csv"
-            for d in datasets
-            for s in self.config["seeds"]
-        ]
+        return [f"{path('model_dir', **self._model(d, s))}/history.csv" for d in datasets for s in self.config["seeds"]]
 
     # ------------------------------------------------------------ heatmaps and realism
 
     def heatmap_model(self, dataset: str) -> str:
         """The model figure 5 explains: the figures' model of `dataset` at the first seed."""
-        return f"{paths.model_dir(dataset, FIGURE_TASK, FIGURE_ARCH, self.config['seeds'][0])}/model.pt"
+        return f"{path('model_dir', **self._model(dataset, self.config['seeds'][0]))}/model.pt"
 
     def heatmap_test_indexes(self, testset: str) -> list[str]:
         """The test set's indexes of the figures' task."""
@@ -525,7 +533,7 @@ class Plan:
 
     def heatmap_files(self, dataset: str) -> list[str]:
         """Figure 5's heatmaps of a dataset's model on the real and synthetic test sets."""
-        return [paths.heatmaps(dataset, ts) for ts in ("real", "synthetic")]
+        return [path("heatmaps", dataset=dataset, testset=ts) for ts in ("real", "synthetic")]
 
     def explain_params(self) -> dict:
         """What an explain job depends on."""
@@ -562,11 +570,11 @@ class Plan:
 
     def all_figures(self) -> list[str]:
         """Every figure's PNG (rule all)."""
-        return [paths.figure(name) for name in FIGURES]
+        return [path("figure", name=name) for name in FIGURES]
 
     def all_tables(self) -> list[str]:
         """Tables without a figure of their own."""
-        return [paths.OCCLUSION_TABLE, *([paths.BEST_TABLE] if self.uses_best() else [])]
+        return [OCCLUSION_TABLE, *([BEST_TABLE] if self.uses_best() else [])]
 
     def figure_model_note(self, fig: str, model: str) -> str:
         """How a figure's title names its synthetic model `model`."""
@@ -599,7 +607,10 @@ class Plan:
     def heads_of(self, prefix: str) -> list[str]:
         """The feature heads of figures 10-11 whose names start with `prefix`, every seed."""
         return [
-            paths.feature_head(h, s) for h in self.feature_heads if h.startswith(prefix) for s in self.config["seeds"]
+            path("feature_head", head=h, seed=s)
+            for h in self.feature_heads
+            if h.startswith(prefix)
+            for s in self.config["seeds"]
         ]
 
     def head_features(self, head: str) -> dict:
@@ -621,7 +632,7 @@ class Plan:
     def parameter_predictions(self) -> dict:
         """Figure 12's per-image predictions of the figures' synthetic model, per test set."""
         return {
-            ts: [paths.predictions(self.synthetic, FIGURE_TASK, FIGURE_ARCH, s, ts) for s in self.config["seeds"]]
+            ts: [path("predictions", **self._model(self.synthetic, s), testset=ts) for s in self.config["seeds"]]
             for ts in self.parameter_testsets
         }
 
@@ -684,7 +695,7 @@ class Plan:
 
     def search_heads(self, rnd: int, entries) -> list[str]:
         """The heads of `entries` in round `rnd`."""
-        return [paths.search_head(rnd, e) for e in entries]
+        return [path("search_head", round=rnd, entry=e) for e in entries]
 
     def fig13_predictions(self, pick_dataset: str) -> list[str]:
         """Real-test predictions of figure 4's variants (the control, the best on test) and the pick."""
@@ -703,7 +714,9 @@ class Plan:
             if "download" in m
         }
         names |= set(self.world_imports["materials"]) | set(self.world_imports["skies"])
-        return [paths.asset(n) for n in sorted(names)] + [paths.objaverse_asset(cl) for cl in self.objaverse]
+        return [path("asset", asset=n) for n in sorted(names)] + [
+            path("objaverse_asset", cls=cl) for cl in self.objaverse
+        ]
 
     def world_import_entries(self) -> dict:
         """Config entries of the downloads imported as materials and skies, in config order."""
@@ -713,7 +726,7 @@ class Plan:
     def all_downloads(self, assets) -> list[str]:
         """Everything the config downloads (`assets`: the downloads' names): what `snakemake
         fetch` gets on a connected machine."""
-        out = [paths.asset(n) for n in assets] + [paths.objaverse_asset(cl) for cl in self.objaverse]
+        out = [path("asset", asset=n) for n in assets] + [path("objaverse_asset", cls=cl) for cl in self.objaverse]
         return out + ([self.backbone_file()] if "weights" in self.config["model"] else [])
 
     def attribution_params(self, downloads: dict, lock: dict) -> dict:
