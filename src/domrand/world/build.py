@@ -33,6 +33,16 @@ from domrand.world.own_classes import is_builtin
 from domrand.world.subjects import Breed, sample_breed
 from domrand.world.target_subjects import sample_target_subject
 
+# The procedural texture sets of the world, by folder: (kinds in turn, seed name, draw(kind,
+# size, rng), digits of the number in a file name, the entry's key for the kind). The target
+# domains' skies and grounds are their own scenery, never drawn by a synthetic variant.
+_PROCEDURAL = {
+    "materials": (textures.MATERIAL_FAMILIES, "material", textures.material_texture, 3, "family"),
+    "skies": (textures.SKY_KINDS, "sky", textures.sky_texture, 2, "kind"),
+    "target_skies": (target_scenery.TARGET_SKY_KINDS, "target_sky", target_scenery.target_sky, 2, "kind"),
+    "target_grounds": (target_scenery.TARGET_GROUND_KINDS, "target_ground", target_scenery.target_ground, 2, "family"),
+}
+
 
 def build_world(
     params: dict, out_dir: Path, log=print, downloads: dict | None = None, assets_dir: Path = Path("resources/assets")
@@ -55,42 +65,11 @@ def build_world(
         for sub in ("materials", "skies", "coats", "target_skies", "target_grounds"):
             (tmp / sub).mkdir()
         materials = _imported_materials(tmp, mat_from, downloads, assets_dir, size, log)
-        materials += _procedural(
-            tmp,
-            "materials",
-            textures.MATERIAL_FAMILIES,
-            range(len(mat_from), int(params["materials"])),
-            ("material", seed),
-            lambda kind, rng: textures.material_texture(kind, size, rng),
-            digits=3,
-        )
+        materials += _procedural(tmp, "materials", range(len(mat_from), int(params["materials"])), size, seed)
         skies = _imported_skies(tmp, sky_from, downloads, assets_dir, width, log)
-        skies += _procedural(
-            tmp,
-            "skies",
-            textures.SKY_KINDS,
-            range(len(sky_from), int(params["skies"])),
-            ("sky", seed),
-            lambda kind, rng: (textures.sky_texture(kind, width, rng), {}),
-            key="kind",
-        )
-        target_skies = _procedural(
-            tmp,
-            "target_skies",
-            target_scenery.TARGET_SKY_KINDS,
-            range(int(params["target_skies"])),
-            ("target_sky", seed),
-            lambda kind, rng: (target_scenery.target_sky(kind, width, rng), {}),
-            key="kind",
-        )
-        target_grounds = _procedural(
-            tmp,
-            "target_grounds",
-            target_scenery.TARGET_GROUND_KINDS,
-            range(int(params["target_grounds"])),
-            ("target_ground", seed),
-            lambda kind, rng: target_scenery.target_ground(kind, target_size, rng),
-        )
+        skies += _procedural(tmp, "skies", range(len(sky_from), int(params["skies"])), width, seed)
+        target_skies = _procedural(tmp, "target_skies", range(int(params["target_skies"])), width, seed)
+        target_grounds = _procedural(tmp, "target_grounds", range(int(params["target_grounds"])), target_size, seed)
         breeds = {cls: _class_subjects(tmp, cls, params, log) for cls in params["classes"]}
         manifest = {
             "params": params,
@@ -160,19 +139,19 @@ def _imported_skies(tmp: Path, names: list[str], downloads, assets_dir: Path, wi
     return skies
 
 
-def _procedural(
-    tmp: Path, folder: str, kinds, indices, seed_key: tuple, make, key: str = "family", digits: int = 2
-) -> list[dict]:
-    """Procedural textures number i of `indices` in `folder`: kind kinds[i % len(kinds)], drawn by
-    make(kind, rng) -> (image, extra entry fields) from the seed (*seed_key, i), named NN_kind."""
+def _procedural(tmp: Path, folder: str, indices, size: int, seed: int) -> list[dict]:
+    """Procedural textures number i of `indices` into `folder` (_PROCEDURAL): kind kinds[i %
+    len(kinds)], drawn at `size` px from the seed (seed name, seed, i), named NN_kind; a family's
+    texture (materials, target grounds) comes with its PBR fields, a sky's is an image alone."""
+    kinds, seed_name, draw, digits, key = _PROCEDURAL[folder]
     out = []
     for i in indices:
         kind = kinds[i % len(kinds)]
-        rng = np.random.default_rng(seed_for(*seed_key, i))
-        img, extra = make(kind, rng)
+        rng = np.random.default_rng(seed_for(seed_name, seed, i))
+        img, fields = draw(kind, size, rng) if key == "family" else (draw(kind, size, rng), {})
         name = f"{i:0{digits}d}_{kind}"
         _save(img, tmp / folder / f"{name}.png")
-        out.append({"name": name, key: kind, "file": f"{folder}/{name}.png", **extra})
+        out.append({"name": name, key: kind, "file": f"{folder}/{name}.png", **fields})
     return out
 
 
