@@ -1,9 +1,10 @@
 """The study's plan: which datasets, classes, images, shards and models a config asks for.
 
-Pure functions of the config dict (no Snakemake), built once as ``Plan(config)``. The
-workflow's rule files (rules/common.smk) format their paths and params from it, and the
-wall-time projection (domrand.tools.projection) sizes each job's work from it, so both see the
-same study.
+Pure functions of the config dict (no Snakemake), built once as ``Plan(config)``. Every
+planning decision of the workflow lives here: the rules take their inputs and params (each
+the slice of the config a job depends on) from its methods, rules/common.smk only passing a
+job's wildcards, with paths from domrand.paths; and the wall-time projection
+(domrand.tools.projection) sizes each job's work from it, so both see the same study.
 
 Datasets: ``synth_<variant>`` for every variant and every derived breed variant of figure 9
 (domrand.experiments), then the domains. A domain with ``sources`` is *sourced* (indexed
