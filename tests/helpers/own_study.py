@@ -73,6 +73,9 @@ def own_study_override(root: Path) -> Path:
         "render": {"shard_size": 25},  # one shard per class and set
         "seeds": [0],
         "figures": {"models": {"fig7": None}},
+        # figure 13's search over 2 anchors and 2 candidates; its validation photos come out of
+        # the real train pool
+        "search": {"keep": 2, "val_per_class": 2},
     }
     path = root / "own_study.yaml"
     path.write_text(yaml.safe_dump(config))
