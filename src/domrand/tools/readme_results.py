@@ -346,6 +346,30 @@ def _search(t13: pd.DataFrame) -> str:
     )
 
 
+def _search_table(t13: pd.DataFrame) -> list[str]:
+    """docs/results.md's figure 13 rows: each model's real-test accuracy and its paired
+    difference from the control over seeds, with how it was chosen."""
+    out = [
+        "",
+        "Figure 13 (the search's pick, real test set; paired difference from the control over seeds "
+        "and test images, 95% CI):",
+        "",
+        "| model | settings | chosen by | accuracy | vs control | p | validation accuracy |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for _, r in t13.iterrows():
+        delta = (
+            ""
+            if r["model"] == "control"
+            else f"{r['delta_vs_control']:+.1f} ({r['delta_ci_low']:+.1f} to {r['delta_ci_high']:+.1f})"
+        )
+        out.append(
+            f"| {r['model']} | `{r['entry']}` | {r['chosen_by']} | {ci(r)} | {delta} | {_p_cell(r['p_value'])} "
+            f"| {_num(r['val_accuracy'])} |"
+        )
+    return out
+
+
 def _paper_cell(r) -> str:
     """The paper's value with the paper's model it belongs to, where the table names one."""
     v = _paper(r.get("paper"))
@@ -476,6 +500,8 @@ def render_tables(tables: Path, run: dict | None = None) -> str:
             f"{r['share']:.0f} ({r['ci_low']:.0f}-{r['ci_high']:.0f}) |"
         )
     out += _faithfulness(t["fig5_faithfulness"]) + _occlusion(t["occlusion"])
+    if "fig13_search" in t:
+        out += _search_table(t["fig13_search"])
     out += ["", "Beyond the paper:"]
     out += _beyond(t["fig9_breed_scaling"], t["fig10_real_mixing"], t["fig11_data_size"], t["fig12_parameter_errors"])
     return "\n".join(out)
