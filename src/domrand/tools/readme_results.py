@@ -378,11 +378,7 @@ def _paper_cell(r) -> str:
 
 
 def _read(tables: Path) -> dict[str, pd.DataFrame]:
-    t = {
-        name: pd.read_csv(tables / f"{name}.csv")
-        for name in TABLES
-        if (tables / f"{name}.csv").exists()
-    }
+    t = {name: pd.read_csv(tables / f"{name}.csv") for name in TABLES if (tables / f"{name}.csv").exists()}
     missing = sorted(set(TABLES) - set(t))
     if missing:
         raise FileNotFoundError(
