@@ -12,9 +12,9 @@ except ImportError:  # CPU-only torch builds ship without triton
 
 def pytest_collection_modifyitems(config, items):
     """The longest tests first: the SLURM cluster's run (mostly waiting on the cluster), then
-    those that use the finished ci study. Under pytest-xdist (`--dist loadfile`, pyproject.toml)
-    their files then start at once on separate workers, while the short tests fill the other
-    workers around them, instead of all waiting on them at the end."""
+    those that use the finished ci study. In one process (`-n 0`) they run first; under
+    pytest-xdist (`--dist loadfile`, pyproject.toml) this order does not decide which file a
+    worker starts with: at 2536ad2 the SLURM file still ran last (docs/performance.md)."""
 
     def rank(item) -> int:
         if item.get_closest_marker("slurm"):
