@@ -6,7 +6,7 @@ from domrand.assets.lock import config_downloads, lock_path, read_lock, resolve_
 from domrand.data.sources import check_source_classes
 from domrand.digest import code_digest
 from domrand.figures.best import read_best_variant
-from domrand.figures.search import read_kept, read_pick
+from domrand.figures.search_rounds import read_kept, read_pick
 from domrand import paths
 from domrand.paths import BEST_TABLE
 from domrand.plan import BEST, FIGURE_ARCH, FIGURE_TASK, Plan, variant_dataset

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,62 @@ def test_each_rule_script_digests_only_its_stage():
     assert "domrand.render.scene" in render and "domrand.world.build" in render
     assert not any(m.startswith(("domrand.train", "domrand.figures")) for m in render)
     assert not any(m.startswith(("domrand.render", "domrand.train", "domrand.world")) for m in figure)
+
+
+@pytest.fixture
+def fresh_process(monkeypatch, tmp_path):
+    """This process as a new one would be: no module parsed yet, the disk cache in tmp_path."""
+    from domrand import digest
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DOMRAND_DIGEST_CACHE", str(cache))
+
+    def clear():
+        digest._facts.cache_clear()
+        digest._imports.cache_clear()
+
+    clear()
+    yield cache, clear
+    clear()
+
+
+def test_the_disk_cache_gives_what_parsing_gives(lib, fresh_process, monkeypatch):
+    cache, clear = fresh_process
+    script = lib.parent / "script.py"
+    cached = (code_digest(script, lib), closure(script, lib))
+    assert len(list(cache.glob("*.json"))) == 5  # by content: the script, a, b, c, and both empty __init__s
+    clear()
+    assert (code_digest(script, lib), closure(script, lib)) == cached  # now read from the cache
+    clear()
+    monkeypatch.setenv("DOMRAND_DIGEST_CACHE", "")  # no cache: parsed here
+    assert (code_digest(script, lib), closure(script, lib)) == cached
+    assert closure(script, lib) == ["domrand", "domrand.c", "domrand.pkg", "domrand.pkg.a", "domrand.pkg.b"]
+
+
+def test_a_later_process_reads_the_cache_and_an_edit_misses_it(lib, fresh_process):
+    from domrand.digest import CACHE_TAG, module_digest
+
+    cache, clear = fresh_process
+    c = lib / "c.py"
+    parsed = module_digest(c)
+    key = hashlib.sha256(CACHE_TAG.encode() + b"\0" + c.read_bytes()).hexdigest()
+    entry = cache / f"{key}.json"
+    assert json.loads(entry.read_text())["digest"] == parsed
+    entry.write_text(json.dumps({"digest": "from-the-cache", "imports": []}))
+    clear()
+    assert module_digest(c) == "from-the-cache"  # the entry is what a new process uses
+    c.write_text("G = 3\n")
+    clear()
+    assert module_digest(c) not in ("from-the-cache", parsed)  # new bytes, new key
+
+
+def test_an_unreadable_cache_entry_is_parsed_again(lib, fresh_process):
+    from domrand.digest import module_digest
+
+    cache, clear = fresh_process
+    c = lib / "c.py"
+    parsed = module_digest(c)
+    for entry in cache.glob("*.json"):
+        entry.write_text("{truncated")
+    clear()
+    assert module_digest(c) == parsed

@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "io": set(),
     "seeds": set(),
     "stats": set(),
-    "digest": set(),
+    "digest": {"io"},
     "warm": set(),  # the warm worker (src/domrand/warm.py)
     "scheduling": set(),  # the Snakemake scheduler fix
     "runtime": {"warm"},

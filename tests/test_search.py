@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from domrand.config import ConfigError, validate_config, variant_generator
-from domrand.figures.search import flat_settings, nested_patch, rank_round, read_kept, read_pick, write_round
+from domrand.figures.search_rounds import flat_settings, nested_patch, rank_round, read_kept, read_pick, write_round
 from domrand.plan import Plan
 from domrand.search import anchors, candidates, round_count, round_dataset
 

@@ -11,17 +11,29 @@ bytes: comments, docstrings, blank lines and formatting change nothing a job com
 editing them reruns nothing; any change to code or to a string the code uses does. The syntax
 tree's text can differ between Python versions, so a new interpreter reruns everything, as
 any change of the software stack may.
+
+Each module's digest and import statements are cached on disk (:func:`cache_dir`), keyed by
+its bytes and the interpreter: reading the workflow parses only the modules that changed.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import json
+import os
+import platform
+import sys
 from functools import cache
 from pathlib import Path
 
+from domrand.io import write_text
+
 PACKAGE = "domrand"
 ROOT = Path(__file__).resolve().parent  # the package jobs import: this one
+# What a cached entry depends on besides the source: the syntax tree's text is the
+# interpreter's, and the entry's layout is ours (bump the last part when it changes).
+CACHE_TAG = f"{sys.implementation.cache_tag}-{platform.python_version()}-1"
 
 
 def module_file(name: str, root: Path = ROOT) -> Path | None:
@@ -33,37 +45,79 @@ def module_file(name: str, root: Path = ROOT) -> Path | None:
     return None
 
 
+def _raw_imports(tree: ast.AST) -> list[tuple[int, str | None, list[str]]]:
+    """Every import statement anywhere in ``tree`` as (level, module, names): ``import a, b``
+    is (0, None, [a, b]); ``from ..a import b`` is (2, "a", [b])."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.append((0, None, [alias.name for alias in node.names]))
+        elif isinstance(node, ast.ImportFrom):
+            out.append((node.level, node.module or "", [alias.name for alias in node.names]))
+    return out
+
+
+def _resolve(raw, module: str, is_package: bool) -> set[str]:
+    out: set[str] = set()
+    for level, base, names in raw:
+        if base is None:
+            out.update(names)
+            continue
+        if level:
+            parts = module.split(".") if is_package else module.split(".")[:-1]
+            parts = parts[: len(parts) - (level - 1)]
+            base = ".".join(parts + ([base] if base else []))
+        out.add(base)
+        out.update(f"{base}.{name}" for name in names if name != "*")
+    return out
+
+
 def import_names(tree: ast.AST, module: str = "", is_package: bool = False) -> set[str]:
     """Absolute names of everything imported anywhere in ``tree``, with ``from a import b``
     giving both ``a`` and ``a.b`` (``b`` may be a module). Relative imports are resolved
     against ``module``."""
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = module.split(".") if is_package else module.split(".")[:-1]
-                parts = parts[: len(parts) - (node.level - 1)]
-                base = ".".join(parts + ([base] if base else []))
-            out.add(base)
-            out.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
-    return out
+    return _resolve(_raw_imports(tree), module, is_package)
+
+
+def cache_dir() -> Path | None:
+    """Where parsed modules are kept between processes: ``$DOMRAND_DIGEST_CACHE``, else
+    ``$XDG_CACHE_HOME/domrand/code-digests`` (``~/.cache`` by default); None when
+    ``DOMRAND_DIGEST_CACHE`` is set empty (no cache)."""
+    env = os.environ.get("DOMRAND_DIGEST_CACHE")
+    if env is not None:
+        return Path(env) if env else None
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "domrand" / "code-digests"
 
 
 @cache
-def _parsed(source: bytes) -> tuple[ast.Module, str]:
-    """A module's syntax tree without docstrings (which hold no import) and its digest, parsed
-    once per source: every rule's digest walks mostly the same modules, and parsing them again
-    for each rule made up half the time Snakemake took to read the workflow."""
+def _facts(source: bytes) -> tuple[str, list]:
+    """A module's digest and its import statements. Parsing every module for every Snakemake
+    process (the workflow's and, on a cluster, every job's) took half the time it spent reading
+    the workflow, so they are kept on disk, keyed by the source's bytes and :data:`CACHE_TAG`:
+    an edited module has a new key, never a stale entry."""
+    key = hashlib.sha256(CACHE_TAG.encode() + b"\0" + source).hexdigest()
+    folder = cache_dir()
+    entry = folder / f"{key}.json" if folder else None
+    if entry is not None:
+        try:
+            facts = json.loads(entry.read_text())
+            return facts["digest"], [(level, base, names) for level, base, names in facts["imports"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # absent or unreadable: parse
     tree = _strip_docstrings(ast.parse(source))
-    return tree, hashlib.sha256(ast.dump(tree, annotate_fields=True, include_attributes=False).encode()).hexdigest()
+    digest = hashlib.sha256(ast.dump(tree, annotate_fields=True, include_attributes=False).encode()).hexdigest()
+    raw = _raw_imports(tree)
+    if entry is not None:
+        try:
+            write_text(json.dumps({"digest": digest, "imports": raw}), entry)
+        except OSError:
+            pass  # a read-only home: every process parses, as without the cache
+    return digest, raw
 
 
 @cache
 def _imports(source: bytes, module: str, is_package: bool) -> frozenset[str]:
-    return frozenset(import_names(_parsed(source)[0], module, is_package))
+    return frozenset(_resolve(_facts(source)[1], module, is_package))
 
 
 def library_imports(path: Path, module: str = "", root: Path = ROOT) -> set[str]:
@@ -110,7 +164,7 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
 
 def module_digest(path: Path) -> str:
     """sha256 of a module's code: its syntax tree without docstrings (comments never reach it)."""
-    return _parsed(Path(path).read_bytes())[1]
+    return _facts(Path(path).read_bytes())[0]
 
 
 def code_digest(script: str | Path, root: Path = ROOT) -> str:

@@ -13,7 +13,8 @@ import yaml
 
 from domrand import stats
 from domrand.figures import results
-from domrand.figures.search import fig13_search, write_round
+from domrand.figures.search import fig13_search
+from domrand.figures.search_rounds import write_round
 
 SEEDS = (0, 1, 2)
 CLASSES = ["cat", "dog", "bicycle", "car"]

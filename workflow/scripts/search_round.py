@@ -1,4 +1,4 @@
-from domrand.figures.search import write_round
+from domrand.figures.search_rounds import write_round
 from domrand.runtime import run
 
 with run(snakemake) as log:
