@@ -8,11 +8,13 @@ and `retries` must absorb a transient failure.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from domrand.io import write_text
 from helpers.workflow import BIN, REPO, snakemake
 
 pytestmark = pytest.mark.slow
@@ -28,6 +31,7 @@ FIGURE = re.compile(r"^results/fig\d+_")
 OCCLUSION = "results/tables/occlusion.csv"  # made from every render shard
 REALISM = "results/domain_realism.png"  # made from every dataset's test images
 FIG13 = "results/fig13_search.png"
+CHANGES = Path(tempfile.gettempdir()) / "domrand-test-changes"  # config changes, by content
 ROUNDS = ("results/search/round1.csv", "results/search/round2.csv")  # the search's checkpoints
 
 
@@ -46,18 +50,22 @@ def copy(finished, tmp_path) -> Path:
     return dst
 
 
-def _configs(work: Path, change: dict | None) -> list[str]:
+def _configs(change: dict | None) -> list[str]:
+    """The ci config, then `change` as a config file of its own. The file is named by its
+    content and kept outside the run folder: tests on other workers dry-run the same
+    finished run at the same time, each with its own change."""
     files = [CI]
     if change:
-        path = work / "change.yaml"
-        path.write_text(yaml.safe_dump(change))
+        text = yaml.safe_dump(change)
+        path = CHANGES / f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.yaml"
+        write_text(text, path)
         files.append(str(path))
     return files
 
 
 def planned(work: Path, change: dict | None = None, *args: str) -> dict[str, str]:
     """{first output: rule} of every job a dry run plans (the `all` target excluded)."""
-    p = snakemake("-n", "--cores", "2", "--directory", str(work), *args, "--configfile", *_configs(work, change))
+    p = snakemake("-n", "--cores", "2", "--directory", str(work), *args, "--configfile", *_configs(change))
     assert "cannot be locked" not in p.stdout + p.stderr, p.stderr[-2000:]
     jobs = {}
     for block in p.stdout.split("\n\n"):
@@ -372,7 +380,7 @@ def _start(work: Path, target: str, change: dict | None, **env) -> subprocess.Po
         "--directory",
         str(work),
         "--configfile",
-        *_configs(work, change),
+        *_configs(change),
     ]
     with open(_output_file(work), "w") as out:
         return subprocess.Popen(
@@ -501,13 +509,13 @@ def test_killed_training_resumes_from_its_checkpoint(copy, tmp_path):
     proc = _start(copy, model, change)
     _kill_when(proc, copy, four_epochs_checkpointed)
     assert not (copy / model).exists()
-    snakemake(model, "--cores", "1", "--directory", str(copy), "--configfile", *_configs(copy, change))
+    snakemake(model, "--cores", "1", "--directory", str(copy), "--configfile", *_configs(change))
     text = log.read_text()
     resumed = re.search(r"resuming from \S+ after epoch (\d+)", text)
     assert resumed and int(resumed.group(1)) >= 4, text
     assert f"epoch {int(resumed.group(1))}/12" not in text.split("resuming")[1]  # finished epochs are not redone
 
-    snakemake(model, "--cores", "1", "--directory", str(reference), "--configfile", *_configs(reference, change))
+    snakemake(model, "--cores", "1", "--directory", str(reference), "--configfile", *_configs(change))
     got = pd.read_csv(copy / model.replace("model.pt", "history.csv"))
     want = pd.read_csv(reference / model.replace("model.pt", "history.csv"))
     assert list(got["epoch"]) == list(range(1, 13))
