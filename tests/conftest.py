@@ -1,7 +1,5 @@
 """Shared test set-up."""
 
-from pathlib import Path
-
 import pytest
 
 # Mesa's llvmpipe (libLLVM) and triton's own LLVM cannot both load into one process in the
@@ -13,7 +11,6 @@ try:
 except ImportError:  # CPU-only torch builds ship without triton
     pass
 
-TESTS = Path(__file__).resolve().parent
 # Files whose tests share nothing but session fixtures, and take long: pytest-xdist hands them
 # out one test at a time. Every other file goes to one worker whole, with its module fixtures.
 SPREAD = {"tests/workflow/test_reruns.py", "tests/workflow/test_workflow.py"}
@@ -36,7 +33,10 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """pytest-xdist's file-by-file scheduling (`--dist loadfile`), but the tests of SPREAD one by
-    one. (Its `loadgroup` would do this with marks, but cannot rename test ids in pytest 9.2.)"""
+    one. (Its `loadgroup` would do this with marks, but cannot rename test ids in pytest 9.2.)
+    Another `--dist` given on the command line gets xdist's own scheduler."""
+    if config.getoption("dist") != "loadfile":
+        return None
     from xdist.scheduler import LoadScopeScheduling
 
     class FilesButSpread(LoadScopeScheduling):

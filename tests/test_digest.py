@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -86,13 +85,13 @@ def test_the_disk_cache_gives_what_parsing_gives(lib, fresh_process, monkeypatch
 
 
 def test_a_later_process_reads_the_cache_and_an_edit_misses_it(lib, fresh_process):
-    from domrand.digest import CACHE_TAG, module_digest
+    from domrand.digest import cache_entry, module_digest
 
     cache, clear = fresh_process
     c = lib / "c.py"
     parsed = module_digest(c)
-    key = hashlib.sha256(CACHE_TAG.encode() + b"\0" + c.read_bytes()).hexdigest()
-    entry = cache / f"{key}.json"
+    entry = cache_entry(c.read_bytes())
+    assert entry.parent == cache
     assert json.loads(entry.read_text())["digest"] == parsed
     entry.write_text(json.dumps({"digest": "from-the-cache", "imports": []}))
     clear()

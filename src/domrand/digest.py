@@ -89,15 +89,21 @@ def cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "domrand" / "code-digests"
 
 
+def cache_entry(source: bytes) -> Path | None:
+    """The cache file of a module's facts: named by its bytes and :data:`CACHE_TAG`."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    return folder / (hashlib.sha256(CACHE_TAG.encode() + b"\0" + source).hexdigest() + ".json")
+
+
 @cache
 def _facts(source: bytes) -> tuple[str, list]:
     """A module's digest and its import statements. Parsing every module for every Snakemake
     process (the workflow's and, on a cluster, every job's) took half the time it spent reading
     the workflow, so they are kept on disk, keyed by the source's bytes and :data:`CACHE_TAG`:
     an edited module has a new key, never a stale entry."""
-    key = hashlib.sha256(CACHE_TAG.encode() + b"\0" + source).hexdigest()
-    folder = cache_dir()
-    entry = folder / f"{key}.json" if folder else None
+    entry = cache_entry(source)
     if entry is not None:
         try:
             facts = json.loads(entry.read_text())
